@@ -1,0 +1,54 @@
+# iptables-trace. `make demo` and `make check` install what they need.
+CC ?= cc
+PKGS := libmnl libnftnl libnftables libpcap
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+BUILD := build
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
+BIN := $(BUILD)/iptables-trace
+
+.PHONY: all deps demo check unit integration bench clean asan
+
+all: $(BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" \
+		-o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
+
+$(BUILD)/tests:
+	mkdir -p $@
+
+unit: $(TEST_BINS)
+
+# Everything, from a fresh machine: packages, build, unit and namespace tests.
+check: deps
+	$(MAKE) all unit
+	sh scripts/check.sh
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf $(BUILD)

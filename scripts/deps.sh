@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install the Debian packages that build, demo and test iptables-trace need.
+# Idempotent: when everything is present it only runs dpkg-query once.
+set -eu
+
+PKGS="gcc make pkg-config
+libmnl-dev libnftnl-dev libnftables-dev libnetfilter-log-dev
+libnetfilter-conntrack-dev libpcap-dev libjansson-dev libcmocka-dev
+nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing; run as root or install them" >&2
+	exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet; refresh once if the install fails.
+apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 ||
+	{ apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $missing >/dev/null; }

@@ -1,0 +1,332 @@
+/* One inet table "iptables-trace-PID" with the owner flag and base chains
+ * at prerouting and output, priority raw - 1, so the trace bit is set
+ * before the raw table (-300) and conntrack (-200) see the packet.
+ *
+ * Each chain has one rule:
+ *   [meta nfproto X] [meta iifname X] [xt match bpf] [limit] meta nftrace set 1
+ * The rule never touches the packet mark. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/xt_bpf.h>
+
+#include "arm.h"
+
+#define ARM_PRIORITY	(-301)		/* NF_IP_PRI_RAW - 1 */
+#define LIMIT_OBJ	"rate"
+
+struct arm {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	char table[64];
+};
+
+bool arm_is_own_table(const char *table)
+{
+	return strncmp(table, ARM_TABLE_PREFIX, strlen(ARM_TABLE_PREFIX)) == 0;
+}
+
+const char *arm_table_name(const struct arm *a)
+{
+	return a->table;
+}
+
+static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc(name);
+
+	if (e)
+		nftnl_rule_add_expr(r, e);
+	return e;
+}
+
+static int add_meta_cmp(struct nftnl_rule *r, uint32_t key, const void *data,
+			uint32_t len)
+{
+	struct nftnl_expr *e = expr_new(r, "meta");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	if (!(e = expr_new(r, "cmp")))
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	return 0;
+}
+
+static int add_bpf_match(struct nftnl_rule *r, const struct filter_prog *prog)
+{
+	struct xt_bpf_info *info;
+	struct nftnl_expr *e = expr_new(r, "match");
+
+	if (!e)
+		return -1;
+	/* libnftnl takes ownership of the info blob. */
+	info = calloc(1, sizeof(*info));
+	if (!info)
+		return -1;
+	info->bpf_program_num_elem = (uint16_t)prog->len;
+	memcpy(info->bpf_program, prog->insns, prog->len * sizeof(prog->insns[0]));
+	nftnl_expr_set_str(e, NFTNL_EXPR_MT_NAME, "bpf");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_MT_REV, 0);
+	nftnl_expr_set(e, NFTNL_EXPR_MT_INFO, info, sizeof(*info));
+	return 0;
+}
+
+static int add_set_nftrace(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_new(r, "immediate");
+	uint8_t one = 1;
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
+	if (!(e = expr_new(r, "meta")))
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
+static int add_limit_ref(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_new(r, "objref");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_LIMIT);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, LIMIT_OBJ);
+	return 0;
+}
+
+static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
+				     const struct arm_spec *s, bool input_side)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint8_t proto;
+	char ifname[IFNAMSIZ] = "";
+
+	if (!r)
+		return NULL;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, a->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if (s->ipv4 != s->ipv6) {
+		proto = s->ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
+		if (add_meta_cmp(r, NFT_META_NFPROTO, &proto, sizeof(proto)) < 0)
+			goto err;
+	}
+	if (input_side && s->in_iface) {
+		/* iifname compares the whole IFNAMSIZ buffer */
+		snprintf(ifname, sizeof(ifname), "%s", s->in_iface);
+		if (add_meta_cmp(r, NFT_META_IIFNAME, ifname, sizeof(ifname)) < 0)
+			goto err;
+	}
+	if (s->prog->len && add_bpf_match(r, s->prog) < 0)
+		goto err;
+	if (s->limit_rate && add_limit_ref(r) < 0)
+		goto err;
+	if (add_set_nftrace(r) < 0)
+		goto err;
+	return r;
+err:
+	nftnl_rule_free(r);
+	return NULL;
+}
+
+struct batch_ctx {
+	struct mnl_nlmsg_batch *b;
+	struct arm *a;
+};
+
+static struct nlmsghdr *batch_msg(struct batch_ctx *c, uint16_t type,
+				  uint16_t flags)
+{
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(c->b),
+						     type, NFPROTO_INET,
+						     flags | NLM_F_ACK, c->a->seq++);
+	return nlh;
+}
+
+/* Call once the message from batch_msg() has its payload. */
+static void batch_done(struct batch_ctx *c)
+{
+	mnl_nlmsg_batch_next(c->b);
+}
+
+static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
+{
+	struct nftnl_chain *ch = nftnl_chain_alloc();
+
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, c->a->table);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, ARM_PRIORITY);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nftnl_chain_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWCHAIN,
+						  NLM_F_CREATE), ch);
+	batch_done(c);
+	nftnl_chain_free(ch);
+}
+
+static int add_rule(struct batch_ctx *c, const char *chain,
+		    const struct arm_spec *s, bool input_side)
+{
+	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side);
+
+	if (!r)
+		return -1;
+	nftnl_rule_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWRULE,
+						 NLM_F_CREATE | NLM_F_APPEND), r);
+	batch_done(c);
+	nftnl_rule_free(r);
+	return 0;
+}
+
+static void add_limit_obj(struct batch_ctx *c, const struct arm_spec *s)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, c->a->table);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, LIMIT_OBJ);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, s->limit_rate);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, s->limit_unit);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_BURST, s->limit_burst);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_obj_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWOBJ, NLM_F_CREATE), o);
+	batch_done(c);
+	nftnl_obj_free(o);
+}
+
+static void add_table(struct batch_ctx *c)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, c->a->table);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	nftnl_table_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWTABLE,
+						  NLM_F_CREATE | NLM_F_EXCL), t);
+	batch_done(c);
+	nftnl_table_free(t);
+}
+
+/* Send the batch and read one ACK per message. The kernel stops at the
+ * first failing message, so the first error ends the wait. */
+static int batch_send(struct arm *a, struct mnl_nlmsg_batch *b, int acks)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t portid = mnl_socket_get_portid(a->nl);
+	struct pollfd pfd = { mnl_socket_get_fd(a->nl), POLLIN, 0 };
+	ssize_t n;
+
+	if (mnl_socket_sendto(a->nl, mnl_nlmsg_batch_head(b),
+			      mnl_nlmsg_batch_size(b)) < 0)
+		return -1;
+	while (acks > 0) {
+		if (poll(&pfd, 1, 5000) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = mnl_socket_recvfrom(a->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		if (mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0)
+			return -1;
+		acks--;
+	}
+	return 0;
+}
+
+static int build_and_send(struct arm *a, const struct arm_spec *s,
+			  const char **what)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
+	struct batch_ctx c = { mnl_nlmsg_batch_start(buf, sizeof(buf)), a };
+	int before, ret = -1;
+
+	nftnl_batch_begin(mnl_nlmsg_batch_current(c.b), a->seq++);
+	mnl_nlmsg_batch_next(c.b);
+	before = (int)a->seq;
+	add_table(&c);
+	if (s->limit_rate)
+		add_limit_obj(&c, s);
+	if (s->hook_prerouting) {
+		add_chain(&c, "prerouting", NF_INET_PRE_ROUTING);
+		if (add_rule(&c, "prerouting", s, true) < 0)
+			goto out;
+	}
+	/* An input interface never matches locally generated packets. */
+	if (s->hook_output && !s->in_iface) {
+		add_chain(&c, "output", NF_INET_LOCAL_OUT);
+		if (add_rule(&c, "output", s, false) < 0)
+			goto out;
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(c.b), a->seq++);
+	mnl_nlmsg_batch_next(c.b);
+	*what = "creating the tracing table";
+	ret = batch_send(a, c.b, (int)a->seq - 1 - before);
+out:
+	mnl_nlmsg_batch_stop(c.b);
+	return ret;
+}
+
+struct arm *arm_install(const struct arm_spec *spec, const char **what)
+{
+	struct arm *a = calloc(1, sizeof(*a));
+	int saved;
+
+	*what = "allocating";
+	if (!a)
+		return NULL;
+	snprintf(a->table, sizeof(a->table), ARM_TABLE_PREFIX "%d", (int)getpid());
+	a->seq = (uint32_t)time(NULL);
+	*what = "opening an nf_tables socket";
+	a->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!a->nl)
+		goto err;
+	if (mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	*what = "building the tracing rules";
+	if (build_and_send(a, spec, what) < 0)
+		goto err;
+	return a;
+err:
+	saved = errno;
+	arm_remove(a);
+	errno = saved;
+	return NULL;
+}
+
+void arm_remove(struct arm *a)
+{
+	if (!a)
+		return;
+	/* Closing the owning socket makes the kernel delete the table;
+	 * there is nothing else to undo. */
+	if (a->nl)
+		mnl_socket_close(a->nl);
+	free(a);
+}

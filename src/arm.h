@@ -1,0 +1,33 @@
+/* Turn tracing on: our own nf_tables table, owned by our netlink socket
+ * so the kernel removes it whenever we exit, even on kill -9. */
+#ifndef IPTT_ARM_H
+#define IPTT_ARM_H
+
+#include <stdbool.h>
+#include "filter.h"
+
+#define ARM_TABLE_PREFIX "iptables-trace-"
+
+struct arm_spec {
+	const struct filter_prog *prog;
+	const char *in_iface;		/* NULL: any */
+	bool hook_prerouting, hook_output;
+	bool ipv4, ipv6;
+	unsigned int limit_rate;	/* 0: unlimited */
+	unsigned int limit_unit;	/* seconds per unit: 1, 60, 3600, 86400 */
+	unsigned int limit_burst;
+};
+
+struct arm;
+
+/* Install the table. Returns NULL with errno set; *what names the step
+ * that failed, for the error message. */
+struct arm *arm_install(const struct arm_spec *spec, const char **what);
+/* Delete the table and close the socket that owns it. */
+void arm_remove(struct arm *a);
+const char *arm_table_name(const struct arm *a);
+
+/* True for any iptables-trace table, ours or another instance's. */
+bool arm_is_own_table(const char *table);
+
+#endif

@@ -1,0 +1,45 @@
+/* Group trace events into one block per packet, and decide when a
+ * block is complete so that it can be printed whole: concurrent packets
+ * never interleave. */
+#ifndef IPTT_ASSEMBLE_H
+#define IPTT_ASSEMBLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "event.h"
+
+struct block {
+	uint32_t id;
+	struct trace_event *evs;
+	size_t nevs, cap;
+	struct timespec first, last;	/* CLOCK_MONOTONIC */
+	bool fate_known;		/* completed by a verdict, not by quiet time */
+	bool superseded;		/* the same id started a new packet */
+};
+
+struct assembler;
+
+struct asm_ops {
+	/* Does this event end the packet's path? (a drop, or an accept
+	 * with no traced chain left on the way) */
+	bool (*ends_path)(const struct block *b, const struct trace_event *ev,
+			  void *data);
+	/* Is this event the start of a new packet (our own tracing rule)? */
+	bool (*starts_packet)(const struct trace_event *ev, void *data);
+	/* A block is done: print it. The block is freed after. */
+	void (*emit)(const struct block *b, void *data);
+	void *data;
+};
+
+struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms);
+void asm_free(struct assembler *a);
+
+/* Add one event. Returns -1 on ENOMEM. */
+int asm_add(struct assembler *a, const struct trace_event *ev);
+/* Emit the blocks that are complete: all of them when flush_all. */
+void asm_flush(struct assembler *a, bool flush_all);
+/* Milliseconds until the next quiet-time completion, -1 when none. */
+int asm_next_timeout(const struct assembler *a);
+size_t asm_open_blocks(const struct assembler *a);
+
+#endif

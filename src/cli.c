@@ -1,0 +1,239 @@
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef IPTT_VERSION
+#define IPTT_VERSION "0.1"
+#endif
+
+static const char usage_text[] =
+"Usage: iptables-trace [options] [FILTER EXPRESSION]\n"
+"Show which netfilter tables, chains and rules each matching packet crosses.\n"
+"\n"
+"FILTER EXPRESSION is pcap-filter(7) syntax, as in tcpdump; 'host X' traces\n"
+"both directions. Without one, every packet is traced.\n"
+"\n"
+"  -s, --source ADDR[/LEN]       only packets from ADDR\n"
+"  -d, --destination ADDR[/LEN]  only packets to ADDR\n"
+"  -p, --protocol PROTO          tcp, udp, icmp, icmpv6, sctp, all or a number\n"
+"  -i, --in-interface IFACE      only packets arriving on IFACE\n"
+"      --bpf EXPR                the filter expression, as an option\n"
+"  -c, --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
+"  -4, -6                        one address family only\n"
+"      --limit[=RATE]            trace at most RATE packets (N/second, N/minute,\n"
+"                                N/hour, N/day; default 1/second, burst 1)\n"
+"      --count N                 exit after N traced packets\n"
+"      --timeout SECONDS         exit after SECONDS\n"
+"      --netns NAME|PATH         trace in an 'ip netns' namespace or /proc/PID/ns/net\n"
+"      --rule-syntax=auto|iptables|nft\n"
+"                                how to print rules (auto: as they were written)\n"
+"  -t, --timestamps              print a timestamp before each packet\n"
+"  -v, --verbose                 add nft handles, trace ids and raw verdicts\n"
+"      --no-color                no colours, even on a terminal\n"
+"      --quiet-time MS           finish a packet after MS ms without events (250)\n"
+"  -h, --help                    this text\n"
+"  -V, --version                 the version\n"
+"\n"
+"Exit codes: 0 done, 1 runtime failure, 2 bad usage or filter, 3 missing\n"
+"privilege, 4 unknown namespace, 5 kernel feature missing, 6 resource busy.\n";
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "iptables-trace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "; see iptables-trace --help\n");
+	exit(EXIT_USAGE);
+}
+
+static unsigned long parse_ulong(const char *s, const char *what,
+				 unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || v > max)
+		usage_error(what, s);
+	return v;
+}
+
+static void parse_limit(const char *s, struct config *cfg)
+{
+	static const struct { const char *name; unsigned int secs; } units[] = {
+		{ "second", 1 }, { "sec", 1 }, { "s", 1 }, { "minute", 60 },
+		{ "min", 60 }, { "m", 60 }, { "hour", 3600 }, { "h", 3600 },
+		{ "day", 86400 }, { "d", 86400 },
+	};
+	const char *slash = strchr(s, '/');
+	char num[32];
+	size_t i, n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || n >= sizeof(num))
+		usage_error("invalid --limit '%s' (use N/second, N/minute, N/hour or N/day)", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	cfg->limit_rate = (unsigned int)parse_ulong(num,
+		"invalid --limit rate '%s' (a number from 1 up)", 1000000);
+	if (!cfg->limit_rate)
+		usage_error("invalid --limit '%s': the rate must be at least 1", s);
+	cfg->limit_unit = 1;
+	if (!slash)
+		return;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(slash + 1, units[i].name) ||
+		    (strlen(units[i].name) > 1 && !strncmp(slash + 1, units[i].name,
+							   strlen(units[i].name)) &&
+		     !strcmp(slash + 1 + strlen(units[i].name), "s"))) {
+			cfg->limit_unit = units[i].secs;
+			return;
+		}
+	usage_error("invalid --limit unit in '%s' (use second, minute, hour or day)", s);
+}
+
+enum {
+	OPT_BPF = 256, OPT_LIMIT, OPT_COUNT, OPT_TIMEOUT, OPT_NETNS,
+	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET,
+};
+
+static const struct option long_opts[] = {
+	{ "source", required_argument, NULL, 's' },
+	{ "destination", required_argument, NULL, 'd' },
+	{ "protocol", required_argument, NULL, 'p' },
+	{ "in-interface", required_argument, NULL, 'i' },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "chain", required_argument, NULL, 'c' },
+	{ "limit", optional_argument, NULL, OPT_LIMIT },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "rule-syntax", required_argument, NULL, OPT_SYNTAX },
+	{ "timestamps", no_argument, NULL, 't' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+	{ "quiet-time", required_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static char *join_words(char **words, int n)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		err(EXIT_RUNTIME, "joining the filter expression");
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
+}
+
+void cli_parse(int argc, char **argv, struct config *cfg)
+{
+	const char *bpf = NULL;
+	char *end;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->hook_prerouting = cfg->hook_output = true;
+	cfg->ipv4 = cfg->ipv6 = true;
+	cfg->quiet_ms = 250;
+	cfg->limit_burst = 1;
+
+	while ((c = getopt_long(argc, argv, "s:d:p:i:c:46tvhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 's': cfg->filter.source = optarg; break;
+		case 'd': cfg->filter.destination = optarg; break;
+		case 'p': cfg->filter.protocol = optarg; break;
+		case 'i': cfg->filter.in_iface = optarg; break;
+		case OPT_BPF: bpf = optarg; break;
+		case 'c':
+			if (!strcasecmp(optarg, "PREROUTING"))
+				cfg->hook_output = false;
+			else if (!strcasecmp(optarg, "OUTPUT"))
+				cfg->hook_prerouting = false;
+			else
+				usage_error("invalid --chain '%s' (use PREROUTING or OUTPUT)",
+					    optarg);
+			break;
+		case '4': cfg->ipv6 = false; cfg->ipv4 = true; break;
+		case '6': cfg->ipv4 = false; cfg->ipv6 = true; break;
+		case OPT_LIMIT:
+			parse_limit(optarg ? optarg : "1/second", cfg);
+			break;
+		case OPT_COUNT:
+			cfg->count = parse_ulong(optarg,
+				"invalid --count '%s' (a number from 1 up)", 1UL << 40);
+			if (!cfg->count)
+				usage_error("invalid --count '%s' (a number from 1 up)", optarg);
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			cfg->timeout = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(cfg->timeout > 0) ||
+			    cfg->timeout > 1e9)
+				usage_error("invalid --timeout '%s' (seconds, more than 0)",
+					    optarg);
+			break;
+		case OPT_NETNS: cfg->netns = optarg; break;
+		case OPT_SYNTAX:
+			if (!strcmp(optarg, "auto"))
+				cfg->syntax = SYNTAX_AUTO;
+			else if (!strcmp(optarg, "nft"))
+				cfg->syntax = SYNTAX_NFT;
+			else if (!strcmp(optarg, "iptables"))
+				cfg->syntax = SYNTAX_IPTABLES;
+			else
+				usage_error("invalid --rule-syntax '%s' (use auto, iptables "
+					    "or nft)", optarg);
+			break;
+		case 't': cfg->timestamps = true; break;
+		case 'v': cfg->verbose = true; break;
+		case OPT_NO_COLOR: cfg->color_never = true; break;
+		case OPT_QUIET:
+			cfg->quiet_ms = (unsigned int)parse_ulong(optarg,
+				"invalid --quiet-time '%s' (milliseconds)", 60000);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("iptables-trace %s\n", IPTT_VERSION);
+			exit(EXIT_OK);
+		default:
+			fprintf(stderr, "iptables-trace: see iptables-trace --help\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	if (bpf && optind < argc)
+		usage_error("give the filter either with --bpf or as arguments, not "
+			    "both (%s)", bpf);
+	if (optind < argc)
+		cfg->expr_buf = join_words(argv + optind, argc - optind);
+	cfg->filter.expr = bpf ? bpf : cfg->expr_buf;
+	if (cfg->filter.in_iface && !cfg->hook_prerouting)
+		usage_error("-i %s matches arriving packets; it cannot be used with "
+			    "--chain OUTPUT", cfg->filter.in_iface);
+	if (cfg->filter.in_iface && strlen(cfg->filter.in_iface) >= 16)
+		usage_error("interface name '%s' is too long", cfg->filter.in_iface);
+}
+
+void cli_free(struct config *cfg)
+{
+	free(cfg->expr_buf);
+	cfg->expr_buf = NULL;
+}

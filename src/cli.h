@@ -1,0 +1,39 @@
+/* Command line -> struct config. */
+#ifndef IPTT_CLI_H
+#define IPTT_CLI_H
+
+#include <stdbool.h>
+#include "filter.h"
+#include "story.h"
+
+/* Exit codes, documented in --help, README and the man page. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,	/* an unexpected failure while running */
+	EXIT_USAGE = 2,		/* bad option or filter */
+	EXIT_PRIVILEGE = 3,	/* not root / no CAP_NET_ADMIN */
+	EXIT_NETNS = 4,		/* unknown or unusable network namespace */
+	EXIT_KERNEL = 5,	/* the kernel lacks a needed feature */
+	EXIT_BUSY = 6,		/* another program holds what we need */
+};
+
+struct config {
+	struct filter_spec filter;
+	char *expr_buf;			/* joined FILTER EXPRESSION words */
+	bool hook_prerouting, hook_output;
+	bool ipv4, ipv6;
+	unsigned int limit_rate, limit_unit, limit_burst;
+	unsigned long count;		/* 0: unlimited */
+	double timeout;			/* seconds; 0: none */
+	const char *netns;
+	enum syntax syntax;
+	bool color_never;
+	bool timestamps, verbose;
+	unsigned int quiet_ms;
+};
+
+/* Parse argv. Exits with a message for -h, -V and usage errors. */
+void cli_parse(int argc, char **argv, struct config *cfg);
+void cli_free(struct config *cfg);
+
+#endif

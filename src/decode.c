@@ -1,0 +1,216 @@
+/* Header decoding, and the kernel LOG target's text for a packet
+ * (net/netfilter/nf_log_syslog.c is the reference for field order). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "decode.h"
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void decode_l4(const uint8_t *l4, size_t len, struct pkt_hdrs *p)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		if (len < 14)
+			return;
+		p->sport = get16(l4);
+		p->dport = get16(l4 + 2);
+		p->tcp_seq = get32(l4 + 4);
+		p->tcp_ack = get32(l4 + 8);
+		p->tcp_flags = l4[13];
+		p->tcp_window = len >= 16 ? get16(l4 + 14) : 0;
+		p->tcp_urgp = len >= 20 ? get16(l4 + 18) : 0;
+		p->have_l4 = true;
+		break;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		if (len < 4)
+			return;
+		p->sport = get16(l4);
+		p->dport = get16(l4 + 2);
+		p->have_l4 = true;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if (len < 2)
+			return;
+		p->icmp_type = l4[0];
+		p->icmp_code = l4[1];
+		p->have_l4 = true;
+		if (len >= 8) {
+			p->icmp_echo = p->proto == IPPROTO_ICMP ?
+				(l4[0] == 0 || l4[0] == 8) :
+				(l4[0] == 128 || l4[0] == 129);
+			p->icmp_id = get16(l4 + 4);
+			p->icmp_seq = get16(l4 + 6);
+		}
+		break;
+	}
+}
+
+int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
+	       size_t l4len, struct pkt_hdrs *p)
+{
+	size_t hlen;
+
+	memset(p, 0, sizeof(*p));
+	if (l3len < 1)
+		return -1;
+	switch (l3[0] >> 4) {
+	case 4:
+		if (l3len < 20)
+			return -1;
+		hlen = (size_t)(l3[0] & 0x0f) * 4;
+		p->family = AF_INET;
+		p->tos = l3[1];
+		p->len = get16(l3 + 2);
+		p->ipid = get16(l3 + 4);
+		p->frag = get16(l3 + 6);
+		p->ttl = l3[8];
+		p->proto = l3[9];
+		memcpy(&p->src.v4, l3 + 12, 4);
+		memcpy(&p->dst.v4, l3 + 16, 4);
+		if (p->frag & 0x1fff)
+			return 0;	/* later fragment: no L4 header */
+		break;
+	case 6:
+		if (l3len < 40)
+			return -1;
+		hlen = 40;
+		p->family = AF_INET6;
+		p->tos = (uint8_t)(get16(l3) >> 4);
+		p->flowlabel = get32(l3) & 0xfffff;
+		p->len = get16(l3 + 4);
+		p->proto = l3[6];
+		p->ttl = l3[7];
+		memcpy(&p->src.v6, l3 + 8, 16);
+		memcpy(&p->dst.v6, l3 + 24, 16);
+		break;
+	default:
+		return -1;
+	}
+	if (!l4 && l3len > hlen) {
+		l4 = l3 + hlen;
+		l4len = l3len - hlen;
+	}
+	if (l4)
+		decode_l4(l4, l4len, p);
+	return 0;
+}
+
+static const char *const tcp_flag_names[] = {
+	"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
+};
+
+/* A small appender so each field is one line of code. */
+struct sbuf { char *p; size_t size, used; int total; };
+
+static void __attribute__((format(printf, 2, 3)))
+sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->used, b->used < b->size ? b->size - b->used : 0,
+		      fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	b->total += n;
+	b->used += (size_t)n;
+	if (b->used > b->size)
+		b->used = b->size;
+}
+
+static void log_l4(struct sbuf *b, const struct pkt_hdrs *p)
+{
+	int i;
+
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		sb_add(b, " PROTO=TCP");
+		if (!p->have_l4)
+			return;
+		sb_add(b, " SPT=%u DPT=%u WINDOW=%u RES=0x00",
+		       p->sport, p->dport, p->tcp_window);
+		/* The LOG target prints CWR first and FIN last. */
+		for (i = 7; i >= 0; i--)
+			if (p->tcp_flags & (1 << i))
+				sb_add(b, " %s", tcp_flag_names[i]);
+		sb_add(b, " URGP=%u", p->tcp_urgp);
+		break;
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		sb_add(b, " PROTO=%s", p->proto == IPPROTO_UDP ? "UDP" :
+		       p->proto == IPPROTO_SCTP ? "SCTP" : "UDPLITE");
+		if (p->have_l4)
+			sb_add(b, " SPT=%u DPT=%u", p->sport, p->dport);
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		sb_add(b, " PROTO=%s", p->proto == IPPROTO_ICMP ? "ICMP" : "ICMPv6");
+		if (!p->have_l4)
+			return;
+		sb_add(b, " TYPE=%u CODE=%u", p->icmp_type, p->icmp_code);
+		if (p->icmp_echo)
+			sb_add(b, " ID=%u SEQ=%u", p->icmp_id, p->icmp_seq);
+		break;
+	default:
+		sb_add(b, " PROTO=%u", p->proto);
+	}
+}
+
+int decode_log_line(char *buf, size_t size, const struct pkt_hdrs *p,
+		    const char *in, const char *out, uint32_t mark)
+{
+	struct sbuf b = { buf, size, 0, 0 };
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+	if (size)
+		buf[0] = '\0';
+	inet_ntop(p->family, &p->src, s, sizeof(s));
+	inet_ntop(p->family, &p->dst, d, sizeof(d));
+	sb_add(&b, "IN=%s OUT=%s SRC=%s DST=%s", in, out, s, d);
+	if (p->family == AF_INET) {
+		sb_add(&b, " LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u",
+		       p->len, p->tos & 0x1e, p->tos & 0xe0, p->ttl, p->ipid);
+		if (p->frag & 0x8000)
+			sb_add(&b, " CE");
+		if (p->frag & IPTT_IP_DF)
+			sb_add(&b, " DF");
+		if (p->frag & IPTT_IP_MF)
+			sb_add(&b, " MF");
+		if (p->frag & 0x1fff)
+			sb_add(&b, " FRAG:%u", p->frag & 0x1fff);
+	} else {
+		/* LOG prints the payload length plus the 40-byte header. */
+		sb_add(&b, " LEN=%u TC=%u HOPLIMIT=%u FLOWLBL=%u",
+		       p->len + 40u, p->tos, p->ttl, p->flowlabel);
+	}
+	log_l4(&b, p);
+	if (mark)
+		sb_add(&b, " MARK=0x%x", mark);
+	return b.total;
+}
+
+bool decode_rewritten(const struct pkt_hdrs *a, const struct pkt_hdrs *b)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+
+	return a->family != b->family ||
+	       memcmp(&a->src, &b->src, alen) || memcmp(&a->dst, &b->dst, alen) ||
+	       a->sport != b->sport || a->dport != b->dport ||
+	       a->tos != b->tos ||
+	       /* forwarding lowers the TTL by one: that is not a rewrite */
+	       (a->ttl != b->ttl && a->ttl != b->ttl + 1);
+}

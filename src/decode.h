@@ -1,0 +1,48 @@
+/* Packet header bytes -> struct pkt_hdrs. Never prints. */
+#ifndef IPTT_DECODE_H
+#define IPTT_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+struct pkt_hdrs {
+	uint8_t family;			/* AF_INET or AF_INET6 */
+	union { struct in_addr v4; struct in6_addr v6; } src, dst;
+	uint16_t len;			/* IPv4 total length / IPv6 payload length */
+	uint8_t tos;			/* IPv4 TOS, IPv6 traffic class */
+	uint8_t ttl;			/* TTL or hop limit */
+	uint16_t ipid;
+	uint16_t frag;			/* IPv4 flags+offset, host order */
+	uint32_t flowlabel;
+	uint8_t proto;			/* L4 protocol / IPv6 next header */
+	bool have_l4;
+	uint16_t sport, dport;		/* TCP/UDP/SCTP */
+	uint32_t tcp_seq, tcp_ack;
+	uint16_t tcp_window, tcp_urgp;
+	uint8_t tcp_flags;		/* FIN..CWR bits */
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id, icmp_seq;
+	bool icmp_echo;			/* id/seq are meaningful */
+};
+
+#define IPTT_IP_DF	0x4000
+#define IPTT_IP_MF	0x2000
+
+/* Decode a network header. l4 may be NULL when the transport header
+ * follows the network header inside l3 (as in an NFLOG packet).
+ * Returns 0, or -1 when the network header is truncated or unknown. */
+int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
+	       size_t l4len, struct pkt_hdrs *p);
+
+/* Write the kernel LOG target's rendering of p (IN=.. OUT=.. SRC=..).
+ * in/out are interface names, "" when absent. Returns snprintf's value. */
+int decode_log_line(char *buf, size_t size, const struct pkt_hdrs *p,
+		    const char *in, const char *out, uint32_t mark);
+
+/* True when the two differ in what NAT or mangling can change
+ * (addresses, ports, TOS, TTL): worth a new packet line. */
+bool decode_rewritten(const struct pkt_hdrs *a, const struct pkt_hdrs *b);
+
+#endif

@@ -1,0 +1,74 @@
+/* The one record every pipeline stage works on: a source fills it in,
+ * decode reads its header bytes, assemble groups it by packet, and the
+ * printers turn a group of them into a story. */
+#ifndef IPTT_EVENT_H
+#define IPTT_EVENT_H
+
+#include <stdint.h>
+#include <time.h>
+#include <net/if.h>
+
+#define EV_NAME_MAX	256	/* nft allows long table/chain names */
+#define EV_HDR_MAX	128	/* bytes of packet kept per event */
+
+enum ev_source {
+	EV_SRC_NFT,		/* NFNLGRP_NFTRACE: native nft and iptables-nft */
+	EV_SRC_XT,		/* nfnetlink_log group 0: legacy x_tables TRACE */
+};
+
+/* Same numbers as enum nft_trace_types, so nft events copy straight in. */
+enum ev_type {
+	EV_TYPE_POLICY = 1,	/* end of a base chain: its policy decided */
+	EV_TYPE_RETURN = 2,	/* end of a user chain: back to the caller */
+	EV_TYPE_RULE = 3,	/* a rule matched */
+};
+
+/* Verdicts use the kernel's numbers (NF_* and NFT_*). */
+enum ev_verdict {
+	EV_V_DROP = 0, EV_V_ACCEPT = 1, EV_V_STOLEN = 2, EV_V_QUEUE = 3,
+	EV_V_REPEAT = 4,
+	EV_V_CONTINUE = -1, EV_V_BREAK = -2, EV_V_JUMP = -3, EV_V_GOTO = -4,
+	EV_V_RETURN = -5,
+};
+
+enum ev_has {
+	EV_HAS_HANDLE	= 1 << 0,	/* nft rule handle */
+	EV_HAS_RULENUM	= 1 << 1,	/* x_tables 1-based position */
+	EV_HAS_VERDICT	= 1 << 2,
+	EV_HAS_NETHDR	= 1 << 3,
+	EV_HAS_TRANSHDR	= 1 << 4,
+	EV_HAS_IIF	= 1 << 5,
+	EV_HAS_OIF	= 1 << 6,
+	EV_HAS_MARK	= 1 << 7,
+	EV_HAS_CT	= 1 << 8,	/* ct_id/ct_state/ct_status/ct_dir */
+	EV_HAS_NFPROTO	= 1 << 9,
+	EV_HAS_POLICY	= 1 << 10,
+};
+
+struct trace_event {
+	enum ev_source source;
+	uint32_t has;			/* EV_HAS_* */
+	uint32_t id;			/* kernel trace id; 0 for x_tables */
+	uint8_t family;			/* table family: NFPROTO_* */
+	uint8_t nfproto;		/* packet family: NFPROTO_IPV4/IPV6 */
+	char table[EV_NAME_MAX];
+	char chain[EV_NAME_MAX];
+	uint64_t handle;
+	uint32_t rulenum;
+	enum ev_type type;
+	int32_t verdict;
+	char jump_target[EV_NAME_MAX];
+	uint32_t policy;
+	uint32_t iif, oif, mark;
+	/* Conntrack, from CT_* trace attributes (kernel 6.16+). */
+	uint32_t ct_id, ct_state, ct_status;
+	uint8_t ct_dir;
+	/* Network header, followed by the transport header when the kernel
+	 * sent one: nethdr_len bytes of L3, then transhdr_len bytes of L4. */
+	uint16_t nethdr_len, transhdr_len;
+	uint8_t hdr[EV_HDR_MAX];
+	struct timespec ts;		/* when we received it (CLOCK_REALTIME) */
+	uint64_t seq;			/* arrival order across all sources */
+};
+
+#endif

@@ -1,0 +1,236 @@
+/* NFNLGRP_NFTRACE listener. libnftnl parses the attributes it knows;
+ * the conntrack attributes newer kernels add are read here with libmnl. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/trace.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "nl_trace.h"
+
+/* Kernel 6.16+ attributes; Debian 12's headers predate them. */
+#define IPTT_NFTA_TRACE_CT_ID		18
+#define IPTT_NFTA_TRACE_CT_DIRECTION	19
+#define IPTT_NFTA_TRACE_CT_STATUS	20
+#define IPTT_NFTA_TRACE_CT_STATE	21
+
+/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
+ * overrun us while a block is being printed. */
+#define TRACE_RCVBUF	(16 << 20)
+
+struct nl_trace {
+	struct mnl_socket *nl;
+	char buf[1 << 18];	/* many messages per recv: fewer syscalls */
+};
+
+struct nl_trace *nl_trace_open(void)
+{
+	struct nl_trace *t = calloc(1, sizeof(*t));
+	int group = NFNLGRP_NFTRACE, size = TRACE_RCVBUF;
+
+	if (!t)
+		return NULL;
+	t->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!t->nl)
+		goto err;
+	if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto err;
+	if (mnl_socket_setsockopt(t->nl, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		goto err;
+	/* FORCE needs CAP_NET_ADMIN, which we have; fall back quietly. */
+	if (setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) < 0)
+		setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
+	return t;
+err:
+	nl_trace_close(t);
+	return NULL;
+}
+
+void nl_trace_close(struct nl_trace *t)
+{
+	if (!t)
+		return;
+	if (t->nl) {
+		int saved = errno;
+		mnl_socket_close(t->nl);
+		errno = saved;
+	}
+	free(t);
+}
+
+int nl_trace_fd(const struct nl_trace *t)
+{
+	return mnl_socket_get_fd(t->nl);
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+static int ct_attr_cb(const struct nlattr *a, void *data)
+{
+	struct trace_event *ev = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IPTT_NFTA_TRACE_CT_ID:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ev->ct_id = ntohl(mnl_attr_get_u32(a));
+			ev->has |= EV_HAS_CT;
+		}
+		break;
+	case IPTT_NFTA_TRACE_CT_DIRECTION:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
+			ev->ct_dir = mnl_attr_get_u8(a);
+		break;
+	case IPTT_NFTA_TRACE_CT_STATUS:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			ev->ct_status = ntohl(mnl_attr_get_u32(a));
+		break;
+	case IPTT_NFTA_TRACE_CT_STATE:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ev->ct_state = ntohl(mnl_attr_get_u32(a));
+			ev->has |= EV_HAS_CT;
+		}
+		break;
+	}
+	return MNL_CB_OK;	/* unknown attributes come from newer kernels */
+}
+
+static void copy_hdr(struct trace_event *ev, const struct nftnl_trace *nt,
+		     uint16_t attr, uint16_t *len_out)
+{
+	uint32_t len = 0;
+	const void *p;
+	size_t room = sizeof(ev->hdr) - ev->nethdr_len - ev->transhdr_len;
+
+	if (!nftnl_trace_is_set(nt, attr))
+		return;
+	p = nftnl_trace_get_data(nt, attr, &len);
+	if (len > room)
+		len = room;
+	memcpy(ev->hdr + ev->nethdr_len + ev->transhdr_len, p, len);
+	*len_out = len;
+}
+
+int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
+{
+	struct nftnl_trace *nt;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+		return -1;
+	nt = nftnl_trace_alloc();
+	if (!nt)
+		return -1;
+	if (nftnl_trace_nlmsg_parse(nlh, nt) < 0 ||
+	    !nftnl_trace_is_set(nt, NFTNL_TRACE_ID) ||
+	    !nftnl_trace_is_set(nt, NFTNL_TRACE_TABLE) ||
+	    !nftnl_trace_is_set(nt, NFTNL_TRACE_CHAIN) ||
+	    !nftnl_trace_is_set(nt, NFTNL_TRACE_TYPE)) {
+		nftnl_trace_free(nt);
+		return -1;
+	}
+
+	memset(ev, 0, sizeof(*ev));
+	ev->source = EV_SRC_NFT;
+	ev->id = nftnl_trace_get_u32(nt, NFTNL_TRACE_ID);
+	ev->family = nftnl_trace_get_u32(nt, NFTNL_TRACE_FAMILY);
+	ev->type = nftnl_trace_get_u32(nt, NFTNL_TRACE_TYPE);
+	copy_str(ev->table, sizeof(ev->table), nftnl_trace_get_str(nt, NFTNL_TRACE_TABLE));
+	copy_str(ev->chain, sizeof(ev->chain), nftnl_trace_get_str(nt, NFTNL_TRACE_CHAIN));
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_RULE_HANDLE)) {
+		ev->handle = nftnl_trace_get_u64(nt, NFTNL_TRACE_RULE_HANDLE);
+		ev->has |= EV_HAS_HANDLE;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_VERDICT)) {
+		ev->verdict = (int32_t)nftnl_trace_get_u32(nt, NFTNL_TRACE_VERDICT);
+		ev->has |= EV_HAS_VERDICT;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_JUMP_TARGET))
+		copy_str(ev->jump_target, sizeof(ev->jump_target),
+			 nftnl_trace_get_str(nt, NFTNL_TRACE_JUMP_TARGET));
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_POLICY)) {
+		ev->policy = nftnl_trace_get_u32(nt, NFTNL_TRACE_POLICY);
+		ev->has |= EV_HAS_POLICY;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_IIF)) {
+		ev->iif = nftnl_trace_get_u32(nt, NFTNL_TRACE_IIF);
+		ev->has |= EV_HAS_IIF;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_OIF)) {
+		ev->oif = nftnl_trace_get_u32(nt, NFTNL_TRACE_OIF);
+		ev->has |= EV_HAS_OIF;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_MARK)) {
+		ev->mark = nftnl_trace_get_u32(nt, NFTNL_TRACE_MARK);
+		ev->has |= EV_HAS_MARK;
+	}
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_NFPROTO)) {
+		ev->nfproto = nftnl_trace_get_u32(nt, NFTNL_TRACE_NFPROTO);
+		ev->has |= EV_HAS_NFPROTO;
+	} else {
+		ev->nfproto = ev->family;
+	}
+	copy_hdr(ev, nt, NFTNL_TRACE_NETWORK_HEADER, &ev->nethdr_len);
+	if (ev->nethdr_len)
+		ev->has |= EV_HAS_NETHDR;
+	copy_hdr(ev, nt, NFTNL_TRACE_TRANSPORT_HEADER, &ev->transhdr_len);
+	if (ev->transhdr_len)
+		ev->has |= EV_HAS_TRANSHDR;
+	nftnl_trace_free(nt);
+
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, ev);
+	return 0;
+}
+
+struct drain_ctx {
+	nl_trace_cb cb;
+	void *data;
+	int count;
+};
+
+static int msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct drain_ctx *d = data;
+	struct trace_event ev;
+
+	if (nl_trace_parse(nlh, &ev) < 0)
+		return MNL_CB_OK;	/* not ours to judge: skip it */
+	clock_gettime(CLOCK_REALTIME, &ev.ts);
+	d->cb(&ev, d->data);
+	d->count++;
+	return MNL_CB_OK;
+}
+
+int nl_trace_drain(struct nl_trace *t, nl_trace_cb cb, void *data,
+		   unsigned long *lost)
+{
+	struct drain_ctx d = { cb, data, 0 };
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(t->nl, t->buf, sizeof(t->buf));
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return d.count;
+			/* The kernel dropped events for us; the rest of each
+			 * packet's path is still worth showing. */
+			if (errno == ENOBUFS) {
+				(*lost)++;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		mnl_cb_run(t->buf, n, 0, 0, msg_cb, &d);
+	}
+}

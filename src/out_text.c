@@ -1,0 +1,112 @@
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "out_text.h"
+
+#define C_RESET	"\033[0m"
+#define C_GREEN	"\033[32m"
+#define C_RED	"\033[31m"
+#define C_BLUE	"\033[34m"
+#define C_DIM	"\033[2m"
+
+static const char *verdict_color(int32_t v)
+{
+	switch (v) {
+	case EV_V_ACCEPT: return C_GREEN;
+	case EV_V_DROP: return C_RED;
+	case EV_V_JUMP:
+	case EV_V_GOTO: return C_BLUE;
+	}
+	return NULL;
+}
+
+/* "ACCEPT", "jump CHAIN", "continue" ... */
+static void verdict_text(char *buf, size_t size, const struct story_step *st)
+{
+	if ((st->verdict == EV_V_JUMP || st->verdict == EV_V_GOTO) && st->target)
+		snprintf(buf, size, "%s %s", verdict_name(st->verdict), st->target);
+	else
+		snprintf(buf, size, "%s", verdict_name(st->verdict));
+}
+
+int out_text_step(char *buf, size_t size, const struct story_step *st,
+		  bool verbose)
+{
+	char v[300], extra[64] = "";
+
+	verdict_text(v, sizeof(v), st);
+	switch (st->kind) {
+	case STEP_RULE:
+		if (verbose && (st->ev->has & EV_HAS_HANDLE))
+			snprintf(extra, sizeof(extra), " [handle %llu verdict %d]",
+				 (unsigned long long)st->ev->handle, st->verdict);
+		if (st->pos)
+			return snprintf(buf, size, "%s %s (#%u) %s => %s%s", st->table,
+					st->ev->chain, st->pos,
+					st->text ? st->text : "(rule text unavailable)",
+					v, extra);
+		return snprintf(buf, size, "%s %s (handle %llu, no longer in the "
+				"ruleset) => %s%s", st->table, st->ev->chain,
+				(unsigned long long)st->ev->handle, v, extra);
+	case STEP_POLICY:
+		return snprintf(buf, size, "%s %s %s", st->table, st->ev->chain, v);
+	case STEP_RETURN:
+		return snprintf(buf, size, "%s %s return", st->table, st->ev->chain);
+	case STEP_PACKET:
+		break;
+	}
+	return 0;
+}
+
+static void packet_line(char *buf, size_t size, const struct pkt_view *v)
+{
+	if (v->decoded)
+		decode_log_line(buf, size, &v->hdrs, v->in, v->out, v->mark);
+	else
+		snprintf(buf, size, "IN=%s OUT=%s (headers not decoded)", v->in, v->out);
+}
+
+static void print_timestamp(FILE *f, const struct trace_event *ev)
+{
+	struct tm tm;
+
+	localtime_r(&ev->ts.tv_sec, &tm);
+	fprintf(f, "%02d:%02d:%02d.%06ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		ev->ts.tv_nsec / 1000);
+}
+
+void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
+{
+	char line[4096];
+	size_t i;
+
+	if (o->timestamps)
+		print_timestamp(f, &s->block->evs[0]);
+	if (s->have_first) {
+		packet_line(line, sizeof(line), &s->first);
+		fprintf(f, "%s", line);
+	} else {
+		fprintf(f, "(packet headers not captured)");
+	}
+	if (o->verbose)
+		fprintf(f, " [trace id %08x]", s->block->id);
+	fputc('\n', f);
+	for (i = 0; i < s->nsteps; i++) {
+		const struct story_step *st = &s->steps[i];
+		const char *col = o->color ? verdict_color(st->verdict) : NULL;
+
+		if (st->kind == STEP_PACKET) {
+			packet_line(line, sizeof(line), &st->pkt);
+			fprintf(f, "  %spacket now: %s%s\n", o->color ? C_DIM : "",
+				line, o->color ? C_RESET : "");
+			continue;
+		}
+		out_text_step(line, sizeof(line), st, o->verbose);
+		if (col && st->kind != STEP_RETURN)
+			fprintf(f, "  %s%s%s\n", col, line, C_RESET);
+		else
+			fprintf(f, "  %s\n", line);
+	}
+	fputc('\n', f);
+}

@@ -1,0 +1,319 @@
+/* libnftables prints the rules exactly as `nft list` does, so the text
+ * we show is the user's own syntax. We parse its output rather than
+ * re-implementing nft's expression printer on top of libnftnl. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <nftables/libnftables.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "arm.h"
+#include "rules_nft.h"
+
+struct rules_nft {
+	struct nft_ctx *nft;
+	struct mnl_socket *gen;		/* NFNLGRP_NFTABLES: ruleset changes */
+	struct ruleset cur, prev;
+	bool dirty;
+	unsigned long reads;
+	struct timespec last_read;
+	char buf[1 << 16];
+};
+
+/* Copy the next word (possibly "quoted") from *p into out. */
+static void next_word(const char **p, char *out, size_t size)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '"') {
+		for (s++; *s && *s != '"'; s++)
+			if (n + 1 < size)
+				out[n++] = *s;
+		if (*s)
+			s++;
+	} else {
+		for (; *s && !isspace((unsigned char)*s); s++)
+			if (n + 1 < size)
+				out[n++] = *s;
+	}
+	out[n] = '\0';
+	*p = s;
+}
+
+/* Net brace depth change of a line, ignoring braces inside strings. */
+static int brace_delta(const char *s)
+{
+	bool quoted = false;
+	int d = 0;
+
+	for (; *s; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (!quoted && *s == '{')
+			d++;
+		else if (!quoted && *s == '}')
+			d--;
+	}
+	return d;
+}
+
+/* "type filter hook input priority 0; policy drop;" */
+static void parse_chain_type(const char *line, struct rs_chain *c)
+{
+	const char *h = strstr(line, " hook "), *p = strstr(line, " priority ");
+	const char *pol = strstr(line, "policy ");
+	char word[32];
+
+	if (h) {
+		h += 6;
+		next_word(&h, word, sizeof(word));
+		c->hook = hook_from_name(word);
+	}
+	if (p)
+		c->prio = (int32_t)strtol(p + 10, NULL, 10);
+	if (pol)
+		c->policy = strncmp(pol + 7, "drop", 4) ? NF_ACCEPT : NF_DROP;
+}
+
+/* A rule line ends in "# handle N"; split it off. */
+static int split_handle(char *line, uint64_t *handle)
+{
+	char *h = strstr(line, " # handle ");
+	char *end;
+
+	if (!h)
+		return -1;
+	*handle = strtoull(h + 10, &end, 10);
+	while (h > line && isspace((unsigned char)h[-1]))
+		h--;
+	*h = '\0';
+	return 0;
+}
+
+int rules_nft_parse(const char *text, struct ruleset *rs)
+{
+	char family[16] = "", table[256] = "", name[256], word[256];
+	const char *p = text;
+	int depth = 0, chain = -1;
+	char *line = NULL;
+	size_t cap = 0;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n'), *s;
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		uint64_t handle;
+		char *trim;
+
+		if (len + 1 > cap) {
+			char *n = realloc(line, len + 1);
+			if (!n)
+				goto nomem;
+			line = n;
+			cap = len + 1;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (eol ? 1 : 0);
+		for (trim = line; isspace((unsigned char)*trim); trim++)
+			;
+		if (*trim == '#' || *trim == '\0')
+			continue;
+		s = trim;
+		if (depth == 0 && !strncmp(trim, "table ", 6)) {
+			s += 6;
+			next_word(&s, family, sizeof(family));
+			next_word(&s, table, sizeof(table));
+		} else if (depth == 1 && !strncmp(trim, "chain ", 6)) {
+			s += 6;
+			next_word(&s, name, sizeof(name));
+			chain = ruleset_add_chain(rs, family_from_name(family), table,
+						  name, HOOK_NONE, 0, NF_ACCEPT);
+			if (chain < 0)
+				goto nomem;
+		} else if (depth == 2 && chain >= 0) {
+			next_word(&s, word, sizeof(word));
+			if (!strcmp(word, "type") && strstr(trim, " hook "))
+				parse_chain_type(trim, &rs->chains[chain]);
+			else if (split_handle(trim, &handle) == 0 &&
+				 ruleset_add_rule(rs, (uint32_t)chain, handle, trim) < 0)
+				goto nomem;
+		}
+		depth += brace_delta(trim);
+		if (depth < 2)
+			chain = -1;
+	}
+	free(line);
+	return ruleset_index(rs);
+nomem:
+	free(line);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* "list ruleset" would also print our own table, and libxtables
+ * complains on stderr about its inet bpf match. So list the tables,
+ * then every table but ours. (nft 1.0.6 cannot run several list
+ * commands in one buffer, hence one call per table.) */
+static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
+{
+	char family[16], name[256], cmd[320], *tables;
+	const char *p, *out;
+	size_t len = 0;
+	FILE *f;
+	char *text = NULL;
+	int ret = 0;
+
+	if (nft_run_cmd_from_buffer(r->nft, "list tables") != 0)
+		return -1;
+	out = nft_ctx_get_output_buffer(r->nft);
+	/* the next command reuses the output buffer */
+	tables = strdup(out ? out : "");
+	f = open_memstream(&text, &len);
+	if (!tables || !f) {
+		free(tables);
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	for (p = tables; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "") {
+		if (strncmp(p, "table ", 6))
+			continue;
+		p += 6;
+		next_word(&p, family, sizeof(family));
+		next_word(&p, name, sizeof(name));
+		if (arm_is_own_table(name))
+			continue;
+		snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
+		/* a table deleted meanwhile is simply not there any more */
+		if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
+			fputs(nft_ctx_get_output_buffer(r->nft), f);
+	}
+	fclose(f);
+	ret = rules_nft_parse(text ? text : "", rs);
+	free(tables);
+	free(text);
+	return ret;
+}
+
+static void reread(struct rules_nft *r)
+{
+	struct ruleset fresh;
+
+	ruleset_init(&fresh);
+	r->dirty = false;
+	r->reads++;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_read);
+	if (list_ruleset(r, &fresh) < 0) {
+		/* keep what we had: stale text beats none */
+		ruleset_clear(&fresh);
+		return;
+	}
+	ruleset_clear(&r->prev);
+	r->prev = r->cur;
+	r->cur = fresh;
+}
+
+struct rules_nft *rules_nft_open(void)
+{
+	struct rules_nft *r = calloc(1, sizeof(*r));
+	int group = NFNLGRP_NFTABLES;
+
+	if (!r)
+		return NULL;
+	ruleset_init(&r->cur);
+	ruleset_init(&r->prev);
+	r->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!r->nft)
+		goto err;
+	nft_ctx_output_set_flags(r->nft, NFT_CTX_OUTPUT_HANDLE |
+				 NFT_CTX_OUTPUT_STATELESS |
+				 NFT_CTX_OUTPUT_NUMERIC_PRIO);
+	if (nft_ctx_buffer_output(r->nft) || nft_ctx_buffer_error(r->nft))
+		goto err;
+	/* Subscribe before the first read so no change slips between. */
+	r->gen = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!r->gen || mnl_socket_bind(r->gen, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(r->gen, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		goto err;
+	r->dirty = true;
+	return r;
+err:
+	rules_nft_close(r);
+	return NULL;
+}
+
+void rules_nft_close(struct rules_nft *r)
+{
+	if (!r)
+		return;
+	if (r->gen)
+		mnl_socket_close(r->gen);
+	if (r->nft)
+		nft_ctx_free(r->nft);
+	ruleset_clear(&r->cur);
+	ruleset_clear(&r->prev);
+	free(r);
+}
+
+int rules_nft_fd(const struct rules_nft *r)
+{
+	return mnl_socket_get_fd(r->gen);
+}
+
+void rules_nft_changed(struct rules_nft *r)
+{
+	ssize_t n;
+
+	/* Any message, and an overrun too, means the ruleset moved on; the
+	 * contents do not matter because we re-read the whole thing lazily. */
+	do {
+		n = mnl_socket_recvfrom(r->gen, r->buf, sizeof(r->buf));
+		if (n > 0 || (n < 0 && errno == ENOBUFS))
+			r->dirty = true;
+	} while (n > 0 || (n < 0 && (errno == ENOBUFS || errno == EINTR)));
+}
+
+const struct ruleset *rules_nft_get(struct rules_nft *r)
+{
+	if (r->dirty)
+		reread(r);
+	return &r->cur;
+}
+
+const struct ruleset *rules_nft_previous(const struct rules_nft *r)
+{
+	return &r->prev;
+}
+
+void rules_nft_refresh(struct rules_nft *r)
+{
+	struct timespec now;
+	long ms;
+
+	rules_nft_changed(r);
+	/* The kernel switches generations a moment before it notifies, so
+	 * a miss may come before the news: re-read anyway, but not more
+	 * than every 100 ms however many misses there are. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - r->last_read.tv_sec) * 1000 +
+	     (now.tv_nsec - r->last_read.tv_nsec) / 1000000;
+	if (r->dirty || ms >= 100)
+		reread(r);
+}
+
+unsigned long rules_nft_reads(const struct rules_nft *r)
+{
+	return r->reads;
+}

@@ -1,0 +1,30 @@
+/* The nf_tables ruleset as `nft -a list ruleset` prints it, re-read when
+ * the ruleset generation changes. */
+#ifndef IPTT_RULES_NFT_H
+#define IPTT_RULES_NFT_H
+
+#include "ruleset.h"
+
+struct rules_nft;
+
+struct rules_nft *rules_nft_open(void);
+void rules_nft_close(struct rules_nft *r);
+
+/* Readable when the ruleset changed; call rules_nft_changed() then. */
+int rules_nft_fd(const struct rules_nft *r);
+void rules_nft_changed(struct rules_nft *r);
+
+/* The current snapshot, re-read first if the ruleset changed. */
+const struct ruleset *rules_nft_get(struct rules_nft *r);
+/* The snapshot before the last re-read: the text of a rule deleted
+ * since the packet crossed it is still there. */
+const struct ruleset *rules_nft_previous(const struct rules_nft *r);
+/* Force a re-read, e.g. after a handle was not found. Cheap when
+ * nothing changed since the last one. */
+void rules_nft_refresh(struct rules_nft *r);
+unsigned long rules_nft_reads(const struct rules_nft *r);
+
+/* Parse `nft -a -s -y list ruleset` text. Exposed for unit tests. */
+int rules_nft_parse(const char *text, struct ruleset *rs);
+
+#endif

@@ -1,0 +1,301 @@
+/* A ruleset snapshot with three hash indexes: chains by name, nft rules
+ * by handle, and rules by position. Lookups happen once per printed
+ * step, so they must not cost a netlink round trip or a list walk. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netfilter.h>
+
+#include "ruleset.h"
+
+void ruleset_init(struct ruleset *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+}
+
+void ruleset_clear(struct ruleset *rs)
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nchains; i++) {
+		free(rs->chains[i].table);
+		free(rs->chains[i].name);
+	}
+	for (i = 0; i < rs->nrules; i++)
+		free(rs->rules[i].text);
+	free(rs->chains);
+	free(rs->rules);
+	free(rs->chain_idx);
+	free(rs->handle_idx);
+	free(rs->pos_idx);
+	free(rs->base);
+	ruleset_init(rs);
+}
+
+static int grow(void **arr, uint32_t *cap, uint32_t n, size_t elem)
+{
+	void *p;
+	uint32_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	p = realloc(*arr, ncap * elem);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
+		      const char *name, enum hook hook, int32_t prio, int policy)
+{
+	struct rs_chain *c;
+
+	if (grow((void **)&rs->chains, &rs->cap_chains, rs->nchains, sizeof(*c)) < 0)
+		return -1;
+	c = &rs->chains[rs->nchains];
+	c->family = family;
+	c->table = strdup(table);
+	c->name = strdup(name);
+	c->hook = hook;
+	c->prio = prio;
+	c->policy = policy;
+	c->nrules = 0;
+	if (!c->table || !c->name) {
+		free(c->table);
+		free(c->name);
+		return -1;
+	}
+	return (int)rs->nchains++;
+}
+
+int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
+		     const char *text)
+{
+	struct rs_rule *r;
+
+	if (grow((void **)&rs->rules, &rs->cap_rules, rs->nrules, sizeof(*r)) < 0)
+		return -1;
+	r = &rs->rules[rs->nrules];
+	r->chain = chain;
+	r->handle = handle;
+	r->pos = ++rs->chains[chain].nrules;
+	r->text = strdup(text);
+	if (!r->text) {
+		rs->chains[chain].nrules--;
+		return -1;
+	}
+	return (int)rs->nrules++;
+}
+
+/* FNV-1a, folded over the key parts. */
+static uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static uint32_t hash_key(uint8_t family, const char *table, const char *chain,
+			 uint64_t num)
+{
+	uint32_t h = hash_bytes(2166136261u, &family, 1);
+
+	h = hash_bytes(h, table, strlen(table) + 1);
+	if (chain)
+		h = hash_bytes(h, chain, strlen(chain) + 1);
+	return hash_bytes(h, &num, sizeof(num));
+}
+
+static void idx_put(uint32_t *idx, uint32_t size, uint32_t h, uint32_t val)
+{
+	uint32_t i = h & (size - 1);
+
+	while (idx[i])
+		i = (i + 1) & (size - 1);
+	idx[i] = val + 1;
+}
+
+int ruleset_index(struct ruleset *rs)
+{
+	uint32_t size = 64, i;
+
+	while (size < 2 * (rs->nchains + rs->nrules))
+		size *= 2;
+	free(rs->chain_idx);
+	free(rs->handle_idx);
+	free(rs->pos_idx);
+	free(rs->base);
+	rs->nbase = 0;
+	rs->base = calloc(rs->nchains + 1, sizeof(uint32_t));
+	rs->idx_size = size;
+	rs->chain_idx = calloc(size, sizeof(uint32_t));
+	rs->handle_idx = calloc(size, sizeof(uint32_t));
+	rs->pos_idx = calloc(size, sizeof(uint32_t));
+	if (!rs->chain_idx || !rs->handle_idx || !rs->pos_idx || !rs->base)
+		return -1;
+	for (i = 0; i < rs->nchains; i++) {
+		const struct rs_chain *c = &rs->chains[i];
+
+		if (c->hook != HOOK_NONE)
+			rs->base[rs->nbase++] = i;
+		idx_put(rs->chain_idx, size, hash_key(c->family, c->table, c->name, 0), i);
+	}
+	for (i = 0; i < rs->nrules; i++) {
+		const struct rs_rule *r = &rs->rules[i];
+		const struct rs_chain *c = &rs->chains[r->chain];
+
+		if (r->handle)
+			idx_put(rs->handle_idx, size,
+				hash_key(c->family, c->table, NULL, r->handle), i);
+		idx_put(rs->pos_idx, size,
+			hash_key(c->family, c->table, c->name, r->pos), i);
+	}
+	return 0;
+}
+
+const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
+				     const char *table, const char *chain)
+{
+	uint32_t i;
+
+	if (!rs->idx_size)
+		return NULL;
+	for (i = hash_key(family, table, chain, 0) & (rs->idx_size - 1);
+	     rs->chain_idx[i]; i = (i + 1) & (rs->idx_size - 1)) {
+		const struct rs_chain *c = &rs->chains[rs->chain_idx[i] - 1];
+
+		if (c->family == family && !strcmp(c->table, table) &&
+		    !strcmp(c->name, chain))
+			return c;
+	}
+	return NULL;
+}
+
+const struct rs_rule *ruleset_rule_by_handle(const struct ruleset *rs,
+					     uint8_t family, const char *table,
+					     uint64_t handle)
+{
+	uint32_t i;
+
+	if (!rs->idx_size)
+		return NULL;
+	for (i = hash_key(family, table, NULL, handle) & (rs->idx_size - 1);
+	     rs->handle_idx[i]; i = (i + 1) & (rs->idx_size - 1)) {
+		const struct rs_rule *r = &rs->rules[rs->handle_idx[i] - 1];
+		const struct rs_chain *c = &rs->chains[r->chain];
+
+		if (r->handle == handle && c->family == family &&
+		    !strcmp(c->table, table))
+			return r;
+	}
+	return NULL;
+}
+
+const struct rs_rule *ruleset_rule_by_pos(const struct ruleset *rs,
+					  uint8_t family, const char *table,
+					  const char *chain, unsigned int pos)
+{
+	uint32_t i;
+
+	if (!rs->idx_size)
+		return NULL;
+	for (i = hash_key(family, table, chain, pos) & (rs->idx_size - 1);
+	     rs->pos_idx[i]; i = (i + 1) & (rs->idx_size - 1)) {
+		const struct rs_rule *r = &rs->rules[rs->pos_idx[i] - 1];
+		const struct rs_chain *c = &rs->chains[r->chain];
+
+		if (r->pos == pos && c->family == family &&
+		    !strcmp(c->table, table) && !strcmp(c->name, chain))
+			return r;
+	}
+	return NULL;
+}
+
+static bool family_sees(uint8_t family, uint8_t nfproto)
+{
+	return family == nfproto || family == NFPROTO_INET;
+}
+
+/* Hooks a packet can reach after leaving `from` (IP paths only). */
+static bool hook_follows(enum hook from, enum hook to)
+{
+	switch (from) {
+	case HOOK_PREROUTING:
+		return to == HOOK_INPUT || to == HOOK_FORWARD || to == HOOK_POSTROUTING;
+	case HOOK_FORWARD:
+	case HOOK_OUTPUT:
+		return to == HOOK_POSTROUTING;
+	default:
+		return false;
+	}
+}
+
+bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
+			 enum hook hook, int32_t prio,
+			 bool (*skip)(const struct rs_chain *c))
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nbase; i++) {
+		const struct rs_chain *c = &rs->chains[rs->base[i]];
+
+		if (!family_sees(c->family, nfproto) || (skip && skip(c)))
+			continue;
+		if ((c->hook == hook && c->prio > prio) || hook_follows(hook, c->hook))
+			return true;
+	}
+	return false;
+}
+
+static const char *const hook_names[] = {
+	[HOOK_PREROUTING] = "prerouting", [HOOK_INPUT] = "input",
+	[HOOK_FORWARD] = "forward", [HOOK_OUTPUT] = "output",
+	[HOOK_POSTROUTING] = "postrouting", [HOOK_INGRESS] = "ingress",
+	[HOOK_EGRESS] = "egress",
+};
+
+enum hook hook_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < (int)(sizeof(hook_names) / sizeof(hook_names[0])); i++)
+		if (!strcasecmp(name, hook_names[i]))
+			return (enum hook)i;
+	return HOOK_NONE;
+}
+
+const char *hook_name(enum hook h)
+{
+	return h == HOOK_NONE ? "" : hook_names[h];
+}
+
+static const struct { uint8_t family; const char *name; } families[] = {
+	{ NFPROTO_IPV4, "ip" }, { NFPROTO_IPV6, "ip6" }, { NFPROTO_INET, "inet" },
+	{ NFPROTO_ARP, "arp" }, { NFPROTO_BRIDGE, "bridge" },
+	{ NFPROTO_NETDEV, "netdev" },
+};
+
+uint8_t family_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strcmp(name, families[i].name))
+			return families[i].family;
+	return NFPROTO_UNSPEC;
+}
+
+const char *family_name(uint8_t family)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (family == families[i].family)
+			return families[i].name;
+	return "?";
+}

@@ -1,0 +1,77 @@
+/* The ruleset as the tool needs it to explain a trace: for every chain
+ * its hook and priority, for every rule its 1-based position and text.
+ * Shared by the nf_tables reader (rules_nft.c) and the x_tables reader
+ * (rules_xt.c); both fill a struct ruleset the same way. */
+#ifndef IPTT_RULESET_H
+#define IPTT_RULESET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum hook {
+	HOOK_NONE = -1,			/* a user chain */
+	HOOK_PREROUTING, HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT,
+	HOOK_POSTROUTING, HOOK_INGRESS, HOOK_EGRESS,
+};
+
+struct rs_chain {
+	uint8_t family;			/* NFPROTO_* */
+	char *table, *name;
+	enum hook hook;
+	int32_t prio;
+	int policy;			/* NF_ACCEPT/NF_DROP for base chains */
+	unsigned int nrules;
+};
+
+struct rs_rule {
+	uint32_t chain;			/* index into chains */
+	uint64_t handle;		/* nft handle; 0 for x_tables */
+	unsigned int pos;		/* 1-based */
+	char *text;
+};
+
+struct ruleset {
+	struct rs_chain *chains;
+	struct rs_rule *rules;
+	uint32_t nchains, nrules, cap_chains, cap_rules;
+	/* open-addressing indexes; 0 = empty, else index + 1 */
+	uint32_t *chain_idx, *handle_idx, *pos_idx;
+	uint32_t idx_size;
+	uint32_t *base;			/* indexes of base chains */
+	uint32_t nbase;
+};
+
+void ruleset_init(struct ruleset *rs);
+void ruleset_clear(struct ruleset *rs);
+
+/* Builders. Return the new chain's index, or -1 on ENOMEM. */
+int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
+		      const char *name, enum hook hook, int32_t prio, int policy);
+/* Appends to the chain; the position is the chain's rule count + 1. */
+int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
+		     const char *text);
+/* Build the lookup indexes once all chains and rules are in. */
+int ruleset_index(struct ruleset *rs);
+
+const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
+				     const char *table, const char *chain);
+const struct rs_rule *ruleset_rule_by_handle(const struct ruleset *rs,
+					     uint8_t family, const char *table,
+					     uint64_t handle);
+const struct rs_rule *ruleset_rule_by_pos(const struct ruleset *rs,
+					  uint8_t family, const char *table,
+					  const char *chain, unsigned int pos);
+
+/* Is there a base chain of a family that sees nfproto packets, other
+ * than those for which skip() is true, that a packet accepted by a
+ * chain at (hook, prio) can still cross? */
+bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
+			 enum hook hook, int32_t prio,
+			 bool (*skip)(const struct rs_chain *c));
+
+enum hook hook_from_name(const char *name);
+const char *hook_name(enum hook h);
+uint8_t family_from_name(const char *name);
+const char *family_name(uint8_t family);
+
+#endif
