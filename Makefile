@@ -1,6 +1,6 @@
 # iptables-trace. `make demo` and `make check` install what they need.
 CC ?= cc
-PKGS := libmnl libnftnl libnftables libpcap
+PKGS := libmnl libnftnl libnftables libpcap libnetfilter_log libnetfilter_conntrack jansson
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
