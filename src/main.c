@@ -13,6 +13,7 @@
 #include "arm.h"
 #include "assemble.h"
 #include "cli.h"
+#include "ct.h"
 #include "netns.h"
 #include "nl_trace.h"
 #include "out_text.h"
@@ -222,6 +223,9 @@ static void open_pipeline(struct app *app)
 	/* Read the ruleset once now, not when the first packet arrives. */
 	rules_nft_get(app->rules);
 	app->resolver.nft = app->rules;
+	/* Without conntrack lookups the story still has the trace's CT
+	 * attributes; SNAT just stays invisible. */
+	app->resolver.ct = ct_open();
 	app->resolver.syntax = app->cfg.syntax;
 	app->assembler = asm_new(&ops, app->cfg.quiet_ms);
 	if (!app->assembler)
@@ -316,6 +320,7 @@ int main(int argc, char **argv)
 			 !(nc && *nc);
 	app.text.timestamps = app.cfg.timestamps;
 	app.text.verbose = app.cfg.verbose;
+	app.text.quiet_ms = app.cfg.quiet_ms;
 
 	open_pipeline(&app);
 	arm_tracing(&app);
@@ -331,6 +336,7 @@ int main(int argc, char **argv)
 			"%lu events lost\n", app.packets, app.events, app.lost);
 	asm_free(app.assembler);
 	rules_nft_close(app.rules);
+	ct_close(app.resolver.ct);
 	cli_free(&app.cfg);
 	if (app.failed) {
 		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",

@@ -76,9 +76,90 @@ static void print_timestamp(FILE *f, const struct trace_event *ev)
 		ev->ts.tv_nsec / 1000);
 }
 
+/* "DNAT by nat PREROUTING (#1): DST 198.51.100.10 -> 10.99.2.2" */
+int out_text_change(char *buf, size_t size, const struct story_change *c)
+{
+	if (!c->by)
+		return snprintf(buf, size, "%s by conntrack%s: %s %s -> %s", c->what,
+				c->note, c->field, c->from, c->to);
+	return snprintf(buf, size, "%s by %s %s (#%u): %s %s -> %s", c->what,
+			c->by->table, c->by->ev->chain, c->by->pos, c->field,
+			c->from, c->to);
+}
+
+int out_text_fate(char *buf, size_t size, const struct story *s,
+		  unsigned int quiet_ms)
+{
+	const struct story_fate *f = &s->fate;
+	const struct story_step *by = f->by;
+
+	switch (f->kind) {
+	case FATE_DROP:
+	case FATE_REJECT:
+	case FATE_QUEUE:
+	case FATE_STOLEN:
+		if (by->kind == STEP_POLICY)
+			return snprintf(buf, size, "=> %s by policy of %s %s",
+					fate_text(f->kind), by->table, by->ev->chain);
+		return snprintf(buf, size, "=> %s by %s %s (#%u) %s", fate_text(f->kind),
+				by->table, by->ev->chain, by->pos,
+				by->text ? by->text : "(rule text unavailable)");
+	case FATE_LOCAL:
+		return snprintf(buf, size, "=> %s", fate_text(f->kind));
+	case FATE_FORWARDED:
+	case FATE_SENT:
+		if (f->out[0])
+			return snprintf(buf, size, "=> %s out %s", fate_text(f->kind), f->out);
+		return snprintf(buf, size, "=> %s", fate_text(f->kind));
+	case FATE_ACCEPTED:
+		return snprintf(buf, size, "=> ACCEPT by %s %s; no later chain saw the "
+				"packet", by->table, by->ev->chain);
+	case FATE_UNTOUCHED:
+		return snprintf(buf, size, "=> ACCEPT: no chain in this namespace saw "
+				"the packet");
+	case FATE_UNKNOWN:
+		break;
+	}
+	return snprintf(buf, size, "=> fate unknown: no verdict followed %s %s "
+			"within %u ms", by ? by->table : "?", by ? by->ev->chain : "?",
+			quiet_ms);
+}
+
+static void print_ct(FILE *f, const struct story_ct *c)
+{
+	char status[128], orig[128], reply[128];
+
+	if (!c->have_state && !c->have_entry)
+		return;
+	ct_status_text(status, sizeof(status), c->status);
+	fprintf(f, "  conntrack: %s%s%s%s%s", c->have_state ?
+		ct_state_name(c->state) : "entry", c->dir ? ", reply direction" :
+		", original direction", status[0] ? ", status " : "", status,
+		c->have_state && c->id ? "" : "");
+	if (c->have_entry && (c->entry.status & (CT_S_SRC_NAT | CT_S_DST_NAT))) {
+		ct_tuple_text(orig, sizeof(orig), &c->entry.orig);
+		ct_tuple_text(reply, sizeof(reply), &c->entry.reply);
+		fprintf(f, "; original %s, reply %s", orig, reply);
+	}
+	fputc('\n', f);
+}
+
+static void print_changes(FILE *f, const struct story *s, size_t after)
+{
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < s->nchanges; i++)
+		if (s->changes[i].after == after) {
+			out_text_change(line, sizeof(line), &s->changes[i]);
+			fprintf(f, "  %s\n", line);
+		}
+}
+
 void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 {
 	char line[4096];
+	const char *col;
 	size_t i;
 
 	if (o->timestamps)
@@ -94,8 +175,10 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 	fputc('\n', f);
 	for (i = 0; i < s->nsteps; i++) {
 		const struct story_step *st = &s->steps[i];
-		const char *col = o->color ? verdict_color(st->verdict) : NULL;
 
+		col = o->color ? verdict_color(st->verdict) : NULL;
+
+		print_changes(f, s, i);
 		if (st->kind == STEP_PACKET) {
 			packet_line(line, sizeof(line), &st->pkt);
 			fprintf(f, "  %spacket now: %s%s\n", o->color ? C_DIM : "",
@@ -108,5 +191,14 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		else
 			fprintf(f, "  %s\n", line);
 	}
+	print_changes(f, s, s->nsteps);
+	print_ct(f, &s->ct);
+	out_text_fate(line, sizeof(line), s, o->quiet_ms);
+	col = NULL;
+	if (o->color && s->fate.kind >= FATE_LOCAL)
+		col = C_GREEN;
+	else if (o->color && s->fate.kind != FATE_UNKNOWN)
+		col = C_RED;
+	fprintf(f, "  %s%s%s\n", col ? col : "", line, col ? C_RESET : "");
 	fputc('\n', f);
 }

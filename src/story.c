@@ -160,9 +160,22 @@ static struct story_step *add_step(struct story *s, enum step_kind kind,
 	return st;
 }
 
+/* The hook of the base chain an event's walk started in. Headers come
+ * with the first event of each walk, and that event is in the base chain. */
+static enum hook walk_hook(const struct trace_event *ev, struct resolver *r)
+{
+	const struct rs_chain *c;
+
+	if (ev->source == EV_SRC_XT)
+		return hook_from_name(ev->chain);
+	c = ruleset_chain(rules_nft_get(r->nft), ev->family, ev->table, ev->chain);
+	return c ? c->hook : HOOK_NONE;
+}
+
 int story_build(struct story *s, const struct block *b, struct resolver *r)
 {
 	const struct pkt_view *last = NULL;
+	enum hook hook = HOOK_NONE;
 	struct story_step *st;
 	size_t i;
 
@@ -175,6 +188,8 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 	for (i = 0; i < b->nevs; i++) {
 		const struct trace_event *ev = &b->evs[i];
 
+		if ((ev->has & EV_HAS_NETHDR) && !arm_is_own_table(ev->table))
+			hook = walk_hook(ev, r);
 		if (ev->has & EV_HAS_NETHDR) {
 			struct pkt_view v;
 
@@ -212,7 +227,12 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 				return -1;
 			break;
 		}
+		if (s->nsteps && s->steps[s->nsteps - 1].ev == ev)
+			s->steps[s->nsteps - 1].hook = hook;
 	}
+	story_find_ct(s, r);
+	story_find_changes(s);
+	story_find_fate(s);
 	return 0;
 }
 

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <net/if.h>
 #include "assemble.h"
+#include "ct.h"
 #include "decode.h"
+#include "ruleset.h"
 
 struct rules_nft;
+struct ct_handle;
 
 enum step_kind {
 	STEP_PACKET,		/* the packet as a chain saw it (headers changed) */
@@ -37,6 +40,46 @@ struct story_step {
 	int32_t verdict;
 	const char *target;		/* jump/goto target */
 	struct pkt_view pkt;		/* STEP_PACKET */
+	enum hook hook;			/* hook of the base chain being walked */
+};
+
+enum fate_kind {
+	FATE_UNKNOWN,		/* events stopped without a verdict */
+	FATE_DROP,
+	FATE_REJECT,
+	FATE_QUEUE,
+	FATE_STOLEN,
+	FATE_LOCAL,		/* accepted, delivered to a local socket */
+	FATE_FORWARDED,		/* accepted, routed out an interface */
+	FATE_SENT,		/* locally generated, accepted, sent out */
+	FATE_ACCEPTED,		/* accepted, and no later chain saw it */
+	FATE_UNTOUCHED,		/* no table but ours saw the packet */
+};
+
+struct story_fate {
+	enum fate_kind kind;
+	const struct story_step *by;	/* the deciding step, if any */
+	char out[IFNAMSIZ];
+};
+
+/* A header rewrite: "DNAT by nat PREROUTING (#1): DST a -> b". */
+struct story_change {
+	const struct story_step *by;	/* NULL: conntrack did it */
+	size_t after;			/* shown after this many steps */
+	char what[16];			/* DNAT, SNAT, MASQUERADE, REDIRECT, TTL, TOS */
+	char field[8];			/* SRC, DST, SPT, DPT, TTL, TOS */
+	const char *note;		/* "" or why conntrack did it */
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+};
+
+#define STORY_MAX_CHANGES 16
+
+struct story_ct {
+	bool have_state;		/* from trace attributes */
+	uint32_t state, status, id;
+	uint8_t dir;			/* 0 original, 1 reply */
+	bool have_entry;		/* looked up with libnetfilter_conntrack */
+	struct ct_entry entry;
 };
 
 struct story {
@@ -45,12 +88,23 @@ struct story {
 	bool have_first;
 	struct story_step *steps;
 	size_t nsteps;
+	struct story_change changes[STORY_MAX_CHANGES];
+	size_t nchanges;
+	struct story_ct ct;
+	struct story_fate fate;
 };
 
 struct resolver {
 	struct rules_nft *nft;
+	struct ct_handle *ct;		/* NULL: no conntrack lookups */
 	enum syntax syntax;
 };
+
+/* story_fate.c and story_nat.c: filled in by story_build */
+void story_find_fate(struct story *s);
+void story_find_changes(struct story *s);
+void story_find_ct(struct story *s, struct resolver *r);
+const char *fate_text(enum fate_kind k);
 
 int story_build(struct story *s, const struct block *b, struct resolver *r);
 void story_free(struct story *s);

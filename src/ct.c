@@ -1,0 +1,176 @@
+/* One GET per printed packet, never per event: the entry is looked up
+ * when the packet's story is told, by the tuple of its own headers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "ct.h"
+
+struct ct_handle {
+	struct nfct_handle *h;
+	struct ct_entry *out;
+	bool found;
+};
+
+struct ct_handle *ct_open(void)
+{
+	struct ct_handle *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->h = nfct_open(CONNTRACK, 0);
+	if (!c->h) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void ct_close(struct ct_handle *c)
+{
+	if (!c)
+		return;
+	nfct_close(c->h);
+	free(c);
+}
+
+static void read_tuple(const struct nf_conntrack *ct, bool reply,
+		       struct ct_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = nfct_get_attr_u8(ct, reply ? ATTR_REPL_L3PROTO : ATTR_ORIG_L3PROTO);
+	t->proto = nfct_get_attr_u8(ct, reply ? ATTR_REPL_L4PROTO : ATTR_ORIG_L4PROTO);
+	if (t->family == AF_INET) {
+		t->src.v4.s_addr = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_SRC : ATTR_ORIG_IPV4_SRC);
+		t->dst.v4.s_addr = nfct_get_attr_u32(ct, reply ? ATTR_REPL_IPV4_DST : ATTR_ORIG_IPV4_DST);
+	} else {
+		memcpy(&t->src.v6, nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_SRC : ATTR_ORIG_IPV6_SRC), 16);
+		memcpy(&t->dst.v6, nfct_get_attr(ct, reply ? ATTR_REPL_IPV6_DST : ATTR_ORIG_IPV6_DST), 16);
+	}
+	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
+		t->sport = ntohs(nfct_get_attr_u16(ct, ATTR_ICMP_ID));
+	} else {
+		t->sport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_SRC : ATTR_ORIG_PORT_SRC));
+		t->dport = ntohs(nfct_get_attr_u16(ct, reply ? ATTR_REPL_PORT_DST : ATTR_ORIG_PORT_DST));
+	}
+}
+
+static int get_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
+		  void *data)
+{
+	struct ct_handle *c = data;
+
+	(void)type;
+	c->out->id = nfct_get_attr_u32(ct, ATTR_ID);
+	c->out->status = nfct_get_attr_u32(ct, ATTR_STATUS);
+	read_tuple(ct, false, &c->out->orig);
+	read_tuple(ct, true, &c->out->reply);
+	c->found = true;
+	/* CONTINUE, so the query also reads its ACK; a STOP leaves the ACK
+	 * queued and the next query would read it as its answer. */
+	return NFCT_CB_CONTINUE;
+}
+
+/* The kernel's GET looks the tuple up in the hash that holds both
+ * directions, so a reply packet's own tuple finds its entry too. */
+static void set_tuple(struct nf_conntrack *ct, const struct pkt_hdrs *p)
+{
+	nfct_set_attr_u8(ct, ATTR_ORIG_L3PROTO, p->family);
+	nfct_set_attr_u8(ct, ATTR_ORIG_L4PROTO, p->proto);
+	if (p->family == AF_INET) {
+		nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_SRC, p->src.v4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_ORIG_IPV4_DST, p->dst.v4.s_addr);
+	} else {
+		nfct_set_attr(ct, ATTR_ORIG_IPV6_SRC, &p->src.v6);
+		nfct_set_attr(ct, ATTR_ORIG_IPV6_DST, &p->dst.v6);
+	}
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+		nfct_set_attr_u8(ct, ATTR_ICMP_TYPE, p->icmp_type);
+		nfct_set_attr_u8(ct, ATTR_ICMP_CODE, p->icmp_code);
+		nfct_set_attr_u16(ct, ATTR_ICMP_ID, htons(p->icmp_id));
+	} else {
+		nfct_set_attr_u16(ct, ATTR_ORIG_PORT_SRC, htons(p->sport));
+		nfct_set_attr_u16(ct, ATTR_ORIG_PORT_DST, htons(p->dport));
+	}
+}
+
+int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
+	      struct ct_entry *out)
+{
+	struct nf_conntrack *ct;
+	int ret;
+
+	if (!p->have_l4 || (p->proto == IPPROTO_ICMP && !p->icmp_echo) ||
+	    (p->proto == IPPROTO_ICMPV6 && !p->icmp_echo)) {
+		errno = ENOENT;
+		return -1;
+	}
+	ct = nfct_new();
+	if (!ct)
+		return -1;
+	set_tuple(ct, p);
+	c->out = out;
+	c->found = false;
+	nfct_callback_register(c->h, NFCT_T_ALL, get_cb, c);
+	ret = nfct_query(c->h, NFCT_Q_GET, ct);
+	nfct_callback_unregister(c->h);
+	nfct_destroy(ct);
+	if (ret < 0 || !c->found) {
+		if (ret >= 0)
+			errno = ENOENT;
+		return -1;
+	}
+	return 0;
+}
+
+const char *ct_state_name(uint32_t s)
+{
+	if (s & CT_ST_UNTRACKED)
+		return "untracked";
+	if (s & CT_ST_INVALID)
+		return "invalid";
+	if (s & CT_ST_NEW)
+		return "new";
+	if (s & CT_ST_RELATED)
+		return "related";
+	if (s & CT_ST_ESTABLISHED)
+		return "established";
+	return "?";
+}
+
+void ct_status_text(char *buf, size_t size, uint32_t status)
+{
+	static const struct { uint32_t bit; const char *name; } bits[] = {
+		{ CT_S_DST_NAT, "dnat" }, { CT_S_SRC_NAT, "snat" },
+		{ CT_S_SEEN_REPLY, "seen-reply" }, { CT_S_ASSURED, "assured" },
+		{ CT_S_CONFIRMED, "confirmed" },
+	};
+	size_t i, used = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if ((status & bits[i].bit) && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s",
+						 used ? " " : "", bits[i].name);
+}
+
+void ct_tuple_text(char *buf, size_t size, const struct ct_tuple *t)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	bool ports = t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP ||
+		     t->proto == IPPROTO_SCTP || t->proto == IPPROTO_UDPLITE;
+
+	inet_ntop(t->family, &t->src, s, sizeof(s));
+	inet_ntop(t->family, &t->dst, d, sizeof(d));
+	if (ports && t->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u -> [%s]:%u", s, t->sport, d, t->dport);
+	else if (ports)
+		snprintf(buf, size, "%s:%u -> %s:%u", s, t->sport, d, t->dport);
+	else
+		snprintf(buf, size, "%s -> %s", s, d);
+}

@@ -1,0 +1,56 @@
+/* nfnetlink_log group 0 listener: legacy x_tables TRACE -> trace_event.
+ *
+ * Legacy TRACE reports through the nf_log logger of the packet's family.
+ * While open, nfnetlink_log is that logger for IPv4 and IPv6 in the
+ * current network namespace; nl_log_close() puts back what was there. */
+#ifndef IPTT_NL_LOG_H
+#define IPTT_NL_LOG_H
+
+#include <stdint.h>
+#include <linux/netlink.h>
+#include "event.h"
+
+/* Bytes of each packet the kernel copies: L3 + L4 headers with room for
+ * IP options and IPv6 extension headers. Matches EV_HDR_MAX. */
+#define NL_LOG_COPY_RANGE	EV_HDR_MAX
+
+struct nl_log;
+
+/* Listen on NFLOG group 0 and bind nfnetlink_log for IPv4 and IPv6 in
+ * the current network namespace. Returns NULL with errno set:
+ *   EBUSY   another socket holds group 0; nothing was changed.
+ *   ENOENT  the namespace has no nf_log sysctls (no nf_log support).
+ * Enter the namespace before calling. */
+struct nl_log *nl_log_open(void);
+
+/* Unbind and put back the logger each family had before nl_log_open()
+ * ("NONE" when none). Idempotent: every exit path may call it, and
+ * calls after the first do nothing and return 0. Returns -1 with errno
+ * set when a logger could not be put back; it tried both families. */
+int nl_log_close(struct nl_log *l);
+/* nl_log_close() if not done yet, then free. NULL is fine. */
+void nl_log_free(struct nl_log *l);
+
+/* The logger bound before nl_log_open() for NFPROTO_IPV4 or IPV6:
+ * "nf_log_ipv4", "NONE", ... For messages and tests. */
+const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto);
+
+/* Nonblocking; poll it for POLLIN. -1 after nl_log_close(). */
+int nl_log_fd(const struct nl_log *l);
+
+/* Read what is queued without blocking, calling cb for each TRACE
+ * event. Events the kernel dropped (receive buffer full) are counted
+ * in *lost from the gaps in NFLOG's sequence numbers; they are not an
+ * error. Returns the number of events read, or -1 with errno set. */
+typedef void (*nl_log_cb)(const struct trace_event *ev, void *data);
+int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
+		 unsigned long *lost);
+
+/* Decode one NFULNL_MSG_PACKET message carrying a TRACE prefix into ev
+ * (source EV_SRC_XT, no trace id, no verdict). ev->ts is the packet's
+ * timestamp when the kernel sent one, else zero; nl_log_drain() then
+ * sets the receive time. Returns 0, or -1 when the message is not a
+ * TRACE message or is malformed. Exposed for the fixture tests. */
+int nl_log_parse(const struct nlmsghdr *nlh, struct trace_event *ev);
+
+#endif

@@ -1,0 +1,228 @@
+/* What NAT and mangling did to the packet, and what conntrack knows.
+ *
+ * Rewrites that happen before a later chain sees the packet show up as a
+ * change between two header snapshots. Source NAT happens after the last
+ * postrouting chain, and a NATed flow's later packets are rewritten by
+ * conntrack without any nat rule: both are only visible by comparing
+ * the conntrack entry's tuples with the headers we saw. */
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "story.h"
+
+void story_find_ct(struct story *s, struct resolver *r)
+{
+	struct story_ct *c = &s->ct;
+	const struct trace_event *with_ct = NULL;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	/* The last event knows the most: conntrack runs at -200. */
+	for (i = s->block->nevs; i-- > 0;)
+		if (s->block->evs[i].has & EV_HAS_CT) {
+			with_ct = &s->block->evs[i];
+			break;
+		}
+	if (with_ct) {
+		c->have_state = true;
+		c->state = with_ct->ct_state;
+		c->status = with_ct->ct_status;
+		c->id = with_ct->ct_id;
+		c->dir = with_ct->ct_dir;
+	}
+	if (!r->ct || !s->have_first || !s->first.decoded)
+		return;
+	if (c->have_state && (c->state & (CT_ST_UNTRACKED | CT_ST_INVALID)))
+		return;
+	if (ct_lookup(r->ct, &s->first.hdrs, &c->entry) < 0)
+		return;
+	/* The same tuple may belong to a newer connection than the one
+	 * the packet was part of; the trace's CT_ID settles it. */
+	c->have_entry = !c->have_state || !c->id || c->entry.id == c->id;
+	if (c->have_entry && !c->have_state)
+		c->dir = memcmp(&c->entry.orig.src, &s->first.hdrs.src,
+				sizeof(c->entry.orig.src)) != 0;
+	if (c->have_entry && !c->have_state)
+		c->status = c->entry.status;
+}
+
+static const char *nat_kind(const struct story_step *st, const char *field)
+{
+	static const struct { const char *needle, *kind; } kinds[] = {
+		{ "masquerade", "MASQUERADE" }, { "MASQUERADE", "MASQUERADE" },
+		{ "redirect", "REDIRECT" }, { "REDIRECT", "REDIRECT" },
+		{ "snat", "SNAT" }, { "SNAT", "SNAT" },
+		{ "dnat", "DNAT" }, { "DNAT", "DNAT" },
+		{ "ttl", "TTL" }, { "TTL", "TTL" }, { "hoplimit", "HL" }, { "-j HL", "HL" },
+		{ "dscp", "DSCP" }, { "DSCP", "DSCP" }, { "tos", "TOS" }, { "TOS", "TOS" },
+	};
+	size_t i;
+
+	(void)field;
+	if (!st || !st->text)
+		return NULL;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strstr(st->text, kinds[i].needle))
+			return kinds[i].kind;
+	return NULL;
+}
+
+static bool kind_fits(const char *kind, const char *field)
+{
+	bool addr = !strcmp(field, "SRC") || !strcmp(field, "DST") ||
+		    !strcmp(field, "SPT") || !strcmp(field, "DPT");
+
+	if (!kind)
+		return false;
+	if (!strcmp(field, "TTL"))
+		return !strcmp(kind, "TTL") || !strcmp(kind, "HL");
+	if (!strcmp(field, "TOS"))
+		return !strcmp(kind, "TOS") || !strcmp(kind, "DSCP");
+	if (!addr)
+		return false;
+	if (field[0] == 'S')
+		return !strcmp(kind, "SNAT") || !strcmp(kind, "MASQUERADE");
+	return !strcmp(kind, "DNAT") || !strcmp(kind, "REDIRECT");
+}
+
+/* The latest rule before step `before` whose action explains the change. */
+static const struct story_step *who_did(const struct story *s, size_t before,
+					const char *field)
+{
+	size_t i;
+
+	for (i = before; i-- > 0;) {
+		const struct story_step *st = &s->steps[i];
+
+		if (st->kind == STEP_RULE && kind_fits(nat_kind(st, field), field))
+			return st;
+	}
+	return NULL;
+}
+
+static void add_change(struct story *s, size_t after, const char *field,
+		       const char *from, const char *to)
+{
+	struct story_change *c;
+	const char *kind;
+
+	if (s->nchanges == STORY_MAX_CHANGES)
+		return;
+	c = &s->changes[s->nchanges++];
+	memset(c, 0, sizeof(*c));
+	c->after = after;
+	c->by = who_did(s, after, field);
+	kind = c->by ? nat_kind(c->by, field) : NULL;
+	if (!kind)
+		kind = field[0] == 'S' ? "SNAT" : field[0] == 'D' ? "DNAT" : field;
+	snprintf(c->what, sizeof(c->what), "%s", kind);
+	/* A NATed flow's later packets are rewritten by conntrack alone:
+	 * replies get the first packet's NAT undone. */
+	c->note = "";
+	if (!c->by && s->ct.dir == 1)
+		c->note = field[0] == 'D' ? " (undoing SNAT)" : " (undoing DNAT)";
+	else if (!c->by)
+		c->note = " (NAT of the connection's first packet)";
+	snprintf(c->field, sizeof(c->field), "%s", field);
+	snprintf(c->from, sizeof(c->from), "%s", from);
+	snprintf(c->to, sizeof(c->to), "%s", to);
+}
+
+static bool has_ports(const struct pkt_hdrs *p)
+{
+	return p->have_l4 && (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP ||
+			      p->proto == IPPROTO_SCTP || p->proto == IPPROTO_UDPLITE);
+}
+
+static void addr_text(char *buf, size_t size, uint8_t family, const void *a)
+{
+	inet_ntop(family, a, buf, (socklen_t)size);
+}
+
+/* Compare two header versions field by field. */
+static void diff(struct story *s, size_t after, const struct pkt_hdrs *a,
+		 const struct pkt_hdrs *b)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
+
+	if (memcmp(&a->src, &b->src, alen)) {
+		addr_text(x, sizeof(x), a->family, &a->src);
+		addr_text(y, sizeof(y), b->family, &b->src);
+		add_change(s, after, "SRC", x, y);
+	}
+	if (memcmp(&a->dst, &b->dst, alen)) {
+		addr_text(x, sizeof(x), a->family, &a->dst);
+		addr_text(y, sizeof(y), b->family, &b->dst);
+		add_change(s, after, "DST", x, y);
+	}
+	if (has_ports(a) && has_ports(b) && a->sport != b->sport) {
+		snprintf(x, sizeof(x), "%u", a->sport);
+		snprintf(y, sizeof(y), "%u", b->sport);
+		add_change(s, after, "SPT", x, y);
+	}
+	if (has_ports(a) && has_ports(b) && a->dport != b->dport) {
+		snprintf(x, sizeof(x), "%u", a->dport);
+		snprintf(y, sizeof(y), "%u", b->dport);
+		add_change(s, after, "DPT", x, y);
+	}
+	if (a->tos != b->tos) {
+		snprintf(x, sizeof(x), "0x%02x", a->tos);
+		snprintf(y, sizeof(y), "0x%02x", b->tos);
+		add_change(s, after, "TOS", x, y);
+	}
+	/* forwarding takes one off the TTL; anything else is a rule's doing */
+	if (a->ttl != b->ttl && a->ttl != b->ttl + 1) {
+		snprintf(x, sizeof(x), "%u", a->ttl);
+		snprintf(y, sizeof(y), "%u", b->ttl);
+		add_change(s, after, "TTL", x, y);
+	}
+}
+
+/* The headers the packet leaves with, according to conntrack: the
+ * other direction's tuple, turned around. */
+static bool final_headers(const struct story *s, const struct pkt_hdrs *last,
+			  struct pkt_hdrs *out)
+{
+	const struct ct_tuple *t;
+
+	if (!s->ct.have_entry)
+		return false;
+	t = s->ct.dir == 0 ? &s->ct.entry.reply : &s->ct.entry.orig;
+	*out = *last;
+	memcpy(&out->src, &t->dst, sizeof(out->src));
+	memcpy(&out->dst, &t->src, sizeof(out->dst));
+	if (has_ports(last)) {
+		out->sport = t->dport;
+		out->dport = t->sport;
+	}
+	return true;
+}
+
+void story_find_changes(struct story *s)
+{
+	const struct pkt_hdrs *prev = s->have_first && s->first.decoded ?
+				      &s->first.hdrs : NULL;
+	struct pkt_hdrs fin;
+	size_t i;
+
+	s->nchanges = 0;
+	if (!prev)
+		return;
+	for (i = 0; i < s->nsteps; i++) {
+		const struct story_step *st = &s->steps[i];
+
+		if (st->kind != STEP_PACKET || !st->pkt.decoded)
+			continue;
+		diff(s, i, prev, &st->pkt.hdrs);
+		prev = &st->pkt.hdrs;
+	}
+	/* Source NAT (and un-DNAT of replies) happens after the last chain
+	 * saw the packet; conntrack's tuples tell what it became. */
+	if (final_headers(s, prev, &fin)) {
+		fin.tos = prev->tos;
+		fin.ttl = prev->ttl;
+		diff(s, s->nsteps, prev, &fin);
+	}
+}
