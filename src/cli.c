@@ -32,6 +32,7 @@ static const char usage_text[] =
 "      --netns NAME|PATH         trace in an 'ip netns' namespace or /proc/PID/ns/net\n"
 "      --rule-syntax=auto|iptables|nft\n"
 "                                how to print rules (auto: as they were written)\n"
+"  -j, --json                    one JSON object per packet (JSON Lines)\n"
 "  -t, --timestamps              print a timestamp before each packet\n"
 "  -v, --verbose                 add nft handles, trace ids and raw verdicts\n"
 "      --no-color                no colours, even on a terminal\n"
@@ -114,6 +115,7 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "rule-syntax", required_argument, NULL, OPT_SYNTAX },
 	{ "timestamps", no_argument, NULL, 't' },
+	{ "json", no_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
@@ -154,7 +156,7 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	cfg->quiet_ms = 250;
 	cfg->limit_burst = 1;
 
-	while ((c = getopt_long(argc, argv, "s:d:p:i:c:46tvhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:p:i:c:46jtvhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's': cfg->filter.source = optarg; break;
 		case 'd': cfg->filter.destination = optarg; break;
@@ -202,6 +204,7 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 					    "or nft)", optarg);
 			break;
 		case 't': cfg->timestamps = true; break;
+		case 'j': cfg->json = true; break;
 		case 'v': cfg->verbose = true; break;
 		case OPT_NO_COLOR: cfg->color_never = true; break;
 		case OPT_QUIET:

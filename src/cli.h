@@ -28,7 +28,7 @@ struct config {
 	const char *netns;
 	enum syntax syntax;
 	bool color_never;
-	bool timestamps, verbose;
+	bool timestamps, verbose, json;
 	unsigned int quiet_ms;
 };
 

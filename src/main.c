@@ -16,6 +16,7 @@
 #include "ct.h"
 #include "netns.h"
 #include "nl_trace.h"
+#include "out_json.h"
 #include "out_text.h"
 #include "rules_nft.h"
 #include "story.h"
@@ -36,6 +37,7 @@ struct app {
 	struct assembler *assembler;
 	struct resolver resolver;
 	struct text_opts text;
+	struct json_opts json;
 	unsigned long packets, events, lost;
 	bool output_closed;		/* stdout's reader went away */
 	bool failed;
@@ -87,7 +89,12 @@ static void emit(const struct block *b, void *data)
 		app->failed = true;
 		return;
 	}
-	out_text_story(stdout, &s, &app->text);
+	if (app->cfg.json) {
+		if (out_json_story(stdout, &s, &app->json) < 0)
+			app->output_closed = true;
+	} else {
+		out_text_story(stdout, &s, &app->text);
+	}
 	story_free(&s);
 	app->packets++;
 	if (fflush(stdout) == EOF || ferror(stdout))
@@ -321,6 +328,8 @@ int main(int argc, char **argv)
 	app.text.timestamps = app.cfg.timestamps;
 	app.text.verbose = app.cfg.verbose;
 	app.text.quiet_ms = app.cfg.quiet_ms;
+	app.json.netns = app.cfg.netns;
+	app.json.quiet_ms = app.cfg.quiet_ms;
 
 	open_pipeline(&app);
 	arm_tracing(&app);

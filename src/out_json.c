@@ -1,0 +1,316 @@
+/* jansson builds the object; field names are a stable interface
+ * (docs/json.md), so add fields, never rename them. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <jansson.h>
+
+#include "out_json.h"
+#include "out_text.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *tcp_flags(uint8_t flags)
+{
+	static const char *const names[] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
+	};
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (flags & (1 << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static const char *proto_name(uint8_t p)
+{
+	switch (p) {
+	case IPPROTO_TCP: return "tcp";
+	case IPPROTO_UDP: return "udp";
+	case IPPROTO_ICMP: return "icmp";
+	case IPPROTO_ICMPV6: return "icmpv6";
+	case IPPROTO_SCTP: return "sctp";
+	case IPPROTO_UDPLITE: return "udplite";
+	}
+	return NULL;
+}
+
+static json_t *packet_json(const struct pkt_view *v)
+{
+	const struct pkt_hdrs *p = &v->hdrs;
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *pn;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "iif", str_or_null(v->in));
+	json_object_set_new(o, "oif", str_or_null(v->out));
+	json_object_set_new(o, "mark", json_integer(v->mark));
+	if (!v->decoded)
+		return o;
+	inet_ntop(p->family, &p->src, s, sizeof(s));
+	inet_ntop(p->family, &p->dst, d, sizeof(d));
+	json_object_set_new(o, "src", json_string(s));
+	json_object_set_new(o, "dst", json_string(d));
+	json_object_set_new(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
+	json_object_set_new(o, p->family == AF_INET ? "ttl" : "hoplimit",
+			    json_integer(p->ttl));
+	json_object_set_new(o, p->family == AF_INET ? "tos" : "tc", json_integer(p->tos));
+	if (p->family == AF_INET) {
+		json_object_set_new(o, "id", json_integer(p->ipid));
+		json_object_set_new(o, "df", json_boolean(p->frag & IPTT_IP_DF));
+	} else {
+		json_object_set_new(o, "flowlabel", json_integer(p->flowlabel));
+	}
+	pn = proto_name(p->proto);
+	json_object_set_new(o, "proto", pn ? json_string(pn) : json_integer(p->proto));
+	if (!p->have_l4)
+		return o;
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		json_object_set_new(o, "tcp_flags", tcp_flags(p->tcp_flags));
+		/* fall through */
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+		json_object_set_new(o, "sport", json_integer(p->sport));
+		json_object_set_new(o, "dport", json_integer(p->dport));
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		json_object_set_new(o, "icmp_type", json_integer(p->icmp_type));
+		json_object_set_new(o, "icmp_code", json_integer(p->icmp_code));
+		if (p->icmp_echo) {
+			json_object_set_new(o, "icmp_id", json_integer(p->icmp_id));
+			json_object_set_new(o, "icmp_seq", json_integer(p->icmp_seq));
+		}
+		break;
+	}
+	return o;
+}
+
+static const char *kind_name(enum step_kind k)
+{
+	switch (k) {
+	case STEP_RULE: return "rule";
+	case STEP_POLICY: return "policy";
+	case STEP_RETURN: return "return";
+	case STEP_PACKET: break;	/* never a JSON step */
+	}
+	return "?";
+}
+
+static json_t *step_ref(const struct story_step *st)
+{
+	json_t *o;
+
+	if (!st)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "table", json_string(st->ev->table));
+	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
+	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
+	json_object_set_new(o, "rule", str_or_null(st->text));
+	return o;
+}
+
+/* JSON "steps" holds rule, policy and return steps; packet versions go
+ * to "packet_versions". This is a story step's index in "steps". */
+static json_int_t json_index(const struct story *s, const struct story_step *st)
+{
+	json_int_t n = 0;
+	const struct story_step *p;
+
+	for (p = s->steps; p < st; p++)
+		if (p->kind != STEP_PACKET)
+			n++;
+	return n;
+}
+
+static json_t *step_index(const struct story *s, const struct story_step *st)
+{
+	return st ? json_integer(json_index(s, st)) : json_null();
+}
+
+static json_t *step_json(const struct story_step *st, json_int_t index)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "index", json_integer(index));
+	json_object_set_new(o, "type", json_string(kind_name(st->kind)));
+	json_object_set_new(o, "source", json_string(st->ev->source == EV_SRC_NFT ?
+						     "nftables" : "x_tables"));
+	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
+	json_object_set_new(o, "table", json_string(st->ev->table));
+	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
+	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
+	json_object_set_new(o, "handle", (st->ev->has & EV_HAS_HANDLE) ?
+			    json_integer((json_int_t)st->ev->handle) : json_null());
+	json_object_set_new(o, "rule", str_or_null(st->text));
+	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
+			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
+	json_object_set_new(o, "verdict", st->kind == STEP_RETURN ?
+			    json_string("return") : json_string(verdict_name(st->verdict)));
+	json_object_set_new(o, "verdict_code", json_integer(st->verdict));
+	json_object_set_new(o, "target", str_or_null(st->target));
+	return o;
+}
+
+static json_t *tuple_json(const struct ct_tuple *t)
+{
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *pn = proto_name(t->proto);
+	json_t *o = json_object();
+
+	inet_ntop(t->family, &t->src, s, sizeof(s));
+	inet_ntop(t->family, &t->dst, d, sizeof(d));
+	json_object_set_new(o, "src", json_string(s));
+	json_object_set_new(o, "dst", json_string(d));
+	json_object_set_new(o, "proto", pn ? json_string(pn) : json_integer(t->proto));
+	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
+		json_object_set_new(o, "icmp_id", json_integer(t->sport));
+	} else {
+		json_object_set_new(o, "sport", json_integer(t->sport));
+		json_object_set_new(o, "dport", json_integer(t->dport));
+	}
+	return o;
+}
+
+static json_t *ct_json(const struct story_ct *c)
+{
+	char status[128], *tok, *save = NULL;
+	json_t *o, *st;
+
+	if (!c->have_state && !c->have_entry)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "state", c->have_state ?
+			    json_string(ct_state_name(c->state)) : json_null());
+	json_object_set_new(o, "direction", json_string(c->dir ? "reply" : "original"));
+	json_object_set_new(o, "id", c->id || c->have_entry ?
+			    json_integer(c->id ? c->id : c->entry.id) : json_null());
+	ct_status_text(status, sizeof(status), c->status);
+	st = json_array();
+	for (tok = strtok_r(status, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		json_array_append_new(st, json_string(tok));
+	json_object_set_new(o, "status", st);
+	json_object_set_new(o, "original", c->have_entry ? tuple_json(&c->entry.orig) : json_null());
+	json_object_set_new(o, "reply", c->have_entry ? tuple_json(&c->entry.reply) : json_null());
+	return o;
+}
+
+static json_t *changes_json(const struct story *s)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < s->nchanges; i++) {
+		const struct story_change *c = &s->changes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "what", json_string(c->what));
+		json_object_set_new(o, "field", json_string(c->field));
+		json_object_set_new(o, "from", json_string(c->from));
+		json_object_set_new(o, "to", json_string(c->to));
+		json_object_set_new(o, "by", c->by ? json_string("rule") : json_string("conntrack"));
+		json_object_set_new(o, "step", step_index(s, c->by));
+		json_object_set_new(o, "rule", step_ref(c->by));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static const char *fate_key(enum fate_kind k)
+{
+	switch (k) {
+	case FATE_UNKNOWN: return "unknown";
+	case FATE_DROP: return "drop";
+	case FATE_REJECT: return "reject";
+	case FATE_QUEUE: return "queue";
+	case FATE_STOLEN: return "stolen";
+	case FATE_LOCAL: return "delivered";
+	case FATE_FORWARDED: return "forwarded";
+	case FATE_SENT: return "sent";
+	case FATE_ACCEPTED: return "accepted";
+	case FATE_UNTOUCHED: return "untouched";
+	}
+	return "?";
+}
+
+static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
+{
+	const struct story_fate *f = &s->fate;
+	char line[4096];
+	json_t *o = json_object();
+
+	out_text_fate(line, sizeof(line), s, quiet_ms);
+	json_object_set_new(o, "kind", json_string(fate_key(f->kind)));
+	json_object_set_new(o, "verdict", f->kind == FATE_UNKNOWN ? json_null() :
+			    json_string(f->kind == FATE_DROP ? "DROP" :
+					f->kind == FATE_REJECT ? "REJECT" :
+					f->kind == FATE_QUEUE ? "QUEUE" :
+					f->kind == FATE_STOLEN ? "STOLEN" : "ACCEPT"));
+	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
+	json_object_set_new(o, "step", step_index(s, f->by));
+	json_object_set_new(o, "rule", step_ref(f->by));
+	json_object_set_new(o, "out", str_or_null(f->out));
+	json_object_set_new(o, "text", json_string(line + 3));	/* without "=> " */
+	return o;
+}
+
+static json_t *timestamp(const struct timespec *ts)
+{
+	char buf[64];
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
+	return json_string(buf);
+}
+
+int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
+{
+	const struct trace_event *ev0 = &s->block->evs[0];
+	json_t *o = json_object(), *steps = json_array(), *versions = json_array();
+	size_t i;
+	int ret;
+
+	json_object_set_new(o, "timestamp", timestamp(&ev0->ts));
+	json_object_set_new(o, "trace_id", json_integer(s->block->id));
+	json_object_set_new(o, "netns", str_or_null(opts->netns));
+	json_object_set_new(o, "family", json_string(ev0->nfproto == 10 ? "ip6" : "ip"));
+	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
+	json_object_set_new(o, "oif", str_or_null(s->fate.out));
+	json_object_set_new(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
+	for (i = 0; i < s->nsteps; i++) {
+		const struct story_step *st = &s->steps[i];
+
+		if (st->kind == STEP_PACKET) {
+			json_t *v = packet_json(&st->pkt);
+
+			json_object_set_new(v, "before_step", json_integer(json_index(s, st)));
+			json_array_append_new(versions, v);
+			continue;
+		}
+		json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
+	}
+	json_object_set_new(o, "steps", steps);
+	json_object_set_new(o, "packet_versions", versions);
+	json_object_set_new(o, "changes", changes_json(s));
+	json_object_set_new(o, "conntrack", ct_json(&s->ct));
+	json_object_set_new(o, "fate", fate_json(s, opts->quiet_ms));
+	ret = json_dumpf(o, f, JSON_COMPACT);
+	json_decref(o);
+	if (ret == 0 && fputc('\n', f) == EOF)
+		ret = -1;
+	return ret;
+}

@@ -1,0 +1,16 @@
+/* JSON Lines backend: one object per packet; schema in docs/json.md. */
+#ifndef IPTT_OUT_JSON_H
+#define IPTT_OUT_JSON_H
+
+#include <stdio.h>
+#include "story.h"
+
+struct json_opts {
+	const char *netns;		/* NULL: the tool's own namespace */
+	unsigned int quiet_ms;
+};
+
+/* Returns 0, or -1 when the object could not be built or written. */
+int out_json_story(FILE *f, const struct story *s, const struct json_opts *o);
+
+#endif
