@@ -47,10 +47,10 @@ int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
 		 unsigned long *lost);
 
 /* Decode one NFULNL_MSG_PACKET message carrying a TRACE prefix into ev
- * (source EV_SRC_XT, no trace id, no verdict). ev->ts is the packet's
- * timestamp when the kernel sent one, else zero; nl_log_drain() then
- * sets the receive time. Returns 0, or -1 when the message is not a
- * TRACE message or is malformed. Exposed for the fixture tests. */
+ * (source EV_SRC_XT, no trace id, no verdict; ev->ts is left zero,
+ * nl_log_drain() sets the receive time). Returns 0, or -1 when the
+ * message is not a TRACE message or is malformed. Exposed for the
+ * fixture tests. */
 int nl_log_parse(const struct nlmsghdr *nlh, struct trace_event *ev);
 
 #endif

@@ -116,7 +116,7 @@ int out_text_fate(char *buf, size_t size, const struct story *s,
 				"packet", by->table, by->ev->chain);
 	case FATE_UNTOUCHED:
 		return snprintf(buf, size, "=> ACCEPT: no chain in this namespace saw "
-				"the packet");
+				"the packet; it was routed on");
 	case FATE_UNKNOWN:
 		break;
 	}
@@ -132,10 +132,10 @@ static void print_ct(FILE *f, const struct story_ct *c)
 	if (!c->have_state && !c->have_entry)
 		return;
 	ct_status_text(status, sizeof(status), c->status);
-	fprintf(f, "  conntrack: %s%s%s%s%s", c->have_state ?
-		ct_state_name(c->state) : "entry", c->dir ? ", reply direction" :
-		", original direction", status[0] ? ", status " : "", status,
-		c->have_state && c->id ? "" : "");
+	fprintf(f, "  conntrack: %s%s%s%s", c->have_state ?
+		ct_state_name(c->state) : "", c->have_state ? ", " : "",
+		c->dir ? "reply direction" : "original direction", status[0] ? ", status " : "");
+	fputs(status, f);
 	if (c->have_entry && (c->entry.status & (CT_S_SRC_NAT | CT_S_DST_NAT))) {
 		ct_tuple_text(orig, sizeof(orig), &c->entry.orig);
 		ct_tuple_text(reply, sizeof(reply), &c->entry.reply);

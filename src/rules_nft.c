@@ -83,6 +83,7 @@ static void parse_chain_type(const char *line, struct rs_chain *c)
 		c->prio = (int32_t)strtol(p + 10, NULL, 10);
 	if (pol)
 		c->policy = strncmp(pol + 7, "drop", 4) ? NF_ACCEPT : NF_DROP;
+	c->nat = !strncmp(line, "type nat ", 9);
 }
 
 /* A rule line ends in "# handle N"; split it off. */

@@ -63,6 +63,7 @@ int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 	c->prio = prio;
 	c->policy = policy;
 	c->nrules = 0;
+	c->nat = false;
 	if (!c->table || !c->name) {
 		free(c->table);
 		free(c->name);
@@ -236,7 +237,7 @@ static bool hook_follows(enum hook from, enum hook to)
 }
 
 bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
-			 enum hook hook, int32_t prio,
+			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c))
 {
 	uint32_t i;
@@ -244,7 +245,8 @@ bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 	for (i = 0; i < rs->nbase; i++) {
 		const struct rs_chain *c = &rs->chains[rs->base[i]];
 
-		if (!family_sees(c->family, nfproto) || (skip && skip(c)))
+		if (!family_sees(c->family, nfproto) || (skip && skip(c)) ||
+		    (c->nat && !first_packet))
 			continue;
 		if ((c->hook == hook && c->prio > prio) || hook_follows(hook, c->hook))
 			return true;

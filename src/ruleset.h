@@ -20,6 +20,7 @@ struct rs_chain {
 	enum hook hook;
 	int32_t prio;
 	int policy;			/* NF_ACCEPT/NF_DROP for base chains */
+	bool nat;			/* consulted only for a connection's first packet */
 	unsigned int nrules;
 };
 
@@ -64,9 +65,10 @@ const struct rs_rule *ruleset_rule_by_pos(const struct ruleset *rs,
 
 /* Is there a base chain of a family that sees nfproto packets, other
  * than those for which skip() is true, that a packet accepted by a
- * chain at (hook, prio) can still cross? */
+ * chain at (hook, prio) can still cross? Without first_packet, nat
+ * chains do not count: conntrack skips them for later packets. */
 bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
-			 enum hook hook, int32_t prio,
+			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c));
 
 enum hook hook_from_name(const char *name);

@@ -59,6 +59,8 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 	const struct trace_event *start;
 	const struct rs_chain *c;
 	const struct ruleset *rs;
+	bool first;
+	size_t i;
 
 	if (arm_is_own_table(ev->table) || !(ev->has & EV_HAS_VERDICT))
 		return false;
@@ -83,7 +85,16 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 	c = ruleset_chain(rs, start->family, start->table, start->chain);
 	if (!c || c->hook == HOOK_NONE)
 		return false;	/* unknown: let the quiet time decide */
-	return !ruleset_chain_after(rs, ev->nfproto, c->hook, c->prio, skip_own);
+	/* Conntrack runs before any chain that reports it; without its
+	 * word, assume a first packet, which may still meet nat chains. */
+	first = !(ev->has & EV_HAS_CT) || (ev->ct_state & CT_ST_NEW);
+	for (i = b->nevs; !(ev->has & EV_HAS_CT) && i-- > 0;)
+		if (b->evs[i].has & EV_HAS_CT) {
+			first = b->evs[i].ct_state & CT_ST_NEW;
+			break;
+		}
+	return !ruleset_chain_after(rs, ev->nfproto, c->hook, c->prio, first,
+				    skip_own);
 }
 
 static void view_from_event(struct pkt_view *v, const struct trace_event *ev)

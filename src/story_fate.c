@@ -1,6 +1,9 @@
 /* The packet's fate: which step decided it, or where it went. */
+#include <ifaddrs.h>
 #include <string.h>
+#include <netinet/in.h>
 
+#include "arm.h"
 #include "story.h"
 
 const char *fate_text(enum fate_kind k)
@@ -49,6 +52,62 @@ static void last_out(const struct story *s, char *out)
 	out[0] = '\0';
 }
 
+/* Is dst one of this namespace's addresses? Asked only when no chain
+ * after prerouting saw the packet, so the answer is not on a hot path. */
+static bool is_local_address(const struct pkt_hdrs *p)
+{
+	struct ifaddrs *ifa, *i;
+	bool local = false;
+
+	if (p->family == AF_INET && (ntohl(p->dst.v4.s_addr) >> 24) == 127)
+		return true;
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i && !local; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != p->family)
+			continue;
+		if (p->family == AF_INET)
+			local = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
+				p->dst.v4.s_addr;
+		else
+			local = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					&p->dst.v6, 16);
+	}
+	freeifaddrs(ifa);
+	return local;
+}
+
+/* Where tracing began: our own chain is named after its hook. */
+static enum hook origin(const struct story *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->block->nevs; i++)
+		if (arm_is_own_table(s->block->evs[i].table))
+			return hook_from_name(s->block->evs[i].chain);
+	return HOOK_NONE;
+}
+
+/* The packet left the last chain with an accept, and no chain after it
+ * was crossed: routing alone took it on. */
+static enum fate_kind routed(const struct story *s, enum hook from)
+{
+	const struct pkt_view *v = &s->first;
+	size_t i;
+
+	if (from == HOOK_OUTPUT)
+		return FATE_SENT;
+	/* the latest headers: DNAT may have changed the destination */
+	for (i = s->nsteps; i-- > 0;)
+		if (s->steps[i].kind == STEP_PACKET) {
+			v = &s->steps[i].pkt;
+			break;
+		}
+	if (v->decoded && is_local_address(&v->hdrs))
+		return FATE_LOCAL;
+	return FATE_ACCEPTED;
+}
+
 void story_find_fate(struct story *s)
 {
 	struct story_fate *f = &s->fate;
@@ -75,7 +134,10 @@ void story_find_fate(struct story *s)
 		}
 	}
 	if (!last) {
-		f->kind = FATE_UNTOUCHED;
+		last_out(s, f->out);
+		f->kind = routed(s, origin(s));
+		if (f->kind == FATE_ACCEPTED)
+			f->kind = FATE_UNTOUCHED;
 		return;
 	}
 	/* Events stopped in the middle of a chain walk, not at a verdict. */
@@ -93,5 +155,5 @@ void story_find_fate(struct story *s)
 	else if (saw[HOOK_OUTPUT])
 		f->kind = FATE_SENT;
 	else
-		f->kind = FATE_ACCEPTED;
+		f->kind = routed(s, origin(s));
 }
