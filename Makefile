@@ -13,7 +13,7 @@ OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BIN := $(BUILD)/iptables-trace
 
-.PHONY: all deps demo check unit integration bench clean asan
+.PHONY: all deps demo check unit integration bench clean asan testlibs
 
 all: $(BIN)
 
@@ -41,8 +41,14 @@ $(BUILD)/tests:
 
 unit: $(TEST_BINS)
 
+# LD_PRELOAD shim the namespace tests use to fake a kernel without nf_tables.
+$(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+testlibs: $(BUILD)/tests/fake_nonft.so
+
 # Everything, from a fresh machine: packages, build, unit and namespace tests.
-check: deps
+check: deps testlibs
 	$(MAKE) all unit
 	sh scripts/check.sh
 
