@@ -1,0 +1,366 @@
+# Helpers for the iptables-trace namespace tests (bats).
+#
+# Every test gets its own lab of three throwaway network namespaces:
+#
+#   client (c0) 10.99.1.2/24 fd00:99:1::2/64
+#      |
+#   router (r0) 10.99.1.1/24 fd00:99:1::1/64   forwarding on
+#   router (r1) 10.99.2.1/24 fd00:99:2::1/64
+#      |
+#   server (s0) 10.99.2.2/24 fd00:99:2::2/64
+#
+# Names are unique per run and per test: iptt-<pid>-<test>-<random>-{cli,rtr,srv}.
+# Nothing here touches the host namespace's firewall, sysctls or nf_log:
+# interfaces are created directly inside the lab namespaces and every
+# command runs under "ip netns exec" / "ip -n".
+#
+# Use from a .bats file:
+#   load lib
+#   setup()    { lab_setup; }
+#   teardown() { lab_teardown; }
+
+IPTT_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+IPTT_BIN=${IPTT_BIN:-$IPTT_ROOT/build/iptables-trace}
+IPTT_SHIM=${IPTT_SHIM:-$IPTT_ROOT/build/tests/fake_nonft.so}
+
+CLI_IP=10.99.1.2 RTR_IP1=10.99.1.1 RTR_IP2=10.99.2.1 SRV_IP=10.99.2.2
+CLI_IP6=fd00:99:1::2 RTR_IP6_1=fd00:99:1::1 RTR_IP6_2=fd00:99:2::1 SRV_IP6=fd00:99:2::2
+VIP=198.51.100.10
+
+ARMED_RE='^iptables-trace: tracing .* \(backend nft\) \.\.\. press Ctrl-C to stop$'
+SUMMARY_RE='^iptables-trace: [0-9]+ packets traced, [0-9]+ events, [0-9]+ events lost$'
+
+# ---------------------------------------------------------------- lab
+
+lab_setup() {
+	[ -x "$IPTT_BIN" ] || { echo "# $IPTT_BIN is missing: run make" >&3; return 1; }
+	LAB=iptt-$$-${BATS_TEST_NUMBER}-$RANDOM
+	CLI=$LAB-cli RTR=$LAB-rtr SRV=$LAB-srv
+	LAB_PIDS=()
+	IPTT_PID=
+	local ns
+	for ns in "$CLI" "$RTR" "$SRV"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		# no duplicate address detection: addresses usable at once
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+	ip -n "$RTR" link add r0 type veth peer name c0 netns "$CLI"
+	ip -n "$RTR" link add r1 type veth peer name s0 netns "$SRV"
+
+	ip -n "$CLI" addr add $CLI_IP/24 dev c0
+	ip -n "$CLI" addr add $CLI_IP6/64 dev c0 nodad
+	ip -n "$RTR" addr add $RTR_IP1/24 dev r0
+	ip -n "$RTR" addr add $RTR_IP6_1/64 dev r0 nodad
+	ip -n "$RTR" addr add $RTR_IP2/24 dev r1
+	ip -n "$RTR" addr add $RTR_IP6_2/64 dev r1 nodad
+	ip -n "$SRV" addr add $SRV_IP/24 dev s0
+	ip -n "$SRV" addr add $SRV_IP6/64 dev s0 nodad
+	ip -n "$CLI" link set c0 up
+	ip -n "$RTR" link set r0 up
+	ip -n "$RTR" link set r1 up
+	ip -n "$SRV" link set s0 up
+	ip -n "$CLI" route add default via $RTR_IP1
+	ip -n "$CLI" -6 route add default via $RTR_IP6_1
+	ip -n "$SRV" route add default via $RTR_IP2
+	ip -n "$SRV" -6 route add default via $RTR_IP6_2
+	lab_wait_ipv6
+}
+
+# IPv6 on a veth starts only once the kernel's link watcher has seen the
+# carrier, which it batches up to a second. Until then the interface has no
+# link-local address and no ff00::/8 route, and neighbour solicitations to it
+# are dropped, so the first ping6 is lost. Wait (at most
+# 3 s) for every lab interface to be ready; lab_setup calls it.
+lab_wait_ipv6() {
+	local i ns_dev ok
+	for i in $(seq 60); do
+		ok=1
+		for ns_dev in "$CLI c0" "$RTR r0" "$RTR r1" "$SRV s0"; do
+			set -- $ns_dev
+			ip -n "$1" -6 -o addr show dev "$2" scope link | grep -v tentative |
+				grep -q fe80 || { ok=; break; }
+		done
+		[ -n "$ok" ] && return 0
+		sleep 0.05
+	done
+	echo "# IPv6 link-local addresses did not come up within 3 s" >&3
+	return 1
+}
+
+# Kill whatever the test left running in its namespaces, then delete them.
+# Safe to call twice and after a partial setup.
+lab_teardown() {
+	local ns pid
+	if [ -n "${IPTT_PID:-}" ]; then
+		kill -9 "$IPTT_PID" 2>/dev/null || true
+	fi
+	for pid in "${LAB_PIDS[@]}"; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	for ns in "${CLI:-}" "${RTR:-}" "${SRV:-}"; do
+		[ -n "$ns" ] && [ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null || true
+		done
+	done
+	wait 2>/dev/null || true
+	for ns in "${CLI:-}" "${RTR:-}" "${SRV:-}"; do
+		[ -n "$ns" ] && [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null
+	done
+	return 0
+}
+
+# Remember a background pid so teardown kills it.
+lab_track() { LAB_PIDS+=("$@"); }
+
+# Load an nft ruleset (from stdin) into the router.
+rtr_nft() { ip netns exec "$RTR" nft -f -; }
+
+# ---------------------------------------------------------------- traffic
+
+ping_ok()   { ip netns exec "$1" ping -q -n -c1 -W1 "${@:2}" >/dev/null; }
+ping_fail() { ! ip netns exec "$1" ping -q -n -c1 -W1 "${@:2}" >/dev/null; }
+
+# tcp_listen NS PORT: a socat listener that answers "hello" and exits
+# after one connection (tracked, killed at teardown).
+tcp_listen() {
+	ip netns exec "$1" socat -T2 TCP-LISTEN:"$2",reuseaddr SYSTEM:'echo hello' \
+		</dev/null >/dev/null 2>&1 3>&- &
+	lab_track $!
+	local i
+	for i in $(seq 50); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "# socat did not start listening on port $2 in $1" >&3
+	return 1
+}
+
+# tcp_connect NS HOST PORT [-q SECONDS]: connect, print what the server
+# said. -q: give up connecting after SECONDS (default 2), for connections
+# that are expected to fail.
+tcp_connect() {
+	local ct=2
+	[ "${4:-}" = -q ] && ct=$5
+	ip netns exec "$1" timeout 5 socat -T2 - TCP:"$2":"$3",connect-timeout="$ct" \
+		</dev/null 2>/dev/null
+}
+
+# tcp_fails NS HOST PORT: the connection must fail (within 0.3 s). A
+# function, because "! cmd" never fails a bats test.
+tcp_fails() { ! tcp_connect "$1" "$2" "$3" -q 0.3 >/dev/null; }
+
+# ---------------------------------------------------------------- the tool
+
+# iptt_start [--ns NS] ARGS...: start the tool in the router (or NS) in the
+# background with --no-color, wait (at most 5 s) for the armed line on stderr.
+# Sets IPTT_PID, IPTT_OUT, IPTT_ERR. Fails if the tool exits or never arms.
+iptt_start() {
+	local ns=$RTR i
+	if [ "${1:-}" = --ns ]; then ns=$2; shift 2; fi
+	IPTT_OUT=$BATS_TEST_TMPDIR/iptt.out
+	IPTT_ERR=$BATS_TEST_TMPDIR/iptt.err
+	: >"$IPTT_OUT"; : >"$IPTT_ERR"
+	if [ "$ns" = - ]; then
+		"$IPTT_BIN" --no-color "$@" >"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- &
+	else
+		ip netns exec "$ns" "$IPTT_BIN" --no-color "$@" \
+			>"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- &
+	fi
+	IPTT_PID=$!
+	iptt_wait_armed
+}
+
+iptt_wait_armed() {
+	local i
+	for i in $(seq 100); do
+		grep -Eq "$ARMED_RE" "$IPTT_ERR" && return 0
+		if ! kill -0 "$IPTT_PID" 2>/dev/null; then
+			echo "# iptables-trace exited before arming; stderr:" >&3
+			sed 's/^/#   /' "$IPTT_ERR" >&3
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "# iptables-trace did not arm within 5 s; stderr:" >&3
+	sed 's/^/#   /' "$IPTT_ERR" >&3
+	return 1
+}
+
+# iptt_wait_exit [SECONDS]: wait for the tool to exit by itself (default 5 s).
+# Sets IPTT_RC. Fails (and kills it) on timeout.
+iptt_wait_exit() {
+	local limit=$(( ${1:-5} * 20 )) i
+	for i in $(seq "$limit"); do
+		kill -0 "$IPTT_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$IPTT_PID" 2>/dev/null; then
+		echo "# iptables-trace still running after ${1:-5} s" >&3
+		kill -9 "$IPTT_PID" 2>/dev/null
+		wait "$IPTT_PID" 2>/dev/null
+		IPTT_PID=
+		return 1
+	fi
+	IPTT_RC=0
+	wait "$IPTT_PID" || IPTT_RC=$?
+	IPTT_PID=
+	return 0
+}
+
+# iptt_stop: SIGINT, wait (bounded) for exit. Sets IPTT_RC; the output
+# stays in $IPTT_OUT / $IPTT_ERR.
+iptt_stop() {
+	kill -INT "$IPTT_PID" || return 1
+	iptt_wait_exit 5
+}
+
+# iptt_stop_ok: stop, and check rc 0 plus a clean stderr (armed line,
+# summary line, nothing else).
+iptt_stop_ok() {
+	iptt_stop || return 1
+	if [ "$IPTT_RC" -ne 0 ]; then
+		echo "# iptables-trace exited with $IPTT_RC; stderr:" >&3
+		sed 's/^/#   /' "$IPTT_ERR" >&3
+		return 1
+	fi
+	assert_clean_stderr
+}
+
+# Every stderr line is the armed line or the summary.
+assert_clean_stderr() {
+	local bad
+	bad=$(grep -Ev "$ARMED_RE|$SUMMARY_RE" "$IPTT_ERR" || true)
+	if [ -n "$bad" ]; then
+		echo "# unexpected stderr from iptables-trace:" >&3
+		printf '%s\n' "$bad" | sed 's/^/#   /' >&3
+		return 1
+	fi
+}
+
+# The summary's numbers: summary_field packets|events|lost
+summary_field() {
+	local line
+	line=$(grep -E "$SUMMARY_RE" "$IPTT_ERR") || return 1
+	case $1 in
+	packets) echo "$line" | sed -E 's/^iptables-trace: ([0-9]+) packets.*/\1/' ;;
+	events) echo "$line" | sed -E 's/.* ([0-9]+) events,.*/\1/' ;;
+	lost) echo "$line" | sed -E 's/.* ([0-9]+) events lost$/\1/' ;;
+	esac
+}
+
+# ---------------------------------------------------------------- output
+
+# All blocks of a trace file, NUL-separated (blank line ends each block).
+_blocks() { awk 'BEGIN { RS = ""; ORS = "\0" } { print }' "${1:-$IPTT_OUT}"; }
+
+# block_count [FILE]
+block_count() { _blocks "$@" | tr -cd '\0' | wc -c; }
+
+# block RE [N] [FILE]: print the Nth (default 1st) block whose first line
+# matches the extended regex RE. Fails (with a dump) when there is none.
+block() {
+	local re=$1 want=${2:-1} file=${3:-$IPTT_OUT} b n=0
+	while IFS= read -r -d '' b; do
+		if [[ ${b%%$'\n'*} =~ $re ]]; then
+			n=$((n + 1))
+			if [ "$n" -eq "$want" ]; then
+				printf '%s\n' "$b"
+				return 0
+			fi
+		fi
+	done < <(_blocks "$file")
+	{
+		echo "# no block #$want with a first line matching: $re"
+		echo "# trace output was:"
+		sed 's/^/#   /' "$file"
+	} >&3
+	return 1
+}
+
+# blocks_matching RE [FILE]: how many blocks have a first line matching RE.
+blocks_matching() {
+	local re=$1 file=${2:-$IPTT_OUT} b n=0
+	while IFS= read -r -d '' b; do
+		[[ ${b%%$'\n'*} =~ $re ]] && n=$((n + 1))
+	done < <(_blocks "$file")
+	echo "$n"
+}
+
+# _in_order MODE BLOCK ITEM...: each ITEM must match a line of BLOCK, in
+# order, after the line matched by the previous ITEM (other lines may sit
+# in between). MODE "exact": the line, without its leading indent, equals
+# ITEM. MODE "re": the line matches the extended regex ITEM.
+_in_order() {
+	local mode=$1 blk=$2 item line found
+	shift 2
+	local -a lines
+	mapfile -t lines <<<"$blk"
+	local i=0
+	for item in "$@"; do
+		found=
+		while [ "$i" -lt "${#lines[@]}" ]; do
+			line=${lines[$i]}
+			i=$((i + 1))
+			if [ "$mode" = exact ]; then
+				line=${line#"${line%%[![:space:]]*}"}
+				[ "$line" = "$item" ] && { found=1; break; }
+			else
+				[[ $line =~ $item ]] && { found=1; break; }
+			fi
+		done
+		if [ -z "$found" ]; then
+			{
+				echo "# expected, in order after the previous ones, a line"
+				echo "#   ${mode}: $item"
+				echo "# in the block:"
+				printf '%s\n' "$blk" | sed 's/^/#   /'
+			} >&3
+			return 1
+		fi
+	done
+}
+
+# assert_lines BLOCK LINE...: exact lines (leading indent ignored), in order.
+assert_lines() { _in_order exact "$@"; }
+
+# assert_lines_re BLOCK RE...: regex lines, in order.
+assert_lines_re() { _in_order re "$@"; }
+
+# refute_line_re BLOCK RE: no line of BLOCK matches RE.
+refute_line_re() {
+	local blk=$1 re=$2 line
+	while IFS= read -r line; do
+		if [[ $line =~ $re ]]; then
+			{
+				echo "# unexpected line matching: $re"
+				printf '%s\n' "$blk" | sed 's/^/#   /'
+			} >&3
+			return 1
+		fi
+	done <<<"$blk"
+}
+
+# ---------------------------------------------------------------- tables
+
+# The tool's own tables in a namespace (nothing when none is left).
+iptt_tables() {
+	ip netns exec "${1:-$RTR}" nft list tables | grep -E 'iptables-trace-' || true
+}
+
+# assert_no_iptt_table [NS]: no iptables-trace-* table. The kernel drops an
+# owned table when its socket is released; allow it a second to be sure.
+assert_no_iptt_table() {
+	local ns=${1:-$RTR} i left
+	for i in $(seq 20); do
+		left=$(iptt_tables "$ns")
+		[ -z "$left" ] && return 0
+		sleep 0.05
+	done
+	echo "# tables left behind in $ns: $left" >&3
+	return 1
+}
