@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "assemble.h"
+#include "decode.h"
 
 /* Bounds memory when events keep coming for ids that never finish. */
 #define MAX_OPEN_BLOCKS	4096
@@ -116,11 +117,66 @@ static int block_append(struct block *b, const struct trace_event *ev)
 	return 0;
 }
 
-int asm_add(struct assembler *a, const struct trace_event *ev)
+void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key)
 {
-	size_t idx = 0;
-	struct block *b = find_open(a, ev->id, &idx);
+	struct pkt_hdrs p;
 
+	memset(key, 0, sizeof(*key));
+	if (!(ev->has & EV_HAS_NETHDR) ||
+	    decode_pkt(ev->hdr, ev->nethdr_len,
+		       ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL,
+		       ev->transhdr_len, &p) < 0)
+		return;
+	key->valid = true;
+	key->family = p.family;
+	key->proto = p.proto;
+	key->len = p.len;
+	key->ipid = p.family == 2 /* AF_INET */ ? p.ipid : (uint16_t)p.flowlabel;
+	if (p.proto == 6 /* TCP */) {
+		key->l4a = p.tcp_seq;
+		key->l4b = p.tcp_ack;
+	} else if (p.icmp_echo) {
+		key->l4a = p.icmp_id;
+		key->l4b = p.icmp_seq;
+	}
+}
+
+static bool key_equal(const struct pkt_key *x, const struct pkt_key *y)
+{
+	return x->valid && y->valid && x->family == y->family &&
+	       x->proto == y->proto && x->len == y->len && x->ipid == y->ipid &&
+	       x->l4a == y->l4a && x->l4b == y->l4b;
+}
+
+/* The newest open block of the same packet: for nft events only blocks
+ * that so far hold nothing but legacy events. */
+static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
+				 bool legacy_only)
+{
+	size_t i;
+
+	for (i = a->nopen; i-- > 0;)
+		if (key_equal(&a->open[i]->key, k) &&
+		    (!legacy_only || !a->open[i]->has_nft))
+			return a->open[i];
+	return NULL;
+}
+
+/* Legacy events come over another socket, so they may arrive before or
+ * after the nf_tables events of the same packet; the packet's key joins
+ * them. A block of legacy events only is adopted by the first nft event
+ * that starts the same packet. */
+static struct block *block_for(struct assembler *a, const struct trace_event *ev)
+{
+	struct pkt_key key;
+	struct block *b;
+	size_t idx;
+
+	if (ev->source == EV_SRC_XT) {
+		asm_pkt_key(ev, &key);
+		return find_by_key(a, &key, false);
+	}
+	b = find_open(a, ev->id, &idx);
 	if (b && a->ops.starts_packet(ev, a->ops.data)) {
 		/* Trace ids come from a hash of the skb, so a later packet of
 		 * the same flow can reuse the id of one still open. */
@@ -128,13 +184,31 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		complete(a, idx);
 		b = NULL;
 	}
-	if (!b && !(b = block_new(a, ev->id)))
+	if (!b && a->ops.starts_packet(ev, a->ops.data)) {
+		asm_pkt_key(ev, &key);
+		if ((b = find_by_key(a, &key, true)))
+			b->id = ev->id;
+	}
+	return b;
+}
+
+int asm_add(struct assembler *a, const struct trace_event *ev)
+{
+	size_t idx = 0;
+	struct block *b = block_for(a, ev);
+
+	if (!b && !(b = block_new(a, ev->source == EV_SRC_NFT ? ev->id : 0)))
 		return -1;
+	if (!b->key.valid)
+		asm_pkt_key(ev, &b->key);
+	if (ev->source == EV_SRC_NFT)
+		b->has_nft = true;
 	if (block_append(b, ev) < 0)
 		return -1;
 	if (a->ops.ends_path(b, ev, a->ops.data)) {
 		b->fate_known = true;
-		find_open(a, ev->id, &idx);
+		for (idx = 0; a->open[idx] != b; idx++)
+			;
 		complete(a, idx);
 	}
 	return 0;

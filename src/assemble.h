@@ -8,8 +8,19 @@
 #include <stddef.h>
 #include "event.h"
 
+/* What stays the same while NAT rewrites a packet: used to put legacy
+ * x_tables events, which carry no trace id, with their packet. */
+struct pkt_key {
+	bool valid;
+	uint8_t family, proto;
+	uint16_t len, ipid;
+	uint32_t l4a, l4b;		/* TCP seq/ack, ICMP id/seq, UDP length */
+};
+
 struct block {
 	uint32_t id;
+	struct pkt_key key;		/* of the first headers seen */
+	bool has_nft;			/* at least one nf_tables event */
 	struct trace_event *evs;
 	size_t nevs, cap;
 	struct timespec first, last;	/* CLOCK_MONOTONIC */
@@ -33,6 +44,10 @@ struct asm_ops {
 
 struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms);
 void asm_free(struct assembler *a);
+
+/* Compute the key of an event's headers; key->valid is false when the
+ * event carries none or they do not decode. */
+void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key);
 
 /* Add one event. Returns -1 on ENOMEM. */
 int asm_add(struct assembler *a, const struct trace_event *ev);
