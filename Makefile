@@ -2,7 +2,8 @@
 CC ?= cc
 PKGS := libmnl libnftnl libnftables libpcap libnetfilter_log libnetfilter_conntrack jansson
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+# override: the warnings and language level hold for every build, asan too
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -55,6 +56,11 @@ check: deps testlibs
 demo: deps
 	$(MAKE) all
 	sh scripts/demo.sh $(BIN)
+
+# The same build with AddressSanitizer and UBSan, in its own directory.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all unit
 
 clean:
 	rm -rf $(BUILD)
