@@ -40,7 +40,7 @@ teardown() { lab_teardown; }
 	# Nothing after the drop: no policy line, no later chain.
 	refute_line_re "$b" "^  inet filter forward (\(#3\)|\(#4\)|DROP$|ACCEPT$)"
 	refute_line_re "$b" "^  nat post"
-	[ "$(blocks_matching "^IN=r1 ")" -eq 0 ]
+	assert_blocks 0 "^IN=r1 "
 }
 
 @test "drop by policy: a forwarded packet no rule accepts" {
@@ -62,7 +62,7 @@ teardown() { lab_teardown; }
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 ")
 	assert_lines "$b" "inet filter input DROP"
 	refute_line_re "$b" "^  inet filter input \(#"
-	[ "$(blocks_matching "^IN= OUT=r0 ")" -eq 0 ]
+	assert_blocks 0 "^IN= OUT=r0 "
 }
 
 @test "accepted next to dropped: tcp dport 8080 passes rule #3 and masquerade's chain" {

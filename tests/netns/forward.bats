@@ -49,7 +49,7 @@ load_nat_ruleset() {
 		"^  packet now: IN=r0 OUT=r1 SRC=$CLI_IP DST=$SRV_IP .*TTL=63 .*PROTO=ICMP TYPE=8 " \
 		"^  filter forward \(#1\) " \
 		"^  nat post \(#1\) oifname \"r1\" masquerade => ACCEPT$"
-	[ "$(blocks_matching "PROTO=ICMP TYPE=8 ")" -eq 1 ]
+	assert_blocks 1 "PROTO=ICMP TYPE=8 "
 }
 
 @test "forward: a TCP connection to the virtual IP is DNATed to the server" {
@@ -169,7 +169,7 @@ load_nat_ruleset() {
 	b=$(block "^IN=r1 OUT= SRC=$SRV_IP6 DST=$CLI_IP6 .*PROTO=ICMPv6 TYPE=129 ")
 	assert_lines "$b" "filter6 forward (#2) ct state established accept => ACCEPT"
 	# -6: the IPv4 ping is not traced.
-	[ "$(blocks_matching "SRC=10\.99\.")" -eq 0 ]
+	assert_blocks 0 "SRC=10\.99\."
 }
 
 @test "forward: 'host X' traces the request and its reply" {
@@ -190,7 +190,7 @@ load_nat_ruleset() {
 	assert_lines "$b" "filter forward (#1) ip daddr $SRV_IP counter => continue" "filter forward ACCEPT"
 	b=$(block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 CODE=0 ID=4711 SEQ=1$")
 	assert_lines "$b" "filter forward (#2) ip saddr $SRV_IP counter => continue" "filter forward ACCEPT"
-	[ "$(blocks_matching "PROTO=ICMP ")" -eq 2 ]
+	assert_blocks 2 "PROTO=ICMP "
 }
 
 @test "forward: -s traces one direction only" {
@@ -199,8 +199,8 @@ load_nat_ruleset() {
 	iptt_stop_ok
 
 	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 CODE=0 ID=4712 SEQ=1$" >/dev/null
-	[ "$(blocks_matching "SRC=$SRV_IP ")" -eq 0 ]
-	[ "$(block_count)" -eq 1 ]
+	assert_blocks 0 "SRC=$SRV_IP "
+	assert_blocks 1
 }
 
 @test "forward: -i traces only packets arriving on that interface" {
@@ -212,6 +212,6 @@ load_nat_ruleset() {
 	# The reply to the client's ping and the server's own request.
 	block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 " >/dev/null
 	block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=8 " >/dev/null
-	[ "$(blocks_matching "^IN=r0 ")" -eq 0 ]
-	[ "$(block_count)" -eq 2 ]
+	assert_blocks 0 "^IN=r0 "
+	assert_blocks 2
 }

@@ -191,6 +191,46 @@ iptt_wait_armed() {
 	return 1
 }
 
+# iptt_run [--ns NS] ARGS...: run the tool in the foreground (killed after
+# 10 s) in the router, in NS, or with "--ns -" where the test runs. Commands
+# in the array IPTT_WRAP (setpriv, env ...) go between "ip netns exec" and
+# the tool. Sets IPTT_RC; stdout and stderr land in $IPTT_OUT, $IPTT_ERR.
+IPTT_WRAP=()
+iptt_run() {
+	local ns=$RTR
+	if [ "${1:-}" = --ns ]; then ns=$2; shift 2; fi
+	IPTT_OUT=$BATS_TEST_TMPDIR/iptt.out
+	IPTT_ERR=$BATS_TEST_TMPDIR/iptt.err
+	IPTT_RC=0
+	if [ "$ns" = - ]; then
+		timeout -s KILL 10 "${IPTT_WRAP[@]}" "$IPTT_BIN" --no-color "$@" \
+			</dev/null >"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- || IPTT_RC=$?
+	else
+		timeout -s KILL 10 ip netns exec "$ns" "${IPTT_WRAP[@]}" "$IPTT_BIN" \
+			--no-color "$@" </dev/null >"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- ||
+			IPTT_RC=$?
+	fi
+}
+
+# assert_error RC RE: the tool exited with RC, printed nothing on stdout
+# and exactly one line on stderr, "iptables-trace: ..." matching RE.
+assert_error() {
+	local want=$1 re=$2 ok=1
+	[ "$IPTT_RC" -eq "$want" ] || ok=
+	[ ! -s "$IPTT_OUT" ] || ok=
+	[ "$(wc -l <"$IPTT_ERR")" -eq 1 ] || ok=
+	grep -Eq "^iptables-trace: .*($re)" "$IPTT_ERR" || ok=
+	if [ -z "$ok" ]; then
+		{
+			echo "# wanted exit $want and one stderr line matching: $re"
+			echo "# got exit $IPTT_RC; stderr:"
+			sed 's/^/#   /' "$IPTT_ERR"
+			[ -s "$IPTT_OUT" ] && { echo "# stdout:"; sed 's/^/#   /' "$IPTT_OUT"; }
+		} >&3
+		return 1
+	fi
+}
+
 # iptt_wait_exit [SECONDS]: wait for the tool to exit by itself (default 5 s).
 # Sets IPTT_RC. Fails (and kills it) on timeout.
 iptt_wait_exit() {
@@ -289,6 +329,19 @@ blocks_matching() {
 		[[ ${b%%$'\n'*} =~ $re ]] && n=$((n + 1))
 	done < <(_blocks "$file")
 	echo "$n"
+}
+
+# assert_blocks N [RE]: exactly N blocks (with a first line matching RE).
+assert_blocks() {
+	local want=$1 re=${2:-} got
+	if [ -n "$re" ]; then got=$(blocks_matching "$re"); else got=$(block_count); fi
+	[ "$got" -eq "$want" ] && return 0
+	{
+		echo "# wanted $want blocks${re:+ with a first line matching: $re}, got $got"
+		echo "# trace output was:"
+		sed 's/^/#   /' "$IPTT_OUT"
+	} >&3
+	return 1
 }
 
 # _in_order MODE BLOCK ITEM...: each ITEM must match a line of BLOCK, in

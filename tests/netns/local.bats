@@ -54,7 +54,7 @@ teardown() { lab_teardown; }
 	refute_line_re "$b" "inet filter (forward|input)"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=0 CODE=0 ID=5002 SEQ=1$")
 	assert_lines "$b" "inet filter input (#1) ct state established,related accept => ACCEPT"
-	[ "$(blocks_matching "PROTO=ICMP ")" -eq 2 ]
+	assert_blocks 2 "PROTO=ICMP "
 }
 
 @test "local: -c OUTPUT traces only locally generated packets" {
@@ -65,8 +65,8 @@ teardown() { lab_teardown; }
 
 	block "^IN= OUT=r0 SRC=$RTR_IP1 DST=$CLI_IP .*TYPE=8 CODE=0 ID=5003 " >/dev/null
 	block "^IN= OUT=r0 SRC=$RTR_IP1 DST=$CLI_IP .*TYPE=0 CODE=0 ID=5004 " >/dev/null
-	[ "$(blocks_matching "^IN=r")" -eq 0 ]
-	[ "$(block_count)" -eq 2 ]
+	assert_blocks 0 "^IN=r"
+	assert_blocks 2
 }
 
 @test "local: -c PREROUTING traces only arriving packets" {
@@ -77,6 +77,6 @@ teardown() { lab_teardown; }
 
 	block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=0 CODE=0 ID=5005 " >/dev/null
 	block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 CODE=0 ID=5006 " >/dev/null
-	[ "$(blocks_matching "^IN= OUT=")" -eq 0 ]
-	[ "$(block_count)" -eq 2 ]
+	assert_blocks 0 "^IN= OUT="
+	assert_blocks 2
 }

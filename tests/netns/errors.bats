@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# Error cases: each one exits with its documented code, says so in one
+# line on stderr, and leaves no table behind.
+
+load lib
+
+setup() { lab_setup; }
+teardown() { lab_teardown; }
+
+# The tool as an unprivileged user: uid/gid nobody, no capabilities.
+as_nobody() {
+	IPTT_WRAP=(setpriv --reuid=65534 --regid=65534 --clear-groups
+		--inh-caps=-all --bounding-set=-all)
+}
+
+@test "not root: exit 3 with one line, no table" {
+	as_nobody
+	iptt_run host $CLI_IP
+	assert_error 3 "root|CAP_NET_ADMIN"
+	assert_no_iptt_table
+}
+
+@test "not root with --netns: exit 3 before entering the namespace" {
+	as_nobody
+	iptt_run --ns - --netns "$RTR" -p icmp
+	assert_error 3 "root|CAP_NET_ADMIN"
+	assert_no_iptt_table
+}
+
+@test "unknown namespace name: exit 4 naming it" {
+	iptt_run --ns - --netns "$LAB-nosuch" -p icmp
+	assert_error 4 "$LAB-nosuch"
+}
+
+@test "unknown namespace path: exit 4" {
+	iptt_run --ns - --netns "/run/netns/$LAB-nosuch" -p icmp
+	assert_error 4 "$LAB-nosuch"
+}
+
+@test "a path that is not a network namespace: exit 4" {
+	iptt_run --ns - --netns /proc/self/ns/uts -p icmp
+	assert_error 4 "/proc/self/ns/uts"
+}
+
+@test "invalid filter: exit 2 with libpcap's message" {
+	iptt_run port 99999
+	assert_error 2 "illegal port number 99999 > 65535"
+	assert_no_iptt_table
+
+	iptt_run host $CLI_IP and
+	assert_error 2 "syntax error"
+	assert_no_iptt_table
+
+	# DLT_RAW has no link layer
+	iptt_run ether host 02:00:00:00:00:01
+	assert_error 2 "ethernet addresses supported only on"
+	assert_no_iptt_table
+}
+
+@test "filter too long for the bpf match: exit 2" {
+	expr="host 10.99.3.1"
+	for i in $(seq 2 40); do expr="$expr or host 10.99.3.$i"; done
+	iptt_run $expr
+	assert_error 2 "too long"
+	grep -q "64" "$IPTT_ERR"
+	assert_no_iptt_table
+}
+
+@test "bad shortcut arguments: exit 2" {
+	iptt_run -s 10.99.1.300
+	assert_error 2 "invalid source address '10.99.1.300'"
+	iptt_run -d nohost
+	assert_error 2 "invalid destination address 'nohost'"
+	iptt_run -p nosuchproto
+	assert_error 2 "unknown protocol 'nosuchproto'"
+	assert_no_iptt_table
+}
+
+@test "bad options: exit 2" {
+	iptt_run --count 0
+	assert_error 2 "--count '0'"
+	iptt_run --limit=fast
+	assert_error 2 "--limit"
+	iptt_run -c INPUT
+	assert_error 2 "--chain 'INPUT'"
+	iptt_run --timeout -1
+	assert_error 2 "--timeout '-1'"
+	iptt_run --bpf icmp tcp
+	assert_error 2 "either with --bpf or as arguments"
+	assert_no_iptt_table
+}
+
+@test "kernel without nf_tables (faked with LD_PRELOAD): exit 5" {
+	if [ ! -e "$IPTT_SHIM" ]; then
+		make -C "$IPTT_ROOT" -s build/tests/fake_nonft.so >&3
+	fi
+	IPTT_WRAP=(env LD_PRELOAD="$IPTT_SHIM")
+	iptt_run -p icmp
+	assert_error 5 "nf_tables"
+	assert_no_iptt_table
+}
+
+@test "a long expression is never cut short: -s 10.99.1.23 does not become 10.99.1.2" {
+	# 998 characters; with " and src host 10.99.1.23" added the combined
+	# filter is 1024 characters long. Either the tool refuses it (exit 2)
+	# or it traces exactly what was asked: not the client 10.99.1.2.
+	expr="icmp$(printf '%*s' 994 '')"
+	if iptt_start -s 10.99.1.23 "$expr" 3>/dev/null; then
+		ping_ok "$CLI" $SRV_IP
+		iptt_stop_ok
+		if [ "$(block_count)" -ne 0 ]; then
+			echo "# filter -s 10.99.1.23 traced packets from $CLI_IP; stderr:" >&3
+			sed 's/^/#   /; s/   */ /g' "$IPTT_ERR" >&3
+			false
+		fi
+	else
+		iptt_wait_exit 5
+		assert_error 2 "too long"
+	fi
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# Options that change how long and where the tool traces: --limit,
+# --count, --timeout, --netns, and a reader that goes away (| head).
+
+load lib
+
+setup() {
+	lab_setup
+	rtr_nft <<-EOF
+	table ip filter {
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			ip protocol icmp counter
+		}
+	}
+	EOF
+}
+teardown() { lab_teardown; }
+
+@test "--limit=1/minute: three quick pings, exactly one traced" {
+	iptt_start --limit=1/minute -s $CLI_IP -p icmp
+	ip netns exec "$CLI" ping -q -n -c3 -i0.05 -W1 $SRV_IP >/dev/null
+	iptt_stop_ok
+
+	assert_blocks 1
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 .* SEQ=1$" >/dev/null
+	[ "$(summary_field packets)" -eq 1 ]
+}
+
+@test "--limit without a rate traces at most one packet a second" {
+	iptt_start --limit -s $CLI_IP -p icmp
+	ip netns exec "$CLI" ping -q -n -c3 -i0.05 -W1 $SRV_IP >/dev/null
+	iptt_stop_ok
+
+	assert_blocks 1
+}
+
+@test "--count 2: exits by itself with 0 after two packets" {
+	iptt_start --count 2 -s $CLI_IP -p icmp
+	ip netns exec "$CLI" ping -q -n -c3 -i0.2 -W1 $SRV_IP >/dev/null || true
+	iptt_wait_exit 5
+	[ "$IPTT_RC" -eq 0 ]
+	assert_clean_stderr
+
+	assert_blocks 2
+	block "^IN=r0 OUT= SRC=$CLI_IP .*TYPE=8 .* SEQ=1$" >/dev/null
+	block "^IN=r0 OUT= SRC=$CLI_IP .*TYPE=8 .* SEQ=2$" >/dev/null
+	[ "$(summary_field packets)" -eq 2 ]
+	assert_no_iptt_table
+}
+
+@test "--timeout 1: exits by itself with 0" {
+	iptt_start --timeout 1 -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_wait_exit 4
+	[ "$IPTT_RC" -eq 0 ]
+	assert_clean_stderr
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
+	assert_no_iptt_table
+}
+
+@test "--netns NAME: run from outside, trace inside the router" {
+	iptt_start --ns - --netns "$RTR" -p icmp
+	# The table lives in the router's namespace, named after the tool's pid.
+	[ "$(iptt_tables)" = "table inet iptables-trace-$IPTT_PID" ]
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "filter forward (#1) ip protocol icmp counter => continue"
+	assert_no_iptt_table
+}
+
+@test "--netns /proc/PID/ns/net: a namespace given by path" {
+	ip netns exec "$RTR" sleep 30 </dev/null >/dev/null 2>&1 3>&- &
+	holder=$!
+	lab_track $holder
+	# wait until the sleeper is inside the router namespace
+	for i in $(seq 50); do
+		[ "$(readlink /proc/$holder/ns/net)" = "$(ip netns exec "$RTR" readlink /proc/self/ns/net)" ] && break
+		sleep 0.05
+	done
+	iptt_start --ns - --netns /proc/$holder/ns/net -p icmp
+	[ "$(iptt_tables)" = "table inet iptables-trace-$IPTT_PID" ]
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "filter forward (#1) ip protocol icmp counter => continue"
+	assert_no_iptt_table
+}
+
+@test "| head -n 1: the tool ends quietly when its reader goes away" {
+	out=$BATS_TEST_TMPDIR/head.out err=$BATS_TEST_TMPDIR/head.err
+	rcs=$BATS_TEST_TMPDIR/head.rc
+	(
+		ip netns exec "$RTR" "$IPTT_BIN" --no-color -p icmp 2>"$err" | head -n 1 >"$out"
+		echo "${PIPESTATUS[*]}" >"$rcs"
+	) 3>&- &
+	lab_track $!
+	IPTT_ERR=$err
+	for i in $(seq 100); do
+		grep -Eq "$ARMED_RE" "$err" && break
+		sleep 0.05
+	done
+	grep -Eq "$ARMED_RE" "$err"
+	# The first block fills head; the next write finds the pipe closed.
+	for i in $(seq 10); do
+		[ -s "$rcs" ] && break
+		ping_ok "$CLI" $SRV_IP
+		sleep 0.2
+	done
+	for i in $(seq 40); do
+		[ -s "$rcs" ] && break
+		sleep 0.05
+	done
+	[ -s "$rcs" ]
+
+	read -r tool_rc head_rc <"$rcs"
+	[ "$head_rc" -eq 0 ]
+	[ "$tool_rc" -eq 0 ] || [ "$tool_rc" -eq 141 ]
+	[ "$(wc -l <"$out")" -eq 1 ]
+	grep -Eq "^IN=r[01] OUT= SRC=10\.99\.[12]\.2 .*PROTO=ICMP " "$out"
+	assert_clean_stderr
+	assert_no_iptt_table
+}
