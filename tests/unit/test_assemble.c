@@ -1,0 +1,394 @@
+/* The assembler: events grouped into one block per packet by trace id,
+ * blocks closed by a verdict, by a new packet with the same id, or by
+ * quiet time. The last tests replay a whole real capture. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <time.h>
+#include <cmocka.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "assemble.h"
+#include "fixture.h"
+
+#define MAX_SEEN 64
+
+/* What emit saw, copied: the block is freed after emit returns. */
+struct seen {
+	uint32_t id;
+	size_t nevs;
+	bool fate_known, superseded;
+	uint64_t first_handle, last_handle;
+};
+
+struct rec {
+	struct seen blocks[MAX_SEEN];
+	size_t n, total_evs;
+	bool mixed_ids;			/* a block held another id's event */
+	bool (*ends)(const struct trace_event *ev);
+	bool (*starts)(const struct trace_event *ev);
+};
+
+static bool rec_ends(const struct block *b, const struct trace_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	(void)b;
+	return r->ends && r->ends(ev);
+}
+
+static bool rec_starts(const struct trace_event *ev, void *data)
+{
+	struct rec *r = data;
+
+	return r->starts && r->starts(ev);
+}
+
+static void rec_emit(const struct block *b, void *data)
+{
+	struct rec *r = data;
+	struct seen *s;
+	size_t i;
+
+	for (i = 0; i < b->nevs; i++)
+		if (b->evs[i].source == EV_SRC_NFT && b->evs[i].id != b->id)
+			r->mixed_ids = true;
+	r->total_evs += b->nevs;
+	if (r->n == MAX_SEEN)
+		return;
+	s = &r->blocks[r->n++];
+	s->id = b->id;
+	s->nevs = b->nevs;
+	s->fate_known = b->fate_known;
+	s->superseded = b->superseded;
+	s->first_handle = b->evs[0].handle;
+	s->last_handle = b->evs[b->nevs - 1].handle;
+}
+
+static struct assembler *new_asm(struct rec *r, unsigned int quiet_ms)
+{
+	const struct asm_ops ops = {
+		.ends_path = rec_ends, .starts_packet = rec_starts,
+		.emit = rec_emit, .data = r,
+	};
+	struct assembler *a = asm_new(&ops, quiet_ms);
+
+	assert_non_null(a);
+	return a;
+}
+
+/* Synthetic events: "start" chain starts a packet, verdict drop ends it;
+ * the handle numbers the events so the tests can check order. */
+static struct trace_event ev(uint32_t id, const char *chain, uint64_t handle,
+			     int32_t verdict)
+{
+	struct trace_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.source = EV_SRC_NFT;
+	e.id = id;
+	e.family = NFPROTO_IPV4;
+	e.nfproto = NFPROTO_IPV4;
+	snprintf(e.table, sizeof(e.table), "t");
+	snprintf(e.chain, sizeof(e.chain), "%s", chain);
+	e.type = EV_TYPE_RULE;
+	e.handle = handle;
+	e.verdict = verdict;
+	e.has = EV_HAS_HANDLE | EV_HAS_VERDICT;
+	return e;
+}
+
+static bool is_start(const struct trace_event *e)
+{
+	return !strcmp(e->chain, "start");
+}
+
+static bool is_drop(const struct trace_event *e)
+{
+	return (e->has & EV_HAS_VERDICT) && e->verdict == NF_DROP;
+}
+
+static void add(struct assembler *a, struct trace_event e)
+{
+	assert_int_equal(asm_add(a, &e), 0);
+}
+
+/* Interleaved packets come out as separate blocks, each in order. */
+static void test_blocks_by_id(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+
+	(void)state;
+	add(a, ev(0xa, "start", 1, NFT_CONTINUE));
+	add(a, ev(0xb, "start", 1, NFT_CONTINUE));
+	add(a, ev(0xa, "c", 2, NFT_JUMP));
+	add(a, ev(0xb, "c", 2, NF_ACCEPT));
+	add(a, ev(0xa, "d", 3, NFT_CONTINUE));
+	assert_int_equal(asm_open_blocks(a), 2);
+	assert_int_equal(r.n, 0);
+	add(a, ev(0xa, "d", 4, NF_DROP));	/* a's fate: out at once */
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].id, 0xa);
+	assert_int_equal(r.blocks[0].nevs, 4);
+	assert_int_equal(r.blocks[0].first_handle, 1);
+	assert_int_equal(r.blocks[0].last_handle, 4);
+	assert_true(r.blocks[0].fate_known);
+	assert_false(r.blocks[0].superseded);
+	assert_int_equal(asm_open_blocks(a), 1);
+	add(a, ev(0xb, "e", 3, NF_ACCEPT));
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[1].id, 0xb);
+	assert_int_equal(r.blocks[1].nevs, 3);
+	assert_int_equal(r.blocks[1].last_handle, 3);
+	assert_false(r.blocks[1].fate_known);
+	assert_false(r.mixed_ids);
+	assert_int_equal(asm_open_blocks(a), 0);
+	asm_free(a);
+}
+
+/* Trace ids are a hash of the skb: a later packet may reuse an open id.
+ * Its first event closes the old block, which is emitted before the new
+ * one gets any event. */
+static void test_new_packet_closes_same_id(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+
+	(void)state;
+	add(a, ev(0xa, "start", 1, NFT_CONTINUE));	/* no block to close */
+	assert_int_equal(r.n, 0);
+	add(a, ev(0xa, "c", 2, NF_ACCEPT));
+	add(a, ev(0xb, "start", 1, NFT_CONTINUE));
+	add(a, ev(0xa, "start", 11, NFT_CONTINUE));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].id, 0xa);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_int_equal(r.blocks[0].last_handle, 2);
+	assert_true(r.blocks[0].superseded);
+	assert_false(r.blocks[0].fate_known);
+	assert_int_equal(asm_open_blocks(a), 2);
+	add(a, ev(0xa, "c", 12, NF_DROP));
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[1].id, 0xa);
+	assert_int_equal(r.blocks[1].nevs, 2);
+	assert_int_equal(r.blocks[1].first_handle, 11);
+	assert_false(r.blocks[1].superseded);
+	assert_true(r.blocks[1].fate_known);
+	/* an event after the fate opens a new block rather than reviving */
+	add(a, ev(0xa, "late", 13, NF_ACCEPT));
+	assert_int_equal(asm_open_blocks(a), 2);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.blocks[2].id, 0xb);
+	assert_int_equal(r.blocks[3].id, 0xa);
+	assert_int_equal(r.blocks[3].first_handle, 13);
+	assert_false(r.mixed_ids);
+	asm_free(a);
+}
+
+static void test_fate_on_first_event(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+
+	(void)state;
+	add(a, ev(7, "start", 1, NF_DROP));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].nevs, 1);
+	assert_true(r.blocks[0].fate_known);
+	assert_int_equal(asm_open_blocks(a), 0);
+	assert_int_equal(asm_next_timeout(a), -1);
+	asm_free(a);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* A block with no verdict ends after quiet_ms without events. */
+static void test_quiet_flush(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 100);
+	int t;
+
+	(void)state;
+	assert_int_equal(asm_next_timeout(a), -1);
+	add(a, ev(1, "start", 1, NFT_CONTINUE));
+	add(a, ev(1, "c", 2, NF_ACCEPT));
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);		/* not quiet yet */
+	t = asm_next_timeout(a);
+	assert_true(t > 0 && t <= 100);
+	sleep_ms(150);
+	assert_int_equal(asm_next_timeout(a), 0);
+	add(a, ev(2, "start", 1, NFT_CONTINUE));	/* fresh: stays */
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].id, 1);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_false(r.blocks[0].fate_known);
+	assert_int_equal(asm_open_blocks(a), 1);
+	t = asm_next_timeout(a);
+	assert_true(t > 0 && t <= 100);
+	/* an event restarts its block's quiet time */
+	sleep_ms(60);
+	add(a, ev(2, "c", 2, NFT_CONTINUE));
+	sleep_ms(60);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	sleep_ms(60);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[1].nevs, 2);
+	asm_free(a);
+}
+
+/* Open blocks are bounded: the oldest goes out to make room. */
+static void test_open_block_limit(void **state)
+{
+	struct rec r = { .starts = is_start };
+	struct assembler *a = new_asm(&r, 60000);
+	uint32_t id;
+
+	(void)state;
+	for (id = 1; id <= 4096; id++)
+		add(a, ev(id, "start", 1, NFT_CONTINUE));
+	assert_int_equal(r.n, 0);
+	assert_int_equal(asm_open_blocks(a), 4096);
+	add(a, ev(4097, "start", 1, NFT_CONTINUE));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].id, 1);
+	assert_int_equal(asm_open_blocks(a), 4096);
+	add(a, ev(2, "c", 2, NF_ACCEPT));	/* still open, still joined */
+	asm_flush(a, true);
+	assert_int_equal(r.total_evs, 4098);
+	assert_int_equal(r.blocks[1].id, 2);
+	assert_int_equal(r.blocks[1].nevs, 2);
+	asm_free(a);
+}
+
+/* The real capture (nft-server-all.txt): 72 events, 12 packets. */
+static bool fx_starts(const struct trace_event *e)
+{
+	return !strcmp(e->table, "fx") && !strcmp(e->chain, "pre") &&
+	       (e->has & EV_HAS_HANDLE) && e->handle == 4;
+}
+
+static bool fx_drop(const struct trace_event *e)
+{
+	if (e->type == EV_TYPE_POLICY)
+		return (e->has & EV_HAS_POLICY) && e->policy == NF_DROP;
+	return (e->has & EV_HAS_VERDICT) && e->verdict == NF_DROP;
+}
+
+static void feed_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct trace_event e;
+
+	assert_int_equal(nl_trace_parse(nlh, &e), 0);
+	add(data, e);
+}
+
+static void test_real_capture(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(fixture_stream("nft-server-all.stream", feed_cb, a), 72);
+	/* during the replay: the UDP 7778 packet met the policy drop, and
+	 * the FIN reused the SYN's trace id 8c368f0e */
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].id, 0x8c368f0e);
+	assert_true(r.blocks[0].superseded);
+	assert_int_equal(r.blocks[0].nevs, 9);	/* messages 0017-0025 */
+	assert_int_equal(r.blocks[0].last_handle, 14);
+	assert_int_equal(r.blocks[1].id, 0xb73eb25f);
+	assert_true(r.blocks[1].fate_known);
+	assert_int_equal(r.blocks[1].nevs, 7);	/* messages 0057-0063 */
+	asm_flush(a, true);
+	assert_int_equal(r.n, 12);
+	assert_int_equal(r.total_evs, 72);
+	assert_false(r.mixed_ids);
+	for (i = 0; i < r.n; i++)
+		assert_int_equal(r.blocks[i].first_handle, 4);	/* fx pre #1 */
+	/* blocks still open at the end come out in arrival order */
+	assert_int_equal(r.blocks[2].id, 0x63f80dde);
+	assert_int_equal(r.blocks[2].nevs, 3);
+	assert_int_equal(r.blocks[11].id, 0x7372c908);
+	asm_free(a);
+}
+
+/* Legacy x_tables events carry no trace id; the packet's headers put
+ * them in the right block, whichever socket delivered first. */
+static struct trace_event as_xt(struct trace_event e)
+{
+	e.source = EV_SRC_XT;
+	e.id = 0;
+	e.has &= ~(EV_HAS_HANDLE | EV_HAS_CT);
+	e.has |= EV_HAS_RULENUM;
+	e.handle = 0;
+	e.rulenum = 1;
+	snprintf(e.table, sizeof(e.table), "filter");
+	snprintf(e.chain, sizeof(e.chain), "INPUT");
+	return e;
+}
+
+static void test_legacy_events_join_by_headers(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event pre, echo, syn_pre, syn;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &pre);
+	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &echo);
+	fixture_event("nft-tcp-syn-jump.nlmsg", &syn);
+	syn_pre = syn;			/* the SYN's own nftrace event */
+	snprintf(syn_pre.chain, sizeof(syn_pre.chain), "pre");
+	syn_pre.handle = 4;
+
+	/* nft first, legacy after */
+	add(a, pre);
+	add(a, as_xt(syn));		/* another packet: its own block */
+	add(a, as_xt(echo));
+	assert_int_equal(asm_open_blocks(a), 2);
+	/* legacy first, then the packet's nft events adopt its block */
+	add(a, syn_pre);
+	assert_int_equal(asm_open_blocks(a), 2);
+	add(a, syn);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].id, 0xd63ac222);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_int_equal(r.blocks[1].id, 0x8c368f0e);
+	assert_int_equal(r.blocks[1].nevs, 3);
+	assert_false(r.mixed_ids);
+	asm_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_blocks_by_id),
+		cmocka_unit_test(test_new_packet_closes_same_id),
+		cmocka_unit_test(test_fate_on_first_event),
+		cmocka_unit_test(test_quiet_flush),
+		cmocka_unit_test(test_open_block_limit),
+		cmocka_unit_test(test_real_capture),
+		cmocka_unit_test(test_legacy_events_join_by_headers),
+	};
+
+	return cmocka_run_group_tests_name("assemble", tests, NULL, NULL);
+}
