@@ -1,0 +1,258 @@
+/* The text backend's step, change and fate lines, and verdict_name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "fixture.h"
+#include "out_text.h"
+#include "story.h"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+static void test_verdict_name(void **state)
+{
+	(void)state;
+	assert_string_equal(verdict_name(NF_DROP), "DROP");
+	assert_string_equal(verdict_name(NF_ACCEPT), "ACCEPT");
+	assert_string_equal(verdict_name(NF_STOLEN), "STOLEN");
+	assert_string_equal(verdict_name(NF_QUEUE), "QUEUE");
+	assert_string_equal(verdict_name(NF_REPEAT), "REPEAT");
+	assert_string_equal(verdict_name(NFT_CONTINUE), "continue");
+	assert_string_equal(verdict_name(NFT_BREAK), "break");
+	assert_string_equal(verdict_name(NFT_JUMP), "jump");
+	assert_string_equal(verdict_name(NFT_GOTO), "goto");
+	assert_string_equal(verdict_name(NFT_RETURN), "return");
+	/* queue 5: the number rides in the upper 16 bits */
+	assert_string_equal(verdict_name(5 << 16 | NF_QUEUE), "QUEUE");
+	assert_string_equal(verdict_name(99), "?");
+	assert_string_equal(verdict_name(-99), "?");
+}
+
+static struct story_step step(enum step_kind kind, const struct trace_event *ev,
+			      const char *table, unsigned int pos, const char *text,
+			      int32_t verdict)
+{
+	struct story_step st;
+
+	memset(&st, 0, sizeof(st));
+	st.kind = kind;
+	st.ev = ev;
+	st.table = (char *)table;
+	st.pos = pos;
+	st.text = (char *)text;
+	st.verdict = verdict;
+	st.target = ev->jump_target[0] ? ev->jump_target : NULL;
+	return st;
+}
+
+static void assert_step(const struct story_step *st, bool verbose,
+			const char *want)
+{
+	char buf[512];
+	int n = out_text_step(buf, sizeof(buf), st, verbose);
+
+	assert_string_equal(buf, want);
+	assert_int_equal(n, strlen(want));
+}
+
+/* Rule steps from the captured events, with the positions and texts
+ * their handles have in nft-list-inet-fx.txt. */
+static void test_rule_steps(void **state)
+{
+	struct trace_event ev;
+	struct story_step st;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet fx", 2, "icmp type echo-request accept",
+		  ev.verdict);
+	assert_step(&st, false,
+		    "inet fx input (#2) icmp type echo-request accept => ACCEPT");
+	assert_step(&st, true, "inet fx input (#2) icmp type echo-request accept"
+		    " => ACCEPT [handle 11 verdict 1]");
+
+	fixture_event("nft-tcp-syn-jump.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet fx", 4, "tcp dport 5555 jump tcpchk",
+		  ev.verdict);
+	assert_step(&st, false,
+		    "inet fx input (#4) tcp dport 5555 jump tcpchk => jump tcpchk");
+
+	fixture_event("nft-tcp-ack-return.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet fx", 2, "tcp flags ack return", ev.verdict);
+	assert_step(&st, false, "inet fx tcpchk (#2) tcp flags ack return => return");
+
+	fixture_event("nft-tcp-syn-counter-continue.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet fx", 1, "tcp flags syn counter", ev.verdict);
+	assert_step(&st, false, "inet fx tcpchk (#1) tcp flags syn counter => continue");
+
+	/* iptables-nft: the plain table name, the position not the handle */
+	fixture_event("nft-iptables-nft-input-accept.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "filter", 4, "udp dport 7779 counter accept",
+		  ev.verdict);
+	assert_step(&st, false,
+		    "filter INPUT (#4) udp dport 7779 counter accept => ACCEPT");
+	/* the rule is gone from the ruleset: say so, with the handle */
+	st.pos = 0;
+	st.text = NULL;
+	assert_step(&st, false, "filter INPUT (handle 9, no longer in the ruleset)"
+		    " => ACCEPT");
+	/* a position without text */
+	st.pos = 4;
+	assert_step(&st, false, "filter INPUT (#4) (rule text unavailable) => ACCEPT");
+}
+
+static void test_goto_and_bare_jump(void **state)
+{
+	struct trace_event ev;
+	struct story_step st;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.chain, sizeof(ev.chain), "input");
+	snprintf(ev.jump_target, sizeof(ev.jump_target), "web");
+	ev.handle = 17;
+	ev.has = EV_HAS_HANDLE | EV_HAS_VERDICT;
+	st = step(STEP_RULE, &ev, "inet parse", 5, "goto web", NFT_GOTO);
+	assert_step(&st, false, "inet parse input (#5) goto web => goto web");
+	/* a jump whose target is unknown prints the verdict alone */
+	st.verdict = NFT_JUMP;
+	st.target = NULL;
+	assert_step(&st, false, "inet parse input (#5) goto web => jump");
+	/* verbose needs a handle */
+	ev.has = EV_HAS_VERDICT;
+	assert_step(&st, true, "inet parse input (#5) goto web => jump");
+}
+
+static void test_policy_and_return_steps(void **state)
+{
+	struct trace_event ev;
+	struct story_step st;
+
+	(void)state;
+	fixture_event("nft-policy-drop-input.nlmsg", &ev);
+	st = step(STEP_POLICY, &ev, "inet fx", 0, NULL, (int32_t)ev.policy);
+	assert_step(&st, false, "inet fx input DROP");
+	assert_step(&st, true, "inet fx input DROP");
+
+	fixture_event("nft-policy-accept-prerouting.nlmsg", &ev);
+	st = step(STEP_POLICY, &ev, "inet fx", 0, NULL, (int32_t)ev.policy);
+	assert_step(&st, false, "inet fx pre ACCEPT");
+
+	fixture_event("nft-user-chain-end-continue.nlmsg", &ev);
+	st = step(STEP_RETURN, &ev, "inet fx", 0, NULL, ev.verdict);
+	assert_step(&st, false, "inet fx tcpchk return");
+
+	/* a packet step is not a line of its own */
+	st.kind = STEP_PACKET;
+	assert_int_equal(out_text_step((char[8]){ 0 }, 8, &st, false), 0);
+}
+
+static void test_step_short_buffer(void **state)
+{
+	struct trace_event ev;
+	struct story_step st;
+	char buf[10];
+	const char *want = "inet fx input (#2) icmp type echo-request accept => ACCEPT";
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet fx", 2, "icmp type echo-request accept",
+		  ev.verdict);
+	assert_int_equal(out_text_step(buf, sizeof(buf), &st, false), strlen(want));
+	assert_string_equal(buf, "inet fx i");
+}
+
+static void test_change_lines(void **state)
+{
+	struct trace_event ev;
+	struct story_step by;
+	struct story_change c;
+	char buf[256];
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	snprintf(ev.chain, sizeof(ev.chain), "PREROUTING");
+	by = step(STEP_RULE, &ev, "nat", 1, "-j DNAT", NF_ACCEPT);
+	memset(&c, 0, sizeof(c));
+	c.by = &by;
+	snprintf(c.what, sizeof(c.what), "DNAT");
+	snprintf(c.field, sizeof(c.field), "DST");
+	snprintf(c.from, sizeof(c.from), "198.51.100.10");
+	snprintf(c.to, sizeof(c.to), "10.99.2.2");
+	c.note = "";
+	out_text_change(buf, sizeof(buf), &c);
+	assert_string_equal(buf, "DNAT by nat PREROUTING (#1): DST 198.51.100.10 -> 10.99.2.2");
+	c.by = NULL;
+	c.note = " (reply of a NATed connection)";
+	out_text_change(buf, sizeof(buf), &c);
+	assert_string_equal(buf, "DNAT by conntrack (reply of a NATed connection): "
+			    "DST 198.51.100.10 -> 10.99.2.2");
+}
+
+static void test_fate_lines(void **state)
+{
+	struct trace_event drop_ev, rule_ev;
+	struct story_step pol, rule;
+	struct story s;
+	char buf[256];
+
+	(void)state;
+	fixture_event("nft-policy-drop-input.nlmsg", &drop_ev);
+	fixture_event("nft-iptables-nft-input-accept.nlmsg", &rule_ev);
+	pol = step(STEP_POLICY, &drop_ev, "inet fx", 0, NULL, NF_DROP);
+	rule = step(STEP_RULE, &rule_ev, "filter", 4, "udp dport 7779 counter accept",
+		    NF_ACCEPT);
+	memset(&s, 0, sizeof(s));
+
+	s.fate.kind = FATE_DROP;
+	s.fate.by = &pol;
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> DROP by policy of inet fx input");
+
+	s.fate.kind = FATE_REJECT;
+	s.fate.by = &rule;
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> REJECT by filter INPUT (#4) udp dport 7779 "
+			    "counter accept");
+
+	s.fate.kind = FATE_LOCAL;
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> ACCEPT, delivered locally");
+
+	s.fate.kind = FATE_FORWARDED;
+	snprintf(s.fate.out, sizeof(s.fate.out), "veth1");
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> ACCEPT, forwarded out veth1");
+	s.fate.out[0] = '\0';
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> ACCEPT, forwarded");
+
+	s.fate.kind = FATE_ACCEPTED;
+	out_text_fate(buf, sizeof(buf), &s, 1000);
+	assert_string_equal(buf, "=> ACCEPT by filter INPUT; no later chain saw the packet");
+
+	s.fate.kind = FATE_UNKNOWN;
+	out_text_fate(buf, sizeof(buf), &s, 250);
+	assert_string_equal(buf, "=> fate unknown: no verdict followed filter INPUT "
+			    "within 250 ms");
+	s.fate.by = NULL;
+	out_text_fate(buf, sizeof(buf), &s, 250);
+	assert_string_equal(buf, "=> fate unknown: no verdict followed ? ? within 250 ms");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict_name),
+		cmocka_unit_test(test_rule_steps),
+		cmocka_unit_test(test_goto_and_bare_jump),
+		cmocka_unit_test(test_policy_and_return_steps),
+		cmocka_unit_test(test_step_short_buffer),
+		cmocka_unit_test(test_change_lines),
+		cmocka_unit_test(test_fate_lines),
+	};
+
+	return cmocka_run_group_tests_name("out_text", tests, NULL, NULL);
+}

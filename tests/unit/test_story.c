@@ -1,0 +1,125 @@
+/* The assembler's predicates from story.c, on captured events: which
+ * event starts a packet, and which verdicts end its path. Only cases that
+ * are decided without the live ruleset are here (the resolver has no
+ * rules_nft: the function must not need it for them). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "arm.h"
+#include "fixture.h"
+#include "story.h"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+static void test_starts_packet(void **state)
+{
+	struct trace_event ev;
+
+	(void)state;
+	/* the nftrace rule of a table that is not ours */
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &ev);
+	assert_false(story_starts_packet(&ev));
+	/* the same event from our own table */
+	snprintf(ev.table, sizeof(ev.table), "%s4242", ARM_TABLE_PREFIX);
+	assert_true(story_starts_packet(&ev));
+	/* our table's end-of-chain and policy events start nothing */
+	ev.has &= ~EV_HAS_HANDLE;
+	assert_false(story_starts_packet(&ev));
+	fixture_event("nft-policy-accept-prerouting.nlmsg", &ev);
+	snprintf(ev.table, sizeof(ev.table), "%s4242", ARM_TABLE_PREFIX);
+	assert_false(story_starts_packet(&ev));
+}
+
+/* A block holding the events before ev, as the assembler passes it. */
+struct blk { struct block b; struct trace_event evs[4]; };
+
+static void blk_init(struct blk *k, const char *const *fixtures, size_t n)
+{
+	size_t i;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < n; i++)
+		fixture_event(fixtures[i], &k->evs[i]);
+	k->b.id = k->evs[0].id;
+	k->b.evs = k->evs;
+	k->b.nevs = n;
+	k->b.cap = 4;
+}
+
+static void test_rule_drop_ends_path(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
+					 "nft-tcp-syn-counter-continue.nlmsg" };
+	struct resolver r = { 0 };
+	struct blk k;
+	struct trace_event ev;
+
+	(void)state;
+	blk_init(&k, f, 2);
+	ev = k.evs[1];
+	ev.verdict = NF_DROP;
+	assert_true(story_ends_path(&k.b, &ev, &r));
+	ev.verdict = 3 << 16 | NF_QUEUE;	/* queue 3 */
+	assert_true(story_ends_path(&k.b, &ev, &r));
+	/* our own table never decides a packet's fate */
+	ev.verdict = NF_DROP;
+	snprintf(ev.table, sizeof(ev.table), "%s1", ARM_TABLE_PREFIX);
+	assert_false(story_ends_path(&k.b, &ev, &r));
+}
+
+static void test_non_final_verdicts(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg" };
+	struct resolver r = { 0 };
+	struct blk k;
+	struct trace_event ev;
+
+	(void)state;
+	blk_init(&k, f, 1);
+	assert_false(story_ends_path(&k.b, &k.evs[0], &r));	/* jump */
+	fixture_event("nft-tcp-syn-counter-continue.nlmsg", &ev);
+	assert_false(story_ends_path(&k.b, &ev, &r));		/* continue */
+	fixture_event("nft-user-chain-end-continue.nlmsg", &ev);
+	assert_false(story_ends_path(&k.b, &ev, &r));
+	fixture_event("nft-tcp-ack-return.nlmsg", &ev);
+	assert_false(story_ends_path(&k.b, &ev, &r));		/* return */
+	/* an accept with no headers in the block to say which base chain
+	 * it came from: let the quiet time decide */
+	k.evs[0].has &= ~EV_HAS_NETHDR;
+	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &ev);
+	ev.has &= ~EV_HAS_NETHDR;
+	assert_false(story_ends_path(&k.b, &ev, &r));
+}
+
+/* A base chain's policy drop is the packet's end as surely as a rule's
+ * drop. Policy events carry NFTA_TRACE_POLICY and no verdict attribute
+ * (see the fixture), so the policy must stand in for the verdict. */
+static void test_policy_drop_ends_path(void **state)
+{
+	static const char *const f[] = { "nft-udp-input-end-continue.nlmsg",
+					 "nft-policy-drop-input.nlmsg" };
+	struct resolver r = { 0 };
+	struct blk k;
+
+	(void)state;
+	blk_init(&k, f, 2);
+	assert_true(k.evs[1].has & EV_HAS_POLICY);
+	assert_false(k.evs[1].has & EV_HAS_VERDICT);
+	assert_true(story_ends_path(&k.b, &k.evs[1], &r));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_starts_packet),
+		cmocka_unit_test(test_rule_drop_ends_path),
+		cmocka_unit_test(test_non_final_verdicts),
+		cmocka_unit_test(test_policy_drop_ends_path),
+	};
+
+	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
+}
