@@ -1,0 +1,161 @@
+/* posix_spawnp with stdout on a pipe and stderr in a memfd. No shell, so
+ * no quoting: every argument reaches the program exactly as given. The
+ * memfd keeps stderr from filling a second pipe while we read the first. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "spawn.h"
+
+extern char **environ;
+
+void spawn_result_free(struct spawn_result *r)
+{
+	free(r->out);
+	r->out = NULL;
+	r->out_len = 0;
+}
+
+static int read_all(int fd, struct spawn_result *r)
+{
+	size_t cap = 1 << 16;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -1;
+	r->out_len = 0;
+	for (;;) {
+		ssize_t n;
+
+		if (cap - r->out_len < 4096) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + r->out_len, cap - r->out_len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		r->out_len += (size_t)n;
+	}
+	buf[r->out_len] = '\0';
+	r->out = buf;
+	return 0;
+}
+
+static void read_err(int fd, struct spawn_result *r)
+{
+	ssize_t n = pread(fd, r->err, sizeof(r->err) - 1, 0);
+
+	r->err[n > 0 ? n : 0] = '\0';
+	/* one message line is what callers show */
+	while (n > 0 && (r->err[n - 1] == '\n' || r->err[n - 1] == ' '))
+		r->err[--n] = '\0';
+}
+
+/* Our signal handlers and mask must not reach the tool: a blocked
+ * SIGTERM would make it unkillable, a handler is meaningless there. */
+static int spawn_attr(posix_spawnattr_t *attr)
+{
+	sigset_t none, all;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	if (posix_spawnattr_init(attr))
+		return -1;
+	if (posix_spawnattr_setsigmask(attr, &none) ||
+	    posix_spawnattr_setsigdefault(attr, &all) ||
+	    posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK |
+					   POSIX_SPAWN_SETSIGDEF)) {
+		posix_spawnattr_destroy(attr);
+		return -1;
+	}
+	return 0;
+}
+
+int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int pfd[2] = { -1, -1 }, efd, st, err = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	efd = memfd_create("iptt-stderr", MFD_CLOEXEC);
+	if (efd < 0)
+		return -1;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		err = errno;
+		close(efd);
+		errno = err;
+		return -1;
+	}
+	if (spawn_attr(&attr) < 0) {
+		err = ENOMEM;
+		goto out_fds;
+	}
+	if (posix_spawn_file_actions_init(&fa)) {
+		err = ENOMEM;
+		goto out_attr;
+	}
+	/* dup2 clears close-on-exec on the copies the child keeps */
+	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	    (want_out ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1)
+		      : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+							 O_WRONLY, 0)) ||
+	    posix_spawn_file_actions_adddup2(&fa, efd, 2)) {
+		err = ENOMEM;
+		goto out_fa;
+	}
+	err = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	if (err)
+		goto out_fa;
+	close(pfd[1]);
+	pfd[1] = -1;
+	if (want_out && read_all(pfd[0], r) < 0)
+		err = errno;
+	/* closed before waiting: a child we stopped reading gets EPIPE
+	 * instead of blocking forever */
+	close(pfd[0]);
+	pfd[0] = -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			err = errno;
+			break;
+		}
+	if (!err) {
+		r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		read_err(efd, r);
+	}
+out_fa:
+	posix_spawn_file_actions_destroy(&fa);
+out_attr:
+	posix_spawnattr_destroy(&attr);
+out_fds:
+	close(efd);
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (err) {
+		spawn_result_free(r);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}

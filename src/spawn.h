@@ -1,0 +1,23 @@
+/* Run a program without a shell and collect what it prints: the save
+ * tools and iptables-legacy for the legacy fallback. */
+#ifndef IPTT_SPAWN_H
+#define IPTT_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct spawn_result {
+	char *out;		/* stdout, NUL-terminated; NULL unless asked */
+	size_t out_len;
+	char err[512];		/* the start of stderr, NUL-terminated */
+	int status;		/* exit code, or 128 + signal number */
+};
+
+/* Run argv[0] (looked up in PATH) with argv, stdin from /dev/null, in
+ * the current namespaces. Returns 0 when it ran, whatever its exit code,
+ * or -1 with errno set when it could not (ENOENT: not installed). Free
+ * r->out with spawn_result_free(). */
+int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r);
+void spawn_result_free(struct spawn_result *r);
+
+#endif
