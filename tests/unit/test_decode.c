@@ -280,6 +280,25 @@ static void test_log_tcp_reserved_bits(void **state)
 		   "CWR ECE SYN URGP=0");
 }
 
+/* nf_log_syslog.c has no SCTP case: the LOG target prints the protocol
+ * number and nothing of the SCTP header. */
+static void test_log_sctp(void **state)
+{
+	static const uint8_t ip[20] = {
+		0x45, 0, 0, 48, 0, 5, 0x40, 0, 64, 132, 0, 0,
+		10, 0, 0, 1, 10, 0, 0, 2,
+	};
+	static const uint8_t sctp[12] = { 0x0b, 0x59, 0x0b, 0x59, 0, 0, 0, 0 };
+	struct pkt_hdrs p;
+
+	(void)state;
+	assert_int_equal(decode_pkt(ip, 20, sctp, 12, &p), 0);
+	assert_int_equal(p.sport, 2905);	/* decoded all the same */
+	assert_log(&p, "", "", 0,
+		   "IN= OUT= SRC=10.0.0.1 DST=10.0.0.2 LEN=48 TOS=0x00 PREC=0x00 "
+		   "TTL=64 ID=5 DF PROTO=132");
+}
+
 /* An NFLOG-style packet: the transport header follows inside l3, after
  * IPv4 options (IHL 6). */
 static void test_ip4_options_inline_l4(void **state)
@@ -434,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_log_ip4_fragment_tos),
 		cmocka_unit_test(test_log_tcp_all_flags),
 		cmocka_unit_test(test_log_tcp_reserved_bits),
+		cmocka_unit_test(test_log_sctp),
 		cmocka_unit_test(test_ip4_options_inline_l4),
 		cmocka_unit_test(test_ip6_traffic_class_flowlabel),
 		cmocka_unit_test(test_truncated),
