@@ -1,0 +1,628 @@
+/* iptables-save output -> struct ruleset. The save tools print every
+ * match and target the way the user wrote them, through the same
+ * libxtables extensions iptables itself uses; re-implementing that
+ * printer on top of the kernel blob would drift with every extension.
+ *
+ * Legacy positions shift when rules change, but the legacy kernel sends
+ * no change notification, so rules_xt_changed() fingerprints the tables
+ * through getsockopt, which is much cheaper than a save-tool run. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+
+#include "rules_xt.h"
+#include "spawn.h"
+
+#define XT_MAX_TABLES	16	/* per family; the kernel has 5 */
+
+static const char *const save_tools[2][2] = {
+	[XT_LEGACY] = { "iptables-legacy-save", "ip6tables-legacy-save" },
+	[XT_NFT] = { "iptables-nft-save", "ip6tables-nft-save" },
+};
+
+/* One legacy table's fingerprint: what GET_INFO says, plus a hash of
+ * the rules blob without counters. */
+struct xt_print {
+	char name[XT_TABLE_MAXNAMELEN];
+	struct ipt_getinfo info;
+	uint64_t hash;
+};
+
+struct xt_fam {
+	uint8_t family;
+	int level;			/* SOL_IP / SOL_IPV6 */
+	int get_info, get_entries;
+	size_t counters_off, next_off;	/* within one entry */
+	int sock;			/* raw socket for getsockopt */
+	int names_fd;			/* /proc/net/ip{,6}_tables_names */
+	struct xt_print print[XT_MAX_TABLES];
+	unsigned int nprint;
+};
+
+struct rules_xt {
+	enum xt_flavour flavour;
+	struct ruleset cur, prev;
+	unsigned long reads;
+	struct xt_fam fam[2];
+	void *blob;			/* GET_ENTRIES buffer, reused */
+	size_t blob_cap;
+	unsigned int deep_ms;		/* between blob hashes */
+	struct timespec last_deep;
+};
+
+/* ---- parsing ----------------------------------------------------- */
+
+static const struct { const char *table; int32_t prio; } table_prio[] = {
+	{ "raw", -300 }, { "mangle", -150 }, { "nat", -100 },
+	{ "filter", 0 }, { "security", 50 },
+};
+
+/* NF_IP_PRI_* (and NF_IP6_PRI_*): nat is -100 where it rewrites the
+ * destination (PREROUTING, OUTPUT), 100 where the source. */
+static int32_t chain_prio(const char *table, enum hook hook)
+{
+	size_t i;
+
+	if (!strcmp(table, "nat") &&
+	    (hook == HOOK_INPUT || hook == HOOK_POSTROUTING))
+		return 100;
+	for (i = 0; i < sizeof(table_prio) / sizeof(table_prio[0]); i++)
+		if (!strcmp(table, table_prio[i].table))
+			return table_prio[i].prio;
+	return 0;
+}
+
+/* Chain name -> ruleset index for the table being parsed. Save output
+ * lists rules chain by chain, but a host with thousands of user chains
+ * (kube-proxy) must not pay a list walk per chain switch. */
+struct chain_map {
+	uint32_t *slot;			/* 0 empty, else chain index + 1 */
+	uint32_t size, used;
+};
+
+static uint32_t name_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int map_put(struct chain_map *m, const struct ruleset *rs, uint32_t idx)
+{
+	const char *name = rs->chains[idx].name;
+	uint32_t i;
+
+	if (2 * (m->used + 1) > m->size) {
+		struct chain_map n = { 0 };
+		uint32_t j;
+
+		n.size = m->size ? m->size * 2 : 64;
+		n.slot = calloc(n.size, sizeof(*n.slot));
+		if (!n.slot)
+			return -1;
+		for (j = 0; j < m->size; j++)
+			if (m->slot[j] && map_put(&n, rs, m->slot[j] - 1) < 0) {
+				free(n.slot);
+				return -1;
+			}
+		free(m->slot);
+		*m = n;
+	}
+	for (i = name_hash(name, strlen(name)) & (m->size - 1); m->slot[i];
+	     i = (i + 1) & (m->size - 1))
+		;
+	m->slot[i] = idx + 1;
+	m->used++;
+	return 0;
+}
+
+static int map_get(const struct chain_map *m, const struct ruleset *rs,
+		   const char *name, size_t len)
+{
+	uint32_t i;
+
+	if (!m->size)
+		return -1;
+	for (i = name_hash(name, len) & (m->size - 1); m->slot[i];
+	     i = (i + 1) & (m->size - 1)) {
+		const char *c = rs->chains[m->slot[i] - 1].name;
+
+		if (!strncmp(c, name, len) && c[len] == '\0')
+			return (int)(m->slot[i] - 1);
+	}
+	return -1;
+}
+
+static void map_reset(struct chain_map *m)
+{
+	if (m->slot)
+		memset(m->slot, 0, m->size * sizeof(*m->slot));
+	m->used = 0;
+}
+
+struct parse_state {
+	uint8_t family;
+	struct ruleset *rs;
+	char table[XT_TABLE_MAXNAMELEN];
+	bool in_table, skip_table;
+	char tainted[XT_MAX_TABLES][XT_TABLE_MAXNAMELEN];
+	unsigned int ntainted;
+	struct chain_map map;
+	int last_chain;			/* most rules follow their chain's */
+};
+
+/* iptables-nft-save prints a table with a base chain it cannot show
+ * after "# Table `X' contains incompatible base-chains, ...", listing
+ * only part of it; "# Table `X' is incompatible" comes with no listing
+ * at all. Either way the table is native nft to us. */
+static void parse_comment(struct parse_state *ps, const char *line)
+{
+	const char *p = strstr(line, "# Table `"), *q;
+	size_t len;
+
+	if (!p || !strstr(line, "incompatible"))
+		return;
+	p += strlen("# Table `");
+	q = strchr(p, '\'');
+	len = q ? (size_t)(q - p) : 0;
+	if (!len || len >= XT_TABLE_MAXNAMELEN || ps->ntainted == XT_MAX_TABLES)
+		return;
+	memcpy(ps->tainted[ps->ntainted], p, len);
+	ps->tainted[ps->ntainted++][len] = '\0';
+}
+
+static bool is_tainted(const struct parse_state *ps, const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < ps->ntainted; i++)
+		if (!strcmp(ps->tainted[i], table))
+			return true;
+	return false;
+}
+
+/* ":NAME POLICY [packets:bytes]"; POLICY "-" marks a user chain. */
+static int parse_chain(struct parse_state *ps, char *line)
+{
+	char *name = line + 1, *pol, *end;
+	enum hook hook = HOOK_NONE;
+	int policy = NF_ACCEPT, idx;
+
+	pol = strchr(name, ' ');
+	if (!pol)
+		return 0;		/* not save output: ignore */
+	*pol++ = '\0';
+	end = strchr(pol, ' ');
+	if (end)
+		*end = '\0';
+	if (strcmp(pol, "-")) {
+		hook = hook_from_name(name);
+		policy = strcmp(pol, "DROP") ? NF_ACCEPT : NF_DROP;
+	}
+	idx = ruleset_add_chain(ps->rs, ps->family, ps->table, name, hook,
+				hook == HOOK_NONE ? 0 : chain_prio(ps->table, hook),
+				policy);
+	if (idx < 0 || map_put(&ps->map, ps->rs, (uint32_t)idx) < 0)
+		return -1;
+	/* x_tables nat sees only a connection's first packet */
+	ps->rs->chains[idx].nat = !strcmp(ps->table, "nat");
+	ps->last_chain = idx;
+	return 0;
+}
+
+/* "-A CHAIN text": the text is everything after the chain name. */
+static int parse_rule(struct parse_state *ps, const char *line)
+{
+	const char *name = line + 3, *sp = strchr(name, ' ');
+	size_t len = sp ? (size_t)(sp - name) : strlen(name);
+	const char *text = sp ? sp + 1 : "";
+	int idx = ps->last_chain;
+
+	if (idx < 0 || strncmp(ps->rs->chains[idx].name, name, len) ||
+	    ps->rs->chains[idx].name[len] != '\0')
+		idx = map_get(&ps->map, ps->rs, name, len);
+	if (idx < 0)
+		return 0;		/* a rule in an undeclared chain */
+	ps->last_chain = idx;
+	return ruleset_add_rule(ps->rs, (uint32_t)idx, 0, text) < 0 ? -1 : 0;
+}
+
+static int parse_line(struct parse_state *ps, char *line)
+{
+	if (line[0] == '#') {
+		parse_comment(ps, line);
+		return 0;
+	}
+	if (line[0] == '*') {
+		snprintf(ps->table, sizeof(ps->table), "%s", line + 1);
+		ps->in_table = true;
+		ps->skip_table = is_tainted(ps, ps->table);
+		ps->last_chain = -1;
+		map_reset(&ps->map);
+		return 0;
+	}
+	if (!strcmp(line, "COMMIT")) {
+		ps->in_table = false;
+		return 0;
+	}
+	if (!ps->in_table || ps->skip_table)
+		return 0;
+	if (line[0] == ':')
+		return parse_chain(ps, line);
+	if (!strncmp(line, "-A ", 3))
+		return parse_rule(ps, line);
+	return 0;
+}
+
+int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs)
+{
+	struct parse_state ps = { .family = family, .rs = rs, .last_chain = -1 };
+	const char *p = save_text;
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	while (*p && ret == 0) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len + 1 > cap) {
+			char *n = realloc(line, len + 1);
+			if (!n) {
+				ret = -1;
+				break;
+			}
+			line = n;
+			cap = len + 1;
+		}
+		memcpy(line, p, len);
+		while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			len--;
+		line[len] = '\0';
+		p += (eol ? (size_t)(eol - p) + 1 : (size_t)(strlen(p)));
+		ret = parse_line(&ps, line);
+	}
+	free(line);
+	free(ps.map.slot);
+	if (ret < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return ruleset_index(rs);
+}
+
+/* ---- reading ----------------------------------------------------- */
+
+static int read_family(const char *tool, uint8_t family, struct ruleset *rs)
+{
+	const char *argv[] = { tool, NULL };
+	struct spawn_result r;
+	int ret;
+
+	if (spawn_run(argv, true, &r) < 0)
+		return -1;
+	if (r.status != 0) {
+		spawn_result_free(&r);
+		errno = EPROTO;
+		return -1;
+	}
+	ret = rules_xt_parse(r.out, family, rs);
+	spawn_result_free(&r);
+	return ret;
+}
+
+static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
+
+int rules_xt_refresh(struct rules_xt *x)
+{
+	struct ruleset fresh;
+	struct xt_fam prints[2];
+	int i, err;
+
+	/* Fingerprint first: a change between it and the save run only
+	 * costs one more re-read, never a missed one. */
+	if (x->flavour == XT_LEGACY && fingerprint_all(x, prints, true) < 0)
+		return -1;
+	ruleset_init(&fresh);
+	for (i = 0; i < 2; i++)
+		if (read_family(save_tools[x->flavour][i], x->fam[i].family,
+				&fresh) < 0) {
+			err = errno;
+			ruleset_clear(&fresh);
+			errno = err;
+			return -1;
+		}
+	if (x->flavour == XT_LEGACY)
+		for (i = 0; i < 2; i++) {
+			memcpy(x->fam[i].print, prints[i].print, sizeof(prints[i].print));
+			x->fam[i].nprint = prints[i].nprint;
+		}
+	clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
+	ruleset_clear(&x->prev);
+	x->prev = x->cur;
+	x->cur = fresh;
+	x->reads++;
+	return 0;
+}
+
+/* ---- legacy change detection -------------------------------------- */
+
+/* Word-at-a-time FNV-style hash: the blob can be megabytes. */
+static uint64_t hash_blob(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 29;
+	}
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+/* The entries blob with every entry's counters zeroed, hashed. The
+ * kernel fills in only what userspace may see (no pointers, no private
+ * match state), so equal rules give equal bytes. */
+static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
+{
+	/* ipt_get_entries and ip6t_get_entries share this layout */
+	struct ipt_get_entries *ge;
+	size_t need = sizeof(*ge) + pr->info.size, off;
+	socklen_t len = (socklen_t)need;
+
+	if (need > x->blob_cap) {
+		void *nb = realloc(x->blob, need);
+		if (!nb)
+			return -1;
+		x->blob = nb;
+		x->blob_cap = need;
+	}
+	ge = x->blob;
+	/* The kernel writes match and target names only up to their NUL;
+	 * stale bytes behind them would change the hash. */
+	memset(ge, 0, need);
+	memcpy(ge->name, pr->name, sizeof(ge->name));
+	ge->size = pr->info.size;
+	/* EAGAIN: the table changed since GET_INFO; the caller says changed */
+	if (getsockopt(f->sock, f->level, f->get_entries, ge, &len) < 0)
+		return -1;
+	for (off = 0; off + f->counters_off + sizeof(struct xt_counters) <= ge->size;) {
+		unsigned char *e = (unsigned char *)ge->entrytable + off;
+		uint16_t next;
+
+		memset(e + f->counters_off, 0, sizeof(struct xt_counters));
+		memcpy(&next, e + f->next_off, sizeof(next));
+		if (!next)
+			break;
+		off += next;
+	}
+	pr->hash = hash_blob((const unsigned char *)ge->entrytable, ge->size);
+	return 0;
+}
+
+static int read_names(struct xt_fam *f, char names[XT_MAX_TABLES][XT_TABLE_MAXNAMELEN],
+		      unsigned int *n)
+{
+	char buf[512], *p, *save = NULL;
+	ssize_t len;
+
+	*n = 0;
+	if (f->names_fd < 0)
+		return 0;		/* no legacy support for this family */
+	len = pread(f->names_fd, buf, sizeof(buf) - 1, 0);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	for (p = strtok_r(buf, "\n", &save); p && *n < XT_MAX_TABLES;
+	     p = strtok_r(NULL, "\n", &save))
+		snprintf(names[(*n)++], XT_TABLE_MAXNAMELEN, "%s", p);
+	return 0;
+}
+
+static int fingerprint_fam(struct rules_xt *x, struct xt_fam *f,
+			   struct xt_fam *out, bool deep)
+{
+	/* zeroed: the whole name buffers go into the compared prints */
+	char names[XT_MAX_TABLES][XT_TABLE_MAXNAMELEN] = { { 0 } };
+	unsigned int n, i;
+
+	out->nprint = 0;
+	if (read_names(f, names, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct xt_print *pr = &out->print[out->nprint];
+		socklen_t len = sizeof(pr->info);
+
+		memset(pr, 0, sizeof(*pr));
+		memcpy(pr->name, names[i], sizeof(pr->name));
+		memcpy(pr->info.name, names[i], sizeof(pr->info.name));
+		/* Only tables that exist: asking for one that does not would
+		 * make the kernel create it in this namespace. */
+		if (getsockopt(f->sock, f->level, f->get_info, &pr->info, &len) < 0 ||
+		    (deep && table_hash(x, f, pr) < 0)) {
+			if (errno == EAGAIN) {
+				pr->hash = 0;	/* changing right now */
+			} else if (errno != ENOENT) {
+				return -1;
+			}
+		}
+		out->nprint++;
+	}
+	return 0;
+}
+
+static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (fingerprint_fam(x, &x->fam[i], &snap[i], deep) < 0)
+			return -1;
+	return 0;
+}
+
+static bool print_equal(const struct xt_print *a, const struct xt_print *b,
+			bool deep)
+{
+	return !strcmp(a->name, b->name) && (!deep || a->hash == b->hash) &&
+	       !memcmp(&a->info, &b->info, sizeof(a->info));
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms)
+{
+	x->deep_ms = ms;
+}
+
+int rules_xt_changed(struct rules_xt *x)
+{
+	struct xt_fam now[2];
+	unsigned int i, j;
+	bool deep;
+
+	if (x->flavour != XT_LEGACY)
+		return 0;
+	/* Inserts and deletes, which shift positions, change the entry
+	 * count and size: GET_INFO alone catches them, in a microsecond.
+	 * Reading the blob costs about 0.5 us per rule, so same-size
+	 * edits are looked for only every deep_ms. */
+	deep = ms_since(&x->last_deep) >= (long)x->deep_ms;
+	if (fingerprint_all(x, now, deep) < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (now[i].nprint != x->fam[i].nprint)
+			return 1;
+		for (j = 0; j < now[i].nprint; j++)
+			if (!print_equal(&now[i].print[j], &x->fam[i].print[j], deep))
+				return 1;
+	}
+	if (deep)
+		clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
+	return 0;
+}
+
+/* ---- object ------------------------------------------------------ */
+
+static void fam_init(struct xt_fam *f, uint8_t family)
+{
+	bool v6 = family == NFPROTO_IPV6;
+
+	memset(f, 0, sizeof(*f));
+	f->family = family;
+	f->level = v6 ? SOL_IPV6 : SOL_IP;
+	f->get_info = v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO;
+	f->get_entries = v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES;
+	f->counters_off = v6 ? offsetof(struct ip6t_entry, counters)
+			     : offsetof(struct ipt_entry, counters);
+	f->next_off = v6 ? offsetof(struct ip6t_entry, next_offset)
+			 : offsetof(struct ipt_entry, next_offset);
+	f->sock = -1;
+	f->names_fd = -1;
+}
+
+struct rules_xt *rules_xt_open(enum xt_flavour flavour)
+{
+	struct rules_xt *x = calloc(1, sizeof(*x));
+	int i, err;
+
+	if (!x)
+		return NULL;
+	x->flavour = flavour;
+	x->deep_ms = RULES_XT_DEEP_MS;
+	ruleset_init(&x->cur);
+	ruleset_init(&x->prev);
+	fam_init(&x->fam[0], NFPROTO_IPV4);
+	fam_init(&x->fam[1], NFPROTO_IPV6);
+	if (flavour != XT_LEGACY)
+		return x;
+	/* Opened now, in the traced namespace: both stay bound to it. */
+	for (i = 0; i < 2; i++) {
+		struct xt_fam *f = &x->fam[i];
+		bool v6 = f->family == NFPROTO_IPV6;
+
+		f->names_fd = open(v6 ? "/proc/net/ip6_tables_names"
+				      : "/proc/net/ip_tables_names",
+				   O_RDONLY | O_CLOEXEC);
+		if (f->names_fd < 0)
+			continue;	/* no legacy tables for this family */
+		f->sock = socket(v6 ? AF_INET6 : AF_INET,
+				 SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		if (f->sock < 0)
+			goto err;
+	}
+	return x;
+err:
+	err = errno;
+	rules_xt_close(x);
+	errno = err;
+	return NULL;
+}
+
+void rules_xt_close(struct rules_xt *x)
+{
+	int i;
+
+	if (!x)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (x->fam[i].sock >= 0)
+			close(x->fam[i].sock);
+		if (x->fam[i].names_fd >= 0)
+			close(x->fam[i].names_fd);
+	}
+	ruleset_clear(&x->cur);
+	ruleset_clear(&x->prev);
+	free(x->blob);
+	free(x);
+}
+
+const struct ruleset *rules_xt_get(const struct rules_xt *x)
+{
+	return &x->cur;
+}
+
+const struct ruleset *rules_xt_previous(const struct rules_xt *x)
+{
+	return &x->prev;
+}
+
+unsigned long rules_xt_reads(const struct rules_xt *x)
+{
+	return x->reads;
+}
+
+bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
+			const char *table)
+{
+	uint32_t i;
+
+	/* a handful of tables, tens of chains: a scan is fine */
+	for (i = 0; i < x->cur.nchains; i++)
+		if (x->cur.chains[i].family == family &&
+		    !strcmp(x->cur.chains[i].table, table))
+			return true;
+	return false;
+}

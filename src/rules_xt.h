@@ -1,0 +1,68 @@
+/* iptables rules by position, as iptables-save prints them, for the legacy
+ * (x_tables) and the nft flavour. Rule text is the `-A CHAIN ` line minus
+ * that prefix, exactly as the save tool prints it. */
+#ifndef IPTT_RULES_XT_H
+#define IPTT_RULES_XT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ruleset.h"
+
+enum xt_flavour {
+	XT_LEGACY,	/* iptables-legacy-save, ip6tables-legacy-save */
+	XT_NFT,		/* iptables-nft-save, ip6tables-nft-save */
+};
+
+struct rules_xt;
+
+/* Prepare to read one flavour's rules in the current network namespace
+ * (the save tools run there; enter it first). Nothing is read yet.
+ * Returns NULL with errno set. */
+struct rules_xt *rules_xt_open(enum xt_flavour flavour);
+void rules_xt_close(struct rules_xt *x);
+
+/* Run the save tools for IPv4 and IPv6 and replace the snapshot; the one
+ * it replaces becomes rules_xt_previous(). Costs one fork+exec per
+ * family. Returns 0, or -1 with errno set and the snapshot unchanged:
+ * ENOENT the tool is not installed, EPROTO it exited non-zero. */
+int rules_xt_refresh(struct rules_xt *x);
+
+/* The snapshot of the last successful refresh (empty before one). */
+const struct ruleset *rules_xt_get(const struct rules_xt *x);
+/* The snapshot before it: the text of a rule that moved since the packet
+ * crossed it. */
+const struct ruleset *rules_xt_previous(const struct rules_xt *x);
+unsigned long rules_xt_reads(const struct rules_xt *x);
+
+/* Was (NFPROTO_IPV4/IPV6, table) in the last refresh's save output? For
+ * the nft flavour this tells an iptables-nft table (iptables syntax) from
+ * a native nft one. Tables the tool calls incompatible are not there. */
+bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
+			const char *table);
+
+/* Legacy flavour: have the legacy tables changed since the last refresh?
+ * Rule positions shift when rules are inserted or deleted, so re-read
+ * when this says so. It asks the kernel directly, never runs the save
+ * tools and never creates a table:
+ *  - every call: the tables listed in /proc/net/ip{,6}_tables_names and
+ *    IPT_SO_GET_INFO for each (entry count, blob size, hook offsets).
+ *    Any insert or delete changes these: about 1 us per table.
+ *  - at most every deep interval (RULES_XT_DEEP_MS, or as set): a hash
+ *    of IPT_SO_GET_ENTRIES with the counters left out, which catches a
+ *    rule replaced by one of the same size (iptables -R, a swap). The
+ *    kernel copies the whole table: about 0.5 us per rule.
+ * It misses a same-size edit for up to the deep interval, an edit undone
+ * before the next call, and a 64-bit hash collision.
+ * Returns 1 changed, 0 unchanged, -1 with errno set. Always 0 for the
+ * nft flavour: re-read that when the nf_tables generation changes. */
+#define RULES_XT_DEEP_MS	1000
+void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms);
+int rules_xt_changed(struct rules_xt *x);
+
+/* Parse the output of one save tool, family NFPROTO_IPV4 or IPV6, and
+ * append its chains and rules to rs, then index rs. Built-in chains get
+ * their hook, the table's priority and the policy; user chains HOOK_NONE.
+ * Returns 0, or -1 with errno set (ENOMEM). Exposed for unit tests. */
+int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs);
+
+#endif
