@@ -251,7 +251,7 @@ static int restore(struct nl_log *l)
 struct nl_log *nl_log_open(void)
 {
 	struct nl_log *l = calloc(1, sizeof(*l));
-	int i, size = LOG_RCVBUF, err;
+	int i, size = LOG_RCVBUF, err, ret;
 
 	if (!l)
 		return NULL;
@@ -280,11 +280,13 @@ struct nl_log *nl_log_open(void)
 			errno = EBUSY;
 		goto err;
 	}
-	/* Conntrack info needs nf_conntrack_netlink; the kernel may load
-	 * it and ask us to retry (EAGAIN), or lack it (EOPNOTSUPP). */
-	if (config_group(l, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK) < 0 &&
-	    config_group(l, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK) < 0 &&
-	    config_group(l, NFULNL_CFG_F_SEQ) < 0)
+	/* Conntrack info needs CONFIG_NETFILTER_NETLINK_GLUE_CT: the kernel
+	 * may load it and ask us to retry (EAGAIN), or lack it (EOPNOTSUPP);
+	 * events without it are still complete traces. */
+	ret = config_group(l, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK);
+	if (ret < 0 && errno == EAGAIN)
+		ret = config_group(l, NFULNL_CFG_F_SEQ | NFULNL_CFG_F_CONNTRACK);
+	if (ret < 0 && config_group(l, NFULNL_CFG_F_SEQ) < 0)
 		goto err;
 
 	state_path(l);
@@ -436,11 +438,11 @@ static int parse_prefix(const char *p, struct trace_event *ev)
 		len--;
 	colon = memchr(table, ':', len);
 	last = memrchr(table, ':', len);
-	if (!colon || last == colon)
+	if (!colon || colon == table || last == colon)
 		return -1;
 	type = memrchr(table, ':', (size_t)(last - table));
-	if (!type || type == colon)
-		return -1;
+	if (!type || type == colon || type == colon + 1)
+		return -1;		/* no chain name */
 	if (!(table[len - 1] >= '0' && table[len - 1] <= '9'))
 		return -1;
 	errno = 0;
