@@ -242,6 +242,36 @@ static void test_bad_shortcuts(void **state)
 		"invalid destination address '1.2.3'");
 }
 
+/* The combined text has a fixed size. A long expression must not push
+ * the end of a shortcut out of it: "src host 10.99.1.23" cut to
+ * "src host 10.99.1.2" is a valid filter for the wrong host. Refusing is
+ * fine; tracing the wrong packets is not. */
+static void test_long_expression_not_cut(void **state)
+{
+	struct filter_prog prog;
+	char err[256], expr[1100];
+	struct pkt p = packet(ECHO4);
+	enum filter_err rc;
+	size_t n;
+
+	(void)state;
+	/* "(" expr ") and src host 10.99.1.23" is then 1024 characters */
+	n = sizeof(prog.text) - strlen("() and src host 10.99.1.23");
+	memset(expr, ' ', n);
+	memcpy(expr, "icmp", 4);
+	expr[n] = '\0';
+	rc = compile((struct filter_spec){ .expr = expr, .source = "10.99.1.23" },
+		     &prog, err, sizeof(err));
+	if (rc != FILTER_OK)
+		return;
+	p.bytes[12] = 10, p.bytes[13] = 99, p.bytes[14] = 1, p.bytes[15] = 2;
+	assert_false(bpf_filter((const struct bpf_insn *)prog.insns, p.bytes,
+				p.wirelen, p.len));
+	p.bytes[15] = 23;
+	assert_true(bpf_filter((const struct bpf_insn *)prog.insns, p.bytes,
+			       p.wirelen, p.len));
+}
+
 /* iptables -p takes protocol names in any case ("-p TCP", "-p ICMPv6");
  * here "TCP" works but "ICMPv6" does not. */
 static void test_protocol_names_any_case(void **state)
@@ -285,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_bad_expression),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_bad_shortcuts),
+		cmocka_unit_test(test_long_expression_not_cut),
 		cmocka_unit_test(test_protocol_names_any_case),
 		cmocka_unit_test(test_prefix_with_host_bits),
 	};
