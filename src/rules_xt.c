@@ -22,7 +22,7 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 
 #include "rules_xt.h"
-#include "spawn.h"
+#include "spawn_tool.h"
 
 #define XT_MAX_TABLES	16	/* per family; the kernel has 5 */
 

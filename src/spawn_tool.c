@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "spawn.h"
+#include "spawn_tool.h"
 
 extern char **environ;
 

@@ -1,7 +1,7 @@
 /* Run a program without a shell and collect what it prints: the save
  * tools and iptables-legacy for the legacy fallback. */
-#ifndef IPTT_SPAWN_H
-#define IPTT_SPAWN_H
+#ifndef IPTT_SPAWN_TOOL_H
+#define IPTT_SPAWN_TOOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
