@@ -61,3 +61,18 @@ teardown() { lab_teardown; }
 	iptt_stop_ok
 	assert_no_iptt_table
 }
+
+@test "SIGINT: events the kernel queued before the signal are still printed" {
+	iptt_start -p icmp
+	# Hold the tool while a ping goes through, so its events wait in the
+	# socket; then Ctrl-C. Those packets happened before the Ctrl-C.
+	kill -STOP "$IPTT_PID"
+	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 8101 $SRV_IP >/dev/null
+	kill -INT "$IPTT_PID"
+	kill -CONT "$IPTT_PID"
+	iptt_wait_exit 5
+	[ "$IPTT_RC" -eq 0 ]
+	assert_clean_stderr
+	assert_blocks 1 "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 CODE=0 ID=8101 "
+	assert_blocks 1 "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 CODE=0 ID=8101 "
+}
