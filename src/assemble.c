@@ -138,6 +138,10 @@ void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key)
 	} else if (p.icmp_echo) {
 		key->l4a = p.icmp_id;
 		key->l4b = p.icmp_seq;
+	} else if (p.have_payload) {
+		/* UDP from unconnected sockets often has IP id 0 */
+		key->l4a = p.payload[0];
+		key->l4b = p.payload[1];
 	}
 }
 

@@ -24,6 +24,7 @@ static void decode_l4(const uint8_t *l4, size_t len, struct pkt_hdrs *p)
 		p->dport = get16(l4 + 2);
 		p->tcp_seq = get32(l4 + 4);
 		p->tcp_ack = get32(l4 + 8);
+		p->tcp_res = l4[12] & 0x0f;
 		p->tcp_flags = l4[13];
 		p->tcp_window = len >= 16 ? get16(l4 + 14) : 0;
 		p->tcp_urgp = len >= 20 ? get16(l4 + 18) : 0;
@@ -31,6 +32,14 @@ static void decode_l4(const uint8_t *l4, size_t len, struct pkt_hdrs *p)
 		break;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
+		if (len >= 6)
+			p->udp_len = get16(l4 + 4);
+		if (len >= 16) {
+			p->payload[0] = get32(l4 + 8);
+			p->payload[1] = get32(l4 + 12);
+			p->have_payload = true;
+		}
+		/* fall through */
 	case IPPROTO_SCTP:
 		if (len < 4)
 			return;
@@ -140,8 +149,9 @@ static void log_l4(struct sbuf *b, const struct pkt_hdrs *p)
 		sb_add(b, " PROTO=TCP");
 		if (!p->have_l4)
 			return;
-		sb_add(b, " SPT=%u DPT=%u WINDOW=%u RES=0x00",
-		       p->sport, p->dport, p->tcp_window);
+		/* nf_log prints the reserved nibble shifted left by two */
+		sb_add(b, " SPT=%u DPT=%u WINDOW=%u RES=0x%02x",
+		       p->sport, p->dport, p->tcp_window, p->tcp_res << 2);
 		/* The LOG target prints CWR first and FIN last. */
 		for (i = 7; i >= 0; i--)
 			if (p->tcp_flags & (1 << i))
@@ -150,11 +160,9 @@ static void log_l4(struct sbuf *b, const struct pkt_hdrs *p)
 		break;
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-	case IPPROTO_SCTP:
-		sb_add(b, " PROTO=%s", p->proto == IPPROTO_UDP ? "UDP" :
-		       p->proto == IPPROTO_SCTP ? "SCTP" : "UDPLITE");
+		sb_add(b, " PROTO=%s", p->proto == IPPROTO_UDP ? "UDP" : "UDPLITE");
 		if (p->have_l4)
-			sb_add(b, " SPT=%u DPT=%u", p->sport, p->dport);
+			sb_add(b, " SPT=%u DPT=%u LEN=%u", p->sport, p->dport, p->udp_len);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -170,16 +178,31 @@ static void log_l4(struct sbuf *b, const struct pkt_hdrs *p)
 	}
 }
 
+/* The kernel prints IPv6 addresses with %pI6: eight groups of four
+ * digits, never shortened. */
+static void log_addr(char *buf, size_t size, uint8_t family, const void *a)
+{
+	const uint8_t *x = a;
+
+	if (family == AF_INET) {
+		inet_ntop(AF_INET, a, buf, (socklen_t)size);
+		return;
+	}
+	snprintf(buf, size, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:"
+		 "%02x%02x:%02x%02x:%02x%02x", x[0], x[1], x[2], x[3], x[4], x[5],
+		 x[6], x[7], x[8], x[9], x[10], x[11], x[12], x[13], x[14], x[15]);
+}
+
 int decode_log_line(char *buf, size_t size, const struct pkt_hdrs *p,
 		    const char *in, const char *out, uint32_t mark)
 {
 	struct sbuf b = { buf, size, 0, 0 };
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	char s[48], d[48];
 
 	if (size)
 		buf[0] = '\0';
-	inet_ntop(p->family, &p->src, s, sizeof(s));
-	inet_ntop(p->family, &p->dst, d, sizeof(d));
+	log_addr(s, sizeof(s), p->family, &p->src);
+	log_addr(d, sizeof(d), p->family, &p->dst);
 	sb_add(&b, "IN=%s OUT=%s SRC=%s DST=%s", in, out, s, d);
 	if (p->family == AF_INET) {
 		sb_add(&b, " LEN=%u TOS=0x%02X PREC=0x%02X TTL=%u ID=%u",

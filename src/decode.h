@@ -21,6 +21,10 @@ struct pkt_hdrs {
 	uint16_t sport, dport;		/* TCP/UDP/SCTP */
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_window, tcp_urgp;
+	uint8_t tcp_res;		/* the reserved bits of header byte 12 */
+	uint16_t udp_len;
+	uint32_t payload[2];		/* first 8 bytes after a UDP header */
+	bool have_payload;
 	uint8_t tcp_flags;		/* FIN..CWR bits */
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id, icmp_seq;

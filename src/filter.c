@@ -10,18 +10,20 @@
 
 #include "filter.h"
 
-static int valid_address(const char *s)
+/* "10.99.0.1/24" -> "10.99.0.0/24": iptables accepts host bits in a
+ * prefix and ignores them, libpcap refuses them. Returns -1 if invalid. */
+static int normalize_address(const char *s, char *out, size_t outlen)
 {
-	char host[INET6_ADDRSTRLEN + 8];
+	char host[64];
 	unsigned char buf[sizeof(struct in6_addr)];
 	const char *slash = strchr(s, '/');
 	size_t hostlen = slash ? (size_t)(slash - s) : strlen(s);
-	int family;
+	int family, bits, i;
 	long prefix;
 	char *end;
 
 	if (hostlen == 0 || hostlen >= sizeof(host))
-		return 0;
+		return -1;
 	memcpy(host, s, hostlen);
 	host[hostlen] = '\0';
 	if (inet_pton(AF_INET, host, buf) == 1)
@@ -29,12 +31,20 @@ static int valid_address(const char *s)
 	else if (inet_pton(AF_INET6, host, buf) == 1)
 		family = AF_INET6;
 	else
+		return -1;
+	bits = family == AF_INET ? 32 : 128;
+	if (!slash) {
+		snprintf(out, outlen, "%s", host);
 		return 0;
-	if (!slash)
-		return 1;
+	}
 	prefix = strtol(slash + 1, &end, 10);
-	return *end == '\0' && end != slash + 1 && prefix >= 0 &&
-	       prefix <= (family == AF_INET ? 32 : 128);
+	if (*end || end == slash + 1 || prefix < 0 || prefix > bits)
+		return -1;
+	for (i = (int)prefix; i < bits; i++)
+		buf[i / 8] &= (unsigned char)~(0x80 >> (i % 8));
+	inet_ntop(family, buf, host, sizeof(host));
+	snprintf(out, outlen, "%s/%ld", host, prefix);
+	return 0;
 }
 
 static const char *protocol_words(const char *p)
@@ -47,9 +57,10 @@ static const char *protocol_words(const char *p)
 	long n;
 	size_t i;
 
-	if (!strcmp(p, "all"))
+	/* iptables takes protocol names in any case */
+	if (!strcasecmp(p, "all"))
 		return "";
-	if (!strcmp(p, "icmpv6") || !strcmp(p, "ipv6-icmp"))
+	if (!strcasecmp(p, "icmpv6") || !strcasecmp(p, "ipv6-icmp"))
 		return "icmp6";
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcasecmp(p, names[i]))
@@ -62,46 +73,64 @@ static const char *protocol_words(const char *p)
 	return buf;
 }
 
-/* Append " and WORDS" (or WORDS first) to out. */
-static void add_clause(char *out, size_t size, const char *fmt, const char *arg)
+/* Append " and WORDS" (or WORDS first) to out; -1 when it does not fit,
+ * since a cut expression could be a different, valid filter. */
+static int add_clause(char *out, size_t size, const char *fmt, const char *arg)
 {
 	size_t used = strlen(out);
+	int n;
 
-	if (used && used < size)
-		used += (size_t)snprintf(out + used, size - used, " and ");
-	if (used < size)
-		snprintf(out + used, size - used, fmt, arg);
+	if (used) {
+		n = snprintf(out + used, size - used, " and ");
+		if (n < 0 || (size_t)n >= size - used)
+			return -1;
+		used += (size_t)n;
+	}
+	n = snprintf(out + used, size - used, fmt, arg);
+	return n < 0 || (size_t)n >= size - used ? -1 : 0;
+}
+
+static enum filter_err too_long(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "the expression is longer than %zu characters",
+		 sizeof(((struct filter_prog *)0)->text) - 1);
+	return FILTER_TOO_LONG;
+}
+
+static enum filter_err add_address(struct filter_prog *prog, const char *what,
+				   const char *dir, const char *addr,
+				   char *err, size_t errlen)
+{
+	char norm[80], fmt[32];
+
+	if (normalize_address(addr, norm, sizeof(norm)) < 0) {
+		snprintf(err, errlen, "invalid %s address '%s'", what, addr);
+		return FILTER_BAD_ARG;
+	}
+	snprintf(fmt, sizeof(fmt), "%s %s %%s", dir, strchr(norm, '/') ? "net" : "host");
+	if (add_clause(prog->text, sizeof(prog->text), fmt, norm) < 0)
+		return too_long(err, errlen);
+	return FILTER_OK;
 }
 
 enum filter_err filter_compile(const struct filter_spec *spec,
 			       struct filter_prog *prog, char *err, size_t errlen)
 {
 	struct bpf_program bp;
+	enum filter_err e;
 	const char *words;
 	pcap_t *pc;
 
 	memset(prog, 0, sizeof(*prog));
-	if (spec->expr && *spec->expr)
-		add_clause(prog->text, sizeof(prog->text), "(%s)", spec->expr);
-	if (spec->source) {
-		if (!valid_address(spec->source)) {
-			snprintf(err, errlen, "invalid source address '%s'", spec->source);
-			return FILTER_BAD_ARG;
-		}
-		add_clause(prog->text, sizeof(prog->text),
-			   strchr(spec->source, '/') ? "src net %s" : "src host %s",
-			   spec->source);
-	}
-	if (spec->destination) {
-		if (!valid_address(spec->destination)) {
-			snprintf(err, errlen, "invalid destination address '%s'",
-				 spec->destination);
-			return FILTER_BAD_ARG;
-		}
-		add_clause(prog->text, sizeof(prog->text),
-			   strchr(spec->destination, '/') ? "dst net %s" : "dst host %s",
-			   spec->destination);
-	}
+	if (spec->expr && *spec->expr &&
+	    add_clause(prog->text, sizeof(prog->text), "(%s)", spec->expr) < 0)
+		return too_long(err, errlen);
+	if (spec->source &&
+	    (e = add_address(prog, "source", "src", spec->source, err, errlen)))
+		return e;
+	if (spec->destination &&
+	    (e = add_address(prog, "destination", "dst", spec->destination, err, errlen)))
+		return e;
 	if (spec->protocol) {
 		words = protocol_words(spec->protocol);
 		if (!words) {
@@ -109,8 +138,8 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 				 "icmp, icmpv6, sctp, all or a number)", spec->protocol);
 			return FILTER_BAD_ARG;
 		}
-		if (*words)
-			add_clause(prog->text, sizeof(prog->text), "%s", words);
+		if (*words && add_clause(prog->text, sizeof(prog->text), "%s", words) < 0)
+			return too_long(err, errlen);
 	}
 	if (!prog->text[0])
 		return FILTER_OK;
@@ -127,7 +156,7 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 	}
 	pcap_close(pc);
 	if (bp.bf_len > XT_BPF_MAX_NUM_INSTR) {
-		snprintf(err, errlen, "compiles to %u BPF instructions; the kernel's "
+		snprintf(err, errlen, "it compiles to %u BPF instructions; the kernel's "
 			 "bpf match takes at most %d", bp.bf_len, XT_BPF_MAX_NUM_INSTR);
 		pcap_freecode(&bp);
 		return FILTER_TOO_LONG;

@@ -149,7 +149,7 @@ static void compile_filter(struct app *app)
 	case FILTER_BAD_EXPR:
 		die(EXIT_USAGE, "invalid filter '%s': %s", app->prog.text, err);
 	case FILTER_TOO_LONG:
-		die(EXIT_USAGE, "filter '%s' is too long: it %s; simplify it",
+		die(EXIT_USAGE, "filter '%s' is too long: %s; simplify it",
 		    app->prog.text, err);
 	}
 }

@@ -1,6 +1,7 @@
 /* NFNLGRP_NFTRACE listener. libnftnl parses the attributes it knows;
  * the conntrack attributes newer kernels add are read here with libmnl. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -120,12 +121,70 @@ static void copy_hdr(struct trace_event *ev, const struct nftnl_trace *nt,
 	*len_out = len;
 }
 
+/* libnftnl exits the process (abi_breakage) on a trace message without
+ * ID or TYPE, or with an attribute of the wrong size. Check first, so a
+ * bad message is skipped instead. */
+static const enum mnl_attr_data_type trace_attr_types[NFTA_TRACE_MAX + 1] = {
+	[NFTA_TRACE_TABLE] = MNL_TYPE_NUL_STRING,
+	[NFTA_TRACE_CHAIN] = MNL_TYPE_NUL_STRING,
+	[NFTA_TRACE_RULE_HANDLE] = MNL_TYPE_U64,
+	[NFTA_TRACE_TYPE] = MNL_TYPE_U32,
+	[NFTA_TRACE_VERDICT] = MNL_TYPE_NESTED,
+	[NFTA_TRACE_ID] = MNL_TYPE_U32,
+	[NFTA_TRACE_IIF] = MNL_TYPE_U32,
+	[NFTA_TRACE_IIFTYPE] = MNL_TYPE_U16,
+	[NFTA_TRACE_OIF] = MNL_TYPE_U32,
+	[NFTA_TRACE_OIFTYPE] = MNL_TYPE_U16,
+	[NFTA_TRACE_MARK] = MNL_TYPE_U32,
+	[NFTA_TRACE_NFPROTO] = MNL_TYPE_U32,
+	[NFTA_TRACE_POLICY] = MNL_TYPE_U32,
+};
+
+struct precheck {
+	bool bad, have_id, have_type;
+};
+
+static int verdict_attr_ok(const struct nlattr *a, void *data)
+{
+	bool *bad = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if ((t == NFTA_VERDICT_CODE && mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
+	    (t == NFTA_VERDICT_CHAIN && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0))
+		*bad = true;
+	return MNL_CB_OK;
+}
+
+static int precheck_cb(const struct nlattr *a, void *data)
+{
+	struct precheck *p = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, NFTA_TRACE_MAX) < 0 || !trace_attr_types[t])
+		return MNL_CB_OK;	/* newer or raw attributes */
+	if (mnl_attr_validate(a, trace_attr_types[t]) < 0) {
+		p->bad = true;
+		return MNL_CB_OK;
+	}
+	if (t == NFTA_TRACE_VERDICT &&
+	    mnl_attr_parse_nested(a, verdict_attr_ok, &p->bad) < 0)
+		p->bad = true;
+	p->have_id |= t == NFTA_TRACE_ID;
+	p->have_type |= t == NFTA_TRACE_TYPE;
+	return MNL_CB_OK;
+}
+
 int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 {
+	struct precheck pre = { false, false, false };
 	struct nftnl_trace *nt;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
 	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+		return -1;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)) ||
+	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), precheck_cb, &pre) < 0 ||
+	    pre.bad || !pre.have_id || !pre.have_type)
 		return -1;
 	nt = nftnl_trace_alloc();
 	if (!nt)
@@ -160,6 +219,11 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_POLICY)) {
 		ev->policy = nftnl_trace_get_u32(nt, NFTNL_TRACE_POLICY);
 		ev->has |= EV_HAS_POLICY;
+		/* A policy event carries its verdict here, not in VERDICT. */
+		if (!(ev->has & EV_HAS_VERDICT)) {
+			ev->verdict = (int32_t)ev->policy;
+			ev->has |= EV_HAS_VERDICT;
+		}
 	}
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_IIF)) {
 		ev->iif = nftnl_trace_get_u32(nt, NFTNL_TRACE_IIF);

@@ -240,6 +240,7 @@ bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c))
 {
+	unsigned int same_prio = 0;
 	uint32_t i;
 
 	for (i = 0; i < rs->nbase; i++) {
@@ -249,6 +250,10 @@ bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 		    (c->nat && !first_packet))
 			continue;
 		if ((c->hook == hook && c->prio > prio) || hook_follows(hook, c->hook))
+			return true;
+		/* Chains of equal priority run in an order no listing shows:
+		 * if there are two, the other one may still come. */
+		if (c->hook == hook && c->prio == prio && ++same_prio > 1)
 			return true;
 	}
 	return false;

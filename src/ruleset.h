@@ -66,7 +66,8 @@ const struct rs_rule *ruleset_rule_by_pos(const struct ruleset *rs,
 /* Is there a base chain of a family that sees nfproto packets, other
  * than those for which skip() is true, that a packet accepted by a
  * chain at (hook, prio) can still cross? Without first_packet, nat
- * chains do not count: conntrack skips them for later packets. */
+ * chains do not count: conntrack skips them for later packets. Two
+ * chains at (hook, prio) itself count as one that may follow. */
 bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c));

@@ -171,6 +171,14 @@ static struct story_step *add_step(struct story *s, enum step_kind kind,
 	return st;
 }
 
+static bool is_user_chain(const struct trace_event *ev, struct resolver *r)
+{
+	const struct rs_chain *c = ruleset_chain(rules_nft_get(r->nft), ev->family,
+						 ev->table, ev->chain);
+
+	return c && c->hook == HOOK_NONE;
+}
+
 /* The hook of the base chain an event's walk started in. Headers come
  * with the first event of each walk, and that event is in the base chain. */
 static enum hook walk_hook(const struct trace_event *ev, struct resolver *r)
@@ -221,9 +229,14 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		switch (ev->type) {
 		case EV_TYPE_RULE:
 			/* The kernel closes every chain walk with a handle-less
-			 * "continue" event; it says nothing a reader needs. */
-			if (!(ev->has & EV_HAS_HANDLE))
-				continue;
+			 * "continue" event. At the end of a user chain it is the
+			 * implicit return (6.18 sends no "return" event there);
+			 * in a base chain the policy event follows anyway. */
+			if (!(ev->has & EV_HAS_HANDLE)) {
+				if (is_user_chain(ev, r) && !add_step(s, STEP_RETURN, ev))
+					return -1;
+				break;
+			}
 			if (!(st = add_step(s, STEP_RULE, ev)) || resolve_rule(st, r) < 0)
 				return -1;
 			break;

@@ -258,15 +258,18 @@ static void test_udp_input_end_continue(void **state)
 	});
 }
 
-/* Policy events carry NFTA_TRACE_POLICY and no verdict attribute. */
+/* Policy events carry NFTA_TRACE_POLICY and no verdict attribute; the
+ * parser gives the event the policy as its verdict, so later stages
+ * need not know where a verdict came from. */
 static void test_policy_drop_input(void **state)
 {
 	(void)state;
 	check("nft-policy-drop-input.nlmsg", &(struct want){
-		.id = 0xb73eb25f, .has = EV_HAS_POLICY | EV_HAS_NFPROTO,
+		.id = 0xb73eb25f,
+		.has = EV_HAS_POLICY | EV_HAS_NFPROTO | EV_HAS_VERDICT,
 		.family = NFPROTO_INET, .nfproto = NFPROTO_IPV4,
 		.table = "fx", .chain = "input",
-		.type = EV_TYPE_POLICY, .policy = NF_DROP,
+		.type = EV_TYPE_POLICY, .policy = NF_DROP, .verdict = NF_DROP,
 	});
 }
 
@@ -274,10 +277,11 @@ static void test_policy_accept_prerouting(void **state)
 {
 	(void)state;
 	check("nft-policy-accept-prerouting.nlmsg", &(struct want){
-		.id = 0x63f80dde, .has = EV_HAS_POLICY | EV_HAS_NFPROTO,
+		.id = 0x63f80dde,
+		.has = EV_HAS_POLICY | EV_HAS_NFPROTO | EV_HAS_VERDICT,
 		.family = NFPROTO_INET, .nfproto = NFPROTO_IPV6,
 		.table = "fx", .chain = "pre",
-		.type = EV_TYPE_POLICY, .policy = NF_ACCEPT,
+		.type = EV_TYPE_POLICY, .policy = NF_ACCEPT, .verdict = NF_ACCEPT,
 	});
 }
 

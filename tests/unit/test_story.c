@@ -97,7 +97,7 @@ static void test_non_final_verdicts(void **state)
 
 /* A base chain's policy drop is the packet's end as surely as a rule's
  * drop. Policy events carry NFTA_TRACE_POLICY and no verdict attribute
- * (see the fixture), so the policy must stand in for the verdict. */
+ * (see the fixture); the parser makes the policy the event's verdict. */
 static void test_policy_drop_ends_path(void **state)
 {
 	static const char *const f[] = { "nft-udp-input-end-continue.nlmsg",
@@ -108,7 +108,8 @@ static void test_policy_drop_ends_path(void **state)
 	(void)state;
 	blk_init(&k, f, 2);
 	assert_true(k.evs[1].has & EV_HAS_POLICY);
-	assert_false(k.evs[1].has & EV_HAS_VERDICT);
+	assert_true(k.evs[1].has & EV_HAS_VERDICT);
+	assert_int_equal(k.evs[1].verdict, NF_DROP);
 	assert_true(story_ends_path(&k.b, &k.evs[1], &r));
 }
 

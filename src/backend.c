@@ -1,0 +1,228 @@
+/* Backend detection. Only reads: /proc for the legacy tables that exist
+ * (asking the kernel about any other table would create it in the
+ * namespace), getsockopt on those, and an nf_tables table dump. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <linux/netfilter_ipv6/ip6_tables.h>
+
+#include "arm.h"
+#include "backend.h"
+
+#define ACCEPT_VERDICT	(-NF_ACCEPT - 1)	/* x_tables standard verdict */
+
+static const char *const xt_names[] = {
+	"filter", "nat", "mangle", "raw", "security",
+};
+
+static bool is_xt_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(xt_names) / sizeof(xt_names[0]); i++)
+		if (!strcmp(name, xt_names[i]))
+			return true;
+	return false;
+}
+
+/* A table as iptables creates it: one policy entry per hook plus the
+ * closing ERROR entry, every policy ACCEPT. Anything else was put there. */
+static bool table_configured(int sock, bool v6, const char *name)
+{
+	struct ipt_getinfo info;
+	struct ipt_get_entries *ge;
+	socklen_t len = sizeof(info);
+	unsigned int h, hooks = 0;
+	bool configured = false;
+
+	memset(&info, 0, sizeof(info));
+	if (strlen(name) >= sizeof(info.name))
+		return true;		/* not a name x_tables gave out */
+	memcpy(info.name, name, strlen(name));
+	if (getsockopt(sock, v6 ? SOL_IPV6 : SOL_IP,
+		       v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0)
+		return false;
+	for (h = 0; h < NF_INET_NUMHOOKS; h++)
+		hooks += !!(info.valid_hooks & (1u << h));
+	if (info.num_entries > hooks + 1)
+		return true;
+	ge = calloc(1, sizeof(*ge) + info.size);
+	if (!ge)
+		return true;		/* cannot tell: assume the user's */
+	memcpy(ge->name, info.name, sizeof(ge->name));
+	ge->size = info.size;
+	len = (socklen_t)(sizeof(*ge) + info.size);
+	if (getsockopt(sock, v6 ? SOL_IPV6 : SOL_IP,
+		       v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, ge, &len) < 0) {
+		free(ge);
+		return true;		/* changing under us: someone uses it */
+	}
+	for (h = 0; h < NF_INET_NUMHOOKS && !configured; h++) {
+		const unsigned char *e = (const unsigned char *)ge->entrytable +
+					 info.underflow[h];
+		const struct xt_standard_target *t;
+		uint16_t toff;
+
+		if (!(info.valid_hooks & (1u << h)) ||
+		    info.underflow[h] + sizeof(struct ip6t_entry) +
+		    sizeof(*t) > info.size)
+			continue;
+		memcpy(&toff, e + (v6 ? offsetof(struct ip6t_entry, target_offset)
+				      : offsetof(struct ipt_entry, target_offset)),
+		       sizeof(toff));
+		if (info.underflow[h] + toff + sizeof(*t) > info.size)
+			continue;
+		t = (const void *)(e + toff);
+		configured = t->verdict != ACCEPT_VERDICT;
+	}
+	free(ge);
+	return configured;
+}
+
+static int probe_legacy(struct backend_info *bi, bool v6)
+{
+	FILE *f = fopen(v6 ? "/proc/net/ip6_tables_names"
+			   : "/proc/net/ip_tables_names", "re");
+	char name[XT_TABLE_MAXNAMELEN + 2];
+	int sock = -1;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -1;	/* no x_tables */
+	if (v6)
+		bi->xt_kernel6 = true;
+	else
+		bi->xt_kernel4 = true;
+	while (fgets(name, sizeof(name), f)) {
+		name[strcspn(name, "\n")] = '\0';
+		if (!name[0])
+			continue;
+		bi->legacy_tables++;
+		if (sock < 0)
+			sock = socket(v6 ? AF_INET6 : AF_INET,
+				      SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+		/* without a socket we cannot look inside: count it as used */
+		if (sock < 0 || table_configured(sock, v6, name))
+			bi->legacy_configured++;
+	}
+	fclose(f);
+	if (sock >= 0)
+		close(sock);
+	return 0;
+}
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct backend_info *bi = data;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
+		const char *name;
+
+		if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		name = mnl_attr_get_str(a);
+		if (arm_is_own_table(name))
+			break;
+		bi->nft_tables++;
+		if ((nfg->nfgen_family == NFPROTO_IPV4 ||
+		     nfg->nfgen_family == NFPROTO_IPV6) && is_xt_name(name))
+			bi->nft_xt_tables++;
+	}
+	return MNL_CB_OK;
+}
+
+/* Any failure here means "no usable nf_tables": no nfnetlink, no
+ * nf_tables subsystem (EOPNOTSUPP), or no permission. */
+static void probe_nft(struct backend_info *bi)
+{
+	char buf[32768];	/* MNL_SOCKET_DUMP_SIZE, newer libmnl */
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	uint32_t seq = 1, portid;
+	int ret;
+
+	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!nl)
+		return;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = NFPROTO_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	do {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+
+		if (n < 0)
+			goto out;
+		ret = mnl_cb_run(buf, n, seq, portid, table_cb, bi);
+	} while (ret > MNL_CB_STOP);
+	if (ret == MNL_CB_STOP)
+		bi->nft_usable = true;
+out:
+	if (!bi->nft_usable)
+		bi->nft_tables = bi->nft_xt_tables = 0;
+	mnl_socket_close(nl);
+}
+
+int backend_probe(struct backend_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	if (probe_legacy(bi, false) < 0 || probe_legacy(bi, true) < 0)
+		return -1;
+	probe_nft(bi);
+	return 0;
+}
+
+int backend_plan(const struct backend_info *bi, enum backend_req req,
+		 struct backend_plan *plan)
+{
+	bool xt = bi->xt_kernel4 || bi->xt_kernel6;
+
+	memset(plan, 0, sizeof(*plan));
+	switch (req) {
+	case BACKEND_NFT:
+		if (!bi->nft_usable)
+			break;
+		plan->arm_nft = plan->listen_nft = true;
+		return 0;
+	case BACKEND_LEGACY:
+		if (!xt)
+			break;
+		plan->arm_nft = bi->nft_usable;
+		plan->arm_xt = !bi->nft_usable;
+		plan->listen_xt = true;
+		return 0;
+	case BACKEND_AUTO:
+		if (bi->nft_usable) {
+			plan->arm_nft = plan->listen_nft = true;
+			plan->listen_xt = bi->legacy_tables > 0;
+			return 0;
+		}
+		if (!xt)
+			break;
+		plan->arm_xt = plan->listen_xt = true;
+		return 0;
+	}
+	errno = ENOTSUP;
+	return -1;
+}
