@@ -164,9 +164,10 @@ load_nat_ruleset() {
 	ping_ok "$CLI" $SRV_IP
 	iptt_stop_ok
 
-	b=$(block "^IN=r0 OUT= SRC=$CLI_IP6 DST=$SRV_IP6 .*PROTO=ICMPv6 TYPE=128 ")
+	cli6=$(ip6_re $CLI_IP6) srv6=$(ip6_re $SRV_IP6)
+	b=$(block "^IN=r0 OUT= SRC=$cli6 DST=$srv6 .*PROTO=ICMPv6 TYPE=128 ")
 	assert_lines "$b" "filter6 forward (#1) icmpv6 type echo-request counter accept => ACCEPT"
-	b=$(block "^IN=r1 OUT= SRC=$SRV_IP6 DST=$CLI_IP6 .*PROTO=ICMPv6 TYPE=129 ")
+	b=$(block "^IN=r1 OUT= SRC=$srv6 DST=$cli6 .*PROTO=ICMPv6 TYPE=129 ")
 	assert_lines "$b" "filter6 forward (#2) ct state established accept => ACCEPT"
 	# -6: the IPv4 ping is not traced.
 	assert_blocks 0 "SRC=10\.99\."

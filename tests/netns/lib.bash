@@ -30,6 +30,23 @@ VIP=198.51.100.10
 ARMED_RE='^iptables-trace: tracing .* \(backend nft\) \.\.\. press Ctrl-C to stop$'
 SUMMARY_RE='^iptables-trace: [0-9]+ packets traced, [0-9]+ events, [0-9]+ events lost$'
 
+# ip6_re ADDR: an extended regex for an IPv6 address as the tool may print
+# it, compressed (fd00:99:1::2) or written out in full like the kernel's
+# LOG target does (fd00:0099:0001:0000:0000:0000:0000:0002).
+ip6_re() {
+	local a=$1 head tail g out=() n i
+	if [[ $a == *::* ]]; then head=${a%%::*} tail=${a#*::}; else head=$a tail=; fi
+	local -a h=() t=()
+	[ -n "$head" ] && IFS=: read -r -a h <<<"$head"
+	[ -n "$tail" ] && IFS=: read -r -a t <<<"$tail"
+	n=$((8 - ${#h[@]} - ${#t[@]}))
+	for g in "${h[@]}"; do out+=("$(printf '%04x' "0x$g")"); done
+	for ((i = 0; i < n; i++)); do out+=(0000); done
+	for g in "${t[@]}"; do out+=("$(printf '%04x' "0x$g")"); done
+	local IFS=:
+	echo "($a|${out[*]})"
+}
+
 # ---------------------------------------------------------------- lab
 
 lab_setup() {
