@@ -60,6 +60,7 @@ struct nl_log {
 	char state_path[96];		/* "" when there is none */
 	bool have_seq;
 	uint32_t next_seq;		/* expected NFULA_SEQ */
+	bool overrun;			/* ENOBUFS counted as 1, gap not seen yet */
 	char buf[1 << 18];
 };
 
@@ -545,18 +546,32 @@ struct drain_ctx {
 };
 
 /* NFULA_SEQ counts every message the kernel built for the group, sent
- * or dropped, so a gap is the exact number of events lost. */
+ * or dropped, so a gap is the exact number of events lost. The gap shows
+ * only with the next message, which may never come (the burst is over):
+ * an overrun counts 1 at once and the rest of its gap later. */
 static void count_gap(struct drain_ctx *d, const struct nlattr *seq_attr)
 {
-	uint32_t seq;
+	struct nl_log *l = d->l;
+	uint32_t seq, gap;
 
 	if (!seq_attr)
 		return;
 	seq = ntohl(mnl_attr_get_u32(seq_attr));
-	if (d->l->have_seq && seq != d->l->next_seq)
-		*d->lost += (uint32_t)(seq - d->l->next_seq);
-	d->l->have_seq = true;
-	d->l->next_seq = seq + 1;
+	gap = l->have_seq ? seq - l->next_seq : 0;
+	if (l->overrun && gap)
+		gap--;
+	*d->lost += gap;
+	l->overrun = false;
+	l->have_seq = true;
+	l->next_seq = seq + 1;
+}
+
+static void count_overrun(struct drain_ctx *d)
+{
+	if (d->l->overrun)
+		return;
+	d->l->overrun = true;
+	(*d->lost)++;
 }
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -598,9 +613,13 @@ int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return d.count;
-			/* Dropped events show up as a sequence gap in the
-			 * next message; keep reading. */
-			if (errno == ENOBUFS || errno == EINTR)
+			/* The kernel dropped events for us; the rest of
+			 * each packet's path is still worth showing. */
+			if (errno == ENOBUFS) {
+				count_overrun(&d);
+				continue;
+			}
+			if (errno == EINTR)
 				continue;
 			return -1;
 		}

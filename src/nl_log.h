@@ -39,9 +39,11 @@ const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto);
 int nl_log_fd(const struct nl_log *l);
 
 /* Read what is queued without blocking, calling cb for each TRACE
- * event. Events the kernel dropped (receive buffer full) are counted
- * in *lost from the gaps in NFLOG's sequence numbers; they are not an
- * error. Returns the number of events read, or -1 with errno set. */
+ * event. Events the kernel dropped (receive buffer full) are not an
+ * error: they are added to *lost, exactly, from the gaps in NFLOG's
+ * sequence numbers. An overrun adds 1 at once and the rest of its gap
+ * when the next message arrives, so pass the same counter every time.
+ * Returns the number of events read, or -1 with errno set. */
 typedef void (*nl_log_cb)(const struct trace_event *ev, void *data);
 int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
 		 unsigned long *lost);
