@@ -90,8 +90,8 @@ lab_setup() {
 # IPv6 on a veth starts only once the kernel's link watcher has seen the
 # carrier, which it batches up to a second. Until then the interface has no
 # link-local address and no ff00::/8 route, and neighbour solicitations to it
-# are dropped, so the first ping6 is lost. Wait (at most
-# 3 s) for every lab interface to be ready; lab_setup calls it.
+# are dropped, so the first ping6 is lost. lab_setup waits (at most 3 s)
+# for every lab interface to have its link-local address.
 lab_wait_ipv6() {
 	local i ns_dev ok
 	for i in $(seq 60); do
