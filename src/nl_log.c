@@ -235,8 +235,16 @@ static int restore(struct nl_log *l)
 	int i, ret = 0, err = 0;
 
 	for (i = 0; i < FAM_N; i++) {
+		char now[LOGGER_MAX];
+
 		if (!l->bound[i])
 			continue;
+		/* Someone bound another logger while we ran: theirs to keep. */
+		if (logger_read(l->sysctl_fd[i], now, sizeof(now)) == 0 &&
+		    strcmp(now, OUR_LOGGER)) {
+			l->bound[i] = false;
+			continue;
+		}
 		if (logger_write(l->sysctl_fd[i], l->saved[i]) < 0) {
 			err = errno;
 			ret = -1;

@@ -24,7 +24,8 @@ struct nl_log;
 struct nl_log *nl_log_open(void);
 
 /* Unbind and put back the logger each family had before nl_log_open()
- * ("NONE" when none). Idempotent: every exit path may call it, and
+ * ("NONE" when none), unless someone bound another logger meanwhile:
+ * that one stays. Idempotent: every exit path may call it, and
  * calls after the first do nothing and return 0. Returns -1 with errno
  * set when a logger could not be put back; it tried both families. */
 int nl_log_close(struct nl_log *l);

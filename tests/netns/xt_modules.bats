@@ -73,6 +73,16 @@ start_capture() {	# NS NAME: nflog_capture in the background, wait until bound
 	[ "$(ls /run/iptables-trace/ | wc -l)" -eq $((cookie_files - 1)) ]
 }
 
+@test "nl_log: a logger someone binds while we run is theirs to keep" {
+	xt_ns a
+	start_capture $NS_A cap
+	ip netns exec $NS_A sh -c 'echo NONE >/proc/sys/net/netfilter/nf_log/10'
+	kill -TERM $XT_LAST_PID
+	wait $XT_LAST_PID
+	[ "$(xt_logger $NS_A 2)" = nf_log_ipv4 ]
+	[ "$(xt_logger $NS_A 10)" = NONE ]
+}
+
 @test "nl_log: a user's own nfnetlink_log binding is left as it was" {
 	xt_ns a
 	ip netns exec $NS_A sh -c 'echo nfnetlink_log >/proc/sys/net/netfilter/nf_log/2'
