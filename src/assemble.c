@@ -174,6 +174,7 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 {
 	struct pkt_key key;
 	struct block *b;
+	bool starts;
 	size_t idx;
 
 	if (ev->source == EV_SRC_XT) {
@@ -181,14 +182,17 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 		return find_by_key(a, &key, false);
 	}
 	b = find_open(a, ev->id, &idx);
-	if (b && a->ops.starts_packet(ev, a->ops.data)) {
-		/* Trace ids come from a hash of the skb, so a later packet of
-		 * the same flow can reuse the id of one still open. */
+	starts = a->ops.starts_packet(ev, a->ops.data);
+	/* Trace ids come from a hash of the skb, so a later packet of the
+	 * same flow can reuse the id of one still open. A block that has
+	 * no start yet is the same packet, traced earlier by a rule of the
+	 * user's own (meta nftrace set 1 before our priority). */
+	if (b && starts && b->started) {
 		b->superseded = true;
 		complete(a, idx);
 		b = NULL;
 	}
-	if (!b && a->ops.starts_packet(ev, a->ops.data)) {
+	if (!b && starts) {
 		asm_pkt_key(ev, &key);
 		if ((b = find_by_key(a, &key, true)))
 			b->id = ev->id;
@@ -198,7 +202,6 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 
 int asm_add(struct assembler *a, const struct trace_event *ev)
 {
-	size_t idx = 0;
 	struct block *b = block_for(a, ev);
 
 	if (!b && !(b = block_new(a, ev->source == EV_SRC_NFT ? ev->id : 0)))
@@ -207,14 +210,15 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		asm_pkt_key(ev, &b->key);
 	if (ev->source == EV_SRC_NFT)
 		b->has_nft = true;
+	if (a->ops.starts_packet(ev, a->ops.data))
+		b->started = true;
 	if (block_append(b, ev) < 0)
 		return -1;
-	if (a->ops.ends_path(b, ev, a->ops.data)) {
+	/* Emitted by the next asm_flush(), after the caller has drained
+	 * every channel: the legacy events of a packet come over another
+	 * socket and may still be queued there. */
+	if (a->ops.ends_path(b, ev, a->ops.data))
 		b->fate_known = true;
-		for (idx = 0; a->open[idx] != b; idx++)
-			;
-		complete(a, idx);
-	}
 	return 0;
 }
 
@@ -225,7 +229,8 @@ void asm_flush(struct assembler *a, bool flush_all)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (i < a->nopen) {
-		if (flush_all || ms_between(&a->open[i]->last, &now) >= a->quiet_ms)
+		if (flush_all || a->open[i]->fate_known ||
+		    ms_between(&a->open[i]->last, &now) >= a->quiet_ms)
 			complete(a, i);
 		else
 			i++;
@@ -240,7 +245,8 @@ int asm_next_timeout(const struct assembler *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
-		left = (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
+		left = a->open[i]->fate_known ? 0 :
+		       (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
 		if (left < 0)
 			left = 0;
 		if (best < 0 || left < best)

@@ -21,6 +21,7 @@ struct block {
 	uint32_t id;
 	struct pkt_key key;		/* of the first headers seen */
 	bool has_nft;			/* at least one nf_tables event */
+	bool started;			/* has our tracing rule's event */
 	struct trace_event *evs;
 	size_t nevs, cap;
 	struct timespec first, last;	/* CLOCK_MONOTONIC */
@@ -51,7 +52,9 @@ void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key);
 
 /* Add one event. Returns -1 on ENOMEM. */
 int asm_add(struct assembler *a, const struct trace_event *ev);
-/* Emit the blocks that are complete: all of them when flush_all. */
+/* Emit the blocks that are complete (fate known, or quiet for the quiet
+ * time): all of them when flush_all. Call it after draining every event
+ * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
 /* Milliseconds until the next quiet-time completion, -1 when none. */
 int asm_next_timeout(const struct assembler *a);

@@ -30,6 +30,11 @@ static const char usage_text[] =
 "      --count N                 exit after N traced packets\n"
 "      --timeout SECONDS         exit after SECONDS\n"
 "      --netns NAME|PATH         trace in an 'ip netns' namespace or /proc/PID/ns/net\n"
+"      --backend=auto|nft|legacy which tables to trace (auto: what the\n"
+"                                namespace has; legacy: x_tables only)\n"
+"      --trace-rules             turn tracing on with legacy TRACE rules, as is\n"
+"                                done on kernels without nf_tables\n"
+"      --cleanup                 remove TRACE rules left by killed runs, and exit\n"
 "      --rule-syntax=auto|iptables|nft\n"
 "                                how to print rules (auto: as they were written)\n"
 "  -j, --json                    one JSON object per packet (JSON Lines)\n"
@@ -99,7 +104,8 @@ static void parse_limit(const char *s, struct config *cfg)
 
 enum {
 	OPT_BPF = 256, OPT_LIMIT, OPT_COUNT, OPT_TIMEOUT, OPT_NETNS,
-	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET,
+	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET, OPT_BACKEND, OPT_TRACE_RULES,
+	OPT_CLEANUP,
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +120,9 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "rule-syntax", required_argument, NULL, OPT_SYNTAX },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "trace-rules", no_argument, NULL, OPT_TRACE_RULES },
+	{ "cleanup", no_argument, NULL, OPT_CLEANUP },
 	{ "timestamps", no_argument, NULL, 't' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -203,6 +212,19 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 				usage_error("invalid --rule-syntax '%s' (use auto, iptables "
 					    "or nft)", optarg);
 			break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "auto"))
+				cfg->backend = BACKEND_AUTO;
+			else if (!strcmp(optarg, "nft"))
+				cfg->backend = BACKEND_NFT;
+			else if (!strcmp(optarg, "legacy"))
+				cfg->backend = BACKEND_LEGACY;
+			else
+				usage_error("invalid --backend '%s' (use auto, nft or legacy)",
+					    optarg);
+			break;
+		case OPT_TRACE_RULES: cfg->trace_rules = true; break;
+		case OPT_CLEANUP: cfg->cleanup = true; break;
 		case 't': cfg->timestamps = true; break;
 		case 'j': cfg->json = true; break;
 		case 'v': cfg->verbose = true; break;
@@ -228,6 +250,9 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (optind < argc)
 		cfg->expr_buf = join_words(argv + optind, argc - optind);
 	cfg->filter.expr = bpf ? bpf : cfg->expr_buf;
+	if (cfg->trace_rules && cfg->backend == BACKEND_NFT)
+		usage_error("--trace-rules traces legacy tables; it cannot be used "
+			    "with --backend=%s", "nft");
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);

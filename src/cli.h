@@ -3,8 +3,9 @@
 #define IPTT_CLI_H
 
 #include <stdbool.h>
+#include "backend.h"
 #include "filter.h"
-#include "story.h"
+#include "resolver.h"
 
 /* Exit codes, documented in --help, README and the man page. */
 enum exit_code {
@@ -27,6 +28,9 @@ struct config {
 	double timeout;			/* seconds; 0: none */
 	const char *netns;
 	enum syntax syntax;
+	enum backend_req backend;
+	bool trace_rules;		/* arm with legacy TRACE rules */
+	bool cleanup;			/* remove leftovers and exit */
 	bool color_never;
 	bool timestamps, verbose, json;
 	unsigned int quiet_ms;

@@ -10,14 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arm.h"
+#include "app.h"
 #include "assemble.h"
-#include "cli.h"
-#include "ct.h"
 #include "netns.h"
+#include "nl_log.h"
 #include "nl_trace.h"
-#include "out_json.h"
-#include "out_text.h"
 #include "rules_nft.h"
 #include "story.h"
 
@@ -26,34 +23,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-struct app {
-	struct config cfg;
-	struct filter_prog prog;
-	struct arm *arm;
-	struct nl_trace *trace;
-	struct rules_nft *rules;
-	struct assembler *assembler;
-	struct resolver resolver;
-	struct text_opts text;
-	struct json_opts json;
-	unsigned long packets, events, lost;
-	bool output_closed;		/* stdout's reader went away */
-	bool failed;
-};
-
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "iptables-trace: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(code);
 }
 
 /* CAP_NET_ADMIN is bit 12 of the effective set. */
@@ -174,71 +143,6 @@ static void enter_netns(const char *name)
 	}
 }
 
-static bool kernel_lacks(int e)
-{
-	return e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EAFNOSUPPORT ||
-	       e == ENOENT || e == EINVAL;
-}
-
-static void arm_tracing(struct app *app)
-{
-	const struct config *c = &app->cfg;
-	struct arm_spec spec = {
-		.prog = &app->prog, .in_iface = c->filter.in_iface,
-		.hook_prerouting = c->hook_prerouting, .hook_output = c->hook_output,
-		.ipv4 = c->ipv4, .ipv6 = c->ipv6,
-		.limit_rate = c->limit_rate, .limit_unit = c->limit_unit,
-		.limit_burst = c->limit_burst,
-	};
-	const char *what = "";
-
-	app->trace = nl_trace_open();
-	if (!app->trace) {
-		if (kernel_lacks(errno))
-			die(EXIT_KERNEL, "this kernel has no nf_tables trace events "
-			    "(need nf_tables with NFNLGRP_NFTRACE): %s", strerror(errno));
-		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_RUNTIME,
-		    "subscribing to nf_tables trace events: %s", strerror(errno));
-	}
-	app->arm = arm_install(&spec, &what);
-	if (!app->arm) {
-		if (errno == EPERM)
-			die(EXIT_PRIVILEGE, "%s: permission denied (need CAP_NET_ADMIN "
-			    "in the traced namespace)", what);
-		if (kernel_lacks(errno))
-			die(EXIT_KERNEL, "%s: %s; this kernel lacks nf_tables tracing, "
-			    "owner tables (5.12+) or the xt bpf match", what,
-			    strerror(errno));
-		die(EXIT_RUNTIME, "%s: %s", what, strerror(errno));
-	}
-}
-
-static void open_pipeline(struct app *app)
-{
-	struct asm_ops ops = {
-		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .data = app,
-	};
-
-	app->rules = rules_nft_open();
-	if (!app->rules) {
-		if (kernel_lacks(errno))
-			die(EXIT_KERNEL, "this kernel has no nf_tables: %s", strerror(errno));
-		die(EXIT_RUNTIME, "opening the nf_tables ruleset reader: %s",
-		    strerror(errno));
-	}
-	/* Read the ruleset once now, not when the first packet arrives. */
-	rules_nft_get(app->rules);
-	app->resolver.nft = app->rules;
-	/* Without conntrack lookups the story still has the trace's CT
-	 * attributes; SNAT just stays invisible. */
-	app->resolver.ct = ct_open();
-	app->resolver.syntax = app->cfg.syntax;
-	app->assembler = asm_new(&ops, app->cfg.quiet_ms);
-	if (!app->assembler)
-		die(EXIT_RUNTIME, "out of memory");
-}
-
 static long ms_left(const struct timespec *deadline)
 {
 	struct timespec now;
@@ -272,7 +176,7 @@ static bool done(struct app *app, const struct timespec *deadline)
 static void run(struct app *app)
 {
 	struct timespec deadline;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)app->cfg.timeout;
@@ -281,13 +185,16 @@ static void run(struct app *app)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	pfd[0].fd = nl_trace_fd(app->trace);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = rules_nft_fd(app->rules);
-	pfd[1].events = POLLIN;
+	/* poll skips negative fds: a backend not in use costs nothing */
+	if (app->trace)
+		pfd[0].fd = nl_trace_fd(app->trace);
+	if (app->resolver.nft)
+		pfd[1].fd = rules_nft_fd(app->resolver.nft);
+	if (app->log)
+		pfd[2].fd = nl_log_fd(app->log);
 
 	while (!done(app, &deadline)) {
-		int n = poll(pfd, 2, poll_timeout(app, &deadline));
+		int n = poll(pfd, 3, poll_timeout(app, &deadline));
 
 		if (n < 0 && errno != EINTR) {
 			app->failed = true;
@@ -295,31 +202,48 @@ static void run(struct app *app)
 		}
 		/* Ruleset news first, so the rules a packet met are known. */
 		if (n > 0 && (pfd[1].revents & POLLIN))
-			rules_nft_changed(app->rules);
+			rules_nft_changed(app->resolver.nft);
 		if (n > 0 && (pfd[0].revents & POLLIN) &&
 		    nl_trace_drain(app->trace, on_event, app, &app->lost) < 0) {
 			app->failed = true;
 			break;
 		}
+		if (n > 0 && (pfd[2].revents & POLLIN) &&
+		    nl_log_drain(app->log, on_event, app, &app->lost) < 0) {
+			app->failed = true;
+			break;
+		}
 		asm_flush(app->assembler, false);
 	}
-	/* Print what is pending, unless the reader is gone. */
-	if (!app->output_closed && !app->failed)
+	/* Events already queued when we were told to stop belong to
+	 * packets that crossed the firewall: read and print them too. */
+	if (!app->output_closed && !app->failed) {
+		if (app->trace)
+			nl_trace_drain(app->trace, on_event, app, &app->lost);
+		if (app->log)
+			nl_log_drain(app->log, on_event, app, &app->lost);
 		asm_flush(app->assembler, true);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	struct app app;
+	static struct app app;	/* setup.c's atexit handler reaches it */
+	struct asm_ops ops = {
+		.ends_path = ends_path, .starts_packet = starts_packet,
+		.emit = emit, .data = &app,
+	};
+	int code;
 	const char *nc;
 
-	memset(&app, 0, sizeof(app));
 	cli_parse(argc, argv, &app.cfg);
 	compile_filter(&app);
 	if (!have_net_admin())
 		die(EXIT_PRIVILEGE, "tracing needs root or CAP_NET_ADMIN; run it with sudo");
 	if (app.cfg.netns)
 		enter_netns(app.cfg.netns);
+	if (app.cfg.cleanup)
+		return app_cleanup_leftovers();
 	setup_signals();
 
 	nc = getenv("NO_COLOR");
@@ -331,26 +255,20 @@ int main(int argc, char **argv)
 	app.json.netns = app.cfg.netns;
 	app.json.quiet_ms = app.cfg.quiet_ms;
 
-	open_pipeline(&app);
-	arm_tracing(&app);
-	fprintf(stderr, "iptables-trace: tracing %s (backend nft) ... press Ctrl-C "
-		"to stop\n", filter_describe(&app.cfg.filter, &app.prog));
+	app_open(&app, &ops);
+	fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press Ctrl-C "
+		"to stop\n", filter_describe(&app.cfg.filter, &app.prog),
+		app.backend_name);
 
 	run(&app);
 
-	arm_remove(app.arm);
-	nl_trace_close(app.trace);
+	code = app.failed ? EXIT_RUNTIME : EXIT_OK;
+	if (app.failed)
+		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",
+			strerror(errno));
+	app_close();
 	if (!app.output_closed)
 		fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, "
 			"%lu events lost\n", app.packets, app.events, app.lost);
-	asm_free(app.assembler);
-	rules_nft_close(app.rules);
-	ct_close(app.resolver.ct);
-	cli_free(&app.cfg);
-	if (app.failed) {
-		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",
-			strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	return EXIT_OK;
+	return code;
 }

@@ -234,6 +234,14 @@ struct rules_nft *rules_nft_open(void)
 		return NULL;
 	ruleset_init(&r->cur);
 	ruleset_init(&r->prev);
+	/* Our own socket first: libnftables 1.0.6 calls exit() when it
+	 * cannot open one, and we want to report that ourselves. Subscribe
+	 * before the first read so no change slips between. */
+	r->gen = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!r->gen || mnl_socket_bind(r->gen, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_setsockopt(r->gen, NETLINK_ADD_MEMBERSHIP, &group,
+				  sizeof(group)) < 0)
+		goto err;
 	r->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!r->nft)
 		goto err;
@@ -242,16 +250,15 @@ struct rules_nft *rules_nft_open(void)
 				 NFT_CTX_OUTPUT_NUMERIC_PRIO);
 	if (nft_ctx_buffer_output(r->nft) || nft_ctx_buffer_error(r->nft))
 		goto err;
-	/* Subscribe before the first read so no change slips between. */
-	r->gen = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!r->gen || mnl_socket_bind(r->gen, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(r->gen, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
-		goto err;
 	r->dirty = true;
 	return r;
 err:
-	rules_nft_close(r);
+	{
+		int saved = errno;
+
+		rules_nft_close(r);
+		errno = saved;
+	}
 	return NULL;
 }
 

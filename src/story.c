@@ -1,12 +1,13 @@
-/* Resolution: events -> steps. Rule lookups use the cached ruleset:
- * no netlink round trip per event. */
+/* Resolution: a block of events -> the steps the user reads. Events of
+ * both channels are put in the kernel's order, each step gets its rule's
+ * position and text from the resolver's snapshots. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "arm.h"
-#include "rules_nft.h"
+#include "arm_xt.h"
 #include "story.h"
 #include <linux/netfilter.h>
 
@@ -36,65 +37,114 @@ bool story_starts_packet(const struct trace_event *ev)
 	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE);
 }
 
-static bool skip_own(const struct rs_chain *c)
+/* What a legacy event decided. x_tables TRACE names the rule, not its
+ * verdict; "return" and "policy" events at a position inside the chain
+ * are an unconditional rule there, and report that rule. */
+struct xt_meaning {
+	enum step_kind kind;
+	int32_t verdict;
+	char target[EV_NAME_MAX];
+	struct rule_view rule;
+	bool own;			/* our own TRACE rule (fallback mode) */
+};
+
+static void xt_meaning(struct resolver *r, const struct trace_event *ev,
+		       struct xt_meaning *m)
 {
-	return arm_is_own_table(c->table);
+	const struct rs_chain *c = resolver_chain(r, ev);
+	bool is_rule = ev->type == EV_TYPE_RULE || (c && ev->rulenum <= c->nrules);
+
+	memset(m, 0, sizeof(*m));
+	if (is_rule) {
+		m->kind = STEP_RULE;
+		resolver_rule(r, ev, &m->rule);
+		m->own = m->rule.text && arm_xt_is_own_rule(m->rule.text);
+		m->verdict = resolver_xt_verdict(r, ev, m->rule.text, m->target,
+						 sizeof(m->target));
+	} else if (ev->type == EV_TYPE_POLICY) {
+		m->kind = STEP_POLICY;
+		m->verdict = c ? c->policy : EV_V_ACCEPT;
+	} else {
+		m->kind = STEP_RETURN;
+		m->verdict = EV_V_RETURN;
+	}
 }
 
-/* The base chain whose walk this event belongs to: headers come with
- * the first event of every base-chain walk. */
-static const struct trace_event *walk_start(const struct block *b)
+static bool own_event(struct resolver *r, const struct trace_event *ev)
+{
+	struct xt_meaning m;
+
+	if (ev->source == EV_SRC_NFT)
+		return arm_is_own_table(ev->table);
+	xt_meaning(r, ev, &m);
+	return m.own;
+}
+
+/* The base chain whose walk the block's latest event belongs to. An
+ * nf_tables walk starts with the event that carries headers; a legacy
+ * walk with an event in a built-in chain. */
+static const struct rs_chain *walk_chain(const struct block *b,
+					 const struct trace_event *ev,
+					 struct resolver *r)
+{
+	const struct rs_chain *c;
+	size_t i;
+
+	for (i = b->nevs; i-- > 0;) {
+		const struct trace_event *e = &b->evs[i];
+
+		if (e->source != ev->source || arm_is_own_table(e->table))
+			continue;
+		if (e->source == EV_SRC_NFT && !(e->has & EV_HAS_NETHDR))
+			continue;
+		c = resolver_chain(r, e);
+		if (c && c->hook != HOOK_NONE)
+			return c;
+		if (e->source == EV_SRC_NFT)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Conntrack runs before any chain that reports it; without its word,
+ * assume a first packet, which may still meet nat chains. */
+static bool first_packet(const struct block *b)
 {
 	size_t i;
 
 	for (i = b->nevs; i-- > 0;)
-		if (b->evs[i].has & EV_HAS_NETHDR)
-			return &b->evs[i];
-	return NULL;
+		if (b->evs[i].has & EV_HAS_CT)
+			return b->evs[i].ct_state & CT_ST_NEW;
+	return true;
 }
 
 bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		     struct resolver *r)
 {
-	const struct trace_event *start;
 	const struct rs_chain *c;
-	const struct ruleset *rs;
-	bool first;
-	size_t i;
+	int32_t v;
 
-	if (arm_is_own_table(ev->table) || !(ev->has & EV_HAS_VERDICT))
-		return false;
-	if (ev->type != EV_TYPE_POLICY && ev->type != EV_TYPE_RULE)
-		return false;
-	switch (ev->verdict & 0xff) {
-	case EV_V_DROP:
-	case EV_V_STOLEN:
-	case EV_V_QUEUE:
-		return ev->verdict == EV_V_DROP || ev->verdict >= 0;
-	case EV_V_ACCEPT:
-		if (ev->verdict != EV_V_ACCEPT)
+	if (ev->source == EV_SRC_XT) {
+		struct xt_meaning m;
+
+		xt_meaning(r, ev, &m);
+		if (m.own || m.kind == STEP_RETURN)
 			return false;
-		break;
-	default:
-		return false;
+		v = m.verdict;
+	} else {
+		if (arm_is_own_table(ev->table) || !(ev->has & EV_HAS_VERDICT) ||
+		    (ev->type != EV_TYPE_POLICY && ev->type != EV_TYPE_RULE))
+			return false;
+		v = ev->verdict;
 	}
-	start = walk_start(b);
-	if (!start)
+	if (v == EV_V_DROP || v == EV_V_STOLEN || (v >= 0 && (v & 0xff) == EV_V_QUEUE))
+		return true;
+	if (v != EV_V_ACCEPT)
 		return false;
-	rs = rules_nft_get(r->nft);
-	c = ruleset_chain(rs, start->family, start->table, start->chain);
-	if (!c || c->hook == HOOK_NONE)
+	c = walk_chain(b, ev, r);
+	if (!c)
 		return false;	/* unknown: let the quiet time decide */
-	/* Conntrack runs before any chain that reports it; without its
-	 * word, assume a first packet, which may still meet nat chains. */
-	first = !(ev->has & EV_HAS_CT) || (ev->ct_state & CT_ST_NEW);
-	for (i = b->nevs; !(ev->has & EV_HAS_CT) && i-- > 0;)
-		if (b->evs[i].has & EV_HAS_CT) {
-			first = b->evs[i].ct_state & CT_ST_NEW;
-			break;
-		}
-	return !ruleset_chain_after(rs, ev->nfproto, c->hook, c->prio, first,
-				    skip_own);
+	return !resolver_chain_after(r, ev->nfproto, c, first_packet(b));
 }
 
 static void view_from_event(struct pkt_view *v, const struct trace_event *ev)
@@ -121,74 +171,139 @@ static char *table_label(const struct trace_event *ev)
 	return s;
 }
 
-static const struct rs_rule *find_rule(struct resolver *r,
-				       const struct trace_event *ev,
-				       const struct ruleset **from)
-{
-	const struct rs_rule *rule;
-
-	*from = rules_nft_get(r->nft);
-	rule = ruleset_rule_by_handle(*from, ev->family, ev->table, ev->handle);
-	if (rule)
-		return rule;
-	/* Deleted since the packet crossed it? */
-	*from = rules_nft_previous(r->nft);
-	rule = ruleset_rule_by_handle(*from, ev->family, ev->table, ev->handle);
-	if (rule)
-		return rule;
-	/* Added a moment ago, before we heard of the new generation? */
-	rules_nft_refresh(r->nft);
-	*from = rules_nft_get(r->nft);
-	return ruleset_rule_by_handle(*from, ev->family, ev->table, ev->handle);
-}
-
-static int resolve_rule(struct story_step *st, struct resolver *r)
-{
-	const struct ruleset *rs;
-	const struct rs_rule *rule = find_rule(r, st->ev, &rs);
-
-	if (!rule)
-		return 0;
-	st->pos = rule->pos;
-	st->text = strdup(rule->text);
-	st->syntax = SYNTAX_NFT;
-	return st->text ? 0 : -1;
-}
-
 static struct story_step *add_step(struct story *s, enum step_kind kind,
-				   const struct trace_event *ev)
+				   const struct trace_event *ev, enum hook hook,
+				   int32_t verdict, const char *target)
 {
-	struct story_step *st;
+	struct story_step *st = &s->steps[s->nsteps++];
 
-	st = &s->steps[s->nsteps++];
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
 	st->ev = ev;
-	st->verdict = ev->verdict;
-	st->target = ev->jump_target[0] ? ev->jump_target : NULL;
+	st->hook = hook;
+	st->verdict = verdict;
+	if (target && *target && !(st->target = strdup(target)))
+		return NULL;
 	if (kind != STEP_PACKET && !(st->table = table_label(ev)))
 		return NULL;
 	return st;
 }
 
-static bool is_user_chain(const struct trace_event *ev, struct resolver *r)
+static int set_rule(struct story_step *st, const struct rule_view *rv)
 {
-	const struct rs_chain *c = ruleset_chain(rules_nft_get(r->nft), ev->family,
-						 ev->table, ev->chain);
+	st->pos = rv->pos;
+	st->syntax = rv->syntax;
+	if (rv->text && !(st->text = strdup(rv->text)))
+		return -1;
+	return 0;
+}
+
+static bool is_user_chain(struct resolver *r, const struct trace_event *ev)
+{
+	const struct rs_chain *c = resolver_chain(r, ev);
 
 	return c && c->hook == HOOK_NONE;
 }
 
-/* The hook of the base chain an event's walk started in. Headers come
- * with the first event of each walk, and that event is in the base chain. */
-static enum hook walk_hook(const struct trace_event *ev, struct resolver *r)
+static int nft_step(struct story *s, struct resolver *r,
+		    const struct trace_event *ev, enum hook hook)
 {
-	const struct rs_chain *c;
+	struct story_step *st;
+	struct rule_view rv;
 
-	if (ev->source == EV_SRC_XT)
-		return hook_from_name(ev->chain);
-	c = ruleset_chain(rules_nft_get(r->nft), ev->family, ev->table, ev->chain);
-	return c ? c->hook : HOOK_NONE;
+	switch (ev->type) {
+	case EV_TYPE_RULE:
+		/* The kernel closes every chain walk with a handle-less
+		 * "continue" event. At the end of a user chain it is the
+		 * implicit return (6.18 sends no "return" event there); in a
+		 * base chain the policy event follows anyway. */
+		if (!(ev->has & EV_HAS_HANDLE)) {
+			if (is_user_chain(r, ev) &&
+			    !add_step(s, STEP_RETURN, ev, hook, EV_V_RETURN, NULL))
+				return -1;
+			return 0;
+		}
+		if (!(st = add_step(s, STEP_RULE, ev, hook, ev->verdict, ev->jump_target)))
+			return -1;
+		return resolver_rule(r, ev, &rv) ? set_rule(st, &rv) : 0;
+	case EV_TYPE_POLICY:
+		return add_step(s, STEP_POLICY, ev, hook, ev->verdict, NULL) ? 0 : -1;
+	case EV_TYPE_RETURN:
+		return add_step(s, STEP_RETURN, ev, hook, EV_V_RETURN, NULL) ? 0 : -1;
+	}
+	return 0;
+}
+
+static int xt_step(struct story *s, struct resolver *r,
+		   const struct trace_event *ev, enum hook hook)
+{
+	struct story_step *st;
+	struct xt_meaning m;
+
+	xt_meaning(r, ev, &m);
+	if (m.own)
+		return 0;
+	if (!(st = add_step(s, m.kind, ev, hook, m.verdict, m.target)))
+		return -1;
+	return m.kind == STEP_RULE ? set_rule(st, &m.rule) : 0;
+}
+
+/* Sort key: the kernel runs hooks in path order and base chains by
+ * priority; events of one chain walk keep their arrival order. */
+struct order { int rank; int32_t prio; size_t arrival; };
+
+static int hook_rank(enum hook h)
+{
+	switch (h) {
+	case HOOK_INPUT:
+	case HOOK_FORWARD: return 1;
+	case HOOK_POSTROUTING: return 2;
+	default: return 0;
+	}
+}
+
+static int cmp_order(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
+}
+
+/* Only blocks with legacy events need sorting: each channel alone
+ * already delivers its events in the kernel's order. */
+static struct order *order_events(const struct block *b, struct resolver *r)
+{
+	struct order *o = calloc(b->nevs, sizeof(*o)), walk[2] = { { 0, 0, 0 } };
+	bool mixed = false;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < b->nevs; i++) {
+		const struct trace_event *ev = &b->evs[i];
+		struct order *w = &walk[ev->source == EV_SRC_XT];
+		const struct rs_chain *c;
+
+		mixed |= ev->source == EV_SRC_XT;
+		if (arm_is_own_table(ev->table)) {
+			w->rank = hook_rank(hook_from_name(ev->chain));
+			w->prio = INT32_MIN;
+		} else if (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) {
+			c = resolver_chain(r, ev);
+			if (c && c->hook != HOOK_NONE) {
+				w->rank = hook_rank(c->hook);
+				w->prio = c->prio;
+			}
+		}
+		o[i] = (struct order){ w->rank, w->prio, i };
+	}
+	if (mixed)
+		qsort(o, b->nevs, sizeof(*o), cmp_order);
+	return o;
 }
 
 int story_build(struct story *s, const struct block *b, struct resolver *r)
@@ -196,19 +311,26 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 	const struct pkt_view *last = NULL;
 	enum hook hook = HOOK_NONE;
 	struct story_step *st;
+	struct order *order;
+	int ret = -1;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->block = b;
+	resolver_sync(r);
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));
-	if (!s->steps)
-		return -1;
+	order = order_events(b, r);
+	if (!s->steps || !order)
+		goto out;
 	for (i = 0; i < b->nevs; i++) {
-		const struct trace_event *ev = &b->evs[i];
+		const struct trace_event *ev = &b->evs[order[i].arrival];
+		bool own = own_event(r, ev);
+		const struct rs_chain *c;
 
-		if ((ev->has & EV_HAS_NETHDR) && !arm_is_own_table(ev->table))
-			hook = walk_hook(ev, r);
+		if (!own && (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) &&
+		    (c = resolver_chain(r, ev)) && c->hook != HOOK_NONE)
+			hook = c->hook;
 		if (ev->has & EV_HAS_NETHDR) {
 			struct pkt_view v;
 
@@ -219,45 +341,25 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 				last = &s->first;
 			} else if (v.decoded && last->decoded &&
 				   decode_rewritten(&last->hdrs, &v.hdrs)) {
-				st = add_step(s, STEP_PACKET, ev);
+				if (!(st = add_step(s, STEP_PACKET, ev, hook, 0, NULL)))
+					goto out;
 				st->pkt = v;
 				last = &st->pkt;
 			}
 		}
-		if (arm_is_own_table(ev->table))
+		if (own)
 			continue;
-		switch (ev->type) {
-		case EV_TYPE_RULE:
-			/* The kernel closes every chain walk with a handle-less
-			 * "continue" event. At the end of a user chain it is the
-			 * implicit return (6.18 sends no "return" event there);
-			 * in a base chain the policy event follows anyway. */
-			if (!(ev->has & EV_HAS_HANDLE)) {
-				if (is_user_chain(ev, r) && !add_step(s, STEP_RETURN, ev))
-					return -1;
-				break;
-			}
-			if (!(st = add_step(s, STEP_RULE, ev)) || resolve_rule(st, r) < 0)
-				return -1;
-			break;
-		case EV_TYPE_POLICY:
-			if (!(st = add_step(s, STEP_POLICY, ev)))
-				return -1;
-			if (ev->has & EV_HAS_POLICY)
-				st->verdict = (int32_t)ev->policy;
-			break;
-		case EV_TYPE_RETURN:
-			if (!add_step(s, STEP_RETURN, ev))
-				return -1;
-			break;
-		}
-		if (s->nsteps && s->steps[s->nsteps - 1].ev == ev)
-			s->steps[s->nsteps - 1].hook = hook;
+		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook) :
+		     nft_step(s, r, ev, hook)) < 0)
+			goto out;
 	}
 	story_find_ct(s, r);
 	story_find_changes(s);
 	story_find_fate(s);
-	return 0;
+	ret = 0;
+out:
+	free(order);
+	return ret;
 }
 
 void story_free(struct story *s)
@@ -267,6 +369,7 @@ void story_free(struct story *s)
 	for (i = 0; i < s->nsteps; i++) {
 		free(s->steps[i].table);
 		free(s->steps[i].text);
+		free(s->steps[i].target);
 	}
 	free(s->steps);
 	memset(s, 0, sizeof(*s));

@@ -11,8 +11,7 @@
 #include "decode.h"
 #include "ruleset.h"
 
-struct rules_nft;
-struct ct_handle;
+#include "resolver.h"
 
 enum step_kind {
 	STEP_PACKET,		/* the packet as a chain saw it (headers changed) */
@@ -20,8 +19,6 @@ enum step_kind {
 	STEP_POLICY,		/* a base chain's policy decided */
 	STEP_RETURN,		/* a user chain ran out of rules */
 };
-
-enum syntax { SYNTAX_AUTO, SYNTAX_NFT, SYNTAX_IPTABLES };
 
 struct pkt_view {
 	struct pkt_hdrs hdrs;
@@ -38,7 +35,7 @@ struct story_step {
 	char *text;			/* rule text; NULL when unknown */
 	enum syntax syntax;		/* of text */
 	int32_t verdict;
-	const char *target;		/* jump/goto target */
+	char *target;			/* jump/goto target, or NULL */
 	struct pkt_view pkt;		/* STEP_PACKET */
 	enum hook hook;			/* hook of the base chain being walked */
 };
@@ -92,12 +89,6 @@ struct story {
 	size_t nchanges;
 	struct story_ct ct;
 	struct story_fate fate;
-};
-
-struct resolver {
-	struct rules_nft *nft;
-	struct ct_handle *ct;		/* NULL: no conntrack lookups */
-	enum syntax syntax;
 };
 
 /* story_fate.c and story_nat.c: filled in by story_build */

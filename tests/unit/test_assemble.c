@@ -111,9 +111,12 @@ static bool is_drop(const struct trace_event *e)
 	return (e->has & EV_HAS_VERDICT) && e->verdict == NF_DROP;
 }
 
+/* One event, then a flush, as main's loop does after each drain: a
+ * block whose fate is known comes out at that flush. */
 static void add(struct assembler *a, struct trace_event e)
 {
 	assert_int_equal(asm_add(a, &e), 0);
+	asm_flush(a, false);
 }
 
 /* Interleaved packets come out as separate blocks, each in order. */

@@ -43,7 +43,7 @@ static struct story_step step(enum step_kind kind, const struct trace_event *ev,
 	st.pos = pos;
 	st.text = (char *)text;
 	st.verdict = verdict;
-	st.target = ev->jump_target[0] ? ev->jump_target : NULL;
+	st.target = ev->jump_target[0] ? (char *)ev->jump_target : NULL;
 	return st;
 }
 

@@ -1,0 +1,44 @@
+/* The running program's state, shared by main.c (the loop, printing)
+ * and setup.c (opening and closing the backends). */
+#ifndef IPTT_APP_H
+#define IPTT_APP_H
+
+#include <stdbool.h>
+#include "backend.h"
+#include "cli.h"
+#include "filter.h"
+#include "out_json.h"
+#include "out_text.h"
+#include "resolver.h"
+
+struct app {
+	struct config cfg;
+	struct filter_prog prog;
+	struct backend_plan plan;
+	const char *backend_name;	/* for the armed line */
+	struct arm *arm;		/* owned nf_tables table */
+	struct arm_xt *arm_xt;		/* legacy TRACE rules (fallback) */
+	struct nl_trace *trace;		/* NFNLGRP_NFTRACE */
+	struct nl_log *log;		/* NFLOG group 0 */
+	struct assembler *assembler;
+	struct resolver resolver;
+	struct text_opts text;
+	struct json_opts json;
+	unsigned long packets, events, lost;
+	bool output_closed;		/* stdout's reader went away */
+	bool failed;
+};
+
+/* Report an error in one line and exit; atexit handlers undo setup. */
+void __attribute__((noreturn, format(printf, 2, 3)))
+die(int code, const char *fmt, ...);
+
+/* setup.c: open rule readers, listeners and tracing for app->cfg, or
+ * die with a clear message. Everything opened is undone by app_close(),
+ * which also runs from exit(). */
+void app_open(struct app *app, const struct asm_ops *ops);
+void app_close(void);
+/* --cleanup: remove leftover legacy TRACE rules of killed runs. */
+int app_cleanup_leftovers(void);
+
+#endif

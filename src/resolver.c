@@ -1,0 +1,191 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arm.h"
+#include "resolver.h"
+#include "rules_nft.h"
+#include "rules_xt.h"
+
+static const struct ruleset empty;
+
+void resolver_sync(struct resolver *r)
+{
+	/* iptables-nft-save costs a fork and exec, so it runs only when
+	 * the nf_tables generation moved since its last read. */
+	if (r->nft) {
+		rules_nft_get(r->nft);
+		if (r->iptnft && r->iptnft_at != rules_nft_reads(r->nft)) {
+			r->iptnft_at = rules_nft_reads(r->nft);
+			rules_xt_refresh(r->iptnft);
+		}
+	}
+	if (r->legacy && rules_xt_changed(r->legacy) == 1)
+		rules_xt_refresh(r->legacy);
+}
+
+const struct ruleset *resolver_nft_rules(struct resolver *r)
+{
+	return r->nft ? rules_nft_get(r->nft) : &empty;
+}
+
+const struct rs_chain *resolver_chain(struct resolver *r,
+				      const struct trace_event *ev)
+{
+	if (ev->source == EV_SRC_XT)
+		return r->legacy ? ruleset_chain(rules_xt_get(r->legacy), ev->family,
+						 ev->table, ev->chain) : NULL;
+	return ruleset_chain(resolver_nft_rules(r), ev->family, ev->table, ev->chain);
+}
+
+/* By handle; a rule deleted since the packet crossed it is still in the
+ * previous snapshot, and one added a moment ago may need a re-read. */
+static const struct rs_rule *nft_rule(struct resolver *r,
+				      const struct trace_event *ev,
+				      const struct ruleset **rs)
+{
+	const struct rs_rule *rule;
+
+	if (!r->nft)
+		return NULL;
+	*rs = rules_nft_get(r->nft);
+	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
+		return rule;
+	*rs = rules_nft_previous(r->nft);
+	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
+		return rule;
+	rules_nft_refresh(r->nft);
+	*rs = rules_nft_get(r->nft);
+	return ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle);
+}
+
+/* The same rule as iptables-nft-save prints it: same table, chain and
+ * position, since iptables-nft keeps one nft rule per iptables rule. */
+static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
+				 unsigned int pos)
+{
+	const struct rs_rule *rule;
+
+	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
+	    (ev->family != 2 && ev->family != 10) ||
+	    !rules_xt_has_table(r->iptnft, ev->family, ev->table))
+		return NULL;
+	rule = ruleset_rule_by_pos(rules_xt_get(r->iptnft), ev->family, ev->table,
+				   ev->chain, pos);
+	return rule ? rule->text : NULL;
+}
+
+bool resolver_rule(struct resolver *r, const struct trace_event *ev,
+		   struct rule_view *out)
+{
+	const struct ruleset *rs;
+	const struct rs_rule *rule = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (ev->source == EV_SRC_XT) {
+		if (!r->legacy)
+			return false;
+		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,
+					   ev->table, ev->chain, ev->rulenum);
+		if (!rule)
+			rule = ruleset_rule_by_pos(rules_xt_previous(r->legacy),
+						   ev->family, ev->table, ev->chain,
+						   ev->rulenum);
+		if (!rule)
+			return false;
+		out->pos = rule->pos;
+		out->text = rule->text;
+		out->syntax = SYNTAX_IPTABLES;
+		return true;
+	}
+	if (!(ev->has & EV_HAS_HANDLE) || !(rule = nft_rule(r, ev, &rs)))
+		return false;
+	out->pos = rule->pos;
+	out->text = iptables_text(r, ev, rule->pos);
+	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
+	if (!out->text)
+		out->text = rule->text;
+	return true;
+}
+
+/* The word after " -j " or " -g " (or at the start of the text). */
+static const char *option_arg(const char *text, const char *opt, char *buf,
+			      size_t size)
+{
+	const char *p = text;
+	size_t n = strlen(opt), i = 0;
+
+	while ((p = strstr(p, opt))) {
+		if ((p == text || p[-1] == ' ') && p[n] == ' ')
+			break;
+		p += n;
+	}
+	if (!p)
+		return NULL;
+	for (p += n + 1; *p && !isspace((unsigned char)*p) && i + 1 < size; p++)
+		buf[i++] = *p;
+	buf[i] = '\0';
+	return buf;
+}
+
+int32_t xt_rule_verdict(const char *text, char *target, size_t size)
+{
+	/* NAT targets end the nat table's walk like ACCEPT does */
+	static const char *const accepting[] = {
+		"ACCEPT", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
+	};
+	char word[64];
+	size_t i;
+
+	if (size)
+		target[0] = '\0';
+	if (!text)
+		return EV_V_CONTINUE;
+	if (option_arg(text, "-g", word, sizeof(word))) {
+		snprintf(target, size, "%s", word);
+		return EV_V_GOTO;
+	}
+	if (!option_arg(text, "-j", word, sizeof(word)))
+		return EV_V_CONTINUE;	/* a rule without a target only counts */
+	if (!strcmp(word, "DROP") || !strcmp(word, "REJECT"))
+		return EV_V_DROP;
+	if (!strcmp(word, "RETURN"))
+		return EV_V_RETURN;
+	if (!strcmp(word, "QUEUE") || !strcmp(word, "NFQUEUE"))
+		return EV_V_QUEUE;
+	for (i = 0; i < sizeof(accepting) / sizeof(accepting[0]); i++)
+		if (!strcmp(word, accepting[i]))
+			return EV_V_ACCEPT;
+	/* A user chain or a non-terminal extension target (MARK, LOG, ...):
+	 * the caller knows which chains exist. */
+	snprintf(target, size, "%s", word);
+	return EV_V_JUMP;
+}
+
+int32_t resolver_xt_verdict(struct resolver *r, const struct trace_event *ev,
+			    const char *text, char *target, size_t size)
+{
+	int32_t v = xt_rule_verdict(text, target, size);
+
+	if (v == EV_V_JUMP && (!r->legacy ||
+	    !ruleset_chain(rules_xt_get(r->legacy), ev->family, ev->table, target))) {
+		target[0] = '\0';
+		return EV_V_CONTINUE;
+	}
+	return v;
+}
+
+static bool skip_own(const struct rs_chain *c)
+{
+	return arm_is_own_table(c->table);
+}
+
+bool resolver_chain_after(struct resolver *r, uint8_t nfproto,
+			  const struct rs_chain *c, bool first_packet)
+{
+	if (ruleset_chain_after(resolver_nft_rules(r), nfproto, c->hook, c->prio,
+				first_packet, skip_own))
+		return true;
+	return r->legacy && ruleset_chain_after(rules_xt_get(r->legacy), nfproto,
+						c->hook, c->prio, first_packet, NULL);
+}

@@ -1,0 +1,65 @@
+/* What the rulesets say about an event: its chain, its rule's position
+ * and text in the syntax the user wrote it in, and for legacy events
+ * the verdict (x_tables TRACE does not report one). Everything comes
+ * from snapshots refreshed once per printed packet, never per event. */
+#ifndef IPTT_RESOLVER_H
+#define IPTT_RESOLVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "event.h"
+#include "ruleset.h"
+
+struct rules_nft;
+struct rules_xt;
+struct ct_handle;
+
+enum syntax { SYNTAX_AUTO, SYNTAX_NFT, SYNTAX_IPTABLES };
+
+struct resolver {
+	struct rules_nft *nft;		/* NULL without nf_tables */
+	struct rules_xt *legacy;	/* NULL unless legacy tables are traced */
+	struct rules_xt *iptnft;	/* NULL unless iptables-nft rules are
+					 * shown in iptables syntax */
+	struct ct_handle *ct;		/* NULL: no conntrack lookups */
+	enum syntax syntax;
+	unsigned long iptnft_at;	/* rules_nft_reads() at its last read */
+};
+
+/* Bring the snapshots up to date; once per printed packet. */
+void resolver_sync(struct resolver *r);
+
+/* The nf_tables snapshot as it is (no re-read): for the receive path. */
+const struct ruleset *resolver_nft_rules(struct resolver *r);
+
+/* The chain an event happened in, NULL when unknown. */
+const struct rs_chain *resolver_chain(struct resolver *r,
+				      const struct trace_event *ev);
+
+struct rule_view {
+	unsigned int pos;		/* 0: unknown */
+	const char *text;		/* NULL: unknown; valid until the next sync */
+	enum syntax syntax;
+};
+
+/* The rule an event names: by handle for nf_tables, by position for
+ * x_tables. Returns false when it is not in any snapshot. */
+bool resolver_rule(struct resolver *r, const struct trace_event *ev,
+		   struct rule_view *out);
+
+/* The verdict of an iptables rule, from its target: "-j ACCEPT",
+ * "-j DNAT ..." (ACCEPT), "-j DROP"/"-j REJECT" (DROP), "-g CHAIN"
+ * (goto), "-j RETURN", no target (continue). Any other target comes
+ * back as a jump with its name in target. */
+int32_t xt_rule_verdict(const char *text, char *target, size_t size);
+/* The same for a legacy event's rule, where a "jump" to something that
+ * is not a chain of the table is a non-terminal target (continue). */
+int32_t resolver_xt_verdict(struct resolver *r, const struct trace_event *ev,
+			    const char *text, char *target, size_t size);
+
+/* Is there any traced base chain, nf_tables or legacy, that a packet
+ * accepted by chain c may still cross? */
+bool resolver_chain_after(struct resolver *r, uint8_t nfproto,
+			  const struct rs_chain *c, bool first_packet);
+
+#endif

@@ -1,0 +1,216 @@
+/* Opening the backends in the traced namespace, and undoing all of it on
+ * every exit path. What the kernel cleans up by itself (the owned table)
+ * needs nothing; what outlives us (the nf_log binding, legacy TRACE
+ * rules) is put back by app_close(), registered with atexit() before the
+ * first such change. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "arm.h"
+#include "arm_xt.h"
+#include "assemble.h"
+#include "ct.h"
+#include "nl_log.h"
+#include "nl_trace.h"
+#include "rules_nft.h"
+#include "rules_xt.h"
+
+/* atexit() takes no argument: the one app of this process. */
+static struct app *the_app;
+
+static bool kernel_lacks(int e)
+{
+	return e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EAFNOSUPPORT ||
+	       e == ENOENT || e == EINVAL;
+}
+
+static void plan_backends(struct app *app)
+{
+	struct backend_info bi;
+
+	if (backend_probe(&bi) < 0)
+		die(EXIT_RUNTIME, "looking at the namespace's firewall: %s",
+		    strerror(errno));
+	if (backend_plan(&bi, app->cfg.backend, &app->plan) < 0) {
+		if (app->cfg.backend == BACKEND_NFT)
+			die(EXIT_KERNEL, "--backend=nft: this kernel or namespace has no "
+			    "usable nf_tables");
+		die(EXIT_KERNEL, "--backend=legacy: this kernel has no legacy "
+		    "x_tables (ip_tables); use --backend=nft");
+	}
+	if (app->cfg.trace_rules) {
+		if (!bi.xt_kernel4 && !bi.xt_kernel6)
+			die(EXIT_KERNEL, "--trace-rules needs legacy x_tables, which "
+			    "this kernel lacks");
+		app->plan.arm_nft = false;
+		app->plan.arm_xt = true;
+		app->plan.listen_xt = true;
+	}
+	app->backend_name = app->plan.arm_xt ? "legacy, TRACE rules" :
+			    app->plan.listen_nft && app->plan.listen_xt ? "nft+legacy" :
+			    app->plan.listen_xt ? "legacy" : "nft";
+	/* iptables-nft tables in iptables syntax need nf_tables tables of
+	 * iptables' names; otherwise there is nothing to translate. */
+	app->resolver.syntax = app->cfg.syntax;
+	if (app->cfg.syntax != SYNTAX_NFT && bi.nft_xt_tables &&
+	    (app->plan.listen_nft || app->plan.arm_nft))
+		app->resolver.iptnft = rules_xt_open(XT_NFT);
+}
+
+static void open_rules(struct app *app)
+{
+	struct resolver *r = &app->resolver;
+
+	if (app->plan.listen_nft || app->plan.arm_nft) {
+		r->nft = rules_nft_open();
+		if (!r->nft) {
+			if (kernel_lacks(errno))
+				die(EXIT_KERNEL, "this kernel has no nf_tables: %s",
+				    strerror(errno));
+			die(EXIT_RUNTIME, "opening the nf_tables ruleset reader: %s",
+			    strerror(errno));
+		}
+		/* Read the ruleset now, not when the first packet arrives. */
+		rules_nft_get(r->nft);
+		r->iptnft_at = rules_nft_reads(r->nft);
+	}
+	/* Without iptables-nft-save the rules keep their nft text. */
+	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {
+		rules_xt_close(r->iptnft);
+		r->iptnft = NULL;
+	}
+	if (app->plan.listen_xt) {
+		r->legacy = rules_xt_open(XT_LEGACY);
+		if (!r->legacy || rules_xt_refresh(r->legacy) < 0)
+			die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
+			    "reading the legacy rules with iptables-legacy-save: %s%s",
+			    strerror(errno), errno == ENOENT ?
+			    " (install the iptables package)" : "");
+	}
+	/* Without conntrack lookups the story keeps the trace's CT
+	 * attributes; only SNAT stays invisible. */
+	r->ct = ct_open();
+}
+
+static struct arm_spec arm_spec(const struct app *app)
+{
+	const struct config *c = &app->cfg;
+
+	return (struct arm_spec){
+		.prog = &app->prog, .in_iface = c->filter.in_iface,
+		.hook_prerouting = c->hook_prerouting, .hook_output = c->hook_output,
+		.ipv4 = c->ipv4, .ipv6 = c->ipv6,
+		.limit_rate = c->limit_rate, .limit_unit = c->limit_unit,
+		.limit_burst = c->limit_burst,
+	};
+}
+
+static void open_nft(struct app *app)
+{
+	struct arm_spec spec = arm_spec(app);
+	const char *what = "";
+
+	if (app->plan.listen_nft && !(app->trace = nl_trace_open())) {
+		if (kernel_lacks(errno))
+			die(EXIT_KERNEL, "this kernel has no nf_tables trace events "
+			    "(need nf_tables with NFNLGRP_NFTRACE): %s", strerror(errno));
+		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_RUNTIME,
+		    "subscribing to nf_tables trace events: %s", strerror(errno));
+	}
+	if (!app->plan.arm_nft || (app->arm = arm_install(&spec, &what)))
+		return;
+	if (errno == EPERM)
+		die(EXIT_PRIVILEGE, "%s: permission denied (need CAP_NET_ADMIN in the "
+		    "traced namespace)", what);
+	if (kernel_lacks(errno))
+		die(EXIT_KERNEL, "%s: %s; this kernel lacks nf_tables tracing, owner "
+		    "tables (5.12+) or the xt bpf match", what, strerror(errno));
+	die(EXIT_RUNTIME, "%s: %s", what, strerror(errno));
+}
+
+static void open_legacy(struct app *app)
+{
+	struct arm_spec spec = arm_spec(app);
+	char err[512] = "";
+
+	if (!app->plan.listen_xt)
+		return;
+	app->log = nl_log_open();
+	if (!app->log) {
+		if (errno == EBUSY)
+			die(EXIT_BUSY, "another program holds NFLOG group 0 in this "
+			    "namespace (ulogd, or another iptables-trace?); stop it, or "
+			    "use --backend=nft to skip legacy tables");
+		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL,
+		    "binding nfnetlink_log for legacy TRACE: %s", strerror(errno));
+	}
+	if (!app->plan.arm_xt)
+		return;
+	/* Rules of killed runs would trace packets nobody asked for. */
+	arm_xt_cleanup(false, NULL, err, sizeof(err));
+	app->arm_xt = arm_xt_install(&spec, err, sizeof(err));
+	if (!app->arm_xt)
+		die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
+		    "inserting the legacy TRACE rules: %s", err[0] ? err : strerror(errno));
+}
+
+void app_open(struct app *app, const struct asm_ops *ops)
+{
+	the_app = app;
+	atexit(app_close);
+	plan_backends(app);
+	open_rules(app);
+	app->assembler = asm_new(ops, app->cfg.quiet_ms);
+	if (!app->assembler)
+		die(EXIT_RUNTIME, "out of memory");
+	open_nft(app);
+	open_legacy(app);
+}
+
+void app_close(void)
+{
+	struct app *app = the_app;
+	char err[512];
+
+	if (!app)
+		return;
+	the_app = NULL;
+	/* First what outlives us, then what the kernel would undo anyway. */
+	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
+		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
+			err);
+	arm_xt_free(app->arm_xt);
+	if (app->log && nl_log_close(app->log) < 0)
+		fprintf(stderr, "iptables-trace: putting back the nf_log logger: %s\n",
+			strerror(errno));
+	nl_log_free(app->log);
+	arm_remove(app->arm);
+	nl_trace_close(app->trace);
+	asm_free(app->assembler);
+	rules_nft_close(app->resolver.nft);
+	rules_xt_close(app->resolver.legacy);
+	rules_xt_close(app->resolver.iptnft);
+	ct_close(app->resolver.ct);
+	cli_free(&app->cfg);
+	app->arm_xt = NULL;
+	app->log = NULL;
+	app->arm = NULL;
+	app->trace = NULL;
+	app->assembler = NULL;
+}
+
+int app_cleanup_leftovers(void)
+{
+	unsigned int removed = 0;
+	char err[512] = "";
+
+	if (arm_xt_cleanup(false, &removed, err, sizeof(err)) < 0)
+		die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
+		    "removing leftover TRACE rules: %s", err[0] ? err : strerror(errno));
+	fprintf(stderr, "iptables-trace: removed %u leftover TRACE rule%s\n",
+		removed, removed == 1 ? "" : "s");
+	return EXIT_OK;
+}
