@@ -306,9 +306,10 @@ int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs)
 
 /* ---- reading ----------------------------------------------------- */
 
-static int read_family(const char *tool, uint8_t family, struct ruleset *rs)
+static int read_table(const char *tool, const char *table, uint8_t family,
+		      struct ruleset *rs)
 {
-	const char *argv[] = { tool, NULL };
+	const char *argv[] = { tool, table ? "-t" : NULL, table, NULL };
 	struct spawn_result r;
 	int ret;
 
@@ -322,6 +323,26 @@ static int read_family(const char *tool, uint8_t family, struct ruleset *rs)
 	ret = rules_xt_parse(r.out, family, rs);
 	spawn_result_free(&r);
 	return ret;
+}
+
+/* iptables-nft-save gives up on the whole ruleset when one table holds
+ * native nft rules it cannot parse (a mixed host's "table ip filter"
+ * written with nft). Then read table by table and keep what it can. */
+static int read_family(const char *tool, uint8_t family, struct ruleset *rs,
+		       bool per_table_fallback)
+{
+	static const char *const tables[] = {
+		"raw", "mangle", "nat", "filter", "security",
+	};
+	size_t i;
+
+	if (read_table(tool, NULL, family, rs) == 0)
+		return 0;
+	if (!per_table_fallback || errno != EPROTO)
+		return -1;
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		read_table(tool, tables[i], family, rs);	/* keep what parses */
+	return 0;
 }
 
 static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
@@ -339,7 +360,7 @@ int rules_xt_refresh(struct rules_xt *x)
 	ruleset_init(&fresh);
 	for (i = 0; i < 2; i++)
 		if (read_family(save_tools[x->flavour][i], x->fam[i].family,
-				&fresh) < 0) {
+				&fresh, x->flavour == XT_NFT) < 0) {
 			err = errno;
 			ruleset_clear(&fresh);
 			errno = err;
