@@ -23,39 +23,12 @@
 
 #include "nl_log.h"
 #include "rules_xt.h"
-
-#ifndef FIXTURES
-#error "build with -DFIXTURES=\"<path to tests/fixtures>\""
-#endif
-
-static char *load(const char *name, size_t *len)
-{
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
+#include "fixture.h"
 
 static void parse_fixture(const char *name, struct trace_event *ev)
 {
 	size_t len;
-	char *buf = load(name, &len);
+	char *buf = fixture_read(name, &len);
 	const struct nlmsghdr *nlh = (const void *)buf;
 
 	assert_int_equal(nlh->nlmsg_len, len);
@@ -169,7 +142,7 @@ static void test_rulenum_names_save_line(void **state)
 	struct trace_event ev;
 	struct ruleset rs;
 	const struct rs_rule *r;
-	char *text = load("xt_legacy_ip.save", NULL);
+	char *text = fixture_read("xt_legacy_ip.save", NULL);
 
 	(void)state;
 	ruleset_init(&rs);

@@ -14,36 +14,11 @@
 #include <linux/netfilter.h>
 
 #include "rules_xt.h"
-
-#ifndef FIXTURES
-#error "build with -DFIXTURES=\"<path to tests/fixtures>\""
-#endif
-
-static char *load(const char *name)
-{
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#include "fixture.h"
 
 static void parse_file(const char *name, uint8_t family, struct ruleset *rs)
 {
-	char *text = load(name);
+	char *text = fixture_read(name, NULL);
 
 	assert_int_equal(rules_xt_parse(text, family, rs), 0);
 	free(text);
@@ -53,7 +28,7 @@ static void parse_file(const char *name, uint8_t family, struct ruleset *rs)
 static unsigned int check_all_lines(const char *name, uint8_t family,
 				    const struct ruleset *rs)
 {
-	char *text = load(name), *line, *save = NULL, table[64] = "";
+	char *text = fixture_read(name, NULL), *line, *save = NULL, table[64] = "";
 	struct { char chain[64]; unsigned int n; } seen[64];
 	unsigned int nseen = 0, total = 0, i;
 
