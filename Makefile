@@ -50,7 +50,7 @@ testlibs: $(BUILD)/tests/fake_nonft.so
 
 # Everything, from a fresh machine: packages, build, unit and namespace tests.
 check: deps testlibs
-	$(MAKE) all unit
+	$(MAKE) all unit asan
 	sh scripts/check.sh
 
 demo: deps

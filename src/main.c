@@ -1,5 +1,6 @@
 /* iptables-trace: parse, arm, listen, and print one story per packet.
- * Only this file talks to the user about errors. */
+ * Errors reach the user only through die() (report.c), from here and
+ * from setup.c; the modules below return -1 with errno. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
