@@ -2,6 +2,7 @@
  * carries the whole filter; only the interface, which DLT_RAW cannot
  * see, is left for a native nft match. */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,10 +173,13 @@ const char *filter_describe(const struct filter_spec *spec,
 			    const struct filter_prog *prog)
 {
 	static char buf[sizeof(prog->text) + 64];
+	bool expr_only = spec->expr && *spec->expr && !spec->source &&
+			 !spec->destination && !spec->protocol;
 
-	snprintf(buf, sizeof(buf), "%s%s%s%s",
-		 prog->text[0] ? prog->text : "all packets",
+	/* The expression as the user typed it, when nothing was added */
+	snprintf(buf, sizeof(buf), "%s%s%s",
+		 expr_only ? spec->expr : prog->text[0] ? prog->text : "all packets",
 		 spec->in_iface ? " arriving on " : "",
-		 spec->in_iface ? spec->in_iface : "", "");
+		 spec->in_iface ? spec->in_iface : "");
 	return buf;
 }
