@@ -165,6 +165,28 @@ teardown() { lab_teardown; }
 	assert_fate "$b" "=> ACCEPT, forwarded out r0"
 }
 
+@test "fate: forwarded, when only a postrouting chain saw it (a masquerade-only router)" {
+	# The commonest home router: no forward chain, one masquerade rule.
+	# Postrouting is the last hook: a packet it accepts leaves by its
+	# output interface.
+	rtr_nft <<-EOF
+	table ip nat {
+		chain post {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "r1" masquerade
+		}
+	}
+	EOF
+	iptt_start -s $CLI_IP -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "nat post (#1) oifname \"r1\" masquerade => ACCEPT" \
+		"MASQUERADE by nat post (#1): SRC $CLI_IP -> $RTR_IP2"
+	assert_fate "$b" "=> ACCEPT, forwarded out r1"
+}
+
 @test "fate: sent out, for packets the router makes itself" {
 	rtr_nft <<-EOF
 	table inet filter {
