@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# A mixed host, as with Docker or kube-proxy on legacy and firewalld on
+# nft: nat on iptables-legacy (DNAT + MASQUERADE), filter on iptables-nft,
+# and a native inet table with chains on both sides of them. One packet's
+# block holds the steps of all three, in the kernel's order: hook by hook,
+# and within a hook by priority, whichever channel each step came over.
+
+load lib
+load part2_lib
+
+setup_file() { p2_setup_file; }
+teardown_file() { p2_teardown_file; }
+setup() { lab_setup; }
+teardown() { lab_teardown; }
+
+#   prerouting:  inet fw early (-160)  legacy nat PREROUTING (-100)  inet fw late (-50)
+#   forward:     iptables-nft filter FORWARD (0)  inet fw forward (10)
+#   postrouting: legacy nat POSTROUTING (100)  inet fw post (200)
+load_mixed() {
+	ipt_restore legacy 4 <<-EOF
+	*nat
+	-A PREROUTING -d $VIP/32 -p icmp -m comment --comment "legacy dnat" -j DNAT --to-destination $SRV_IP
+	-I PREROUTING 1 -d 203.0.113.9/32 -j DNAT --to-destination 10.99.2.9
+	-A POSTROUTING -o r1 -j MASQUERADE
+	COMMIT
+	EOF
+	ipt_restore nft 4 <<-EOF
+	*filter
+	:FORWARD DROP [0:0]
+	-A FORWARD -p icmp -m comment --comment "iptables-nft filter" -j ACCEPT
+	-I FORWARD 1 -p tcp -m tcp --dport 23 -j DROP
+	COMMIT
+	EOF
+	rtr_nft <<-EOF
+	table inet fw {
+		chain early {
+			type filter hook prerouting priority -160; policy accept;
+			ip daddr $VIP counter comment "native, before nat"
+		}
+		chain late {
+			type filter hook prerouting priority -50; policy accept;
+			ip daddr $SRV_IP counter comment "native, after dnat"
+		}
+		chain forward {
+			type filter hook forward priority 10; policy accept;
+			ip saddr 192.0.2.1 drop
+			oifname "r1" ip protocol icmp counter accept
+		}
+		chain post {
+			type filter hook postrouting priority 200; policy accept;
+			ip saddr $RTR_IP2 counter comment "native, after masquerade"
+		}
+	}
+	EOF
+}
+
+@test "mixed host: legacy nat, iptables-nft filter and native inet steps of one packet, in kernel order" {
+	load_mixed
+	p2_start -s $CLI_IP -p icmp
+	assert_backend nft+legacy
+	ping_ok "$CLI" $VIP
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
+	# every step, nothing else between the first and the fate
+	assert_lines "$b" \
+		"inet fw early (#1) ip daddr $VIP counter comment \"native, before nat\" => continue" \
+		"inet fw early ACCEPT" \
+		"nat PREROUTING (#2) -d $VIP/32 -p icmp -m comment --comment \"legacy dnat\" -j DNAT --to-destination $SRV_IP => ACCEPT" \
+		"DNAT by nat PREROUTING (#2): DST $VIP -> $SRV_IP" \
+		"inet fw late (#1) ip daddr $SRV_IP counter comment \"native, after dnat\" => continue" \
+		"inet fw late ACCEPT" \
+		"filter FORWARD (#2) -p icmp -m comment --comment \"iptables-nft filter\" -j ACCEPT => ACCEPT" \
+		"inet fw forward (#2) oifname \"r1\" ip protocol icmp counter accept => ACCEPT" \
+		"nat POSTROUTING (#1) -o r1 -j MASQUERADE => ACCEPT" \
+		"MASQUERADE by nat POSTROUTING (#1): SRC $CLI_IP -> $RTR_IP2" \
+		"inet fw post (#1) ip saddr $RTR_IP2 counter comment \"native, after masquerade\" => continue" \
+		"inet fw post ACCEPT" \
+		"=> ACCEPT, forwarded out r1"
+	# the rewritten packet shows where each rewrite happened, before the
+	# next chain that sees it
+	assert_lines_re "$b" \
+		"^  DNAT by nat PREROUTING " \
+		"^  packet now: IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TTL=64 " \
+		"^  inet fw late " \
+		"^  MASQUERADE by nat POSTROUTING " \
+		"^  packet now: IN=r0 OUT=r1 SRC=$RTR_IP2 DST=$SRV_IP .*TTL=63 " \
+		"^  inet fw post "
+	[ "$(grep -c '^  packet now: ' <<<"$b")" -eq 2 ]
+	step_lines=$(grep -cE '^  ([a-z]+ )?[a-zA-Z]+ [A-Za-z]+ (\(#[0-9]+\) |ACCEPT$|DROP$|return$)' <<<"$b")
+	[ "$step_lines" -eq 10 ]
+	p2_check_block "$b" 4 nat=legacy filter=nft
+	[ "$P2_CHECKED" -eq 7 ]
+	assert_blocks 1 "PROTO=ICMP TYPE=8 "
+}
+
+@test "mixed host: --rule-syntax=nft shows iptables-nft rules as nft does, legacy ones stay iptables" {
+	load_mixed
+	p2_start --rule-syntax=nft -s $CLI_IP -p icmp
+	ping_ok "$CLI" $VIP
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  inet fw early \(#1\) " \
+		"^  nat PREROUTING \(#2\) -d $VIP/32 .*-j DNAT --to-destination $SRV_IP => ACCEPT$" \
+		"^  filter FORWARD \(#2\) .* => ACCEPT$" \
+		"^  inet fw forward \(#2\) " \
+		"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$"
+	# filter is now checked against nft's own listing of the table
+	p2_check_block "$b" 4 nat=legacy filter=native
+	[ "$P2_CHECKED" -eq 7 ]
+	refute_line_re "$b" "^  filter FORWARD .* -j ACCEPT"
+}
+
+@test "mixed host: 30 new connections, each block holds its packet's legacy nat steps" {
+	load_mixed
+	# Each ping is a new ICMP "connection", so each crosses legacy nat
+	# and nf_tables chains. Legacy events come over NFLOG, nf_tables
+	# ones over NFNLGRP_NFTRACE; a block must not be finished before the
+	# legacy steps of its packet, already queued, were read.
+	p2_start -s $CLI_IP -p icmp
+	for i in $(seq 30); do
+		ip netns exec "$CLI" ping -q -n -c1 -W1 $VIP >/dev/null
+	done
+	p2_stop
+
+	n=0 bad=0
+	while IFS= read -r -d '' b; do
+		[[ ${b%%$'\n'*} == *"DST=$VIP "*"PROTO=ICMP TYPE=8 "* ]] || { bad=$((bad + 1)); continue; }
+		assert_lines_re "$b" \
+			"^  inet fw early \(#1\) " \
+			"^  nat PREROUTING \(#2\) .* => ACCEPT$" \
+			"^  DNAT by nat PREROUTING \(#2\): DST $VIP -> $SRV_IP$" \
+			"^  inet fw late \(#1\) " \
+			"^  filter FORWARD \(#2\) " \
+			"^  inet fw forward \(#2\) " \
+			"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$" \
+			"^  MASQUERADE by nat POSTROUTING \(#1\): SRC $CLI_IP -> $RTR_IP2$" \
+			"^  inet fw post \(#1\) " \
+			"^  => ACCEPT, forwarded out r1$"
+		refute_line_re "$b" "by conntrack"
+		n=$((n + 1))
+	done < <(_blocks)
+	# one block per ping, and no block of legacy steps alone
+	[ "$n" -eq 30 ]
+	[ "$bad" -eq 0 ]
+	p2_check_all 4 nat=legacy filter=nft
+}
