@@ -5,9 +5,7 @@
 
 # p3_start NAME [--ns NS] ARGS...: one more tool instance next to (or
 # instead of) iptt_start's, with --no-color, its output in
-# $BATS_TEST_TMPDIR/NAME.out and NAME.err. Waits until it is armed. Two
-# instances with the same filter see the same packets under the same trace
-# ids, so a text run and a JSON run can be compared packet by packet.
+# $BATS_TEST_TMPDIR/NAME.out and NAME.err. Waits until it is armed.
 p3_start() {
 	local name=$1 ns=$RTR out err pid
 	shift
@@ -36,13 +34,12 @@ p3_stop() {
 # p3_out NAME: the path of an instance's stdout.
 p3_out() { echo "$BATS_TEST_TMPDIR/$1.out"; }
 
-# jq_ok FILE FILTER [jq args...]: FILTER (run with jq -e on FILE, -s
-# when FILE holds several objects is up to the caller) must yield true.
+# jq_ok FILE [jq args...] FILTER: jq -e FILTER on FILE must yield true.
 # Dumps the file on failure.
 jq_ok() {
-	local file=$1 filter=$2
-	shift 2
-	if ! jq -e "$@" "$filter" "$file" >/dev/null; then
+	local file=$1 filter=${!#}
+	local -a args=("${@:2:$#-2}")
+	if ! jq -e "${args[@]}" "$filter" "$file" >/dev/null; then
 		{
 			echo "# jq filter did not hold: $filter"
 			echo "# on:"
@@ -140,4 +137,85 @@ nfq_listen() {
 	echo "# the NFQUEUE listener did not start:" >&3
 	sed 's/^/#   /' "$ready" >&3
 	return 1
+}
+
+# jq: the lines a -v text block shows for an object's steps and fate, in
+# order. Rule-made changes, as their text lines, come from P3_JQ_CHANGES.
+P3_JQ_DEFS='
+def tbl: (if .family == "ip" or .family == "ip6" then "" else .family + " " end) + .table;
+def vtxt: if .verdict == "jump" or .verdict == "goto" then .verdict + " " + .target else .verdict end;
+'
+P3_JQ_LINES=$P3_JQ_DEFS'
+(.steps[] |
+	if .type == "rule" then
+		"\(tbl) \(.chain) (#\(.position)) \(.rule) => \(vtxt) [handle \(.handle) verdict \(.verdict_code)]"
+	elif .type == "policy" then "\(tbl) \(.chain) \(.verdict)"
+	else "\(tbl) \(.chain) return" end),
+"=> \(.fate.text)"'
+P3_JQ_CHANGES=$P3_JQ_DEFS'
+.changes[] | select(.by == "rule") |
+	"\(.what) by \(.rule | tbl) \(.rule.chain) (#\(.rule.position)): \(.field) \(.from) -> \(.to)"'
+
+# first_line_re OBJ: an extended regex for the first line of the text
+# block that shows the same packet as the JSON object OBJ (in another run
+# on the same traffic: source ports and ids may differ, addresses,
+# interfaces, ICMP types and service ports do not).
+first_line_re() {
+	local src dst what
+	src=$(jq -r .packet.src <<<"$1") dst=$(jq -r .packet.dst <<<"$1")
+	if [ "$(jq -r .family <<<"$1")" = ip6 ]; then
+		src=$(ip6_re "$src") dst=$(ip6_re "$dst")
+	fi
+	what=$(jq -r '.packet | if .icmp_type != null then "TYPE=\(.icmp_type) "
+		elif .dport < 32768 then "DPT=\(.dport) " else "SPT=\(.sport) " end' <<<"$1")
+	echo "^IN=$(jq -r '.iif // ""' <<<"$1") OUT=.* SRC=$src DST=$dst .*$what"
+}
+
+# json_matches_text JSON TEXT: TEXT is a -v text run on the same traffic
+# as the --json run JSON (one after the other). For every object, the
+# text block of the same packet shows the same steps in order, the same
+# rule-made changes and the same fate line; both runs hold as many
+# packets.
+json_matches_text() {
+	local json=$1 text=$2 n=0 obj blk want got line
+	while IFS= read -r obj; do
+		blk=$(block "$(first_line_re "$obj")" 1 "$text") || return 1
+		want=$(jq -r "$P3_JQ_LINES" <<<"$obj")
+		got=$(printf '%s\n' "$blk" | sed -e 1d -e 's/^  //' |
+			grep -Ev '^(packet now: |conntrack: |[A-Z]+ by )' || true)
+		if [ "$want" != "$got" ]; then
+			{
+				echo "# JSON and text disagree (- JSON, + text) on:"
+				echo "#   $obj"
+				diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/#   /'
+			} >&3
+			return 1
+		fi
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			assert_lines "$blk" "$line" || return 1
+		done < <(jq -r "$P3_JQ_CHANGES" <<<"$obj")
+		n=$((n + 1))
+	done <"$json"
+	if [ "$n" -eq 0 ] || [ "$n" -ne "$(block_count "$text")" ]; then
+		echo "# $n JSON objects, $(block_count "$text") text blocks" >&3
+		return 1
+	fi
+}
+
+# assert_json_lines FILE: every line is one JSON object, and there is one at least.
+assert_json_lines() {
+	local lines objs
+	lines=$(wc -l <"$1")
+	objs=$(jq -R 'fromjson? | objects | 1' "$1" | wc -l)
+	if [ "$lines" -eq 0 ] || [ "$lines" -ne "$objs" ] || [ -n "$(tail -c 1 "$1")" ]; then
+		{ echo "# $lines lines, $objs JSON objects in:"; sed 's/^/#   /' "$1"; } >&3
+		return 1
+	fi
+}
+
+# nft_handle NS FAMILY TABLE CHAIN TEXT: the handle of the rule TEXT.
+nft_handle() {
+	ip netns exec "$1" nft -a -s list chain "$2" "$3" "$4" |
+		grep -F -- "$5 # handle" | sed -E 's/.* # handle ([0-9]+)$/\1/'
 }
