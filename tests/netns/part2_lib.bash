@@ -252,3 +252,42 @@ trace_rules() {
 	ip netns exec "$ns" ip6tables-legacy-save -t raw 2>/dev/null |
 		grep -E '^-A .*"iptables-trace [0-9]+".*-j TRACE' | sed 's/^/6: /' || true
 }
+
+# ---------------------------------------------------------------- NFLOG group 0
+
+# A tiny program that only binds NFLOG group 0 in the router, as ulogd
+# would, without touching the loggers. Starts it in the background
+# (tracked) and waits until it holds the group; P2_HOLDER is its pid.
+p2_hold_group0() {
+	local out=$BATS_TEST_TMPDIR/holder.out i
+	ip netns exec "$RTR" python3 -c '
+import signal, socket, struct, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+s.bind((0, 0))
+# NFULNL_MSG_CONFIG of NFNL_SUBSYS_ULOG, group 0 (res_id), NFULA_CFG_CMD BIND
+attr = struct.pack("=HHB3x", 5, 1, 1)
+body = struct.pack("=BBH", 0, 0, 0) + attr
+s.send(struct.pack("=IHHII", 16 + len(body), (4 << 8) | 1, 1 | 4, 1, 0) + body)
+err = struct.unpack("=i", s.recv(4096)[16:20])[0]
+if err:
+    print("holder: bind of group 0 failed: %d" % err, flush=True)
+    sys.exit(1)
+print("holding", flush=True)
+signal.pause()
+' </dev/null >"$out" 2>&1 3>&- &
+	P2_HOLDER=$!
+	lab_track $P2_HOLDER
+	for i in $(seq 100); do
+		grep -qx holding "$out" && return 0
+		kill -0 $P2_HOLDER 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# the group 0 holder did not start:" >&3
+	sed 's/^/#   /' "$out" >&3
+	return 1
+}
+
+# The portid holding NFLOG group 0 in the router (nothing when free).
+p2_group0_portid() {
+	ip netns exec "$RTR" awk '$1 == 0 { print $2 }' /proc/net/netfilter/nfnetlink_log
+}
