@@ -87,15 +87,16 @@ ct_field() {
 	printf '%s\n' "$1" | tr ' ' '\n' | grep "^$2=" | sed -n "${3}p" | cut -d= -f2
 }
 
-# nfq_listen NS QUEUE VERDICT: a tiny NFQUEUE listener (perl, raw
+# nfq_listen NS QUEUE VERDICT DELAY: a tiny NFQUEUE listener (perl, raw
 # netlink) that answers every packet of QUEUE with VERDICT (1 accept,
-# 0 drop). Returns once it is bound; killed at teardown.
+# 0 drop) after DELAY seconds. Returns once it is bound; killed at
+# teardown.
 nfq_listen() {
-	local ready=$BATS_TEST_TMPDIR/nfq.$2 i
+	local ready=$BATS_TEST_TMPDIR/nfq.$2 prog=$BATS_TEST_TMPDIR/nfq.pl i
 	: >"$ready"
-	ip netns exec "$1" perl -e '
+	cat >"$prog" <<-'EOF'
 		use strict; use warnings; use Socket;
-		my ($q, $verdict) = @ARGV;
+		my ($q, $verdict, $delay) = @ARGV;
 		# AF_NETLINK 16, NETLINK_NETFILTER 12
 		socket(my $s, 16, SOCK_RAW, 12) or die "socket: $!";
 		bind($s, pack("S S L L", 16, 0, 0, 0)) or die "bind: $!";
@@ -123,12 +124,15 @@ nfq_listen() {
 					last if $al < 4;
 					if (($at & 0x7fff) == 1) {	# PACKET_HDR: id first
 						my $id = unpack("N", substr($m, $off + 4, 4));
+						select(undef, undef, undef, $delay);
 						send($s, msg(1, attr(2, pack("N N", $verdict, $id))), 0);
 					}
 					$off += ($al + 3) & ~3;
 				}
 			}
-		}' "$2" "$3" >"$ready" 2>&1 3>&- &
+		}
+	EOF
+	ip netns exec "$1" perl "$prog" "$2" "$3" "$4" >"$ready" 2>&1 3>&- &
 	lab_track $!
 	for i in $(seq 50); do
 		grep -q ready "$ready" && return 0
