@@ -119,31 +119,48 @@ load_mixed() {
 	# and nf_tables chains. Legacy events come over NFLOG, nf_tables
 	# ones over NFNLGRP_NFTRACE; a block must not be finished before the
 	# legacy steps of its packet, already queued, were read.
+	# The tool on one CPU, the pings (and so the packets' path through the
+	# router, in their softirq) on the other: the tool then reads events
+	# while a packet is still on its way, as on any busy host.
+	cat >"$BATS_TEST_TMPDIR/iptables-trace" <<-EOF
+	#!/bin/sh
+	exec taskset -c 1 "$IPTT_BIN" "\$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/iptables-trace"
+	local IPTT_BIN=$BATS_TEST_TMPDIR/iptables-trace
 	p2_start -s $CLI_IP -p icmp
 	for i in $(seq 30); do
-		ip netns exec "$CLI" ping -q -n -c1 -W1 $VIP >/dev/null
+		ip netns exec "$CLI" taskset -c 0 ping -q -n -c1 -W1 $VIP >/dev/null
 	done
 	p2_stop
 
-	n=0 bad=0
+	# whole: every step of the packet; split: nf_tables steps without
+	# the legacy ones, or legacy steps alone in a block of their own
+	whole=0 split=0
 	while IFS= read -r -d '' b; do
-		[[ ${b%%$'\n'*} == *"DST=$VIP "*"PROTO=ICMP TYPE=8 "* ]] || { bad=$((bad + 1)); continue; }
-		assert_lines_re "$b" \
-			"^  inet fw early \(#1\) " \
-			"^  nat PREROUTING \(#2\) .* => ACCEPT$" \
-			"^  DNAT by nat PREROUTING \(#2\): DST $VIP -> $SRV_IP$" \
-			"^  inet fw late \(#1\) " \
-			"^  filter FORWARD \(#2\) " \
-			"^  inet fw forward \(#2\) " \
-			"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$" \
-			"^  MASQUERADE by nat POSTROUTING \(#1\): SRC $CLI_IP -> $RTR_IP2$" \
-			"^  inet fw post \(#1\) " \
-			"^  => ACCEPT, forwarded out r1$"
-		refute_line_re "$b" "by conntrack"
-		n=$((n + 1))
+		if [[ ${b%%$'\n'*} == *"DST=$VIP "*"PROTO=ICMP TYPE=8 "* ]] &&
+			assert_lines_re "$b" \
+				"^  inet fw early \(#1\) " \
+				"^  nat PREROUTING \(#2\) .* => ACCEPT$" \
+				"^  DNAT by nat PREROUTING \(#2\): DST $VIP -> $SRV_IP$" \
+				"^  inet fw late \(#1\) " \
+				"^  filter FORWARD \(#2\) " \
+				"^  inet fw forward \(#2\) " \
+				"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$" \
+				"^  MASQUERADE by nat POSTROUTING \(#1\): SRC $CLI_IP -> $RTR_IP2$" \
+				"^  inet fw post \(#1\) " \
+				"^  => ACCEPT, forwarded out r1$" 3>/dev/null &&
+			refute_line_re "$b" "by conntrack" 3>/dev/null; then
+			whole=$((whole + 1))
+		else
+			split=$((split + 1))
+			[ "$split" -gt 2 ] ||
+				{ echo "# a block that is not one whole packet:"; printf '%s\n' "$b" | sed 's/^/#   /'; } >&3
+		fi
 	done < <(_blocks)
-	# one block per ping, and no block of legacy steps alone
-	[ "$n" -eq 30 ]
-	[ "$bad" -eq 0 ]
+	if [ "$whole" -ne 30 ] || [ "$split" -ne 0 ]; then
+		echo "# 30 pings: $whole whole blocks, $split other blocks (want 30 and 0)" >&3
+		false
+	fi
 	p2_check_all 4 nat=legacy filter=nft
 }
