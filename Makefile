@@ -57,6 +57,11 @@ demo: deps
 	$(MAKE) all
 	sh scripts/demo.sh $(BIN)
 
+# Performance against nft monitor trace and xtables-monitor on the same traffic.
+bench: deps
+	$(MAKE) all
+	sh scripts/bench.sh $(BIN)
+
 # The same build with AddressSanitizer and UBSan, in its own directory.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
