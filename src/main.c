@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "arm.h"
 #include "assemble.h"
 #include "netns.h"
 #include "nl_log.h"
@@ -81,8 +82,9 @@ static bool ends_path(const struct block *b, const struct trace_event *ev,
 
 static bool starts_packet(const struct trace_event *ev, void *data)
 {
-	(void)data;
-	return story_starts_packet(ev);
+	struct app *app = data;
+
+	return story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
 }
 
 static void on_event(const struct trace_event *ev, void *data)

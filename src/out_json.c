@@ -235,6 +235,7 @@ static const char *fate_key(enum fate_kind k)
 	case FATE_REJECT: return "reject";
 	case FATE_QUEUE: return "queue";
 	case FATE_STOLEN: return "stolen";
+	case FATE_NOROUTE: return "no_route";
 	case FATE_LOCAL: return "delivered";
 	case FATE_FORWARDED: return "forwarded";
 	case FATE_SENT: return "sent";
@@ -253,7 +254,7 @@ static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 	out_text_fate(line, sizeof(line), s, quiet_ms);
 	json_object_set_new(o, "kind", json_string(fate_key(f->kind)));
 	json_object_set_new(o, "verdict", f->kind == FATE_UNKNOWN ? json_null() :
-			    json_string(f->kind == FATE_DROP ? "DROP" :
+			    json_string(f->kind == FATE_DROP || f->kind == FATE_NOROUTE ? "DROP" :
 					f->kind == FATE_REJECT ? "REJECT" :
 					f->kind == FATE_QUEUE ? "QUEUE" :
 					f->kind == FATE_STOLEN ? "STOLEN" : "ACCEPT"));

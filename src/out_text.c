@@ -104,6 +104,12 @@ int out_text_fate(char *buf, size_t size, const struct story *s,
 		return snprintf(buf, size, "=> %s by %s %s (#%u) %s", fate_text(f->kind),
 				by->table, by->ev->chain, by->pos,
 				by->text ? by->text : "(rule text unavailable)");
+	case FATE_NOROUTE:
+		if (by)
+			return snprintf(buf, size, "=> DROP by routing: %s, after %s %s "
+					"accepted it", f->why, by->table, by->ev->chain);
+		return snprintf(buf, size, "=> DROP by routing: %s; no chain in this "
+				"namespace saw the packet", f->why);
 	case FATE_LOCAL:
 		return snprintf(buf, size, "=> %s", fate_text(f->kind));
 	case FATE_FORWARDED:
@@ -116,7 +122,7 @@ int out_text_fate(char *buf, size_t size, const struct story *s,
 				"packet", by->table, by->ev->chain);
 	case FATE_UNTOUCHED:
 		return snprintf(buf, size, "=> ACCEPT: no chain in this namespace saw "
-				"the packet; it was routed on");
+				"the packet");
 	case FATE_UNKNOWN:
 		break;
 	}

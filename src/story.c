@@ -31,9 +31,12 @@ const char *verdict_name(int32_t v)
 	return "?";
 }
 
-bool story_starts_packet(const struct trace_event *ev)
+bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 {
-	return ev->source == EV_SRC_NFT && arm_is_own_table(ev->table) &&
+	/* Only our own rule: another iptables-trace in the namespace has a
+	 * table too, and its rule fires for the same packet. */
+	return own_table && ev->source == EV_SRC_NFT &&
+	       !strcmp(ev->table, own_table) &&
 	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE);
 }
 

@@ -46,6 +46,7 @@ enum fate_kind {
 	FATE_REJECT,
 	FATE_QUEUE,
 	FATE_STOLEN,
+	FATE_NOROUTE,		/* accepted, then routing dropped it */
 	FATE_LOCAL,		/* accepted, delivered to a local socket */
 	FATE_FORWARDED,		/* accepted, routed out an interface */
 	FATE_SENT,		/* locally generated, accepted, sent out */
@@ -57,6 +58,7 @@ struct story_fate {
 	enum fate_kind kind;
 	const struct story_step *by;	/* the deciding step, if any */
 	char out[IFNAMSIZ];
+	char why[96];			/* FATE_NOROUTE: "no route to 192.0.2.1" */
 };
 
 /* A header rewrite: "DNAT by nat PREROUTING (#1): DST a -> b". */
@@ -95,13 +97,17 @@ struct story {
 void story_find_fate(struct story *s);
 void story_find_changes(struct story *s);
 void story_find_ct(struct story *s, struct resolver *r);
+/* The headers the packet leaves with: the last ones a chain saw, with
+ * what conntrack's NAT does after them. False when none decoded. */
+bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
 const char *fate_text(enum fate_kind k);
 
 int story_build(struct story *s, const struct block *b, struct resolver *r);
 void story_free(struct story *s);
 
 /* For the assembler: event predicates that need the ruleset. */
-bool story_starts_packet(const struct trace_event *ev);
+/* Is ev our tracing rule firing (own_table: our table, NULL: none)? */
+bool story_starts_packet(const struct trace_event *ev, const char *own_table);
 bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		     struct resolver *r);
 

@@ -1,10 +1,15 @@
-/* The packet's fate: which step decided it, or where it went. */
-#include <ifaddrs.h>
+/* The packet's fate: which step decided it, or where it went. When no
+ * chain after ours decided, the routing table is asked, so a packet
+ * that "disappears" for want of a route says so. */
 #include <string.h>
 #include <netinet/in.h>
 
 #include "arm.h"
+#include "route.h"
 #include "story.h"
+
+/* NF_QUEUE's flag: no listener means accept, not drop. */
+#define QUEUE_BYPASS	0x8000
 
 const char *fate_text(enum fate_kind k)
 {
@@ -14,6 +19,7 @@ const char *fate_text(enum fate_kind k)
 	case FATE_REJECT: return "REJECT";
 	case FATE_QUEUE: return "QUEUE";
 	case FATE_STOLEN: return "STOLEN";
+	case FATE_NOROUTE: return "DROP";
 	case FATE_LOCAL: return "ACCEPT, delivered locally";
 	case FATE_FORWARDED: return "ACCEPT, forwarded";
 	case FATE_SENT: return "ACCEPT, sent";
@@ -23,18 +29,45 @@ const char *fate_text(enum fate_kind k)
 	return "?";
 }
 
-/* nft's reject and iptables' REJECT both reach the kernel as a drop. */
+/* nft's reject and iptables' REJECT reach the kernel as a drop. In nft
+ * text the reject statement is a word of its own, outside any quoted
+ * comment, followed by nothing, "with ..." or a comment. */
 static bool is_reject(const struct story_step *st)
 {
-	return st->text && (strstr(st->text, "reject") || strstr(st->text, "-j REJECT"));
+	const char *t = st->text, *p;
+	bool quoted = false;
+
+	if (!t)
+		return false;
+	if (st->syntax == SYNTAX_IPTABLES)
+		return strstr(t, "-j REJECT") != NULL;
+	for (p = t; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		if (quoted || strncmp(p, "reject", 6) || (p > t && p[-1] != ' '))
+			continue;
+		if (!p[6] || !strncmp(p + 6, " with ", 6) || !strncmp(p + 6, " comment ", 9))
+			return true;
+	}
+	return false;
 }
 
-static bool decisive(const struct story_step *st)
+/* A queued packet that comes back (a listener's accept, or bypass with
+ * no listener) goes on to more steps; only the last queue decides. */
+static bool decisive(const struct story *s, const struct story_step *st)
 {
+	const struct story_step *p;
+
 	if (st->kind != STEP_RULE && st->kind != STEP_POLICY)
 		return false;
-	return st->verdict == EV_V_DROP || st->verdict == EV_V_STOLEN ||
-	       (st->verdict >= 0 && (st->verdict & 0xff) == EV_V_QUEUE);
+	if (st->verdict == EV_V_DROP || st->verdict == EV_V_STOLEN)
+		return true;
+	if (st->verdict < 0 || (st->verdict & 0xff) != EV_V_QUEUE)
+		return false;
+	for (p = st + 1; p < s->steps + s->nsteps; p++)
+		if (p->kind != STEP_PACKET)
+			return false;
+	return true;
 }
 
 /* The interface the packet left by: the last one a chain saw. */
@@ -52,31 +85,6 @@ static void last_out(const struct story *s, char *out)
 	out[0] = '\0';
 }
 
-/* Is dst one of this namespace's addresses? Asked only when no chain
- * after prerouting saw the packet, so the answer is not on a hot path. */
-static bool is_local_address(const struct pkt_hdrs *p)
-{
-	struct ifaddrs *ifa, *i;
-	bool local = false;
-
-	if (p->family == AF_INET && (ntohl(p->dst.v4.s_addr) >> 24) == 127)
-		return true;
-	if (getifaddrs(&ifa) < 0)
-		return false;
-	for (i = ifa; i && !local; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != p->family)
-			continue;
-		if (p->family == AF_INET)
-			local = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
-				p->dst.v4.s_addr;
-		else
-			local = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-					&p->dst.v6, 16);
-	}
-	freeifaddrs(ifa);
-	return local;
-}
-
 /* Where tracing began: our own chain is named after its hook. */
 static enum hook origin(const struct story *s)
 {
@@ -89,22 +97,32 @@ static enum hook origin(const struct story *s)
 }
 
 /* The packet left the last chain with an accept, and no chain after it
- * was crossed: routing alone took it on. */
-static enum fate_kind routed(const struct story *s, enum hook from)
+ * was crossed: the routing table alone took it on. Ask it, with the
+ * destination NAT gave the packet. */
+static enum fate_kind routed(struct story *s, enum hook from)
 {
-	const struct pkt_view *v = &s->first;
-	size_t i;
+	struct story_fate *f = &s->fate;
+	struct route_answer a;
+	struct pkt_hdrs h;
 
 	if (from == HOOK_OUTPUT)
 		return FATE_SENT;
-	/* the latest headers: DNAT may have changed the destination */
-	for (i = s->nsteps; i-- > 0;)
-		if (s->steps[i].kind == STEP_PACKET) {
-			v = &s->steps[i].pkt;
-			break;
-		}
-	if (v->decoded && is_local_address(&v->hdrs))
+	if (!story_final_headers(s, &h))
+		return FATE_ACCEPTED;
+	route_lookup(&h, s->block->evs[0].iif, &a);
+	switch (a.kind) {
+	case ROUTE_LOCAL:
 		return FATE_LOCAL;
+	case ROUTE_UNICAST:
+		if (a.oif[0])
+			memcpy(f->out, a.oif, sizeof(f->out));
+		return FATE_FORWARDED;
+	case ROUTE_DROP:
+		memcpy(f->why, a.why, sizeof(f->why));
+		return FATE_NOROUTE;
+	case ROUTE_UNKNOWN:
+		break;
+	}
 	return FATE_ACCEPTED;
 }
 
@@ -113,6 +131,7 @@ void story_find_fate(struct story *s)
 	struct story_fate *f = &s->fate;
 	bool saw[HOOK_EGRESS + 1] = { false };
 	const struct story_step *last = NULL;
+	enum hook from = origin(s);
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
@@ -124,7 +143,7 @@ void story_find_fate(struct story *s)
 		if (st->hook != HOOK_NONE)
 			saw[st->hook] = true;
 		last = st;
-		if (decisive(st)) {
+		if (decisive(s, st)) {
 			f->by = st;
 			if (st->verdict == EV_V_DROP)
 				f->kind = is_reject(st) ? FATE_REJECT : FATE_DROP;
@@ -133,27 +152,27 @@ void story_find_fate(struct story *s)
 			return;
 		}
 	}
+	last_out(s, f->out);
 	if (!last) {
-		last_out(s, f->out);
-		f->kind = routed(s, origin(s));
+		f->kind = routed(s, from);
 		if (f->kind == FATE_ACCEPTED)
 			f->kind = FATE_UNTOUCHED;
 		return;
 	}
+	f->by = last;
 	/* Events stopped in the middle of a chain walk, not at a verdict. */
-	if (last->verdict != EV_V_ACCEPT && last->kind != STEP_RETURN) {
+	if (last->verdict != EV_V_ACCEPT && last->kind != STEP_RETURN &&
+	    (last->verdict < 0 || (last->verdict & 0xff) != EV_V_QUEUE)) {
 		f->kind = FATE_UNKNOWN;
-		f->by = last;
 		return;
 	}
-	f->by = last;
-	last_out(s, f->out);
 	if (saw[HOOK_INPUT])
 		f->kind = FATE_LOCAL;
-	else if (saw[HOOK_FORWARD] || (saw[HOOK_PREROUTING] && saw[HOOK_POSTROUTING]))
+	else if (saw[HOOK_FORWARD] ||
+		 (saw[HOOK_POSTROUTING] && from != HOOK_OUTPUT && !saw[HOOK_OUTPUT]))
 		f->kind = FATE_FORWARDED;
-	else if (saw[HOOK_OUTPUT])
+	else if (saw[HOOK_OUTPUT] || from == HOOK_OUTPUT)
 		f->kind = FATE_SENT;
 	else
-		f->kind = routed(s, origin(s));
+		f->kind = routed(s, from);
 }

@@ -47,23 +47,44 @@ void story_find_ct(struct story *s, struct resolver *r)
 		c->status = c->entry.status;
 }
 
-static const char *nat_kind(const struct story_step *st, const char *field)
+/* Does phrase stand in text as whole words, outside quoted comments? */
+static bool has_phrase(const char *text, const char *phrase)
 {
-	static const struct { const char *needle, *kind; } kinds[] = {
-		{ "masquerade", "MASQUERADE" }, { "MASQUERADE", "MASQUERADE" },
-		{ "redirect", "REDIRECT" }, { "REDIRECT", "REDIRECT" },
-		{ "snat", "SNAT" }, { "SNAT", "SNAT" },
-		{ "dnat", "DNAT" }, { "DNAT", "DNAT" },
-		{ "ttl", "TTL" }, { "TTL", "TTL" }, { "hoplimit", "HL" }, { "-j HL", "HL" },
-		{ "dscp", "DSCP" }, { "DSCP", "DSCP" }, { "tos", "TOS" }, { "TOS", "TOS" },
+	size_t n = strlen(phrase);
+	bool quoted = false;
+	const char *p;
+
+	for (p = text; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		if (!quoted && (p == text || p[-1] == ' ') && !strncmp(p, phrase, n) &&
+		    (p[n] == '\0' || p[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+/* The rewrite a rule's action makes. Only actions count: the match
+ * "ct status dnat" or a comment that says "ttl" rewrites nothing. */
+static const char *nat_kind(const struct story_step *st)
+{
+	static const struct { const char *phrase, *kind; } kinds[] = {
+		{ "-j MASQUERADE", "MASQUERADE" }, { "masquerade", "MASQUERADE" },
+		{ "-j REDIRECT", "REDIRECT" }, { "redirect", "REDIRECT" },
+		{ "-j SNAT", "SNAT" }, { "snat to", "SNAT" }, { "snat ip to", "SNAT" },
+		{ "snat ip6 to", "SNAT" },
+		{ "-j DNAT", "DNAT" }, { "dnat to", "DNAT" }, { "dnat ip to", "DNAT" },
+		{ "dnat ip6 to", "DNAT" },
+		{ "-j TTL", "TTL" }, { "ttl set", "TTL" },
+		{ "-j HL", "HL" }, { "hoplimit set", "HL" },
+		{ "-j DSCP", "DSCP" }, { "dscp set", "DSCP" }, { "-j TOS", "TOS" },
 	};
 	size_t i;
 
-	(void)field;
 	if (!st || !st->text)
 		return NULL;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strstr(st->text, kinds[i].needle))
+		if (has_phrase(st->text, kinds[i].phrase))
 			return kinds[i].kind;
 	return NULL;
 }
@@ -86,16 +107,24 @@ static bool kind_fits(const char *kind, const char *field)
 	return !strcmp(kind, "DNAT") || !strcmp(kind, "REDIRECT");
 }
 
-/* The latest rule before step `before` whose action explains the change. */
+/* The rule whose action explains a change first seen at step `before`.
+ * The kernel takes a chain's header snapshot with the first rule that
+ * matches in it, after that rule ran: so that rule comes first, then
+ * the latest one before. */
 static const struct story_step *who_did(const struct story *s, size_t before,
 					const char *field)
 {
+	const struct story_step *seen = before < s->nsteps ? &s->steps[before] : NULL;
 	size_t i;
 
+	for (i = before + 1; seen && i < s->nsteps && s->steps[i].ev == seen->ev; i++)
+		if (s->steps[i].kind == STEP_RULE &&
+		    kind_fits(nat_kind(&s->steps[i]), field))
+			return &s->steps[i];
 	for (i = before; i-- > 0;) {
 		const struct story_step *st = &s->steps[i];
 
-		if (st->kind == STEP_RULE && kind_fits(nat_kind(st, field), field))
+		if (st->kind == STEP_RULE && kind_fits(nat_kind(st), field))
 			return st;
 	}
 	return NULL;
@@ -113,7 +142,7 @@ static void add_change(struct story *s, size_t after, const char *field,
 	memset(c, 0, sizeof(*c));
 	c->after = after;
 	c->by = who_did(s, after, field);
-	kind = c->by ? nat_kind(c->by, field) : NULL;
+	kind = c->by ? nat_kind(c->by) : NULL;
 	if (!kind)
 		kind = field[0] == 'S' ? "SNAT" : field[0] == 'D' ? "DNAT" : field;
 	snprintf(c->what, sizeof(c->what), "%s", kind);
@@ -197,6 +226,28 @@ static bool final_headers(const struct story *s, const struct pkt_hdrs *last,
 		out->sport = t->dport;
 		out->dport = t->sport;
 	}
+	return true;
+}
+
+/* The last headers a chain saw. */
+static const struct pkt_hdrs *last_seen(const struct story *s)
+{
+	size_t i;
+
+	for (i = s->nsteps; i-- > 0;)
+		if (s->steps[i].kind == STEP_PACKET && s->steps[i].pkt.decoded)
+			return &s->steps[i].pkt.hdrs;
+	return s->have_first && s->first.decoded ? &s->first.hdrs : NULL;
+}
+
+bool story_final_headers(const struct story *s, struct pkt_hdrs *out)
+{
+	const struct pkt_hdrs *last = last_seen(s);
+
+	if (!last)
+		return false;
+	if (!final_headers(s, last, out))
+		*out = *last;
 	return true;
 }
 

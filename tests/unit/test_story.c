@@ -15,6 +15,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
+#define OWN ARM_TABLE_PREFIX "4242"
+
 static void test_starts_packet(void **state)
 {
 	struct trace_event ev;
@@ -22,16 +24,21 @@ static void test_starts_packet(void **state)
 	(void)state;
 	/* the nftrace rule of a table that is not ours */
 	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &ev);
-	assert_false(story_starts_packet(&ev));
+	assert_false(story_starts_packet(&ev, OWN));
 	/* the same event from our own table */
-	snprintf(ev.table, sizeof(ev.table), "%s4242", ARM_TABLE_PREFIX);
-	assert_true(story_starts_packet(&ev));
+	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
+	assert_true(story_starts_packet(&ev, OWN));
+	/* another iptables-trace's table, or none of ours (legacy mode) */
+	snprintf(ev.table, sizeof(ev.table), "%s4343", ARM_TABLE_PREFIX);
+	assert_false(story_starts_packet(&ev, OWN));
+	assert_false(story_starts_packet(&ev, NULL));
 	/* our table's end-of-chain and policy events start nothing */
+	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
 	ev.has &= ~EV_HAS_HANDLE;
-	assert_false(story_starts_packet(&ev));
+	assert_false(story_starts_packet(&ev, OWN));
 	fixture_event("nft-policy-accept-prerouting.nlmsg", &ev);
-	snprintf(ev.table, sizeof(ev.table), "%s4242", ARM_TABLE_PREFIX);
-	assert_false(story_starts_packet(&ev));
+	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
+	assert_false(story_starts_packet(&ev, OWN));
 }
 
 /* A block holding the events before ev, as the assembler passes it. */

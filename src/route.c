@@ -1,0 +1,110 @@
+/* One RTM_GETROUTE per question, and questions come only for packets
+ * whose fate the firewall did not decide: not a hot path. */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+
+#include "route.h"
+
+struct answer_ctx {
+	struct route_answer *a;
+};
+
+static int attr_cb(const struct nlattr *attr, void *data)
+{
+	struct route_answer *a = data;
+
+	if (mnl_attr_get_type(attr) == RTA_OIF &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) == 0 &&
+	    !if_indextoname(mnl_attr_get_u32(attr), a->oif))
+		a->oif[0] = '\0';
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_answer *a = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	switch (rtm->rtm_type) {
+	case RTN_LOCAL:
+		a->kind = ROUTE_LOCAL;
+		break;
+	case RTN_UNICAST:
+		a->kind = ROUTE_UNICAST;
+		mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, a);
+		break;
+	case RTN_UNREACHABLE:
+		a->kind = ROUTE_DROP;
+		snprintf(a->why, sizeof(a->why), "an unreachable route");
+		break;
+	case RTN_PROHIBIT:
+		a->kind = ROUTE_DROP;
+		snprintf(a->why, sizeof(a->why), "a prohibit route");
+		break;
+	case RTN_BLACKHOLE:
+		a->kind = ROUTE_DROP;
+		snprintf(a->why, sizeof(a->why), "a blackhole route");
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a)
+{
+	char dst[INET6_ADDRSTRLEN];
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	uint32_t seq = (uint32_t)time(NULL);
+	ssize_t n;
+	int ret;
+
+	memset(a, 0, sizeof(*a));
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = p->family;
+	rtm->rtm_dst_len = (unsigned char)(alen * 8);
+	mnl_attr_put(nlh, RTA_DST, alen, &p->dst);
+	/* An input lookup, with the packet's source and interface, is what
+	 * the kernel did for it: rp_filter and forwarding settings count. */
+	if (iif) {
+		rtm->rtm_src_len = (unsigned char)(alen * 8);
+		mnl_attr_put(nlh, RTA_SRC, alen, &p->src);
+		mnl_attr_put_u32(nlh, RTA_IIF, iif);
+	}
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (n < 0)
+		goto out;
+	errno = 0;
+	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), route_cb, a);
+	if (ret < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH ||
+			errno == EXDEV || errno == EINVAL)) {
+		a->kind = ROUTE_DROP;
+		snprintf(a->why, sizeof(a->why), "%s", errno == EXDEV ?
+			 "reverse path filter" : errno == EINVAL ?
+			 "no forwarding" : "no route");
+	}
+	/* name the destination the packet had after NAT */
+	if (a->kind == ROUTE_DROP && inet_ntop(p->family, &p->dst, dst, sizeof(dst)))
+		snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why),
+			 " %s %s", errno == EXDEV || errno == EINVAL ? "for" : "to", dst);
+out:
+	mnl_socket_close(nl);
+}
