@@ -350,17 +350,17 @@ round() {
 		rss=$(stat_field "$s" maxrss_kb)
 		status=$(stat_field "$s" status)
 		case $l in
-		ours) pk=$o_pk ev=$o_ev ovr=$o_ovr r=$r_ours c=$c_ours
+		ours) pk=$o_pk ev=$o_ev ovr=$o_ovr rcpu=$r_ours ccpu=$c_ours
 		      ready=$(stat_field "$s" ready_ms) ;;
-		nft)  pk=$n_pk ev=$n_ev ovr=$n_ovr r=$r_nft c=$c_nft ready=$NFT_READY_MS ;;
-		xt)   pk=$x_pk ev=$x_ev ovr=$x_ovr r=$r_xt c=$c_xt ready=$XT_READY_MS ;;
+		nft)  pk=$n_pk ev=$n_ev ovr=$n_ovr rcpu=$r_nft ccpu=$c_nft ready=$NFT_READY_MS ;;
+		xt)   pk=$x_pk ev=$x_ev ovr=$x_ovr rcpu=$r_xt ccpu=$c_xt ready=$XT_READY_MS ;;
 		esac
 		early=$(cat "$d/$l.early")
 		tot=$((ut + st))
 		stop=$(cat "$d/$l.stopcpu")
 		[ "$stop" -ge 0 ] || stop=$tot	# exited by itself: no exit to subtract
 		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-			"$name" "$rep" "$l" "$sent" "$rate" "$tot" "$r" "$((c - r))" "$((tot - stop))" \
+			"$name" "$rep" "$l" "$sent" "$rate" "$tot" "$rcpu" "$((ccpu - rcpu))" "$((tot - stop))" \
 			"$rss" "$pk" "$ev" "$ovr" "$early" "$status" "$ready" \
 			"$send_ms" "$(echo $change_ms | tr ' ' ',')" >>"$RESULTS"
 	done
@@ -546,22 +546,23 @@ log "events per packet: ours $CAL_OURS, nft monitor $CAL_NFT, xtables-monitor $C
 	echo "events per packet (calibration): ours $CAL_OURS, nft monitor $CAL_NFT, xtables-monitor $CAL_XT"
 } >"$OUT/header.txt"
 
-for r in $ROUNDS; do
-	rep=1
-	while [ $rep -le "$REPS" ]; do
-		case $r in
+# (sh has no local variables: the loop uses names round() does not touch)
+for KIND in $ROUNDS; do
+	REP=1
+	while [ $REP -le "$REPS" ]; do
+		case $KIND in
 		text)
-			for n in $SIZES; do round "text-$n" $rep "$n" "$RATE" 0; done ;;
+			for SIZE in $SIZES; do round "text-$SIZE" $REP "$SIZE" "$RATE" 0; done ;;
 		json)
-			for n in $SIZES; do round "json-$n" $rep "$n" "$RATE" 0 --json; done ;;
+			for SIZE in $SIZES; do round "json-$SIZE" $REP "$SIZE" "$RATE" 0 --json; done ;;
 		flood)
-			round "flood-20000" $rep 20000 0 0 ;;
+			round "flood-20000" $REP 20000 0 0 ;;
 		change)
-			round "change-5000" $rep 5000 "$RATE" "$CHANGES" ;;
+			round "change-5000" $REP 5000 "$RATE" "$CHANGES" ;;
 		*)
-			log "unknown round $r"; exit 2 ;;
+			log "unknown round $KIND"; exit 2 ;;
 		esac
-		rep=$((rep + 1))
+		REP=$((REP + 1))
 	done
 done
 
