@@ -51,6 +51,7 @@ mkdir -p "$TOOLS" "$OUT/rounds"
 RESULTS=$OUT/results.tsv
 REPORT=$OUT/report.txt
 
+CLK_TCK=$(getconf CLK_TCK)
 VIP=10.96.255.250 VPORT=5353
 FILTER="udp port $VPORT"
 ARMED='press Ctrl-C to stop'
@@ -123,8 +124,14 @@ load_ruleset() {
 
 # ------------------------------------------------------------ listeners
 
-cpu_us() {	# on-CPU time of a live process so far, from schedstat (ns)
-	awk '{ printf "%d", $1 / 1000 }' "/proc/$1/schedstat" 2>/dev/null || echo -1
+# CPU time of a live process so far, in us: its own from schedstat (ns), and
+# that of the children it has waited for (ours runs iptables-nft-save) from
+# stat's cutime+cstime (clock ticks). wait4() at the end counts both too.
+cpu_us() {
+	[ -r "/proc/$1/schedstat" ] || { echo -1; return; }
+	self=$(cut -d' ' -f1 "/proc/$1/schedstat" 2>/dev/null) || { echo -1; return; }
+	kids=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f14,15) || { echo -1; return; }
+	echo "$self $kids" | awk -v hz="$CLK_TCK" '{ printf "%d", $1 / 1000 + ($2 + $3) * 1e6 / hz }'
 }
 
 # (pid 0 would mean our own process group)
