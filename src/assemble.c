@@ -69,8 +69,9 @@ static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 {
 	size_t i;
 
+	/* a closed block waits only for its legacy events */
 	for (i = a->nopen; i-- > 0;)
-		if (a->open[i]->id == id) {
+		if (a->open[i]->id == id && !a->open[i]->closed) {
 			*idx = i;
 			return a->open[i];
 		}
@@ -135,9 +136,13 @@ void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key)
 	if (p.proto == 6 /* TCP */) {
 		key->l4a = p.tcp_seq;
 		key->l4b = p.tcp_ack;
-	} else if (p.icmp_echo) {
-		key->l4a = p.icmp_id;
-		key->l4b = p.icmp_seq;
+	} else if (p.proto == 1 || p.proto == 58) {
+		/* type and code too: an echo reply repeats its request's id and
+		 * sequence, and a neighbour advertisement can look just like
+		 * the solicitation it answers */
+		key->l4a = (uint32_t)p.icmp_type << 24 | (uint32_t)p.icmp_code << 16 |
+			   (p.icmp_echo ? p.icmp_id : 0);
+		key->l4b = p.icmp_echo ? p.icmp_seq : 0;
 	} else if (p.have_payload) {
 		/* UDP from unconnected sockets often has IP id 0 */
 		key->l4a = p.payload[0];
@@ -188,8 +193,11 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	 * no start yet is the same packet, traced earlier by a rule of the
 	 * user's own (meta nftrace set 1 before our priority). */
 	if (b && starts && b->started) {
+		/* Finish it at the next flush, not now: its legacy events may
+		 * still be queued on the other socket. Id 0 keeps further
+		 * nft events of the id away from it. */
 		b->superseded = true;
-		complete(a, idx);
+		b->closed = true;
 		b = NULL;
 	}
 	if (!b && starts) {
@@ -218,7 +226,7 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 	 * every channel: the legacy events of a packet come over another
 	 * socket and may still be queued there. */
 	if (a->ops.ends_path(b, ev, a->ops.data))
-		b->fate_known = true;
+		b->fate_known = b->closed = true;
 	return 0;
 }
 
@@ -229,7 +237,7 @@ void asm_flush(struct assembler *a, bool flush_all)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (i < a->nopen) {
-		if (flush_all || a->open[i]->fate_known ||
+		if (flush_all || a->open[i]->closed ||
 		    ms_between(&a->open[i]->last, &now) >= a->quiet_ms)
 			complete(a, i);
 		else
@@ -245,7 +253,7 @@ int asm_next_timeout(const struct assembler *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
-		left = a->open[i]->fate_known ? 0 :
+		left = a->open[i]->closed ? 0 :
 		       (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
 		if (left < 0)
 			left = 0;

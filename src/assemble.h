@@ -27,6 +27,8 @@ struct block {
 	struct timespec first, last;	/* CLOCK_MONOTONIC */
 	bool fate_known;		/* completed by a verdict, not by quiet time */
 	bool superseded;		/* the same id started a new packet */
+	bool closed;			/* done; waits for the next flush, which
+					 * comes after every channel is drained */
 };
 
 struct assembler;

@@ -176,6 +176,34 @@ static bool done(struct app *app, const struct timespec *deadline)
 	       (app->cfg.timeout > 0 && ms_left(deadline) <= 0);
 }
 
+/* Read both channels until both are empty: a packet's legacy events
+ * sit on the NFLOG socket while its nft events are read, and a block
+ * must not be finished before they are in. */
+static int drain_all(struct app *app)
+{
+	int got, rounds = 0;
+
+	/* bounded, so a flood cannot hold finished blocks back forever */
+	do {
+		got = 0;
+		if (app->trace) {
+			int n = nl_trace_drain(app->trace, on_event, app, &app->lost);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+		if (app->log) {
+			int n = nl_log_drain(app->log, on_event, app, &app->lost);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+	} while (got && !app->failed && ++rounds < 8);
+	return 0;
+}
+
 static void run(struct app *app)
 {
 	struct timespec deadline;
@@ -206,13 +234,7 @@ static void run(struct app *app)
 		/* Ruleset news first, so the rules a packet met are known. */
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			rules_nft_changed(app->resolver.nft);
-		if (n > 0 && (pfd[0].revents & POLLIN) &&
-		    nl_trace_drain(app->trace, on_event, app, &app->lost) < 0) {
-			app->failed = true;
-			break;
-		}
-		if (n > 0 && (pfd[2].revents & POLLIN) &&
-		    nl_log_drain(app->log, on_event, app, &app->lost) < 0) {
+		if (n > 0 && drain_all(app) < 0) {
 			app->failed = true;
 			break;
 		}
@@ -220,13 +242,8 @@ static void run(struct app *app)
 	}
 	/* Events already queued when we were told to stop belong to
 	 * packets that crossed the firewall: read and print them too. */
-	if (!app->output_closed && !app->failed) {
-		if (app->trace)
-			nl_trace_drain(app->trace, on_event, app, &app->lost);
-		if (app->log)
-			nl_log_drain(app->log, on_event, app, &app->lost);
+	if (!app->output_closed && !app->failed && drain_all(app) == 0)
 		asm_flush(app->assembler, true);
-	}
 }
 
 int main(int argc, char **argv)

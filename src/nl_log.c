@@ -61,7 +61,8 @@ struct nl_log {
 	bool have_seq;
 	uint32_t next_seq;		/* expected NFULA_SEQ */
 	bool overrun;			/* ENOBUFS counted as 1, gap not seen yet */
-	char buf[1 << 18];
+	/* netlink messages are parsed in place: keep them aligned */
+	char buf[1 << 18] __attribute__((aligned(8)));
 };
 
 /* ---- nf_log sysctls ---------------------------------------------- */

@@ -25,7 +25,7 @@
 
 struct nl_trace {
 	struct mnl_socket *nl;
-	char buf[1 << 18];	/* many messages per recv: fewer syscalls */
+	char buf[1 << 18] __attribute__((aligned(8)));	/* many messages per recv */
 };
 
 struct nl_trace *nl_trace_open(void)

@@ -24,7 +24,7 @@ struct rules_nft {
 	bool dirty;
 	unsigned long reads;
 	struct timespec last_read;
-	char buf[1 << 16];
+	char buf[1 << 16] __attribute__((aligned(8)));
 };
 
 /* Copy the next word (possibly "quoted") from *p into out. */

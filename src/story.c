@@ -140,7 +140,9 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 			return false;
 		v = ev->verdict;
 	}
-	if (v == EV_V_DROP || v == EV_V_STOLEN || (v >= 0 && (v & 0xff) == EV_V_QUEUE))
+	/* A queued packet may come back (a listener's verdict, or bypass
+	 * with no listener): only quiet time tells that it did not. */
+	if (v == EV_V_DROP || v == EV_V_STOLEN)
 		return true;
 	if (v != EV_V_ACCEPT)
 		return false;

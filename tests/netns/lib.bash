@@ -22,6 +22,10 @@
 IPTT_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 IPTT_BIN=${IPTT_BIN:-$IPTT_ROOT/build/iptables-trace}
 IPTT_SHIM=${IPTT_SHIM:-$IPTT_ROOT/build/tests/fake_nonft.so}
+# A sanitizer build wants its runtime first in LD_PRELOAD, before the shim.
+if ldd "$IPTT_BIN" 2>/dev/null | grep -q libasan; then
+	IPTT_SHIM="$(ldd "$IPTT_BIN" | awk '/libasan/ { print $3 }') $IPTT_SHIM"
+fi
 
 CLI_IP=10.99.1.2 RTR_IP1=10.99.1.1 RTR_IP2=10.99.2.1 SRV_IP=10.99.2.2
 CLI_IP6=fd00:99:1::2 RTR_IP6_1=fd00:99:1::1 RTR_IP6_2=fd00:99:2::1 SRV_IP6=fd00:99:2::2

@@ -70,8 +70,11 @@ static void test_rule_drop_ends_path(void **state)
 	ev = k.evs[1];
 	ev.verdict = NF_DROP;
 	assert_true(story_ends_path(&k.b, &ev, &r));
-	ev.verdict = 3 << 16 | NF_QUEUE;	/* queue 3 */
+	ev.verdict = NF_STOLEN;
 	assert_true(story_ends_path(&k.b, &ev, &r));
+	/* a queued packet may come back: only quiet time ends its path */
+	ev.verdict = 3 << 16 | NF_QUEUE;	/* queue 3 */
+	assert_false(story_ends_path(&k.b, &ev, &r));
 	/* our own table never decides a packet's fate */
 	ev.verdict = NF_DROP;
 	snprintf(ev.table, sizeof(ev.table), "%s1", ARM_TABLE_PREFIX);
