@@ -64,9 +64,9 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 
 # ------------------------------------------------------------ lab and cleanup
 
-WRAPPERS=""
+WRAPPERS="" SENDER=""
 cleanup() {
-	for w in $WRAPPERS; do
+	for w in $WRAPPERS $SENDER; do
 		kill -TERM "$w" 2>/dev/null || true
 	done
 	for w in $WRAPPERS; do
@@ -318,6 +318,7 @@ round() {
 		done
 	fi
 	wait "$SENDER" || true
+	SENDER=""
 	send_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	next_sport "$n"
 	wait_quiet "$d"
