@@ -339,7 +339,8 @@ round() {
 	sum=$(grep -E '^iptables-trace: [0-9]+ packets traced' "$d/ours.err" | tail -1 || true)
 	o_pk=$(echo "$sum" | awk '{ print $2 + 0 }')
 	o_ev=$(echo "$sum" | awk '{ print $5 + 0 }')
-	o_ovr=$(echo "$sum" | awk '{ print $7 + 0 }')
+	o_ovr=$(echo "$sum" | sed -n 's/.*overflowed \([0-9]*\) time.*/\1/p')
+	o_ovr=${o_ovr:-0}
 	# nft: one line per event with a rule or policy, plus "packet:" lines;
 	# our own chain's policy line marks each packet once
 	n_ev=$(grep '^trace id' "$d/nft.out" | grep -vc ' packet: ' || true)
@@ -509,7 +510,7 @@ write_report() {
 	echo "rss_MB: peak resident memory. pkts_shown/events_shown: what the listener printed"
 	echo "       (ours: its summary line; nft: non-'packet:' lines; xt: TRACE lines)."
 	echo "lost_ev: events per packet (calibration) x packets sent - events shown."
-	echo "overruns: ours: ENOBUFS count from its summary (its 'events lost' number);"
+	echo "overruns: ours: ENOBUFS count from its summary ('the receive buffer overflowed N times');"
 	echo "       nft: '# ERROR: We lost some netlink events!' lines; xt: its ENOBUFS error"
 	echo "       ('died K/N': it exited before the end in K of N runs)."
 	echo "start_ms: launch to armed (ours) / to joining the trace group (peers);"

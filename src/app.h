@@ -24,7 +24,10 @@ struct app {
 	struct resolver resolver;
 	struct text_opts text;
 	struct json_opts json;
-	unsigned long packets, events, lost;
+	unsigned long packets, events;
+	unsigned long lost;		/* legacy events lost, counted exactly */
+	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
+					 * lost an unknown number of events */
 	bool output_closed;		/* stdout's reader went away */
 	bool failed;
 };

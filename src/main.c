@@ -187,7 +187,7 @@ static int drain_all(struct app *app)
 	do {
 		got = 0;
 		if (app->trace) {
-			int n = nl_trace_drain(app->trace, on_event, app, &app->lost);
+			int n = nl_trace_drain(app->trace, on_event, app, &app->overruns);
 
 			if (n < 0)
 				return -1;
@@ -246,6 +246,20 @@ static void run(struct app *app)
 		asm_flush(app->assembler, true);
 }
 
+/* The kernel does not say how many nf_tables events an overrun cost:
+ * then the count is a floor, and the summary says so. */
+static void print_summary(const struct app *app)
+{
+	fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, %s%lu "
+		"events lost", app->packets, app->events,
+		app->overruns ? "at least " : "", app->lost + app->overruns);
+	if (app->overruns)
+		fprintf(stderr, " (the receive buffer overflowed %lu time%s; trace "
+			"fewer packets with a filter or --limit)", app->overruns,
+			app->overruns == 1 ? "" : "s");
+	fputc('\n', stderr);
+}
+
 int main(int argc, char **argv)
 {
 	static struct app app;	/* setup.c's atexit handler reaches it */
@@ -288,7 +302,6 @@ int main(int argc, char **argv)
 			strerror(errno));
 	app_close();
 	if (!app.output_closed)
-		fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, "
-			"%lu events lost\n", app.packets, app.events, app.lost);
+		print_summary(&app);
 	return code;
 }

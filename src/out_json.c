@@ -1,6 +1,7 @@
 /* jansson builds the object; field names are a stable interface
  * (docs/json.md), so add fields, never rename them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
@@ -282,6 +283,7 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 {
 	const struct trace_event *ev0 = &s->block->evs[0];
 	json_t *o = json_object(), *steps = json_array(), *versions = json_array();
+	char *text;
 	size_t i;
 	int ret;
 
@@ -309,9 +311,10 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 	json_object_set_new(o, "changes", changes_json(s));
 	json_object_set_new(o, "conntrack", ct_json(&s->ct));
 	json_object_set_new(o, "fate", fate_json(s, opts->quiet_ms));
-	ret = json_dumpf(o, f, JSON_COMPACT);
+	/* One string, one write: json_dumpf writes token by token. */
+	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	if (ret == 0 && fputc('\n', f) == EOF)
-		ret = -1;
+	ret = text && fputs(text, f) != EOF && fputc('\n', f) != EOF ? 0 : -1;
+	free(text);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
+#include "ifname.h"
 #include "route.h"
 
 struct answer_ctx {
@@ -20,7 +21,7 @@ static int attr_cb(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_get_type(attr) == RTA_OIF &&
 	    mnl_attr_validate(attr, MNL_TYPE_U32) == 0 &&
-	    !if_indextoname(mnl_attr_get_u32(attr), a->oif))
+	    !ifname_get(mnl_attr_get_u32(attr), a->oif))
 		a->oif[0] = '\0';
 	return MNL_CB_OK;
 }

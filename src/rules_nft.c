@@ -207,10 +207,20 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	return ret;
 }
 
+/* Throw away queued change notifications: the listing about to be made
+ * includes those changes. (Ours, the tracing table, is one of them.) */
+static void forget_changes(struct rules_nft *r)
+{
+	while (mnl_socket_recvfrom(r->gen, r->buf, sizeof(r->buf)) > 0 ||
+	       errno == ENOBUFS || errno == EINTR)
+		;
+}
+
 static void reread(struct rules_nft *r)
 {
 	struct ruleset fresh;
 
+	forget_changes(r);
 	ruleset_init(&fresh);
 	r->dirty = false;
 	r->reads++;

@@ -73,14 +73,6 @@ static void open_rules(struct app *app)
 			die(EXIT_RUNTIME, "opening the nf_tables ruleset reader: %s",
 			    strerror(errno));
 		}
-		/* Read the ruleset now, not when the first packet arrives. */
-		rules_nft_get(r->nft);
-		r->iptnft_at = rules_nft_reads(r->nft);
-	}
-	/* Without iptables-nft-save the rules keep their nft text. */
-	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {
-		rules_xt_close(r->iptnft);
-		r->iptnft = NULL;
 	}
 	if (app->plan.listen_xt) {
 		r->legacy = rules_xt_open(XT_LEGACY);
@@ -157,6 +149,24 @@ static void open_legacy(struct app *app)
 		    "inserting the legacy TRACE rules: %s", err[0] ? err : strerror(errno));
 }
 
+/* Read the rulesets now, not when the first packet arrives, and after
+ * arming: creating our table changes the nf_tables generation, and a
+ * snapshot from before would be re-read at the first packet. */
+static void read_rules(struct app *app)
+{
+	struct resolver *r = &app->resolver;
+
+	if (r->nft) {
+		rules_nft_get(r->nft);
+		r->iptnft_at = rules_nft_reads(r->nft);
+	}
+	/* Without iptables-nft-save the rules keep their nft text. */
+	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {
+		rules_xt_close(r->iptnft);
+		r->iptnft = NULL;
+	}
+}
+
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	the_app = app;
@@ -168,6 +178,7 @@ void app_open(struct app *app, const struct asm_ops *ops)
 		die(EXIT_RUNTIME, "out of memory");
 	open_nft(app);
 	open_legacy(app);
+	read_rules(app);
 }
 
 void app_close(void)

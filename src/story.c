@@ -6,6 +6,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "ifname.h"
 #include "arm.h"
 #include "arm_xt.h"
 #include "story.h"
@@ -158,9 +159,9 @@ static void view_from_event(struct pkt_view *v, const struct trace_event *ev)
 	v->decoded = decode_pkt(ev->hdr, ev->nethdr_len,
 				ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL,
 				ev->transhdr_len, &v->hdrs) == 0;
-	if ((ev->has & EV_HAS_IIF) && !if_indextoname(ev->iif, v->in))
+	if ((ev->has & EV_HAS_IIF) && !ifname_get(ev->iif, v->in))
 		snprintf(v->in, sizeof(v->in), "if%u", ev->iif);
-	if ((ev->has & EV_HAS_OIF) && !if_indextoname(ev->oif, v->out))
+	if ((ev->has & EV_HAS_OIF) && !ifname_get(ev->oif, v->out))
 		snprintf(v->out, sizeof(v->out), "if%u", ev->oif);
 	v->mark = ev->mark;
 }

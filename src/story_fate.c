@@ -4,6 +4,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "ifname.h"
 #include "arm.h"
 #include "route.h"
 #include "story.h"
@@ -79,7 +80,7 @@ static void last_out(const struct story *s, char *out)
 		const struct trace_event *ev = &s->block->evs[i];
 
 		if ((ev->has & EV_HAS_OIF) && ev->oif &&
-		    if_indextoname(ev->oif, out))
+		    ifname_get(ev->oif, out))
 			return;
 	}
 	out[0] = '\0';
