@@ -11,12 +11,12 @@ static const struct ruleset empty;
 
 void resolver_sync(struct resolver *r)
 {
-	/* iptables-nft-save costs a fork and exec, so it runs only when
-	 * the nf_tables generation moved since its last read. */
+	/* iptables-nft-save costs a fork and exec, so it runs only when a
+	 * table iptables-nft may own changed since its last read. */
 	if (r->nft) {
 		rules_nft_get(r->nft);
-		if (r->iptnft && r->iptnft_at != rules_nft_reads(r->nft)) {
-			r->iptnft_at = rules_nft_reads(r->nft);
+		if (r->iptnft && r->iptnft_at != rules_nft_iptables_reads(r->nft)) {
+			r->iptnft_at = rules_nft_iptables_reads(r->nft);
 			rules_xt_refresh(r->iptnft);
 		}
 	}
@@ -54,7 +54,7 @@ static const struct rs_rule *nft_rule(struct resolver *r,
 	*rs = rules_nft_previous(r->nft);
 	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
 		return rule;
-	rules_nft_refresh(r->nft);
+	rules_nft_refresh(r->nft, ev->family, ev->table);
 	*rs = rules_nft_get(r->nft);
 	return ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle);
 }

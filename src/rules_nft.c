@@ -17,12 +17,24 @@
 #include "arm.h"
 #include "rules_nft.h"
 
+/* A change to more tables than this re-reads them all. */
+#define MAX_DIRTY_TABLES	16
+
+struct table_ref {
+	uint8_t family;
+	char name[256];
+};
+
 struct rules_nft {
 	struct nft_ctx *nft;
 	struct mnl_socket *gen;		/* NFNLGRP_NFTABLES: ruleset changes */
 	struct ruleset cur, prev;
-	bool dirty;
+	bool dirty;			/* re-read before the next lookup */
+	bool all_dirty;			/* ... every table, not just these: */
+	struct table_ref dirty_tables[MAX_DIRTY_TABLES];
+	unsigned int ndirty;
 	unsigned long reads;
+	unsigned long iptables_reads;	/* re-reads that touched iptables' tables */
 	struct timespec last_read;
 	char buf[1 << 16] __attribute__((aligned(8)));
 };
@@ -165,6 +177,62 @@ nomem:
  * complains on stderr about its inet bpf match. So list the tables,
  * then every table but ours. (nft 1.0.6 cannot run several list
  * commands in one buffer, hence one call per table.) */
+static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name)
+{
+	unsigned int i;
+
+	if (r->all_dirty)
+		return true;
+	for (i = 0; i < r->ndirty; i++)
+		if (r->dirty_tables[i].family == family &&
+		    !strcmp(r->dirty_tables[i].name, name))
+			return true;
+	return false;
+}
+
+/* Carry the tables that did not change over from the last snapshot:
+ * on a Kubernetes node one changed chain must not cost a listing of
+ * every table. */
+static int keep_clean_tables(const struct rules_nft *r, struct ruleset *rs)
+{
+	const struct ruleset *old = &r->cur;
+	int *map;
+	uint32_t i;
+
+	map = calloc(old->nchains + 1, sizeof(*map));
+	if (!map)
+		return -1;
+	for (i = 0; i < old->nchains; i++) {
+		const struct rs_chain *c = &old->chains[i];
+
+		map[i] = -1;
+		if (is_dirty(r, c->family, c->table))
+			continue;
+		map[i] = ruleset_add_chain(rs, c->family, c->table, c->name, c->hook,
+					   c->prio, c->policy);
+		if (map[i] < 0)
+			goto err;
+		rs->chains[map[i]].nat = c->nat;
+	}
+	for (i = 0; i < old->nrules; i++) {
+		const struct rs_rule *rule = &old->rules[i];
+
+		if (map[rule->chain] >= 0 &&
+		    ruleset_add_rule(rs, (uint32_t)map[rule->chain], rule->handle,
+				     rule->text) < 0)
+			goto err;
+	}
+	free(map);
+	return 0;
+err:
+	free(map);
+	return -1;
+}
+
+/* "list ruleset" would also print our own table, and libxtables
+ * complains on stderr about its inet bpf match. So list the tables,
+ * then every changed table but ours. (nft 1.0.6 cannot run several list
+ * commands in one buffer, hence one call per table.) */
 static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 {
 	char family[16], name[256], cmd[320], *tables;
@@ -180,7 +248,7 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	/* the next command reuses the output buffer */
 	tables = strdup(out ? out : "");
 	f = open_memstream(&text, &len);
-	if (!tables || !f) {
+	if (!tables || !f || keep_clean_tables(r, rs) < 0) {
 		free(tables);
 		if (f)
 			fclose(f);
@@ -193,7 +261,8 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 		p += 6;
 		next_word(&p, family, sizeof(family));
 		next_word(&p, name, sizeof(name));
-		if (arm_is_own_table(name))
+		if (arm_is_own_table(name) ||
+		    !is_dirty(r, family_from_name(family), name))
 			continue;
 		snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
 		/* a table deleted meanwhile is simply not there any more */
@@ -207,22 +276,34 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	return ret;
 }
 
-/* Throw away queued change notifications: the listing about to be made
- * includes those changes. (Ours, the tracing table, is one of them.) */
-static void forget_changes(struct rules_nft *r)
+/* Could this re-read have changed a table iptables-nft owns? Then its
+ * iptables-nft-save text must be read again too. */
+static bool touches_iptables_tables(const struct rules_nft *r)
 {
-	while (mnl_socket_recvfrom(r->gen, r->buf, sizeof(r->buf)) > 0 ||
-	       errno == ENOBUFS || errno == EINTR)
-		;
+	static const char *const names[] = {
+		"filter", "nat", "mangle", "raw", "security",
+	};
+	unsigned int i, j;
+
+	if (r->all_dirty)
+		return true;
+	for (i = 0; i < r->ndirty; i++)
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			if ((r->dirty_tables[i].family == NFPROTO_IPV4 ||
+			     r->dirty_tables[i].family == NFPROTO_IPV6) &&
+			    !strcmp(r->dirty_tables[i].name, names[j]))
+				return true;
+	return false;
 }
 
 static void reread(struct rules_nft *r)
 {
 	struct ruleset fresh;
 
-	forget_changes(r);
+	/* What is queued is covered by this listing: learn which tables
+	 * it names first. (Our own table's creation is among it.) */
+	rules_nft_changed(r);
 	ruleset_init(&fresh);
-	r->dirty = false;
 	r->reads++;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_read);
 	if (list_ruleset(r, &fresh) < 0) {
@@ -230,6 +311,10 @@ static void reread(struct rules_nft *r)
 		ruleset_clear(&fresh);
 		return;
 	}
+	if (touches_iptables_tables(r))
+		r->iptables_reads++;
+	r->dirty = r->all_dirty = false;
+	r->ndirty = 0;
 	ruleset_clear(&r->prev);
 	r->prev = r->cur;
 	r->cur = fresh;
@@ -260,7 +345,7 @@ struct rules_nft *rules_nft_open(void)
 				 NFT_CTX_OUTPUT_NUMERIC_PRIO);
 	if (nft_ctx_buffer_output(r->nft) || nft_ctx_buffer_error(r->nft))
 		goto err;
-	r->dirty = true;
+	r->dirty = r->all_dirty = true;	/* nothing read yet */
 	return r;
 err:
 	{
@@ -290,17 +375,65 @@ int rules_nft_fd(const struct rules_nft *r)
 	return mnl_socket_get_fd(r->gen);
 }
 
+static void mark_dirty(struct rules_nft *r, uint8_t family, const char *name)
+{
+	if (arm_is_own_table(name) || is_dirty(r, family, name))
+		return;
+	r->dirty = true;
+	if (r->ndirty == MAX_DIRTY_TABLES) {
+		r->all_dirty = true;
+		return;
+	}
+	r->dirty_tables[r->ndirty].family = family;
+	snprintf(r->dirty_tables[r->ndirty].name, sizeof(r->dirty_tables[0].name),
+		 "%s", name);
+	r->ndirty++;
+}
+
+/* Every nf_tables notification names its table in attribute 1
+ * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...). Set
+ * element changes are left out: rules name sets, so their text stays. */
+static int change_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rules_nft *r = data;
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	const struct nlattr *a;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    type == NFT_MSG_NEWGEN || type == NFT_MSG_NEWSETELEM ||
+	    type == NFT_MSG_DELSETELEM || type == NFT_MSG_TRACE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		if (mnl_attr_get_type(a) == 1 &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+			mark_dirty(r, g->nfgen_family, mnl_attr_get_str(a));
+			return MNL_CB_OK;
+		}
+	}
+	r->dirty = r->all_dirty = true;	/* a change we cannot place */
+	return MNL_CB_OK;
+}
+
 void rules_nft_changed(struct rules_nft *r)
 {
 	ssize_t n;
 
-	/* Any message, and an overrun too, means the ruleset moved on; the
-	 * contents do not matter because we re-read the whole thing lazily. */
-	do {
+	for (;;) {
 		n = mnl_socket_recvfrom(r->gen, r->buf, sizeof(r->buf));
-		if (n > 0 || (n < 0 && errno == ENOBUFS))
-			r->dirty = true;
-	} while (n > 0 || (n < 0 && (errno == ENOBUFS || errno == EINTR)));
+		if (n > 0) {
+			mnl_cb_run(r->buf, (size_t)n, 0, 0, change_cb, r);
+			continue;
+		}
+		/* an overrun hides which tables changed */
+		if (n < 0 && errno == ENOBUFS) {
+			r->dirty = r->all_dirty = true;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return;
+	}
 }
 
 const struct ruleset *rules_nft_get(struct rules_nft *r)
@@ -315,23 +448,30 @@ const struct ruleset *rules_nft_previous(const struct rules_nft *r)
 	return &r->prev;
 }
 
-void rules_nft_refresh(struct rules_nft *r)
+void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 {
 	struct timespec now;
 	long ms;
 
 	rules_nft_changed(r);
 	/* The kernel switches generations a moment before it notifies, so
-	 * a miss may come before the news: re-read anyway, but not more
-	 * than every 100 ms however many misses there are. */
+	 * a miss may come before the news: re-read the table anyway, but
+	 * not more than every 100 ms however many misses there are. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (now.tv_sec - r->last_read.tv_sec) * 1000 +
 	     (now.tv_nsec - r->last_read.tv_nsec) / 1000000;
-	if (r->dirty || ms >= 100)
+	if (!r->dirty && ms >= 100)
+		mark_dirty(r, family, table);
+	if (r->dirty)
 		reread(r);
 }
 
 unsigned long rules_nft_reads(const struct rules_nft *r)
 {
 	return r->reads;
+}
+
+unsigned long rules_nft_iptables_reads(const struct rules_nft *r)
+{
+	return r->iptables_reads;
 }

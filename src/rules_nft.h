@@ -19,10 +19,14 @@ const struct ruleset *rules_nft_get(struct rules_nft *r);
 /* The snapshot before the last re-read: the text of a rule deleted
  * since the packet crossed it is still there. */
 const struct ruleset *rules_nft_previous(const struct rules_nft *r);
-/* Force a re-read, e.g. after a handle was not found. Cheap when
- * nothing changed since the last one. */
-void rules_nft_refresh(struct rules_nft *r);
+/* A handle of (family, table) was not found: re-read what changed, or
+ * that table if nothing is known to have changed (the notification may
+ * still be on its way); at most every 100 ms. */
+void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
 unsigned long rules_nft_reads(const struct rules_nft *r);
+/* How many re-reads included a table iptables-nft may own (ip/ip6
+ * filter, nat, mangle, raw, security): its save text is stale then. */
+unsigned long rules_nft_iptables_reads(const struct rules_nft *r);
 
 /* Parse `nft -a -s -y list ruleset` text. Exposed for unit tests. */
 int rules_nft_parse(const char *text, struct ruleset *rs);

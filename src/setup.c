@@ -158,7 +158,7 @@ static void read_rules(struct app *app)
 
 	if (r->nft) {
 		rules_nft_get(r->nft);
-		r->iptnft_at = rules_nft_reads(r->nft);
+		r->iptnft_at = rules_nft_iptables_reads(r->nft);
 	}
 	/* Without iptables-nft-save the rules keep their nft text. */
 	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {

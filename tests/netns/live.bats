@@ -50,6 +50,47 @@ teardown() { lab_teardown; }
 		"inet addedlater fwd2 (#2) meta l4proto icmp accept => ACCEPT"
 }
 
+@test "a change in one table re-reads that table; the others keep their rules and positions" {
+	rtr_nft <<-EOF
+	table ip mangle {
+		chain pre {
+			type filter hook prerouting priority mangle; policy accept;
+			ip protocol tcp counter
+			ip protocol icmp counter
+		}
+	}
+	table inet fw {
+		chain fwd2 {
+			type filter hook forward priority filter; policy accept;
+			meta l4proto icmp accept
+		}
+	}
+	EOF
+	iptt_start -s $CLI_IP -p icmp
+	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 6101 $SRV_IP >/dev/null
+	# only inet fw changes: a rule goes in front of the accept
+	ip netns exec "$RTR" nft insert rule inet fw fwd2 icmp type echo-request counter
+	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 6102 $SRV_IP >/dev/null
+	# then only mangle: its icmp rule moves from #2 to #1
+	ip netns exec "$RTR" nft delete rule ip mangle pre handle \
+		"$(ip netns exec "$RTR" nft -a list chain ip mangle pre |
+		   sed -n 's/.*ip protocol tcp counter.*# handle \([0-9]*\)$/\1/p')"
+	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 6103 $SRV_IP >/dev/null
+	iptt_stop_ok
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 CODE=0 ID=6101 ")
+	assert_lines "$b" "mangle pre (#2) ip protocol icmp counter => continue" \
+		"inet fw fwd2 (#1) meta l4proto icmp accept => ACCEPT"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 CODE=0 ID=6102 ")
+	assert_lines "$b" "mangle pre (#2) ip protocol icmp counter => continue" \
+		"inet fw fwd2 (#1) icmp type echo-request counter => continue" \
+		"inet fw fwd2 (#2) meta l4proto icmp accept => ACCEPT"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 CODE=0 ID=6103 ")
+	assert_lines "$b" "mangle pre (#1) ip protocol icmp counter => continue" \
+		"inet fw fwd2 (#1) icmp type echo-request counter => continue" \
+		"inet fw fwd2 (#2) meta l4proto icmp accept => ACCEPT"
+}
+
 # Every line of a block that shows ICMP ids must show the header's id, and
 # the block must go through the user chain of that flow only.
 check_flow_block() {
