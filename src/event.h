@@ -68,7 +68,6 @@ struct trace_event {
 	uint16_t nethdr_len, transhdr_len;
 	uint8_t hdr[EV_HDR_MAX];
 	struct timespec ts;		/* when we received it (CLOCK_REALTIME) */
-	uint64_t seq;			/* arrival order across all sources */
 };
 
 #endif
