@@ -138,10 +138,12 @@ static void print_ct(FILE *f, const struct story_ct *c)
 	if (!c->have_state && !c->have_entry)
 		return;
 	ct_status_text(status, sizeof(status), c->status);
-	fprintf(f, "  conntrack: %s%s%s%s", c->have_state ?
-		ct_state_name(c->state) : "", c->have_state ? ", " : "",
-		c->dir ? "reply direction" : "original direction", status[0] ? ", status " : "");
-	fputs(status, f);
+	fputs("  conntrack: ", f);
+	if (c->have_state)
+		fprintf(f, "%s, ", ct_state_name(c->state));
+	fputs(c->dir ? "reply direction" : "original direction", f);
+	if (status[0])
+		fprintf(f, ", status %s", status);
 	if (c->have_entry && (c->entry.status & (CT_S_SRC_NAT | CT_S_DST_NAT))) {
 		ct_tuple_text(orig, sizeof(orig), &c->entry.orig);
 		ct_tuple_text(reply, sizeof(reply), &c->entry.reply);

@@ -52,11 +52,11 @@ static void plan_backends(struct app *app)
 	app->backend_name = app->plan.arm_xt ? "legacy, TRACE rules" :
 			    app->plan.listen_nft && app->plan.listen_xt ? "nft+legacy" :
 			    app->plan.listen_xt ? "legacy" : "nft";
-	/* iptables-nft tables in iptables syntax need nf_tables tables of
-	 * iptables' names; otherwise there is nothing to translate. */
+	/* iptables syntax for iptables-nft tables, also for those created
+	 * while we trace (Docker starting): iptables-nft-save runs only
+	 * when a table of iptables' names changes. */
 	app->resolver.syntax = app->cfg.syntax;
-	if (app->cfg.syntax != SYNTAX_NFT && bi.nft_xt_tables &&
-	    (app->plan.listen_nft || app->plan.arm_nft))
+	if (app->cfg.syntax != SYNTAX_NFT && (app->plan.listen_nft || app->plan.arm_nft))
 		app->resolver.iptnft = rules_xt_open(XT_NFT);
 }
 

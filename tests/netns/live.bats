@@ -91,6 +91,18 @@ teardown() { lab_teardown; }
 		"inet fw fwd2 (#2) meta l4proto icmp accept => ACCEPT"
 }
 
+@test "iptables-nft rules added while tracing show in iptables syntax" {
+	iptt_start -s $CLI_IP -p icmp
+	ip netns exec "$RTR" iptables-nft -A FORWARD -p icmp -m comment --comment "added late" -j ACCEPT
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+
+	want=$(ip netns exec "$RTR" iptables-nft-save -t filter | sed -n 's/^-A FORWARD //p')
+	[ -n "$want" ]
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "filter FORWARD (#1) $want => ACCEPT"
+}
+
 # Every line of a block that shows ICMP ids must show the header's id, and
 # the block must go through the user chain of that flow only.
 check_flow_block() {
