@@ -16,6 +16,7 @@ host_state() {
 	cat /proc/net/netfilter/nf_log
 	nft list tables 2>/dev/null
 	ip netns list 2>/dev/null | grep -E '^iptt-' || true
+	ls /run/iptables-trace 2>/dev/null || true	# nf_log state of killed runs
 }
 before=$(host_state)
 
@@ -48,7 +49,7 @@ IPTT_BIN=$PWD/build/asan/iptables-trace \
 
 after=$(host_state)
 if [ "$before" = "$after" ]; then
-	echo "ok - the host's nf_log, nf_tables tables and namespaces are as before" >>"$log"
+	echo "ok - the host's nf_log, nf_tables tables, namespaces and /run/iptables-trace are as before" >>"$log"
 else
 	echo "not ok - the tests changed the host:" | tee -a "$log"
 	printf '%s\n----\n%s\n' "$before" "$after"
