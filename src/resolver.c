@@ -11,14 +11,19 @@ static const struct ruleset empty;
 
 void resolver_sync(struct resolver *r)
 {
-	/* iptables-nft-save costs a fork and exec, so it runs only when a
-	 * table iptables-nft may own changed since its last read. */
+	/* iptables-nft-save costs a fork and exec, so it runs only for the
+	 * tables iptables-nft may own that changed since its last read. */
 	if (r->nft) {
+		struct table_ref changed[RULES_NFT_MAX_CHANGED];
+		unsigned int n;
+		bool all;
+
 		rules_nft_get(r->nft);
-		if (r->iptnft && r->iptnft_at != rules_nft_iptables_reads(r->nft)) {
-			r->iptnft_at = rules_nft_iptables_reads(r->nft);
+		n = rules_nft_take_iptables_changes(r->nft, changed, &all);
+		if (r->iptnft && all)
 			rules_xt_refresh(r->iptnft);
-		}
+		else if (r->iptnft && n)
+			rules_xt_refresh_tables(r->iptnft, changed, n);
 	}
 	if (r->legacy && rules_xt_changed(r->legacy) == 1)
 		rules_xt_refresh(r->legacy);

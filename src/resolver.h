@@ -23,7 +23,6 @@ struct resolver {
 					 * shown in iptables syntax */
 	struct ct_handle *ct;		/* NULL: no conntrack lookups */
 	enum syntax syntax;
-	unsigned long iptnft_at;	/* rules_nft_iptables_reads() at its read */
 };
 
 /* Bring the snapshots up to date; once per printed packet. */

@@ -18,12 +18,7 @@
 #include "rules_nft.h"
 
 /* A change to more tables than this re-reads them all. */
-#define MAX_DIRTY_TABLES	16
-
-struct table_ref {
-	uint8_t family;
-	char name[256];
-};
+#define MAX_DIRTY_TABLES	RULES_NFT_MAX_CHANGED
 
 struct rules_nft {
 	struct nft_ctx *nft;
@@ -34,7 +29,10 @@ struct rules_nft {
 	struct table_ref dirty_tables[MAX_DIRTY_TABLES];
 	unsigned int ndirty;
 	unsigned long reads;
-	unsigned long iptables_reads;	/* re-reads that touched iptables' tables */
+	/* iptables' tables re-read since rules_nft_take_iptables_changes() */
+	struct table_ref xt_changed[MAX_DIRTY_TABLES];
+	unsigned int nxt_changed;
+	bool xt_all;
 	struct timespec last_read;
 	char buf[1 << 16] __attribute__((aligned(8)));
 };
@@ -173,21 +171,14 @@ nomem:
 	return -1;
 }
 
-/* "list ruleset" would also print our own table, and libxtables
- * complains on stderr about its inet bpf match. So list the tables,
- * then every table but ours. (nft 1.0.6 cannot run several list
- * commands in one buffer, hence one call per table.) */
 static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name)
 {
-	unsigned int i;
+	return r->all_dirty || table_ref_has(r->dirty_tables, r->ndirty, family, name);
+}
 
-	if (r->all_dirty)
-		return true;
-	for (i = 0; i < r->ndirty; i++)
-		if (r->dirty_tables[i].family == family &&
-		    !strcmp(r->dirty_tables[i].name, name))
-			return true;
-	return false;
+static bool clean_table(const struct rs_chain *c, const void *arg)
+{
+	return !is_dirty(arg, c->family, c->table);
 }
 
 /* Carry the tables that did not change over from the last snapshot:
@@ -195,38 +186,7 @@ static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name
  * every table. */
 static int keep_clean_tables(const struct rules_nft *r, struct ruleset *rs)
 {
-	const struct ruleset *old = &r->cur;
-	int *map;
-	uint32_t i;
-
-	map = calloc(old->nchains + 1, sizeof(*map));
-	if (!map)
-		return -1;
-	for (i = 0; i < old->nchains; i++) {
-		const struct rs_chain *c = &old->chains[i];
-
-		map[i] = -1;
-		if (is_dirty(r, c->family, c->table))
-			continue;
-		map[i] = ruleset_add_chain(rs, c->family, c->table, c->name, c->hook,
-					   c->prio, c->policy);
-		if (map[i] < 0)
-			goto err;
-		rs->chains[map[i]].nat = c->nat;
-	}
-	for (i = 0; i < old->nrules; i++) {
-		const struct rs_rule *rule = &old->rules[i];
-
-		if (map[rule->chain] >= 0 &&
-		    ruleset_add_rule(rs, (uint32_t)map[rule->chain], rule->handle,
-				     rule->text) < 0)
-			goto err;
-	}
-	free(map);
-	return 0;
-err:
-	free(map);
-	return -1;
+	return ruleset_copy_if(&r->cur, rs, clean_table, r);
 }
 
 /* "list ruleset" would also print our own table, and libxtables
@@ -276,24 +236,33 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	return ret;
 }
 
-/* Could this re-read have changed a table iptables-nft owns? Then its
- * iptables-nft-save text must be read again too. */
-static bool touches_iptables_tables(const struct rules_nft *r)
+/* Note the tables iptables-nft may own (ip/ip6 filter, nat, mangle,
+ * raw, security) among those this re-read covers: their
+ * iptables-nft-save text is stale now. */
+static void note_iptables_changes(struct rules_nft *r)
 {
 	static const char *const names[] = {
 		"filter", "nat", "mangle", "raw", "security",
 	};
 	unsigned int i, j;
 
-	if (r->all_dirty)
-		return true;
+	if (r->all_dirty) {
+		r->xt_all = true;
+		return;
+	}
 	for (i = 0; i < r->ndirty; i++)
-		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
-			if ((r->dirty_tables[i].family == NFPROTO_IPV4 ||
-			     r->dirty_tables[i].family == NFPROTO_IPV6) &&
-			    !strcmp(r->dirty_tables[i].name, names[j]))
-				return true;
-	return false;
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			const struct table_ref *t = &r->dirty_tables[i];
+
+			if ((t->family != NFPROTO_IPV4 && t->family != NFPROTO_IPV6) ||
+			    strcmp(t->name, names[j]) ||
+			    table_ref_has(r->xt_changed, r->nxt_changed, t->family, t->name))
+				continue;
+			if (r->nxt_changed == MAX_DIRTY_TABLES)
+				r->xt_all = true;
+			else
+				r->xt_changed[r->nxt_changed++] = *t;
+		}
 }
 
 static void reread(struct rules_nft *r)
@@ -311,8 +280,7 @@ static void reread(struct rules_nft *r)
 		ruleset_clear(&fresh);
 		return;
 	}
-	if (touches_iptables_tables(r))
-		r->iptables_reads++;
+	note_iptables_changes(r);
 	r->dirty = r->all_dirty = false;
 	r->ndirty = 0;
 	ruleset_clear(&r->prev);
@@ -471,7 +439,14 @@ unsigned long rules_nft_reads(const struct rules_nft *r)
 	return r->reads;
 }
 
-unsigned long rules_nft_iptables_reads(const struct rules_nft *r)
+unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,
+					     struct table_ref *out, bool *all)
 {
-	return r->iptables_reads;
+	unsigned int n = r->nxt_changed;
+
+	*all = r->xt_all;
+	memcpy(out, r->xt_changed, n * sizeof(*out));
+	r->nxt_changed = 0;
+	r->xt_all = false;
+	return n;
 }

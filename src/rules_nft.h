@@ -24,9 +24,13 @@ const struct ruleset *rules_nft_previous(const struct rules_nft *r);
  * still be on its way); at most every 100 ms. */
 void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
 unsigned long rules_nft_reads(const struct rules_nft *r);
-/* How many re-reads included a table iptables-nft may own (ip/ip6
- * filter, nat, mangle, raw, security): its save text is stale then. */
-unsigned long rules_nft_iptables_reads(const struct rules_nft *r);
+/* The tables iptables-nft may own (ip/ip6 filter, nat, mangle, raw,
+ * security) that re-reads covered since the last call: their
+ * iptables-nft-save text is stale. Fills out (RULES_NFT_MAX_CHANGED
+ * entries) and returns how many; *all when it lost track. */
+#define RULES_NFT_MAX_CHANGED	16
+unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,
+					     struct table_ref *out, bool *all);
 
 /* Parse `nft -a -s -y list ruleset` text. Exposed for unit tests. */
 int rules_nft_parse(const char *text, struct ruleset *rs);

@@ -59,6 +59,8 @@ struct rules_xt {
 	size_t blob_cap;
 	unsigned int deep_ms;		/* between blob hashes */
 	struct timespec last_deep;
+	struct table_ref tables[RULES_XT_MAX_TABLES];	/* in cur */
+	unsigned int ntables;
 };
 
 /* ---- parsing ----------------------------------------------------- */
@@ -347,6 +349,70 @@ static int read_family(const char *tool, uint8_t family, struct ruleset *rs,
 
 static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
 
+static void note_tables(struct rules_xt *x)
+{
+	uint32_t i;
+
+	x->ntables = 0;
+	for (i = 0; i < x->cur.nchains && x->ntables < RULES_XT_MAX_TABLES; i++)
+		if (!table_ref_has(x->tables, x->ntables, x->cur.chains[i].family,
+				   x->cur.chains[i].table)) {
+			x->tables[x->ntables].family = x->cur.chains[i].family;
+			snprintf(x->tables[x->ntables].name, sizeof(x->tables[0].name),
+				 "%s", x->cur.chains[i].table);
+			x->ntables++;
+		}
+}
+
+static void replace_snapshot(struct rules_xt *x, struct ruleset *fresh)
+{
+	ruleset_clear(&x->prev);
+	x->prev = x->cur;
+	x->cur = *fresh;
+	x->reads++;
+	note_tables(x);
+}
+
+struct changed_set {
+	const struct table_ref *tables;
+	unsigned int n;
+};
+
+static bool unchanged(const struct rs_chain *c, const void *arg)
+{
+	const struct changed_set *cs = arg;
+
+	return !table_ref_has(cs->tables, cs->n, c->family, c->table);
+}
+
+int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
+			    unsigned int n)
+{
+	const struct changed_set cs = { tables, n };
+	struct ruleset fresh;
+	unsigned int i;
+	int err;
+
+	if (x->flavour != XT_NFT)
+		return rules_xt_refresh(x);
+	ruleset_init(&fresh);
+	if (ruleset_copy_if(&x->cur, &fresh, unchanged, &cs) < 0)
+		goto err;
+	/* a table that is gone, or that the tool cannot print, stays out */
+	for (i = 0; i < n; i++)
+		read_table(save_tools[XT_NFT][tables[i].family == NFPROTO_IPV6],
+			   tables[i].name, tables[i].family, &fresh);
+	if (ruleset_index(&fresh) < 0)
+		goto err;
+	replace_snapshot(x, &fresh);
+	return 0;
+err:
+	err = errno;
+	ruleset_clear(&fresh);
+	errno = err;
+	return -1;
+}
+
 int rules_xt_refresh(struct rules_xt *x)
 {
 	struct ruleset fresh;
@@ -372,10 +438,7 @@ int rules_xt_refresh(struct rules_xt *x)
 			x->fam[i].nprint = prints[i].nprint;
 		}
 	clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
-	ruleset_clear(&x->prev);
-	x->prev = x->cur;
-	x->cur = fresh;
-	x->reads++;
+	replace_snapshot(x, &fresh);
 	return 0;
 }
 
@@ -638,12 +701,7 @@ unsigned long rules_xt_reads(const struct rules_xt *x)
 bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
 			const char *table)
 {
-	uint32_t i;
-
-	/* a handful of tables, tens of chains: a scan is fine */
-	for (i = 0; i < x->cur.nchains; i++)
-		if (x->cur.chains[i].family == family &&
-		    !strcmp(x->cur.chains[i].table, table))
-			return true;
-	return false;
+	/* asked for every printed iptables-nft step: a list of the
+	 * snapshot's tables, not a scan of its thousands of chains */
+	return table_ref_has(x->tables, x->ntables, family, table);
 }

@@ -15,6 +15,8 @@ enum xt_flavour {
 
 struct rules_xt;
 
+#define RULES_XT_MAX_TABLES	16	/* 5 iptables tables x 2 families fit */
+
 /* Prepare to read one flavour's rules in the current network namespace
  * (the save tools run there; enter it first). Nothing is read yet.
  * Returns NULL with errno set. */
@@ -26,6 +28,12 @@ void rules_xt_close(struct rules_xt *x);
  * family. Returns 0, or -1 with errno set and the snapshot unchanged:
  * ENOENT the tool is not installed, EPROTO it exited non-zero. */
 int rules_xt_refresh(struct rules_xt *x);
+
+/* nft flavour: re-read only these tables (from the nf_tables change
+ * notifications) and keep the rest of the snapshot. Other flavours do a
+ * full refresh. Returns 0, or -1 with errno set. */
+int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
+			    unsigned int n);
 
 /* The snapshot of the last successful refresh (empty before one). */
 const struct ruleset *rules_xt_get(const struct rules_xt *x);

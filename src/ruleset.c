@@ -91,6 +91,53 @@ int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 	return (int)rs->nrules++;
 }
 
+int ruleset_copy_if(const struct ruleset *from, struct ruleset *to,
+		    bool (*keep)(const struct rs_chain *c, const void *arg),
+		    const void *arg)
+{
+	int *map = calloc(from->nchains + 1, sizeof(*map));
+	uint32_t i;
+
+	if (!map)
+		return -1;
+	for (i = 0; i < from->nchains; i++) {
+		const struct rs_chain *c = &from->chains[i];
+
+		map[i] = -1;
+		if (!keep(c, arg))
+			continue;
+		map[i] = ruleset_add_chain(to, c->family, c->table, c->name, c->hook,
+					   c->prio, c->policy);
+		if (map[i] < 0)
+			goto err;
+		to->chains[map[i]].nat = c->nat;
+	}
+	/* rules are stored chain by chain, in order: positions come out the same */
+	for (i = 0; i < from->nrules; i++) {
+		const struct rs_rule *r = &from->rules[i];
+
+		if (map[r->chain] >= 0 &&
+		    ruleset_add_rule(to, (uint32_t)map[r->chain], r->handle, r->text) < 0)
+			goto err;
+	}
+	free(map);
+	return 0;
+err:
+	free(map);
+	return -1;
+}
+
+bool table_ref_has(const struct table_ref *tables, unsigned int n,
+		   uint8_t family, const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (tables[i].family == family && !strcmp(tables[i].name, table))
+			return true;
+	return false;
+}
+
 /* FNV-1a, folded over the key parts. */
 static uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
 {

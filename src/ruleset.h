@@ -31,6 +31,12 @@ struct rs_rule {
 	char *text;
 };
 
+/* A table, as change notifications and re-reads name it. */
+struct table_ref {
+	uint8_t family;
+	char name[256];
+};
+
 struct ruleset {
 	struct rs_chain *chains;
 	struct rs_rule *rules;
@@ -51,6 +57,15 @@ int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 /* Appends to the chain; the position is the chain's rule count + 1. */
 int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 		     const char *text);
+/* Append every chain of from, with its rules, for which keep() is true
+ * (indexes are not rebuilt). Returns 0, or -1 on ENOMEM. */
+int ruleset_copy_if(const struct ruleset *from, struct ruleset *to,
+		    bool (*keep)(const struct rs_chain *c, const void *arg),
+		    const void *arg);
+/* Is (family, table) one of tables[0..n)? For ruleset_copy_if. */
+bool table_ref_has(const struct table_ref *tables, unsigned int n,
+		   uint8_t family, const char *table);
+
 /* Build the lookup indexes once all chains and rules are in. */
 int ruleset_index(struct ruleset *rs);
 

@@ -157,8 +157,12 @@ static void read_rules(struct app *app)
 	struct resolver *r = &app->resolver;
 
 	if (r->nft) {
+		struct table_ref ignored[RULES_NFT_MAX_CHANGED];
+		bool all;
+
+		/* the full iptables-nft-save read below covers these */
 		rules_nft_get(r->nft);
-		r->iptnft_at = rules_nft_iptables_reads(r->nft);
+		rules_nft_take_iptables_changes(r->nft, ignored, &all);
 	}
 	/* Without iptables-nft-save the rules keep their nft text. */
 	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {

@@ -92,15 +92,19 @@ teardown() { lab_teardown; }
 }
 
 @test "iptables-nft rules added while tracing show in iptables syntax" {
+	ip netns exec "$RTR" iptables-nft -t mangle -A PREROUTING -p icmp -m comment --comment "from the start"
 	iptt_start -s $CLI_IP -p icmp
+	# only filter changes: it is read again, mangle is kept as it was
 	ip netns exec "$RTR" iptables-nft -A FORWARD -p icmp -m comment --comment "added late" -j ACCEPT
 	ping_ok "$CLI" $SRV_IP
 	iptt_stop_ok
 
-	want=$(ip netns exec "$RTR" iptables-nft-save -t filter | sed -n 's/^-A FORWARD //p')
-	[ -n "$want" ]
+	mangle=$(ip netns exec "$RTR" iptables-nft-save -t mangle | sed -n 's/^-A PREROUTING //p')
+	filter=$(ip netns exec "$RTR" iptables-nft-save -t filter | sed -n 's/^-A FORWARD //p')
+	[ -n "$mangle" ] && [ -n "$filter" ]
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
-	assert_lines "$b" "filter FORWARD (#1) $want => ACCEPT"
+	assert_lines "$b" "mangle PREROUTING (#1) $mangle => continue" \
+		"filter FORWARD (#1) $filter => ACCEPT"
 }
 
 # Every line of a block that shows ICMP ids must show the header's id, and
