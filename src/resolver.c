@@ -6,24 +6,31 @@
 #include "resolver.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
+#include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
 static const struct ruleset empty;
 
+/* Bring the iptables-nft-save text level with the nf_tables snapshot.
+ * The save tool costs a fork and exec, so it runs only for the tables
+ * iptables-nft may own that changed since its last read. */
+static void sync_iptables_text(struct resolver *r)
+{
+	struct table_ref changed[RULES_NFT_MAX_CHANGED];
+	unsigned int n;
+	bool all;
+
+	n = rules_nft_take_iptables_changes(r->nft, changed, &all);
+	if (r->iptnft && all)
+		rules_xt_refresh(r->iptnft);
+	else if (r->iptnft && n)
+		rules_xt_refresh_tables(r->iptnft, changed, n);
+}
+
 void resolver_sync(struct resolver *r)
 {
-	/* iptables-nft-save costs a fork and exec, so it runs only for the
-	 * tables iptables-nft may own that changed since its last read. */
 	if (r->nft) {
-		struct table_ref changed[RULES_NFT_MAX_CHANGED];
-		unsigned int n;
-		bool all;
-
 		rules_nft_get(r->nft);
-		n = rules_nft_take_iptables_changes(r->nft, changed, &all);
-		if (r->iptnft && all)
-			rules_xt_refresh(r->iptnft);
-		else if (r->iptnft && n)
-			rules_xt_refresh_tables(r->iptnft, changed, n);
+		sync_iptables_text(r);
 	}
 	if (r->legacy && rules_xt_changed(r->legacy) == 1)
 		rules_xt_refresh(r->legacy);
@@ -60,6 +67,8 @@ static const struct rs_rule *nft_rule(struct resolver *r,
 	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
 		return rule;
 	rules_nft_refresh(r->nft, ev->family, ev->table);
+	/* positions may have moved: the iptables text must move with them */
+	sync_iptables_text(r);
 	*rs = rules_nft_get(r->nft);
 	return ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle);
 }
@@ -72,7 +81,7 @@ static const char *iptables_text(struct resolver *r, const struct trace_event *e
 	const struct rs_rule *rule;
 
 	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
-	    (ev->family != 2 && ev->family != 10) ||
+	    (ev->family != NFPROTO_IPV4 && ev->family != NFPROTO_IPV6) ||
 	    !rules_xt_has_table(r->iptnft, ev->family, ev->table))
 		return NULL;
 	rule = ruleset_rule_by_pos(rules_xt_get(r->iptnft), ev->family, ev->table,
