@@ -20,6 +20,14 @@
 /* A change to more tables than this re-reads them all. */
 #define MAX_DIRTY_TABLES	RULES_NFT_MAX_CHANGED
 
+/* Rule changes to more chains than this re-read their whole tables. */
+#define MAX_DIRTY_CHAINS	64
+
+struct chain_ref {
+	struct table_ref table;
+	char chain[256];
+};
+
 struct rules_nft {
 	struct nft_ctx *nft;
 	struct mnl_socket *gen;		/* NFNLGRP_NFTABLES: ruleset changes */
@@ -28,6 +36,9 @@ struct rules_nft {
 	bool all_dirty;			/* ... every table, not just these: */
 	struct table_ref dirty_tables[MAX_DIRTY_TABLES];
 	unsigned int ndirty;
+	/* ... and these chains of other tables */
+	struct chain_ref dirty_chains[MAX_DIRTY_CHAINS];
+	unsigned int ndirty_chains;
 	unsigned long reads;
 	/* iptables' tables re-read since rules_nft_take_iptables_changes() */
 	struct table_ref xt_changed[MAX_DIRTY_TABLES];
@@ -176,17 +187,53 @@ static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name
 	return r->all_dirty || table_ref_has(r->dirty_tables, r->ndirty, family, name);
 }
 
-static bool clean_table(const struct rs_chain *c, const void *arg)
+static bool is_dirty_chain(const struct rules_nft *r, uint8_t family,
+			   const char *table, const char *chain)
 {
-	return !is_dirty(arg, c->family, c->table);
+	unsigned int i;
+
+	if (is_dirty(r, family, table))
+		return true;
+	for (i = 0; i < r->ndirty_chains; i++) {
+		const struct chain_ref *c = &r->dirty_chains[i];
+
+		if (c->table.family == family && !strcmp(c->table.name, table) &&
+		    !strcmp(c->chain, chain))
+			return true;
+	}
+	return false;
 }
 
-/* Carry the tables that did not change over from the last snapshot:
+static bool clean_chain(const struct rs_chain *c, const void *arg)
+{
+	return !is_dirty_chain(arg, c->family, c->table, c->name);
+}
+
+/* Carry the chains that did not change over from the last snapshot:
  * on a Kubernetes node one changed chain must not cost a listing of
  * every table. */
-static int keep_clean_tables(const struct rules_nft *r, struct ruleset *rs)
+static int keep_clean_chains(const struct rules_nft *r, struct ruleset *rs)
 {
-	return ruleset_copy_if(&r->cur, rs, clean_table, r);
+	return ruleset_copy_if(&r->cur, rs, clean_chain, r);
+}
+
+/* Changed chains of tables that are not re-read whole: one "list chain"
+ * each; a chain deleted meanwhile is simply not there any more. */
+static void list_dirty_chains(struct rules_nft *r, FILE *f)
+{
+	char cmd[600];
+	unsigned int i;
+
+	for (i = 0; i < r->ndirty_chains; i++) {
+		const struct chain_ref *c = &r->dirty_chains[i];
+
+		if (is_dirty(r, c->table.family, c->table.name))
+			continue;
+		snprintf(cmd, sizeof(cmd), "list chain %s %s %s",
+			 family_name(c->table.family), c->table.name, c->chain);
+		if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
+			fputs(nft_ctx_get_output_buffer(r->nft), f);
+	}
 }
 
 /* "list ruleset" would also print our own table, and libxtables
@@ -208,7 +255,7 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	/* the next command reuses the output buffer */
 	tables = strdup(out ? out : "");
 	f = open_memstream(&text, &len);
-	if (!tables || !f || keep_clean_tables(r, rs) < 0) {
+	if (!tables || !f || keep_clean_chains(r, rs) < 0) {
 		free(tables);
 		if (f)
 			fclose(f);
@@ -229,6 +276,7 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 		if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
 			fputs(nft_ctx_get_output_buffer(r->nft), f);
 	}
+	list_dirty_chains(r, f);
 	fclose(f);
 	ret = rules_nft_parse(text ? text : "", rs);
 	free(tables);
@@ -239,30 +287,38 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 /* Note the tables iptables-nft may own (ip/ip6 filter, nat, mangle,
  * raw, security) among those this re-read covers: their
  * iptables-nft-save text is stale now. */
-static void note_iptables_changes(struct rules_nft *r)
+static void note_iptables_table(struct rules_nft *r, const struct table_ref *t)
 {
 	static const char *const names[] = {
 		"filter", "nat", "mangle", "raw", "security",
 	};
-	unsigned int i, j;
+	unsigned int j;
+
+	if ((t->family != NFPROTO_IPV4 && t->family != NFPROTO_IPV6) ||
+	    table_ref_has(r->xt_changed, r->nxt_changed, t->family, t->name))
+		return;
+	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+		if (!strcmp(t->name, names[j])) {
+			if (r->nxt_changed == MAX_DIRTY_TABLES)
+				r->xt_all = true;
+			else
+				r->xt_changed[r->nxt_changed++] = *t;
+			return;
+		}
+}
+
+static void note_iptables_changes(struct rules_nft *r)
+{
+	unsigned int i;
 
 	if (r->all_dirty) {
 		r->xt_all = true;
 		return;
 	}
 	for (i = 0; i < r->ndirty; i++)
-		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
-			const struct table_ref *t = &r->dirty_tables[i];
-
-			if ((t->family != NFPROTO_IPV4 && t->family != NFPROTO_IPV6) ||
-			    strcmp(t->name, names[j]) ||
-			    table_ref_has(r->xt_changed, r->nxt_changed, t->family, t->name))
-				continue;
-			if (r->nxt_changed == MAX_DIRTY_TABLES)
-				r->xt_all = true;
-			else
-				r->xt_changed[r->nxt_changed++] = *t;
-		}
+		note_iptables_table(r, &r->dirty_tables[i]);
+	for (i = 0; i < r->ndirty_chains; i++)
+		note_iptables_table(r, &r->dirty_chains[i].table);
 }
 
 static void reread(struct rules_nft *r)
@@ -282,7 +338,7 @@ static void reread(struct rules_nft *r)
 	}
 	note_iptables_changes(r);
 	r->dirty = r->all_dirty = false;
-	r->ndirty = 0;
+	r->ndirty = r->ndirty_chains = 0;
 	ruleset_clear(&r->prev);
 	r->prev = r->cur;
 	r->cur = fresh;
@@ -358,28 +414,69 @@ static void mark_dirty(struct rules_nft *r, uint8_t family, const char *name)
 	r->ndirty++;
 }
 
+static void mark_dirty_chain(struct rules_nft *r, uint8_t family,
+			     const char *table, const char *chain)
+{
+	struct chain_ref *c;
+
+	if (arm_is_own_table(table) || is_dirty_chain(r, family, table, chain))
+		return;
+	if (r->ndirty_chains == MAX_DIRTY_CHAINS) {
+		mark_dirty(r, family, table);
+		return;
+	}
+	r->dirty = true;
+	c = &r->dirty_chains[r->ndirty_chains++];
+	c->table.family = family;
+	snprintf(c->table.name, sizeof(c->table.name), "%s", table);
+	snprintf(c->chain, sizeof(c->chain), "%s", chain);
+}
+
 /* Every nf_tables notification names its table in attribute 1
- * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...). Set
- * element changes are left out: rules name sets, so their text stays. */
+ * (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, ...); rule and
+ * chain messages name their chain too (NFTA_RULE_CHAIN 2,
+ * NFTA_CHAIN_NAME 3), and only that chain is re-read. Sets, their
+ * elements, objects and flowtables leave rule text as it is: rules
+ * name them, and an anonymous set comes with its rule's own message. */
 static int change_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct rules_nft *r = data;
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type), chain_attr = 0;
+	const char *table = NULL, *chain = NULL;
 	const struct nlattr *a;
 
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-	    type == NFT_MSG_NEWGEN || type == NFT_MSG_NEWSETELEM ||
-	    type == NFT_MSG_DELSETELEM || type == NFT_MSG_TRACE)
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*g)) {
-		if (mnl_attr_get_type(a) == 1 &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
-			mark_dirty(r, g->nfgen_family, mnl_attr_get_str(a));
-			return MNL_CB_OK;
-		}
+	switch (type) {
+	case NFT_MSG_NEWTABLE:
+	case NFT_MSG_DELTABLE:
+		break;
+	case NFT_MSG_NEWRULE:
+	case NFT_MSG_DELRULE:
+		chain_attr = NFTA_RULE_CHAIN;
+		break;
+	case NFT_MSG_NEWCHAIN:
+	case NFT_MSG_DELCHAIN:
+		chain_attr = NFTA_CHAIN_NAME;
+		break;
+	default:
+		return MNL_CB_OK;
 	}
-	r->dirty = r->all_dirty = true;	/* a change we cannot place */
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		if (mnl_attr_get_type(a) == 1)
+			table = mnl_attr_get_str(a);
+		else if (chain_attr && mnl_attr_get_type(a) == chain_attr)
+			chain = mnl_attr_get_str(a);
+	}
+	if (table && chain)
+		mark_dirty_chain(r, g->nfgen_family, table, chain);
+	else if (table)
+		mark_dirty(r, g->nfgen_family, table);
+	else
+		r->dirty = r->all_dirty = true;	/* a change we cannot place */
 	return MNL_CB_OK;
 }
 
