@@ -236,50 +236,67 @@ static void list_dirty_chains(struct rules_nft *r, FILE *f)
 	}
 }
 
-/* "list ruleset" would also print our own table, and libxtables
- * complains on stderr about its inet bpf match. So list the tables,
- * then every changed table but ours. (nft 1.0.6 cannot run several list
- * commands in one buffer, hence one call per table.) */
-static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
+static void list_table(struct rules_nft *r, FILE *f, const char *family,
+		       const char *name)
 {
-	char family[16], name[256], cmd[320], *tables;
+	char cmd[320];
+
+	snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
+	/* a table deleted meanwhile is simply not there any more */
+	if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
+		fputs(nft_ctx_get_output_buffer(r->nft), f);
+}
+
+/* Every table but ours: "list ruleset" would also print ours, and
+ * libxtables complains on stderr about its inet bpf match. nft 1.0.6
+ * cannot run several list commands in one buffer, hence one call per
+ * table; and its "list tables" fetches every rule, so it runs only when
+ * all tables are to be read anyway. */
+static void list_all_tables(struct rules_nft *r, FILE *f)
+{
+	char family[16], name[256], *tables;
 	const char *p, *out;
-	size_t len = 0;
-	FILE *f;
-	char *text = NULL;
-	int ret = 0;
 
 	if (nft_run_cmd_from_buffer(r->nft, "list tables") != 0)
-		return -1;
+		return;
 	out = nft_ctx_get_output_buffer(r->nft);
 	/* the next command reuses the output buffer */
 	tables = strdup(out ? out : "");
-	f = open_memstream(&text, &len);
-	if (!tables || !f || keep_clean_chains(r, rs) < 0) {
-		free(tables);
-		if (f)
-			fclose(f);
-		free(text);
-		return -1;
-	}
-	for (p = tables; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "") {
+	for (p = tables ? tables : ""; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "") {
 		if (strncmp(p, "table ", 6))
 			continue;
 		p += 6;
 		next_word(&p, family, sizeof(family));
 		next_word(&p, name, sizeof(name));
-		if (arm_is_own_table(name) ||
-		    !is_dirty(r, family_from_name(family), name))
-			continue;
-		snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
-		/* a table deleted meanwhile is simply not there any more */
-		if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
-			fputs(nft_ctx_get_output_buffer(r->nft), f);
+		if (!arm_is_own_table(name))
+			list_table(r, f, family, name);
 	}
+	free(tables);
+}
+
+static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
+{
+	size_t len = 0, i;
+	char *text = NULL;
+	FILE *f;
+	int ret;
+
+	f = open_memstream(&text, &len);
+	if (!f || keep_clean_chains(r, rs) < 0) {
+		if (f)
+			fclose(f);
+		free(text);
+		return -1;
+	}
+	if (r->all_dirty)
+		list_all_tables(r, f);
+	else
+		for (i = 0; i < r->ndirty; i++)
+			list_table(r, f, family_name(r->dirty_tables[i].family),
+				   r->dirty_tables[i].name);
 	list_dirty_chains(r, f);
 	fclose(f);
 	ret = rules_nft_parse(text ? text : "", rs);
-	free(tables);
 	free(text);
 	return ret;
 }

@@ -373,35 +373,37 @@ static void replace_snapshot(struct rules_xt *x, struct ruleset *fresh)
 	note_tables(x);
 }
 
-struct changed_set {
-	const struct table_ref *tables;
-	unsigned int n;
-};
-
-static bool unchanged(const struct rs_chain *c, const void *arg)
+static bool in_family(const struct rs_chain *c, const void *arg)
 {
-	const struct changed_set *cs = arg;
-
-	return !table_ref_has(cs->tables, cs->n, c->family, c->table);
+	return c->family == *(const uint8_t *)arg;
 }
 
+/* iptables-nft-save fetches the whole ruleset whatever -t says, so one
+ * run per family that changed is the cheapest re-read there is; the
+ * family that did not change is kept. */
 int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
 			    unsigned int n)
 {
-	const struct changed_set cs = { tables, n };
 	struct ruleset fresh;
+	bool changed[2] = { false, false };
 	unsigned int i;
-	int err;
+	int f, err;
 
 	if (x->flavour != XT_NFT)
 		return rules_xt_refresh(x);
-	ruleset_init(&fresh);
-	if (ruleset_copy_if(&x->cur, &fresh, unchanged, &cs) < 0)
-		goto err;
-	/* a table that is gone, or that the tool cannot print, stays out */
 	for (i = 0; i < n; i++)
-		read_table(save_tools[XT_NFT][tables[i].family == NFPROTO_IPV6],
-			   tables[i].name, tables[i].family, &fresh);
+		changed[tables[i].family == NFPROTO_IPV6] = true;
+	ruleset_init(&fresh);
+	for (f = 0; f < 2; f++) {
+		if (!changed[f]) {
+			if (ruleset_copy_if(&x->cur, &fresh, in_family,
+					    &x->fam[f].family) < 0)
+				goto err;
+		} else if (read_family(save_tools[XT_NFT][f], x->fam[f].family,
+				       &fresh, true) < 0) {
+			goto err;
+		}
+	}
 	if (ruleset_index(&fresh) < 0)
 		goto err;
 	replace_snapshot(x, &fresh);

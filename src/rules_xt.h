@@ -29,9 +29,9 @@ void rules_xt_close(struct rules_xt *x);
  * ENOENT the tool is not installed, EPROTO it exited non-zero. */
 int rules_xt_refresh(struct rules_xt *x);
 
-/* nft flavour: re-read only these tables (from the nf_tables change
- * notifications) and keep the rest of the snapshot. Other flavours do a
- * full refresh. Returns 0, or -1 with errno set. */
+/* nft flavour: re-read only the families of these tables (from the
+ * nf_tables change notifications) and keep the other. Other flavours do
+ * a full refresh. Returns 0, or -1 with errno set. */
 int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
 			    unsigned int n);
 
