@@ -14,7 +14,7 @@ OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BIN := $(BUILD)/iptables-trace
 
-.PHONY: all deps demo check unit integration bench clean asan testlibs
+.PHONY: all deps demo check unit bench clean asan testlibs
 
 all: $(BIN)
 
