@@ -7,33 +7,6 @@ load lib
 setup() { lab_setup; }
 teardown() { lab_teardown; }
 
-# A virtual IP DNATed to the server, masquerade towards the server, and a
-# forward chain that jumps to a user chain which sets a mark and returns.
-load_nat_ruleset() {
-	rtr_nft <<-EOF
-	table ip nat {
-		chain pre {
-			type nat hook prerouting priority dstnat; policy accept;
-			ip daddr $VIP dnat to $SRV_IP
-		}
-		chain post {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifname "r1" masquerade
-		}
-	}
-	table ip filter {
-		chain icmpchk {
-			meta mark set 5
-			return
-		}
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			ip protocol icmp counter jump icmpchk
-		}
-	}
-	EOF
-}
-
 @test "forward: DNAT to the server and masquerade, 'packet now' shows the rewrite" {
 	load_nat_ruleset
 	iptt_start -s $CLI_IP -p icmp

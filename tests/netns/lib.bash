@@ -462,3 +462,31 @@ assert_no_iptt_table() {
 	echo "# tables left behind in $ns: $left" >&3
 	return 1
 }
+
+# The router ruleset several test files share: a virtual IP DNATed to the
+# server, masquerade towards the server, and a forward chain that jumps
+# to a user chain which sets a mark and returns.
+load_nat_ruleset() {
+	rtr_nft <<-EOF
+	table ip nat {
+		chain pre {
+			type nat hook prerouting priority dstnat; policy accept;
+			ip daddr $VIP dnat to $SRV_IP
+		}
+		chain post {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "r1" masquerade
+		}
+	}
+	table ip filter {
+		chain icmpchk {
+			meta mark set 5
+			return
+		}
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			ip protocol icmp counter jump icmpchk
+		}
+	}
+	EOF
+}

@@ -9,31 +9,6 @@ load part3_lib
 setup() { lab_setup; }
 teardown() { lab_teardown; }
 
-load_nat_ruleset() {
-	rtr_nft <<-EOF
-	table ip nat {
-		chain pre {
-			type nat hook prerouting priority dstnat; policy accept;
-			ip daddr $VIP dnat to $SRV_IP
-		}
-		chain post {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifname "r1" masquerade
-		}
-	}
-	table ip filter {
-		chain icmpchk {
-			meta mark set 5
-			return
-		}
-		chain forward {
-			type filter hook forward priority filter; policy accept;
-			ip protocol icmp counter jump icmpchk
-		}
-	}
-	EOF
-}
-
 # The request and the reply of one ping to the virtual IP: a -v text run,
 # then a JSON run on the same traffic (another ping, with another ICMP id
 # so that it is a new connection for conntrack and crosses the nat chains).
