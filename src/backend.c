@@ -18,6 +18,7 @@
 
 #include "arm.h"
 #include "backend.h"
+#include "nft_tables.h"
 
 #define ACCEPT_VERDICT	(-NF_ACCEPT - 1)	/* x_tables standard verdict */
 
@@ -120,68 +121,24 @@ static int probe_legacy(struct backend_info *bi, bool v6)
 	return 0;
 }
 
-static int table_cb(const struct nlmsghdr *nlh, void *data)
+static void count_table(uint8_t family, const char *name, void *data)
 {
 	struct backend_info *bi = data;
-	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
-	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
-		const char *name;
-
-		if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			continue;
-		name = mnl_attr_get_str(a);
-		if (arm_is_own_table(name))
-			break;
-		bi->nft_tables++;
-		if ((nfg->nfgen_family == NFPROTO_IPV4 ||
-		     nfg->nfgen_family == NFPROTO_IPV6) && is_xt_name(name))
-			bi->nft_xt_tables++;
-	}
-	return MNL_CB_OK;
+	if (arm_is_own_table(name))
+		return;
+	bi->nft_tables++;
+	if ((family == NFPROTO_IPV4 || family == NFPROTO_IPV6) && is_xt_name(name))
+		bi->nft_xt_tables++;
 }
 
 /* Any failure here means "no usable nf_tables": no nfnetlink, no
  * nf_tables subsystem (EOPNOTSUPP), or no permission. */
 static void probe_nft(struct backend_info *bi)
 {
-	char buf[32768];	/* MNL_SOCKET_DUMP_SIZE, newer libmnl */
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	uint32_t seq = 1, portid;
-	int ret;
-
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto out;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0)
-			goto out;
-		ret = mnl_cb_run(buf, n, seq, portid, table_cb, bi);
-	} while (ret > MNL_CB_STOP);
-	if (ret == MNL_CB_STOP)
-		bi->nft_usable = true;
-out:
+	bi->nft_usable = nft_tables_each(count_table, bi) == 0;
 	if (!bi->nft_usable)
 		bi->nft_tables = bi->nft_xt_tables = 0;
-	mnl_socket_close(nl);
 }
 
 int backend_probe(struct backend_info *bi)

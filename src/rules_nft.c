@@ -15,6 +15,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "arm.h"
+#include "nft_tables.h"
 #include "rules_nft.h"
 
 /* A change to more tables than this re-reads them all. */
@@ -247,31 +248,29 @@ static void list_table(struct rules_nft *r, FILE *f, const char *family,
 		fputs(nft_ctx_get_output_buffer(r->nft), f);
 }
 
+struct list_ctx {
+	struct rules_nft *r;
+	FILE *f;
+};
+
+static void list_one(uint8_t family, const char *name, void *data)
+{
+	struct list_ctx *l = data;
+
+	if (!arm_is_own_table(name))
+		list_table(l->r, l->f, family_name(family), name);
+}
+
 /* Every table but ours: "list ruleset" would also print ours, and
  * libxtables complains on stderr about its inet bpf match. nft 1.0.6
  * cannot run several list commands in one buffer, hence one call per
- * table; and its "list tables" fetches every rule, so it runs only when
- * all tables are to be read anyway. */
+ * table; the names come from a plain netlink dump, since libnftables'
+ * "list tables" fetches every rule of every table first. */
 static void list_all_tables(struct rules_nft *r, FILE *f)
 {
-	char family[16], name[256], *tables;
-	const char *p, *out;
+	struct list_ctx l = { r, f };
 
-	if (nft_run_cmd_from_buffer(r->nft, "list tables") != 0)
-		return;
-	out = nft_ctx_get_output_buffer(r->nft);
-	/* the next command reuses the output buffer */
-	tables = strdup(out ? out : "");
-	for (p = tables ? tables : ""; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "") {
-		if (strncmp(p, "table ", 6))
-			continue;
-		p += 6;
-		next_word(&p, family, sizeof(family));
-		next_word(&p, name, sizeof(name));
-		if (!arm_is_own_table(name))
-			list_table(r, f, family, name);
-	}
-	free(tables);
+	nft_tables_each(list_one, &l);
 }
 
 static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
