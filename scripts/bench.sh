@@ -34,6 +34,7 @@ set -eu
 
 BIN=${1:?usage: bench.sh path/to/iptables-trace}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lab.sh"
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 [ -x "$BIN" ] || { echo "bench: $BIN is missing: run make" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (namespaces, nf_tables)" >&2; exit 1; }
@@ -91,19 +92,7 @@ lab_up() {
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 	done
-	ip netns exec "$RTR" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$RTR" link add r0 type veth peer name c0 netns "$CLI"
-	ip -n "$RTR" link add r1 type veth peer name s0 netns "$SRV"
-	ip -n "$CLI" addr add 10.98.1.2/24 dev c0
-	ip -n "$RTR" addr add 10.98.1.1/24 dev r0
-	ip -n "$RTR" addr add 10.98.2.1/24 dev r1
-	ip -n "$SRV" addr add 10.98.2.2/24 dev s0
-	ip -n "$CLI" link set c0 up
-	ip -n "$RTR" link set r0 up
-	ip -n "$RTR" link set r1 up
-	ip -n "$SRV" link set s0 up
-	ip -n "$CLI" route add default via 10.98.1.1
-	ip -n "$SRV" route add default via 10.98.2.1
+	lab_wire "$CLI" "$RTR" "$SRV" 10.98
 	# Pod addresses (the DNAT targets) all live in the server namespace,
 	# which swallows the traffic without answering.
 	ip -n "$RTR" route add 10.244.0.0/16 via 10.98.2.2

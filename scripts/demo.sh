@@ -13,6 +13,7 @@
 # Usage: sh scripts/demo.sh BINARY    (as root; "make demo" does this)
 # Everything lives in namespaces named iptt-demo-PID-*, removed on exit.
 set -eu
+. "$(dirname "$0")/lab.sh"
 
 usage() {
 	echo "usage: sh scripts/demo.sh path/to/iptables-trace" >&2
@@ -73,19 +74,7 @@ for ns in "$CLI" "$RTR" "$SRV"; do
 	in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
 		net.ipv6.conf.default.accept_dad=0
 done
-in_ns "$RTR" sysctl -qw net.ipv4.ip_forward=1
-ip -n "$RTR" link add r0 type veth peer name c0 netns "$CLI"
-ip -n "$RTR" link add r1 type veth peer name s0 netns "$SRV"
-ip -n "$CLI" addr add 10.99.1.2/24 dev c0
-ip -n "$RTR" addr add 10.99.1.1/24 dev r0
-ip -n "$RTR" addr add 10.99.2.1/24 dev r1
-ip -n "$SRV" addr add 10.99.2.2/24 dev s0
-ip -n "$CLI" link set c0 up
-ip -n "$RTR" link set r0 up
-ip -n "$RTR" link set r1 up
-ip -n "$SRV" link set s0 up
-ip -n "$CLI" route add default via 10.99.1.1
-ip -n "$SRV" route add default via 10.99.2.1
+lab_wire "$CLI" "$RTR" "$SRV" 10.99
 
 in_ns "$RTR" nft -f - <<EOF
 table ip mangle {
