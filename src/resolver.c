@@ -36,6 +36,10 @@ void resolver_sync(struct resolver *r)
 		rules_xt_refresh(r->legacy);
 }
 
+/* This may re-read on the receive path, once per ruleset change: a
+ * packet's block must be judged, and its positions taken, against the
+ * ruleset it crossed, not one read after later changes. Re-reads list
+ * only the changed chains, so this stays cheap. */
 const struct ruleset *resolver_nft_rules(struct resolver *r)
 {
 	return r->nft ? rules_nft_get(r->nft) : &empty;
