@@ -9,10 +9,26 @@
 
 #include "out_json.h"
 #include "out_text.h"
+#include "safe_text.h"
+
+/* A string from the kernel as JSON: jansson refuses bytes that are not
+ * UTF-8, which would drop the key; they become U+FFFD instead. */
+static json_t *str_valid(const char *s)
+{
+	json_t *j = json_string(s);
+	char *valid;
+
+	if (j)
+		return j;
+	valid = utf8_valid_dup(s);
+	j = valid ? json_string(valid) : NULL;
+	free(valid);
+	return j ? j : json_null();
+}
 
 static json_t *str_or_null(const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	return s && *s ? str_valid(s) : json_null();
 }
 
 static json_t *tcp_flags(uint8_t flags)
@@ -113,9 +129,9 @@ static json_t *step_ref(const struct story_step *st)
 	if (!st)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "table", json_string(st->ev->table));
+	json_object_set_new(o, "table", str_valid(st->ev->table));
 	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "chain", str_valid(st->ev->chain));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	return o;
@@ -148,8 +164,8 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 	json_object_set_new(o, "source", json_string(st->ev->source == EV_SRC_NFT ?
 						     "nftables" : "x_tables"));
 	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "table", json_string(st->ev->table));
-	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "table", str_valid(st->ev->table));
+	json_object_set_new(o, "chain", str_valid(st->ev->chain));
 	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "handle", (st->ev->has & EV_HAS_HANDLE) ?
@@ -249,10 +265,9 @@ static const char *fate_key(enum fate_kind k)
 static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 {
 	const struct story_fate *f = &s->fate;
-	char line[4096];
+	char *line = out_text_fate(s, quiet_ms);
 	json_t *o = json_object();
 
-	out_text_fate(line, sizeof(line), s, quiet_ms);
 	json_object_set_new(o, "kind", json_string(fate_key(f->kind)));
 	json_object_set_new(o, "verdict", f->kind == FATE_UNKNOWN ? json_null() :
 			    json_string(f->kind == FATE_DROP || f->kind == FATE_NOROUTE ? "DROP" :
@@ -263,7 +278,9 @@ static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 	json_object_set_new(o, "step", step_index(s, f->by));
 	json_object_set_new(o, "rule", step_ref(f->by));
 	json_object_set_new(o, "out", str_or_null(f->out));
-	json_object_set_new(o, "text", json_string(line + 3));	/* without "=> " */
+	/* without "=> " */
+	json_object_set_new(o, "text", line ? str_valid(line + 3) : json_null());
+	free(line);
 	return o;
 }
 

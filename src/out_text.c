@@ -1,14 +1,32 @@
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "out_text.h"
+#include "safe_text.h"
 
 #define C_RESET	"\033[0m"
 #define C_GREEN	"\033[32m"
 #define C_RED	"\033[31m"
 #define C_BLUE	"\033[34m"
 #define C_DIM	"\033[2m"
+
+/* A line of any length: rule texts have no limit (7.6 KB was seen). NULL
+ * only on ENOMEM. */
+static char *line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *line(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
 
 static const char *verdict_color(int32_t v)
 {
@@ -30,8 +48,7 @@ static void verdict_text(char *buf, size_t size, const struct story_step *st)
 		snprintf(buf, size, "%s", verdict_name(st->verdict));
 }
 
-int out_text_step(char *buf, size_t size, const struct story_step *st,
-		  bool verbose)
+char *out_text_step(const struct story_step *st, bool verbose)
 {
 	char v[300], extra[64] = "";
 
@@ -42,21 +59,21 @@ int out_text_step(char *buf, size_t size, const struct story_step *st,
 			snprintf(extra, sizeof(extra), " [handle %llu verdict %d]",
 				 (unsigned long long)st->ev->handle, st->verdict);
 		if (st->pos)
-			return snprintf(buf, size, "%s %s (#%u) %s => %s%s", st->table,
-					st->ev->chain, st->pos,
-					st->text ? st->text : "(rule text unavailable)",
-					v, extra);
-		return snprintf(buf, size, "%s %s (handle %llu, no longer in the "
-				"ruleset) => %s%s", st->table, st->ev->chain,
-				(unsigned long long)st->ev->handle, v, extra);
+			return line("%s %s (#%u) %s => %s%s", st->table,
+				    st->ev->chain, st->pos,
+				    st->text ? st->text : "(rule text unavailable)",
+				    v, extra);
+		return line("%s %s (handle %llu, no longer in the ruleset) => %s%s",
+			    st->table, st->ev->chain,
+			    (unsigned long long)st->ev->handle, v, extra);
 	case STEP_POLICY:
-		return snprintf(buf, size, "%s %s %s", st->table, st->ev->chain, v);
+		return line("%s %s %s", st->table, st->ev->chain, v);
 	case STEP_RETURN:
-		return snprintf(buf, size, "%s %s return", st->table, st->ev->chain);
+		return line("%s %s return", st->table, st->ev->chain);
 	case STEP_PACKET:
 		break;
 	}
-	return 0;
+	return line("%s", "");
 }
 
 static void packet_line(char *buf, size_t size, const struct pkt_view *v)
@@ -77,18 +94,17 @@ static void print_timestamp(FILE *f, const struct trace_event *ev)
 }
 
 /* "DNAT by nat PREROUTING (#1): DST 198.51.100.10 -> 10.99.2.2" */
-int out_text_change(char *buf, size_t size, const struct story_change *c)
+char *out_text_change(const struct story_change *c)
 {
 	if (!c->by)
-		return snprintf(buf, size, "%s by conntrack%s: %s %s -> %s", c->what,
-				c->note, c->field, c->from, c->to);
-	return snprintf(buf, size, "%s by %s %s (#%u): %s %s -> %s", c->what,
-			c->by->table, c->by->ev->chain, c->by->pos, c->field,
-			c->from, c->to);
+		return line("%s by conntrack%s: %s %s -> %s", c->what,
+			    c->note, c->field, c->from, c->to);
+	return line("%s by %s %s (#%u): %s %s -> %s", c->what,
+		    c->by->table, c->by->ev->chain, c->by->pos, c->field,
+		    c->from, c->to);
 }
 
-int out_text_fate(char *buf, size_t size, const struct story *s,
-		  unsigned int quiet_ms)
+char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 {
 	const struct story_fate *f = &s->fate;
 	const struct story_step *by = f->by;
@@ -99,36 +115,36 @@ int out_text_fate(char *buf, size_t size, const struct story *s,
 	case FATE_QUEUE:
 	case FATE_STOLEN:
 		if (by->kind == STEP_POLICY)
-			return snprintf(buf, size, "=> %s by policy of %s %s",
-					fate_text(f->kind), by->table, by->ev->chain);
-		return snprintf(buf, size, "=> %s by %s %s (#%u) %s", fate_text(f->kind),
-				by->table, by->ev->chain, by->pos,
-				by->text ? by->text : "(rule text unavailable)");
+			return line("=> %s by policy of %s %s",
+				    fate_text(f->kind), by->table, by->ev->chain);
+		return line("=> %s by %s %s (#%u) %s", fate_text(f->kind),
+			    by->table, by->ev->chain, by->pos,
+			    by->text ? by->text : "(rule text unavailable)");
 	case FATE_NOROUTE:
 		if (by)
-			return snprintf(buf, size, "=> DROP by routing: %s, after %s %s "
-					"accepted it", f->why, by->table, by->ev->chain);
-		return snprintf(buf, size, "=> DROP by routing: %s; no chain in this "
-				"namespace saw the packet", f->why);
+			return line("=> DROP by routing: %s, after %s %s "
+				    "accepted it", f->why, by->table, by->ev->chain);
+		return line("=> DROP by routing: %s; no chain in this "
+			    "namespace saw the packet", f->why);
 	case FATE_LOCAL:
-		return snprintf(buf, size, "=> %s", fate_text(f->kind));
+		return line("=> %s", fate_text(f->kind));
 	case FATE_FORWARDED:
 	case FATE_SENT:
 		if (f->out[0])
-			return snprintf(buf, size, "=> %s out %s", fate_text(f->kind), f->out);
-		return snprintf(buf, size, "=> %s", fate_text(f->kind));
+			return line("=> %s out %s", fate_text(f->kind), f->out);
+		return line("=> %s", fate_text(f->kind));
 	case FATE_ACCEPTED:
-		return snprintf(buf, size, "=> ACCEPT by %s %s; no later chain saw the "
-				"packet", by->table, by->ev->chain);
+		return line("=> ACCEPT by %s %s; no later chain saw the "
+			    "packet", by->table, by->ev->chain);
 	case FATE_UNTOUCHED:
-		return snprintf(buf, size, "=> ACCEPT: no chain in this namespace saw "
-				"the packet");
+		return line("=> ACCEPT: no chain in this namespace saw "
+			    "the packet");
 	case FATE_UNKNOWN:
 		break;
 	}
-	return snprintf(buf, size, "=> fate unknown: no verdict followed %s %s "
-			"within %u ms", by ? by->table : "?", by ? by->ev->chain : "?",
-			quiet_ms);
+	return line("=> fate unknown: no verdict followed %s %s "
+		    "within %u ms", by ? by->table : "?", by ? by->ev->chain : "?",
+		    quiet_ms);
 }
 
 static void print_ct(FILE *f, const struct story_ct *c)
@@ -152,31 +168,52 @@ static void print_ct(FILE *f, const struct story_ct *c)
 	fputc('\n', f);
 }
 
+/* indent, colour, the line with its names made harmless, reset */
+static void put_line(FILE *f, const char *indent, const char *col,
+		     const char *text)
+{
+	fputs(indent, f);
+	if (col)
+		fputs(col, f);
+	fput_visible(text ? text : "(out of memory)", f);
+	if (col)
+		fputs(C_RESET, f);
+	fputc('\n', f);
+}
+
 static void print_changes(FILE *f, const struct story *s, size_t after)
 {
-	char line[512];
 	size_t i;
 
 	for (i = 0; i < s->nchanges; i++)
 		if (s->changes[i].after == after) {
-			out_text_change(line, sizeof(line), &s->changes[i]);
-			fprintf(f, "  %s\n", line);
+			char *l = out_text_change(&s->changes[i]);
+
+			put_line(f, "  ", NULL, l);
+			free(l);
 		}
+}
+
+static const char *fate_color(const struct story *s, bool color)
+{
+	if (!color || s->fate.kind == FATE_UNKNOWN)
+		return NULL;
+	return s->fate.kind >= FATE_LOCAL ? C_GREEN : C_RED;
 }
 
 void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 {
-	char line[4096];
-	const char *col;
+	char pkt[1024];
+	char *l;
 	size_t i;
 
 	if (o->timestamps)
 		print_timestamp(f, &s->block->evs[0]);
 	if (s->have_first) {
-		packet_line(line, sizeof(line), &s->first);
-		fprintf(f, "%s", line);
+		packet_line(pkt, sizeof(pkt), &s->first);
+		fput_visible(pkt, f);
 	} else {
-		fprintf(f, "(packet headers not captured)");
+		fputs("(packet headers not captured)", f);
 	}
 	if (o->verbose)
 		fprintf(f, " [trace id %08x]", s->block->id);
@@ -184,29 +221,23 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 	for (i = 0; i < s->nsteps; i++) {
 		const struct story_step *st = &s->steps[i];
 
-		col = o->color ? verdict_color(st->verdict) : NULL;
-
 		print_changes(f, s, i);
 		if (st->kind == STEP_PACKET) {
-			packet_line(line, sizeof(line), &st->pkt);
-			fprintf(f, "  %spacket now: %s%s\n", o->color ? C_DIM : "",
-				line, o->color ? C_RESET : "");
+			packet_line(pkt, sizeof(pkt), &st->pkt);
+			fprintf(f, "  %spacket now: ", o->color ? C_DIM : "");
+			fput_visible(pkt, f);
+			fprintf(f, "%s\n", o->color ? C_RESET : "");
 			continue;
 		}
-		out_text_step(line, sizeof(line), st, o->verbose);
-		if (col && st->kind != STEP_RETURN)
-			fprintf(f, "  %s%s%s\n", col, line, C_RESET);
-		else
-			fprintf(f, "  %s\n", line);
+		l = out_text_step(st, o->verbose);
+		put_line(f, "  ", o->color && st->kind != STEP_RETURN ?
+			 verdict_color(st->verdict) : NULL, l);
+		free(l);
 	}
 	print_changes(f, s, s->nsteps);
 	print_ct(f, &s->ct);
-	out_text_fate(line, sizeof(line), s, o->quiet_ms);
-	col = NULL;
-	if (o->color && s->fate.kind >= FATE_LOCAL)
-		col = C_GREEN;
-	else if (o->color && s->fate.kind != FATE_UNKNOWN)
-		col = C_RED;
-	fprintf(f, "  %s%s%s\n", col ? col : "", line, col ? C_RESET : "");
+	l = out_text_fate(s, o->quiet_ms);
+	put_line(f, "  ", fate_color(s, o->color), l);
+	free(l);
 	fputc('\n', f);
 }

@@ -14,13 +14,10 @@ struct text_opts {
 };
 
 void out_text_story(FILE *f, const struct story *s, const struct text_opts *o);
-/* One step as a line without indentation or colour; for tests. */
-int out_text_step(char *buf, size_t size, const struct story_step *st,
-		  bool verbose);
-
-/* The change and fate lines, without indentation or colour. */
-int out_text_change(char *buf, size_t size, const struct story_change *c);
-int out_text_fate(char *buf, size_t size, const struct story *s,
-		  unsigned int quiet_ms);
+/* One step, change or fate as a line of any length, without
+ * indentation, colour or escaping (malloc'd; NULL on ENOMEM). */
+char *out_text_step(const struct story_step *st, bool verbose);
+char *out_text_change(const struct story_change *c);
+char *out_text_fate(const struct story *s, unsigned int quiet_ms);
 
 #endif

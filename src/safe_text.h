@@ -1,0 +1,23 @@
+/* Strings from whoever owns the namespace (names, comments, interface
+ * names, log prefixes) on their way to a terminal or into JSON. */
+#ifndef IPTT_SAFE_TEXT_H
+#define IPTT_SAFE_TEXT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Write s so that no byte of it can act on a terminal: C0 controls,
+ * DEL, the C1 controls (U+0080..U+009F) and bytes that are not UTF-8
+ * become "\xNN", the way nft and ip show them. Valid UTF-8 text and
+ * everything printable pass as they are. */
+void fput_visible(const char *s, FILE *f);
+
+/* s as valid UTF-8 (malloc'd): each byte that does not belong to a valid
+ * sequence becomes U+FFFD. NULL only on ENOMEM. */
+char *utf8_valid_dup(const char *s);
+
+/* The length of the valid UTF-8 sequence at s (n bytes available), or
+ * 0 when the byte at s does not start one. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+#endif
