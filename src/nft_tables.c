@@ -1,67 +1,82 @@
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "nft_dump.h"
 #include "nft_tables.h"
 
-struct dump_ctx {
-	nft_table_cb cb;
-	void *data;
+struct table_name {
+	uint8_t family;
+	char *name;
 };
+
+/* The names of one whole dump: an interrupted try is forgotten, so the
+ * caller sees every table once. */
+struct tables_ctx {
+	struct table_name *t;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void forget(void *data)
+{
+	struct tables_ctx *d = data;
+
+	while (d->n)
+		free(d->t[--d->n].name);
+}
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct dump_ctx *d = data;
+	struct tables_ctx *d = data;
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(*nfg))
-		if (mnl_attr_get_type(a) == NFTA_TABLE_NAME &&
-		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
-			d->cb(nfg->nfgen_family, mnl_attr_get_str(a), d->data);
-			break;
+	mnl_attr_for_each(a, nlh, sizeof(*nfg)) {
+		if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? 2 * d->cap : 16;
+			struct table_name *t = realloc(d->t, cap * sizeof(*t));
+
+			if (!t)
+				goto nomem;
+			d->t = t;
+			d->cap = cap;
 		}
+		d->t[d->n].family = nfg->nfgen_family;
+		d->t[d->n].name = strdup(mnl_attr_get_str(a));
+		if (!d->t[d->n].name)
+			goto nomem;
+		d->n++;
+		break;
+	}
 	return MNL_CB_OK;
+nomem:
+	d->nomem = true;
+	errno = ENOMEM;
+	return MNL_CB_ERROR;
 }
 
 int nft_tables_each(nft_table_cb cb, void *data)
 {
-	char buf[32768];	/* MNL_SOCKET_DUMP_SIZE, newer libmnl */
-	struct dump_ctx d = { cb, data };
-	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	uint32_t seq = 1, portid;
-	int ret = -1, saved;
+	struct tables_ctx d = { 0 };
+	int ret;
+	size_t i;
 
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return -1;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		goto out;
-	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-
-		if (n < 0)
-			goto out;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, table_cb, &d);
-	} while (ret > MNL_CB_STOP);
-	ret = ret == MNL_CB_STOP ? 0 : -1;
-out:
-	saved = errno;
-	mnl_socket_close(nl);
-	errno = saved;
+	ret = nft_dump(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, NULL, NULL, table_cb,
+		       forget, &d);
+	for (i = 0; ret == 0 && i < d.n; i++)
+		cb(d.t[i].family, d.t[i].name, data);
+	forget(&d);
+	free(d.t);
+	if (d.nomem)
+		errno = ENOMEM;
 	return ret;
 }

@@ -1,7 +1,6 @@
 /* libnftables prints the rules exactly as `nft list` does, so the text
  * we show is the user's own syntax. We parse its output rather than
  * re-implementing nft's expression printer on top of libnftnl. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "arm.h"
+#include "nft_read.h"
 #include "nft_tables.h"
 #include "rules_nft.h"
 
@@ -49,140 +49,6 @@ struct rules_nft {
 	char buf[1 << 16] __attribute__((aligned(8)));
 };
 
-/* Copy the next word (possibly "quoted") from *p into out. */
-static void next_word(const char **p, char *out, size_t size)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '"') {
-		for (s++; *s && *s != '"'; s++)
-			if (n + 1 < size)
-				out[n++] = *s;
-		if (*s)
-			s++;
-	} else {
-		for (; *s && !isspace((unsigned char)*s); s++)
-			if (n + 1 < size)
-				out[n++] = *s;
-	}
-	out[n] = '\0';
-	*p = s;
-}
-
-/* Net brace depth change of a line, ignoring braces inside strings. */
-static int brace_delta(const char *s)
-{
-	bool quoted = false;
-	int d = 0;
-
-	for (; *s; s++) {
-		if (*s == '"')
-			quoted = !quoted;
-		else if (!quoted && *s == '{')
-			d++;
-		else if (!quoted && *s == '}')
-			d--;
-	}
-	return d;
-}
-
-/* "type filter hook input priority 0; policy drop;" */
-static void parse_chain_type(const char *line, struct rs_chain *c)
-{
-	const char *h = strstr(line, " hook "), *p = strstr(line, " priority ");
-	const char *pol = strstr(line, "policy ");
-	char word[32];
-
-	if (h) {
-		h += 6;
-		next_word(&h, word, sizeof(word));
-		c->hook = hook_from_name(word);
-	}
-	if (p)
-		c->prio = (int32_t)strtol(p + 10, NULL, 10);
-	if (pol)
-		c->policy = strncmp(pol + 7, "drop", 4) ? NF_ACCEPT : NF_DROP;
-	c->nat = !strncmp(line, "type nat ", 9);
-}
-
-/* A rule line ends in "# handle N"; split it off. */
-static int split_handle(char *line, uint64_t *handle)
-{
-	char *h = strstr(line, " # handle ");
-	char *end;
-
-	if (!h)
-		return -1;
-	*handle = strtoull(h + 10, &end, 10);
-	while (h > line && isspace((unsigned char)h[-1]))
-		h--;
-	*h = '\0';
-	return 0;
-}
-
-int rules_nft_parse(const char *text, struct ruleset *rs)
-{
-	char family[16] = "", table[256] = "", name[256], word[256];
-	const char *p = text;
-	int depth = 0, chain = -1;
-	char *line = NULL;
-	size_t cap = 0;
-
-	while (*p) {
-		const char *eol = strchr(p, '\n'), *s;
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		uint64_t handle;
-		char *trim;
-
-		if (len + 1 > cap) {
-			char *n = realloc(line, len + 1);
-			if (!n)
-				goto nomem;
-			line = n;
-			cap = len + 1;
-		}
-		memcpy(line, p, len);
-		line[len] = '\0';
-		p += len + (eol ? 1 : 0);
-		for (trim = line; isspace((unsigned char)*trim); trim++)
-			;
-		if (*trim == '#' || *trim == '\0')
-			continue;
-		s = trim;
-		if (depth == 0 && !strncmp(trim, "table ", 6)) {
-			s += 6;
-			next_word(&s, family, sizeof(family));
-			next_word(&s, table, sizeof(table));
-		} else if (depth == 1 && !strncmp(trim, "chain ", 6)) {
-			s += 6;
-			next_word(&s, name, sizeof(name));
-			chain = ruleset_add_chain(rs, family_from_name(family), table,
-						  name, HOOK_NONE, 0, NF_ACCEPT);
-			if (chain < 0)
-				goto nomem;
-		} else if (depth == 2 && chain >= 0) {
-			next_word(&s, word, sizeof(word));
-			if (!strcmp(word, "type") && strstr(trim, " hook "))
-				parse_chain_type(trim, &rs->chains[chain]);
-			else if (split_handle(trim, &handle) == 0 &&
-				 ruleset_add_rule(rs, (uint32_t)chain, handle, trim) < 0)
-				goto nomem;
-		}
-		depth += brace_delta(trim);
-		if (depth < 2)
-			chain = -1;
-	}
-	free(line);
-	return ruleset_index(rs);
-nomem:
-	free(line);
-	errno = ENOMEM;
-	return -1;
-}
-
 static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name)
 {
 	return r->all_dirty || table_ref_has(r->dirty_tables, r->ndirty, family, name);
@@ -205,99 +71,99 @@ static bool is_dirty_chain(const struct rules_nft *r, uint8_t family,
 	return false;
 }
 
+struct keep_ctx {
+	const struct rules_nft *r;
+	const struct ruleset *fresh;
+};
+
+/* Unchanged, and not read again just now (an anonymous chain comes
+ * with the chain that binds it). */
 static bool clean_chain(const struct rs_chain *c, const void *arg)
 {
-	return !is_dirty_chain(arg, c->family, c->table, c->name);
+	const struct keep_ctx *k = arg;
+
+	return !is_dirty_chain(k->r, c->family, c->table, c->name) &&
+	       !ruleset_chain(k->fresh, c->family, c->table, c->name);
 }
 
-/* Carry the chains that did not change over from the last snapshot:
- * on a Kubernetes node one changed chain must not cost a listing of
- * every table. */
-static int keep_clean_chains(const struct rules_nft *r, struct ruleset *rs)
+static bool any_chain(const struct rs_chain *c, const void *arg)
 {
-	return ruleset_copy_if(&r->cur, rs, clean_chain, r);
+	(void)c;
+	(void)arg;
+	return true;
 }
 
-/* Changed chains of tables that are not re-read whole: one "list chain"
- * each; a chain deleted meanwhile is simply not there any more. */
-static void list_dirty_chains(struct rules_nft *r, FILE *f)
+static int read_table(struct rules_nft *r, struct ruleset *rs, uint8_t family,
+		      const char *table, const char *chain)
 {
-	char cmd[600];
+	/* a table or chain deleted meanwhile is simply not there any more */
+	if (nft_read_table(r->nft, rs, family, table, chain) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+struct list_ctx {
+	struct rules_nft *r;
+	struct ruleset *rs;
+	int ret;
+};
+
+static void read_one(uint8_t family, const char *name, void *data)
+{
+	struct list_ctx *l = data;
+
+	if (!arm_is_own_table(name) && l->ret == 0)
+		l->ret = read_table(l->r, l->rs, family, name, NULL);
+}
+
+/* What changed, read again: whole tables, then single chains of other
+ * tables. Every table but ours. */
+static int read_changed(struct rules_nft *r, struct ruleset *fresh)
+{
 	unsigned int i;
 
+	if (r->all_dirty) {
+		struct list_ctx l = { r, fresh, 0 };
+
+		if (nft_tables_each(read_one, &l) < 0)
+			return -1;
+		if (l.ret < 0)
+			return -1;
+	}
+	for (i = 0; !r->all_dirty && i < r->ndirty; i++)
+		if (read_table(r, fresh, r->dirty_tables[i].family,
+			       r->dirty_tables[i].name, NULL) < 0)
+			return -1;
 	for (i = 0; i < r->ndirty_chains; i++) {
 		const struct chain_ref *c = &r->dirty_chains[i];
 
 		if (is_dirty(r, c->table.family, c->table.name))
 			continue;
-		snprintf(cmd, sizeof(cmd), "list chain %s %s %s",
-			 family_name(c->table.family), c->table.name, c->chain);
-		if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
-			fputs(nft_ctx_get_output_buffer(r->nft), f);
+		if (read_table(r, fresh, c->table.family, c->table.name,
+			       c->chain) < 0)
+			return -1;
 	}
+	return ruleset_index(fresh);
 }
 
-static void list_table(struct rules_nft *r, FILE *f, const char *family,
-		       const char *name)
-{
-	char cmd[320];
-
-	snprintf(cmd, sizeof(cmd), "list table %s %s", family, name);
-	/* a table deleted meanwhile is simply not there any more */
-	if (nft_run_cmd_from_buffer(r->nft, cmd) == 0)
-		fputs(nft_ctx_get_output_buffer(r->nft), f);
-}
-
-struct list_ctx {
-	struct rules_nft *r;
-	FILE *f;
-};
-
-static void list_one(uint8_t family, const char *name, void *data)
-{
-	struct list_ctx *l = data;
-
-	if (!arm_is_own_table(name))
-		list_table(l->r, l->f, family_name(family), name);
-}
-
-/* Every table but ours: "list ruleset" would also print ours, and
- * libxtables complains on stderr about its inet bpf match. nft 1.0.6
- * cannot run several list commands in one buffer, hence one call per
- * table; the names come from a plain netlink dump, since libnftables'
- * "list tables" fetches every rule of every table first. */
-static void list_all_tables(struct rules_nft *r, FILE *f)
-{
-	struct list_ctx l = { r, f };
-
-	nft_tables_each(list_one, &l);
-}
-
+/* Carry the chains that did not change over from the last snapshot:
+ * on a Kubernetes node one changed chain must not cost a listing of
+ * every table. */
 static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 {
-	size_t len = 0, i;
-	char *text = NULL;
-	FILE *f;
+	struct ruleset fresh;
+	struct keep_ctx k = { r, &fresh };
 	int ret;
 
-	f = open_memstream(&text, &len);
-	if (!f || keep_clean_chains(r, rs) < 0) {
-		if (f)
-			fclose(f);
-		free(text);
-		return -1;
-	}
-	if (r->all_dirty)
-		list_all_tables(r, f);
-	else
-		for (i = 0; i < r->ndirty; i++)
-			list_table(r, f, family_name(r->dirty_tables[i].family),
-				   r->dirty_tables[i].name);
-	list_dirty_chains(r, f);
-	fclose(f);
-	ret = rules_nft_parse(text ? text : "", rs);
-	free(text);
-	return ret;
+	ruleset_init(&fresh);
+	ret = read_changed(r, &fresh);
+	if (ret == 0)
+		ret = ruleset_copy_if(&r->cur, rs, clean_chain, &k);
+	if (ret == 0)
+		ret = ruleset_copy_if(&fresh, rs, any_chain, NULL);
+	ruleset_clear(&fresh);
+	return ret < 0 ? -1 : ruleset_index(rs);
 }
 
 /* Note the tables iptables-nft may own (ip/ip6 filter, nat, mangle,
@@ -437,7 +303,9 @@ static void mark_dirty_chain(struct rules_nft *r, uint8_t family,
 
 	if (arm_is_own_table(table) || is_dirty_chain(r, family, table, chain))
 		return;
-	if (r->ndirty_chains == MAX_DIRTY_CHAINS) {
+	/* An anonymous chain (nft names them __chainN) is listed inside the
+	 * rule that binds it, which is somewhere in its table. */
+	if (r->ndirty_chains == MAX_DIRTY_CHAINS || !strncmp(chain, "__chain", 7)) {
 		mark_dirty(r, family, table);
 		return;
 	}

@@ -1,5 +1,6 @@
-/* The nf_tables ruleset as `nft -a list ruleset` prints it, re-read when
- * the ruleset generation changes. */
+/* The nf_tables ruleset: chains and rule positions from the kernel's
+ * objects, rule text as `nft list` prints it (nft_read.c); re-read, table
+ * or chain at a time, when change notifications name what changed. */
 #ifndef IPTT_RULES_NFT_H
 #define IPTT_RULES_NFT_H
 
@@ -31,8 +32,5 @@ unsigned long rules_nft_reads(const struct rules_nft *r);
 #define RULES_NFT_MAX_CHANGED	16
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,
 					     struct table_ref *out, bool *all);
-
-/* Parse `nft -a -s -y list ruleset` text. Exposed for unit tests. */
-int rules_nft_parse(const char *text, struct ruleset *rs);
 
 #endif

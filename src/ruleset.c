@@ -83,8 +83,8 @@ int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 	r->chain = chain;
 	r->handle = handle;
 	r->pos = ++rs->chains[chain].nrules;
-	r->text = strdup(text);
-	if (!r->text) {
+	r->text = text ? strdup(text) : NULL;
+	if (text && !r->text) {
 		rs->chains[chain].nrules--;
 		return -1;
 	}

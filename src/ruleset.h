@@ -28,7 +28,7 @@ struct rs_rule {
 	uint32_t chain;			/* index into chains */
 	uint64_t handle;		/* nft handle; 0 for x_tables */
 	unsigned int pos;		/* 1-based */
-	char *text;
+	char *text;			/* NULL when it could not be told for sure */
 };
 
 /* A table, as change notifications and re-reads name it. */
@@ -54,7 +54,8 @@ void ruleset_clear(struct ruleset *rs);
 /* Builders. Return the new chain's index, or -1 on ENOMEM. */
 int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 		      const char *name, enum hook hook, int32_t prio, int policy);
-/* Appends to the chain; the position is the chain's rule count + 1. */
+/* Appends to the chain; the position is the chain's rule count + 1.
+ * text may be NULL: the rule is known, its text is not. */
 int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 		     const char *text);
 /* Append every chain of from, with its rules, for which keep() is true

@@ -167,7 +167,7 @@ cp "$work/b.txt" "$out/nft-server-all.txt"
 cp "$work/ct-b.txt" "$out/conntrack-server.txt"
 cp "$work/ct-a.txt" "$out/conntrack-client.txt"
 
-# Rulesets as rules_nft_parse reads them (the tool lists table by table;
+# Rulesets as nft_text_split cuts them (the tool lists table by table;
 # nft's "managed by iptables-nft" warning goes to stderr, not here).
 ip netns exec $B nft -a -s -y list table inet fx >"$out/nft-list-inet-fx.txt"
 ip netns exec $B nft -a -s -y list table ip filter \

@@ -8,7 +8,6 @@
 #include <linux/netfilter.h>
 
 #include "fixture.h"
-#include "rules_nft.h"
 #include "ruleset.h"
 
 static void test_build_and_lookup(void **state)
@@ -227,25 +226,23 @@ static void test_chain_after(void **state)
  * (priority 0) too. With only one chain at (input, 0), nothing follows. */
 static void test_chain_after_equal_priority(void **state)
 {
-	char *a = fixture_read("nft-list-inet-fx.txt", NULL);
-	char *b = fixture_read("nft-list-ip-filter-iptables-nft.txt", NULL);
-	char *all;
 	struct ruleset rs;
 
 	(void)state;
 	ruleset_init(&rs);
-	assert_int_equal(rules_nft_parse(a, &rs), 0);
+	/* table inet fx: pre (prerouting -301), input (input 0) */
+	assert_true(ruleset_add_chain(&rs, NFPROTO_INET, "fx", "pre",
+				      HOOK_PREROUTING, -301, NF_ACCEPT) >= 0);
+	assert_true(ruleset_add_chain(&rs, NFPROTO_INET, "fx", "input",
+				      HOOK_INPUT, 0, NF_DROP) >= 0);
+	assert_int_equal(ruleset_index(&rs), 0);
 	assert_false(ruleset_chain_after(&rs, NFPROTO_IPV4, HOOK_INPUT, 0, true, NULL));
-	ruleset_clear(&rs);
-
-	assert_true(asprintf(&all, "%s%s", a, b) > 0);
-	ruleset_init(&rs);
-	assert_int_equal(rules_nft_parse(all, &rs), 0);
+	/* iptables-nft's table ip filter: INPUT at (input, 0) as well */
+	assert_true(ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "INPUT",
+				      HOOK_INPUT, 0, NF_ACCEPT) >= 0);
+	assert_int_equal(ruleset_index(&rs), 0);
 	assert_true(ruleset_chain_after(&rs, NFPROTO_IPV4, HOOK_INPUT, 0, true, NULL));
 	ruleset_clear(&rs);
-	free(all);
-	free(a);
-	free(b);
 }
 
 int main(void)

@@ -1,0 +1,20 @@
+/* One nf_tables table, or one chain of it, read into a ruleset. */
+#ifndef IPTT_NFT_READ_H
+#define IPTT_NFT_READ_H
+
+#include <stdint.h>
+
+#include "ruleset.h"
+
+struct nft_ctx;
+
+/* Append the chains of (family, table) to rs -- or only the chain named
+ * only, with the anonymous chains its rules bind. Chains, hooks and
+ * rule positions come from the kernel's objects; a rule's text is NULL
+ * when nft could not be asked safely (a name that is not a plain nft
+ * identifier) or its listing does not prove which text is the rule's.
+ * Returns 0, or -1 with errno set. */
+int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
+		   const char *table, const char *only);
+
+#endif
