@@ -61,6 +61,7 @@ struct rules_xt {
 	struct timespec last_deep;
 	struct table_ref tables[RULES_XT_MAX_TABLES];	/* in cur */
 	unsigned int ntables;
+	char tool_err[600];		/* the last failed save tool and its words */
 };
 
 /* ---- parsing ----------------------------------------------------- */
@@ -308,8 +309,8 @@ int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs)
 
 /* ---- reading ----------------------------------------------------- */
 
-static int read_table(const char *tool, const char *table, uint8_t family,
-		      struct ruleset *rs)
+static int read_table(struct rules_xt *x, const char *tool, const char *table,
+		      uint8_t family, struct ruleset *rs)
 {
 	const char *argv[] = { tool, table ? "-t" : NULL, table, NULL };
 	struct spawn_result r;
@@ -318,6 +319,8 @@ static int read_table(const char *tool, const char *table, uint8_t family,
 	if (spawn_run(argv, true, &r) < 0)
 		return -1;
 	if (r.status != 0) {
+		snprintf(x->tool_err, sizeof(x->tool_err), "%s: %s", tool,
+			 r.err[0] ? r.err : "failed without a message");
 		spawn_result_free(&r);
 		errno = EPROTO;
 		return -1;
@@ -330,20 +333,20 @@ static int read_table(const char *tool, const char *table, uint8_t family,
 /* iptables-nft-save gives up on the whole ruleset when one table holds
  * native nft rules it cannot parse (a mixed host's "table ip filter"
  * written with nft). Then read table by table and keep what it can. */
-static int read_family(const char *tool, uint8_t family, struct ruleset *rs,
-		       bool per_table_fallback)
+static int read_family(struct rules_xt *x, const char *tool, uint8_t family,
+		       struct ruleset *rs, bool per_table_fallback)
 {
 	static const char *const tables[] = {
 		"raw", "mangle", "nat", "filter", "security",
 	};
 	size_t i;
 
-	if (read_table(tool, NULL, family, rs) == 0)
+	if (read_table(x, tool, NULL, family, rs) == 0)
 		return 0;
 	if (!per_table_fallback || errno != EPROTO)
 		return -1;
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		read_table(tool, tables[i], family, rs);	/* keep what parses */
+		read_table(x, tool, tables[i], family, rs);	/* keep what parses */
 	return 0;
 }
 
@@ -399,7 +402,7 @@ int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
 			if (ruleset_copy_if(&x->cur, &fresh, in_family,
 					    &x->fam[f].family) < 0)
 				goto err;
-		} else if (read_family(save_tools[XT_NFT][f], x->fam[f].family,
+		} else if (read_family(x, save_tools[XT_NFT][f], x->fam[f].family,
 				       &fresh, true) < 0) {
 			goto err;
 		}
@@ -427,7 +430,7 @@ int rules_xt_refresh(struct rules_xt *x)
 		return -1;
 	ruleset_init(&fresh);
 	for (i = 0; i < 2; i++)
-		if (read_family(save_tools[x->flavour][i], x->fam[i].family,
+		if (read_family(x, save_tools[x->flavour][i], x->fam[i].family,
 				&fresh, x->flavour == XT_NFT) < 0) {
 			err = errno;
 			ruleset_clear(&fresh);
@@ -706,4 +709,9 @@ bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
 	/* asked for every printed iptables-nft step: a list of the
 	 * snapshot's tables, not a scan of its thousands of chains */
 	return table_ref_has(x->tables, x->ntables, family, table);
+}
+
+const char *rules_xt_error(const struct rules_xt *x)
+{
+	return x && x->tool_err[0] ? x->tool_err : NULL;
 }

@@ -29,6 +29,10 @@ void rules_xt_close(struct rules_xt *x);
  * ENOENT the tool is not installed, EPROTO it exited non-zero. */
 int rules_xt_refresh(struct rules_xt *x);
 
+/* After EPROTO: the failed tool's name and the first line it wrote on
+ * stderr ("iptables-legacy-save: ..."); NULL when there is none. */
+const char *rules_xt_error(const struct rules_xt *x);
+
 /* nft flavour: re-read only the families of these tables (from the
  * nf_tables change notifications) and keep the other. Other flavours do
  * a full refresh. Returns 0, or -1 with errno set. */

@@ -76,11 +76,15 @@ static void open_rules(struct app *app)
 	}
 	if (app->plan.listen_xt) {
 		r->legacy = rules_xt_open(XT_LEGACY);
-		if (!r->legacy || rules_xt_refresh(r->legacy) < 0)
+		if (!r->legacy || rules_xt_refresh(r->legacy) < 0) {
+			if (rules_xt_error(r->legacy))
+				die(EXIT_RUNTIME, "reading the legacy rules: %s",
+				    rules_xt_error(r->legacy));
 			die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
 			    "reading the legacy rules with iptables-legacy-save: %s%s",
 			    strerror(errno), errno == ENOENT ?
 			    " (install the iptables package)" : "");
+		}
 	}
 	/* Without conntrack lookups the story keeps the trace's CT
 	 * attributes; only SNAT stays invisible. */

@@ -1,10 +1,17 @@
-/* posix_spawnp with stdout on a pipe and stderr in a memfd. No shell, so
+/* posix_spawn with stdout on a pipe and stderr in a memfd. No shell, so
  * no quoting: every argument reaches the program exactly as given. The
- * memfd keeps stderr from filling a second pipe while we read the first. */
+ * memfd keeps stderr from filling a second pipe while we read the first.
+ *
+ * We run as root for a caller whose environment we cannot trust (sudo
+ * -E, a unit file, cron): the tool is found only in the system's own
+ * directories, and gets an environment of our making. XTABLES_LIBDIR,
+ * LD_PRELOAD or PATH from the caller would run their code as root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,7 +20,33 @@
 
 #include "spawn_tool.h"
 
-extern char **environ;
+static const char *const tool_dirs[] = {
+	"/usr/sbin", "/usr/bin", "/sbin", "/bin",
+};
+
+static char *const clean_env[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL,
+};
+
+/* The first executable name in the system directories, or ENOENT. */
+static int tool_path(const char *name, char *buf, size_t size)
+{
+	size_t i;
+
+	if (strchr(name, '/')) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < sizeof(tool_dirs) / sizeof(tool_dirs[0]); i++) {
+		snprintf(buf, size, "%s/%s", tool_dirs[i], name);
+		if (access(buf, X_OK) == 0)
+			return 0;
+	}
+	errno = ENOENT;
+	return -1;
+}
 
 void spawn_result_free(struct spawn_result *r)
 {
@@ -93,9 +126,16 @@ int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	int pfd[2] = { -1, -1 }, efd, st, err = 0;
+	char path[256];
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
+	if (tool_path(argv[0], path, sizeof(path)) < 0)
+		return -1;
+	/* Sockets that libraries opened without close-on-exec (libnftables',
+	 * libnetfilter_conntrack's) must not reach the tool: mark every
+	 * descriptor; the child's 0-2 are dup2'd copies, which clears it. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	efd = memfd_create("iptt-stderr", MFD_CLOEXEC);
 	if (efd < 0)
 		return -1;
@@ -122,7 +162,7 @@ int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
 		err = ENOMEM;
 		goto out_fa;
 	}
-	err = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	err = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv, clean_env);
 	if (err)
 		goto out_fa;
 	close(pfd[1]);

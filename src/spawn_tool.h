@@ -13,8 +13,9 @@ struct spawn_result {
 	int status;		/* exit code, or 128 + signal number */
 };
 
-/* Run argv[0] (looked up in PATH) with argv, stdin from /dev/null, in
- * the current namespaces. Returns 0 when it ran, whatever its exit code,
+/* Run argv[0], a program name found in /usr/sbin, /usr/bin, /sbin or
+ * /bin only, with argv, stdin from /dev/null, in the current namespaces
+ * and an environment of PATH (those directories) and LC_ALL=C alone. Returns 0 when it ran, whatever its exit code,
  * or -1 with errno set when it could not (ENOENT: not installed). Free
  * r->out with spawn_result_free(). */
 int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r);

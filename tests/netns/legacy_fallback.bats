@@ -150,19 +150,20 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 
 @test "install waits for the xtables lock (-w)" {
 	xt_ns a
-	export XTABLES_LOCKFILE=$BATS_TEST_TMPDIR/xtables.lock
-	touch "$XTABLES_LOCKFILE"
-	flock "$XTABLES_LOCKFILE" sleep 1.5 &
-	XT_PIDS+=($!)
-	sleep 0.2
-	start=$(date +%s%N)
-	xt_bg $NS_A "$BATS_TEST_TMPDIR/arm.out" "$PROBE" arm -4
+	# The lock is /run/xtables.lock for the whole machine: hold a
+	# private one, in a mount namespace with a /run of its own.
+	xt_bg $NS_A "$BATS_TEST_TMPDIR/arm.out" unshare -m --propagation private \
+		sh -c 'mount -t tmpfs tmpfs /run &&
+			{ flock /run/xtables.lock sleep 1.5 & } &&
+			sleep 0.2 && date +%s%N >/run/start && "$@" && cat /run/start' \
+		sh "$PROBE" arm -4
 	xt_wait_for "$BATS_TEST_TMPDIR/arm.out" '^armed$' 80
-	elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-	[ "$elapsed_ms" -ge 900 ]
+	armed=$(date +%s%N)
 	[ "$(raw_rules $NS_A | wc -l)" -eq 2 ]
 	xt_close_stdin
 	wait $XT_LAST_PID
+	start=$(tail -1 "$BATS_TEST_TMPDIR/arm.out")
+	[ $(((armed - start) / 1000000)) -ge 900 ]
 }
 
 @test "a refused rule reports iptables' message and leaves nothing" {
@@ -186,11 +187,10 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 
 @test "all or nothing: when IPv6 is refused, the IPv4 rules are taken out" {
 	xt_ns a
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	printf '#!/bin/sh\necho "ip6tables v1.8.9 (legacy): fake refusal" >&2\nexit 2\n' \
-		>"$BATS_TEST_TMPDIR/bin/ip6tables-legacy"
-	chmod +x "$BATS_TEST_TMPDIR/bin/ip6tables-legacy"
-	run ip netns exec $NS_A env PATH="$BATS_TEST_TMPDIR/bin:$PATH" "$PROBE" arm </dev/null
+	run xt_fake_sbin $NS_A '
+		ln -s "$real/xtables-legacy-multi" iptables-legacy &&
+		printf "#!/bin/sh\necho \"ip6tables v1.8.9 (legacy): fake refusal\" >&2\nexit 2\n" \
+			>ip6tables-legacy && chmod +x ip6tables-legacy' "$PROBE" arm </dev/null
 	[ "$status" -eq 1 ]
 	[ "$output" = "xt_probe: arm: ip6tables v1.8.9 (legacy): fake refusal (Protocol error)" ]
 	# IPv4 went in first and came out again
@@ -200,7 +200,23 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 
 @test "without iptables-legacy: ENOENT" {
 	xt_ns a
-	run ip netns exec $NS_A env PATH="$BATS_TEST_TMPDIR" "$PROBE" arm </dev/null
+	run xt_fake_sbin $NS_A : "$PROBE" arm </dev/null
 	[ "$status" -eq 1 ]
 	[ "$output" = "xt_probe: arm: iptables-legacy: No such file or directory (No such file or directory)" ]
+}
+
+@test "tools come from the system directories with a clean environment, not from PATH or XTABLES_LIBDIR" {
+	xt_ns a
+	mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/xtlib"
+	printf '#!/bin/sh\ntouch %s/pwned\nexit 0\n' "$BATS_TEST_TMPDIR" \
+		>"$BATS_TEST_TMPDIR/bin/iptables-legacy"
+	chmod +x "$BATS_TEST_TMPDIR/bin/iptables-legacy"
+	run ip netns exec $NS_A env PATH="$BATS_TEST_TMPDIR/bin:$PATH" \
+		XTABLES_LIBDIR="$BATS_TEST_TMPDIR/xtlib" LD_PRELOAD= "$PROBE" arm -4 </dev/null
+	# the real iptables-legacy, with its own extensions, put the rules
+	# in (and took them out at the end of stdin)
+	[ "$status" -eq 0 ]
+	[[ "$output" == *armed* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/pwned" ]
+	[ -z "$(raw_rules $NS_A)" ]
 }

@@ -82,6 +82,23 @@ xt_bg() {
 	exec {XT_FIFO_FD}>"$XT_FIFO"
 }
 
+# xt_fake_sbin NS SETUP CMD...: run CMD in NS, in a mount namespace of its
+# own whose /usr/sbin is an empty tmpfs that the shell snippet SETUP fills
+# ($real is the real /usr/sbin). The tool looks for its helpers in the
+# system directories only, so this is how a test hides or fakes one
+# without touching the host.
+xt_fake_sbin() {
+	local ns=$1 setup=$2 real=$BATS_TEST_TMPDIR/real-sbin
+	shift 2
+	mkdir -p "$real"
+	ip netns exec "$ns" unshare -m --propagation private sh -c '
+		real=$1 setup=$2
+		shift 2
+		mount --bind /usr/sbin "$real" && mount -t tmpfs tmpfs /usr/sbin &&
+			cd /usr/sbin && eval "$setup" && cd / && exec "$@"' \
+		sh "$real" "$setup" "$@"
+}
+
 xt_close_stdin() {
 	exec {XT_FIFO_FD}>&-
 }
