@@ -15,6 +15,7 @@
 #include "app.h"
 #include "arm.h"
 #include "assemble.h"
+#include "caps.h"
 #include "netns.h"
 #include "nl_log.h"
 #include "nl_trace.h"
@@ -26,25 +27,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-/* CAP_NET_ADMIN is bit 12 of the effective set. */
-static bool have_net_admin(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	bool found = false;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return geteuid() == 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found ? (caps >> 12) & 1 : geteuid() == 0;
 }
 
 /* With fd 0, 1 or 2 closed, the first socket opened would take its
@@ -316,7 +298,7 @@ int main(int argc, char **argv)
 	hold_std_fds();
 	cli_parse(argc, argv, &app.cfg);
 	compile_filter(&app);
-	if (!have_net_admin())
+	if (!caps_have(CAP_NET_ADMIN))
 		die(EXIT_PRIVILEGE, "tracing needs root or CAP_NET_ADMIN; run it with sudo");
 	if (app.cfg.netns)
 		enter_netns(app.cfg.netns);
@@ -334,6 +316,11 @@ int main(int argc, char **argv)
 	app.json.quiet_ms = app.cfg.quiet_ms;
 
 	app_open(&app, &ops);
+	/* Set-up is done: from here on only the netlink reads, the save
+	 * tools and the undoing at exit remain (caps.c says which). */
+	if (caps_drop_after_setup() < 0)
+		die(EXIT_RUNTIME, "giving up capabilities after set-up: %s",
+		    strerror(errno));
 	fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press Ctrl-C "
 		"to stop\n", filter_describe(&app.cfg.filter, &app.prog),
 		app.backend_name);
