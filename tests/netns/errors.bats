@@ -27,6 +27,49 @@ as_nobody() {
 	assert_no_iptt_table
 }
 
+# uid nobody with CAP_NET_ADMIN only (ambient, so it survives exec)
+as_nobody_net_admin() {
+	IPTT_WRAP=(setpriv --reuid=65534 --regid=65534 --clear-groups
+		--inh-caps=-all,+net_admin --ambient-caps=+net_admin
+		--bounding-set=-all,+net_admin)
+}
+
+# root without CAP_NET_RAW (root's caps after exec are the bounding set)
+as_root_no_net_raw() {
+	IPTT_WRAP=(setpriv --inh-caps=-net_raw --bounding-set=-net_raw)
+}
+
+@test "CAP_NET_ADMIN without root: exit 3, not 1" {
+	as_nobody_net_admin
+	iptt_run -p icmp
+	assert_error 3 "ip_tables_names: Permission denied; run as root"
+	assert_no_iptt_table
+}
+
+@test "root without CAP_NET_RAW, legacy tables in use: exit 3, not 1" {
+	ip netns exec "$RTR" iptables-legacy -A FORWARD -p icmp -j ACCEPT
+	nf_log=$(ip netns exec "$RTR" cat /proc/net/netfilter/nf_log)
+	as_root_no_net_raw
+	iptt_run -p icmp
+	assert_error 3 "CAP_NET_RAW"
+	assert_no_iptt_table
+	[ "$(ip netns exec "$RTR" cat /proc/net/netfilter/nf_log)" = "$nf_log" ]
+}
+
+@test "--cleanup without the rights it needs: exit 3, not 'removed 0'" {
+	# a leftover TRACE rule of a killed run, so there is work to refuse
+	ip netns exec "$RTR" iptables-legacy -t raw -I PREROUTING -m comment \
+		--comment "iptables-trace 99999" -j TRACE
+	as_root_no_net_raw
+	iptt_run --cleanup
+	assert_error 3 "CAP_NET_RAW"
+	as_nobody_net_admin
+	iptt_run --cleanup
+	assert_error 3 "Permission denied|CAP_NET_RAW"
+	# nothing was removed
+	ip netns exec "$RTR" iptables-legacy -t raw -S PREROUTING | grep -q TRACE
+}
+
 @test "unknown namespace name: exit 4 naming it" {
 	iptt_run --ns - --netns "$LAB-nosuch" -p icmp
 	assert_error 4 "$LAB-nosuch"
