@@ -168,3 +168,16 @@ as_root_no_net_raw() {
 		assert_error 2 "too long"
 	fi
 }
+
+@test "--netns on a FIFO or a device: exit 4 at once, no hang in open()" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	SECONDS=0
+	iptt_run --ns - --netns "$BATS_TEST_TMPDIR/fifo" -p icmp
+	assert_error 4 "is not a network namespace"
+	[ "$SECONDS" -lt 5 ]
+	iptt_run --ns - --netns /dev/null -p icmp
+	assert_error 4 "'/dev/null' is not a network namespace"
+	# a directory
+	iptt_run --ns - --netns "$BATS_TEST_TMPDIR" -p icmp
+	assert_error 4 "is not a network namespace"
+}
