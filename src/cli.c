@@ -1,4 +1,5 @@
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ static const char usage_text[] =
 "  -s, --source ADDR[/LEN]       only packets from ADDR\n"
 "  -d, --destination ADDR[/LEN]  only packets to ADDR\n"
 "  -p, --protocol PROTO          tcp, udp, icmp, icmpv6, sctp, all or a number\n"
-"  -i, --in-interface IFACE      only packets arriving on IFACE\n"
+"  -i, --in-interface IFACE      only packets arriving on IFACE (eth+: eth*)\n"
 "      --bpf EXPR                the filter expression, as an option\n"
 "  -c, --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
 "  -4, -6                        one address family only\n"
@@ -134,6 +135,26 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The kernel's dev_valid_name(): 1 to 15 bytes, not "." or "..", no
+ * '/', ':' or whitespace. A trailing '+' is iptables' wildcard ("eth+":
+ * every name starting with "eth"; "+" alone: any interface). */
+static void check_iface(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!n)
+		usage_error("invalid interface name '%s': empty", name);
+	if (n >= 16)
+		usage_error("interface name '%s' is too long (15 bytes at most)", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		usage_error("invalid interface name '%s'", name);
+	for (i = 0; i < n; i++)
+		if (name[i] == '/' || name[i] == ':' ||
+		    isspace((unsigned char)name[i]) || iscntrl((unsigned char)name[i]))
+			usage_error("invalid interface name '%s': no '/', ':', spaces "
+				    "or control characters", name);
+}
+
 static char *join_words(char **words, int n)
 {
 	size_t len = 1;
@@ -170,7 +191,10 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 		case 's': cfg->filter.source = optarg; break;
 		case 'd': cfg->filter.destination = optarg; break;
 		case 'p': cfg->filter.protocol = optarg; break;
-		case 'i': cfg->filter.in_iface = optarg; break;
+		case 'i':
+			check_iface(optarg);
+			cfg->filter.in_iface = optarg;
+			break;
 		case OPT_BPF: bpf = optarg; break;
 		case 'c':
 			if (!strcasecmp(optarg, "PREROUTING"))
@@ -256,8 +280,6 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);
-	if (cfg->filter.in_iface && strlen(cfg->filter.in_iface) >= 16)
-		usage_error("interface name '%s' is too long", cfg->filter.in_iface);
 }
 
 void cli_free(struct config *cfg)

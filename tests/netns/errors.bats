@@ -181,3 +181,15 @@ as_root_no_net_raw() {
 	iptt_run --ns - --netns "$BATS_TEST_TMPDIR" -p icmp
 	assert_error 4 "is not a network namespace"
 }
+
+@test "-i with an invalid interface name: exit 2" {
+	iptt_run -i "" -p icmp
+	assert_error 2 "invalid interface name '': empty"
+	iptt_run -i a/b -p icmp
+	assert_error 2 "invalid interface name 'a/b'"
+	iptt_run -i "r 0" -p icmp
+	assert_error 2 "invalid interface name 'r 0'"
+	iptt_run -i 0123456789abcdef -p icmp
+	assert_error 2 "'0123456789abcdef' is too long"
+	assert_no_iptt_table
+}

@@ -186,3 +186,24 @@ iptt_start_redir() {
 	[ "$(summary_field packets)" -ge 1 ]
 	assert_no_iptt_table
 }
+
+@test "-i r+: iptables' wildcard traces every interface starting with r; -i r is exact" {
+	iptt_start -i r+ -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
+	block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 " >/dev/null
+
+	# "+" alone: any arriving interface
+	iptt_start -i + -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
+
+	# without the +, r is a whole name: no interface is called r
+	iptt_start -i r -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	assert_blocks 0
+	assert_no_iptt_table
+}
