@@ -57,6 +57,18 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, const char *a
 	exit(EXIT_USAGE);
 }
 
+/* --help and --version on /dev/full must not end with exit 0. A reader
+ * that went away (EPIPE) is no error. */
+static void __attribute__((noreturn)) exit_written(void)
+{
+	if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
+		fprintf(stderr, "iptables-trace: writing output: %s\n",
+			strerror(errno ? errno : EIO));
+		exit(EXIT_RUNTIME);
+	}
+	exit(EXIT_OK);
+}
+
 static unsigned long parse_ulong(const char *s, const char *what,
 				 unsigned long max)
 {
@@ -155,6 +167,40 @@ static void check_iface(const char *name)
 				    "or control characters", name);
 }
 
+/* getopt's own messages are two lines and name the full argv[0]: say
+ * it in one. c is ':' (missing argument) or '?'; for '?' optopt is 0
+ * for an unknown or ambiguous long option, the option's value for a
+ * long option given an argument it does not take, else the unknown
+ * short option's letter (never one of ours). */
+static void __attribute__((noreturn)) option_error(int c, char **argv,
+						   const char *shorts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int len = (int)strcspn(arg, "=");
+	const struct option *o;
+	int matches = 0;
+
+	if (c == ':' && !strncmp(arg, "--", 2))
+		fprintf(stderr, "iptables-trace: option '%.*s' requires an "
+			"argument (see --help)\n", len, arg);
+	else if (c == ':')
+		fprintf(stderr, "iptables-trace: option '-%c' requires an "
+			"argument (see --help)\n", optopt);
+	else if (optopt && (optopt >= 256 || strchr(shorts, optopt)))
+		fprintf(stderr, "iptables-trace: option '%.*s' takes no argument "
+			"(see --help)\n", len, arg);
+	else if (optopt)
+		fprintf(stderr, "iptables-trace: invalid option '-%c' (see "
+			"--help)\n", isprint(optopt) ? optopt : '?');
+	else {
+		for (o = long_opts; o->name && len > 2; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		fprintf(stderr, "iptables-trace: %s option '%.*s' (see --help)\n",
+			matches > 1 ? "ambiguous" : "unrecognized", len, arg);
+	}
+	exit(EXIT_USAGE);
+}
+
 static char *join_words(char **words, int n)
 {
 	size_t len = 1;
@@ -176,6 +222,7 @@ static char *join_words(char **words, int n)
 
 void cli_parse(int argc, char **argv, struct config *cfg)
 {
+	static const char shorts[] = ":s:d:p:i:c:46jtvhV";
 	const char *bpf = NULL;
 	char *end;
 	int c;
@@ -186,7 +233,8 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	cfg->quiet_ms = 250;
 	cfg->limit_burst = 1;
 
-	while ((c = getopt_long(argc, argv, "s:d:p:i:c:46jtvhV", long_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's': cfg->filter.source = optarg; break;
 		case 'd': cfg->filter.destination = optarg; break;
@@ -259,13 +307,12 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(EXIT_OK);
+			exit_written();
 		case 'V':
 			printf("iptables-trace %s\n", IPTT_VERSION);
-			exit(EXIT_OK);
+			exit_written();
 		default:
-			fprintf(stderr, "iptables-trace: see iptables-trace --help\n");
-			exit(EXIT_USAGE);
+			option_error(c, argv, shorts);
 		}
 	}
 	if (bpf && optind < argc)

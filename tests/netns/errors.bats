@@ -193,3 +193,31 @@ as_root_no_net_raw() {
 	assert_error 2 "'0123456789abcdef' is too long"
 	assert_no_iptt_table
 }
+
+@test "getopt errors: one line without argv[0], exit 2" {
+	iptt_run --foo
+	assert_error 2 "unrecognized option '--foo' \(see --help\)$"
+	iptt_run --foo=bar
+	assert_error 2 "unrecognized option '--foo' \(see --help\)$"
+	iptt_run -x
+	assert_error 2 "invalid option '-x' \(see --help\)$"
+	iptt_run --count
+	assert_error 2 "option '--count' requires an argument \(see --help\)$"
+	iptt_run -p
+	assert_error 2 "option '-p' requires an argument \(see --help\)$"
+	iptt_run --json=yes
+	assert_error 2 "option '--json' takes no argument \(see --help\)$"
+	iptt_run --c
+	assert_error 2 "ambiguous option '--c' \(see --help\)$"
+	! grep -q "$IPTT_BIN" "$IPTT_ERR"
+}
+
+@test "--help and --version on /dev/full: exit 1 saying why" {
+	rc=0
+	"$IPTT_BIN" --help >/dev/full 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -qx 'iptables-trace: writing output: No space left on device' "$BATS_TEST_TMPDIR/err"
+	rc=0
+	"$IPTT_BIN" --version >/dev/full 2>/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
+}
