@@ -6,7 +6,8 @@ set -eu
 PKGS="gcc make pkg-config
 libmnl-dev libnftnl-dev libnftables-dev libnetfilter-log-dev
 libnetfilter-conntrack-dev libpcap-dev libjansson-dev libcmocka-dev
-nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps"
+nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps
+util-linux"
 
 missing=""
 for p in $PKGS; do

@@ -29,6 +29,7 @@ struct app {
 	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
 					 * lost an unknown number of events */
 	bool output_closed;		/* stdout's reader went away */
+	int output_errno;		/* why writing stdout failed, if not EPIPE */
 	bool failed;
 };
 

@@ -135,10 +135,20 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 			goto err;
 	}
 	if (input_side && s->in_iface) {
-		/* iifname compares the whole IFNAMSIZ buffer */
+		size_t n = strlen(s->in_iface);
+
 		snprintf(ifname, sizeof(ifname), "%s", s->in_iface);
-		if (add_meta_cmp(r, NFT_META_IIFNAME, ifname, sizeof(ifname)) < 0)
+		/* iptables' "eth+" is a prefix: compare only those bytes, as
+		 * nft does for iifname "eth*"; "+" alone matches any name.
+		 * Otherwise compare the whole IFNAMSIZ buffer, NULs included. */
+		if (n && s->in_iface[n - 1] == '+') {
+			if (n > 1 && add_meta_cmp(r, NFT_META_IIFNAME, ifname,
+						  (uint32_t)(n - 1)) < 0)
+				goto err;
+		} else if (add_meta_cmp(r, NFT_META_IIFNAME, ifname,
+					sizeof(ifname)) < 0) {
 			goto err;
+		}
 	}
 	if (s->prog->len && add_bpf_match(r, s->prog) < 0)
 		goto err;

@@ -1,4 +1,5 @@
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ static const char usage_text[] =
 "  -s, --source ADDR[/LEN]       only packets from ADDR\n"
 "  -d, --destination ADDR[/LEN]  only packets to ADDR\n"
 "  -p, --protocol PROTO          tcp, udp, icmp, icmpv6, sctp, all or a number\n"
-"  -i, --in-interface IFACE      only packets arriving on IFACE\n"
+"  -i, --in-interface IFACE      only packets arriving on IFACE (eth+: eth*)\n"
 "      --bpf EXPR                the filter expression, as an option\n"
 "  -c, --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
 "  -4, -6                        one address family only\n"
@@ -54,6 +55,18 @@ static void __attribute__((noreturn)) usage_error(const char *fmt, const char *a
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "; see iptables-trace --help\n");
 	exit(EXIT_USAGE);
+}
+
+/* --help and --version on /dev/full must not end with exit 0. A reader
+ * that went away (EPIPE) is no error. */
+static void __attribute__((noreturn)) exit_written(void)
+{
+	if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
+		fprintf(stderr, "iptables-trace: writing output: %s\n",
+			strerror(errno ? errno : EIO));
+		exit(EXIT_RUNTIME);
+	}
+	exit(EXIT_OK);
 }
 
 static unsigned long parse_ulong(const char *s, const char *what,
@@ -134,6 +147,60 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The kernel's dev_valid_name(): 1 to 15 bytes, not "." or "..", no
+ * '/', ':' or whitespace. A trailing '+' is iptables' wildcard ("eth+":
+ * every name starting with "eth"; "+" alone: any interface). */
+static void check_iface(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (!n)
+		usage_error("invalid interface name '%s': empty", name);
+	if (n >= 16)
+		usage_error("interface name '%s' is too long (15 bytes at most)", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		usage_error("invalid interface name '%s'", name);
+	for (i = 0; i < n; i++)
+		if (name[i] == '/' || name[i] == ':' ||
+		    isspace((unsigned char)name[i]) || iscntrl((unsigned char)name[i]))
+			usage_error("invalid interface name '%s': no '/', ':', spaces "
+				    "or control characters", name);
+}
+
+/* getopt's own messages are two lines and name the full argv[0]: say
+ * it in one. c is ':' (missing argument) or '?'; for '?' optopt is 0
+ * for an unknown or ambiguous long option, the option's value for a
+ * long option given an argument it does not take, else the unknown
+ * short option's letter (never one of ours). */
+static void __attribute__((noreturn)) option_error(int c, char **argv,
+						   const char *shorts)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	int len = (int)strcspn(arg, "=");
+	const struct option *o;
+	int matches = 0;
+
+	if (c == ':' && !strncmp(arg, "--", 2))
+		fprintf(stderr, "iptables-trace: option '%.*s' requires an "
+			"argument (see --help)\n", len, arg);
+	else if (c == ':')
+		fprintf(stderr, "iptables-trace: option '-%c' requires an "
+			"argument (see --help)\n", optopt);
+	else if (optopt && (optopt >= 256 || strchr(shorts, optopt)))
+		fprintf(stderr, "iptables-trace: option '%.*s' takes no argument "
+			"(see --help)\n", len, arg);
+	else if (optopt)
+		fprintf(stderr, "iptables-trace: invalid option '-%c' (see "
+			"--help)\n", isprint(optopt) ? optopt : '?');
+	else {
+		for (o = long_opts; o->name && len > 2; o++)
+			matches += !strncmp(o->name, arg + 2, (size_t)len - 2);
+		fprintf(stderr, "iptables-trace: %s option '%.*s' (see --help)\n",
+			matches > 1 ? "ambiguous" : "unrecognized", len, arg);
+	}
+	exit(EXIT_USAGE);
+}
+
 static char *join_words(char **words, int n)
 {
 	size_t len = 1;
@@ -155,6 +222,7 @@ static char *join_words(char **words, int n)
 
 void cli_parse(int argc, char **argv, struct config *cfg)
 {
+	static const char shorts[] = ":s:d:p:i:c:46jtvhV";
 	const char *bpf = NULL;
 	char *end;
 	int c;
@@ -165,12 +233,16 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	cfg->quiet_ms = 250;
 	cfg->limit_burst = 1;
 
-	while ((c = getopt_long(argc, argv, "s:d:p:i:c:46jtvhV", long_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
 		switch (c) {
 		case 's': cfg->filter.source = optarg; break;
 		case 'd': cfg->filter.destination = optarg; break;
 		case 'p': cfg->filter.protocol = optarg; break;
-		case 'i': cfg->filter.in_iface = optarg; break;
+		case 'i':
+			check_iface(optarg);
+			cfg->filter.in_iface = optarg;
+			break;
 		case OPT_BPF: bpf = optarg; break;
 		case 'c':
 			if (!strcasecmp(optarg, "PREROUTING"))
@@ -235,13 +307,12 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			exit(EXIT_OK);
+			exit_written();
 		case 'V':
 			printf("iptables-trace %s\n", IPTT_VERSION);
-			exit(EXIT_OK);
+			exit_written();
 		default:
-			fprintf(stderr, "iptables-trace: see iptables-trace --help\n");
-			exit(EXIT_USAGE);
+			option_error(c, argv, shorts);
 		}
 	}
 	if (bpf && optind < argc)
@@ -256,8 +327,6 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);
-	if (cfg->filter.in_iface && strlen(cfg->filter.in_iface) >= 16)
-		usage_error("interface name '%s' is too long", cfg->filter.in_iface);
 }
 
 void cli_free(struct config *cfg)

@@ -2,6 +2,7 @@
  * Errors reach the user only through die() (report.c), from here and
  * from setup.c; the modules below return -1 with errno. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "app.h"
 #include "arm.h"
 #include "assemble.h"
+#include "caps.h"
 #include "netns.h"
 #include "nl_log.h"
 #include "nl_trace.h"
@@ -27,23 +29,31 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* CAP_NET_ADMIN is bit 12 of the effective set. */
-static bool have_net_admin(void)
+/* With fd 0, 1 or 2 closed, the first socket opened would take its
+ * number and packet text would be written into it: hold them open on
+ * /dev/null before anything else is opened. */
+static void hold_std_fds(void)
 {
-	char line[256];
-	unsigned long long caps = 0;
-	bool found = false;
-	FILE *f = fopen("/proc/self/status", "r");
+	int fd;
 
-	if (!f)
-		return geteuid() == 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found ? (caps >> 12) & 1 : geteuid() == 0;
+	for (fd = 0; fd <= 2; fd++) {
+		int got;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", O_RDWR);
+		if (got != fd)
+			_exit(EXIT_RUNTIME);	/* no /dev/null: nowhere to say so */
+	}
+}
+
+/* stdout failed: a reader that went away (EPIPE) is a normal end,
+ * anything else (ENOSPC, EIO) is an error, reported at exit. */
+static void output_failed(struct app *app, int err)
+{
+	app->output_closed = true;
+	if (err != EPIPE && !app->output_errno)
+		app->output_errno = err ? err : EIO;
 }
 
 static void emit(const struct block *b, void *data)
@@ -60,16 +70,22 @@ static void emit(const struct block *b, void *data)
 		app->failed = true;
 		return;
 	}
+	errno = 0;
 	if (app->cfg.json) {
-		if (out_json_story(stdout, &s, &app->json) < 0)
-			app->output_closed = true;
+		if (out_json_story(stdout, &s, &app->json) < 0) {
+			story_free(&s);
+			output_failed(app, errno);
+			return;
+		}
 	} else {
 		out_text_story(stdout, &s, &app->text);
 	}
 	story_free(&s);
 	app->packets++;
+	/* a write error inside the story left its errno behind; fflush
+	 * sets its own when it fails again */
 	if (fflush(stdout) == EOF || ferror(stdout))
-		app->output_closed = true;
+		output_failed(app, errno);
 }
 
 static bool ends_path(const struct block *b, const struct trace_event *ev,
@@ -207,7 +223,12 @@ static int drain_all(struct app *app)
 static void run(struct app *app)
 {
 	struct timespec deadline;
-	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	/* pfd[3] is stdout with no events: poll still reports POLLERR for
+	 * a pipe whose reader closed (| head) and POLLHUP for a hung-up
+	 * terminal or socket, so we stop at once instead of at the next
+	 * matching packet. A file or /dev/null reports nothing. */
+	struct pollfd pfd[4] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
+				 { -1, POLLIN, 0 }, { STDOUT_FILENO, 0, 0 } };
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)app->cfg.timeout;
@@ -225,10 +246,14 @@ static void run(struct app *app)
 		pfd[2].fd = nl_log_fd(app->log);
 
 	while (!done(app, &deadline)) {
-		int n = poll(pfd, 3, poll_timeout(app, &deadline));
+		int n = poll(pfd, 4, poll_timeout(app, &deadline));
 
 		if (n < 0 && errno != EINTR) {
 			app->failed = true;
+			break;
+		}
+		if (n > 0 && (pfd[3].revents & (POLLERR | POLLHUP))) {
+			app->output_closed = true;	/* the reader went away */
 			break;
 		}
 		/* Ruleset news first, so the rules a packet met are known. */
@@ -270,9 +295,10 @@ int main(int argc, char **argv)
 	int code;
 	const char *nc;
 
+	hold_std_fds();
 	cli_parse(argc, argv, &app.cfg);
 	compile_filter(&app);
-	if (!have_net_admin())
+	if (!caps_have(CAP_NET_ADMIN))
 		die(EXIT_PRIVILEGE, "tracing needs root or CAP_NET_ADMIN; run it with sudo");
 	if (app.cfg.netns)
 		enter_netns(app.cfg.netns);
@@ -290,18 +316,26 @@ int main(int argc, char **argv)
 	app.json.quiet_ms = app.cfg.quiet_ms;
 
 	app_open(&app, &ops);
+	/* Set-up is done: from here on only the netlink reads, the save
+	 * tools and the undoing at exit remain (caps.c says which). */
+	if (caps_drop_after_setup() < 0)
+		die(EXIT_RUNTIME, "giving up capabilities after set-up: %s",
+		    strerror(errno));
 	fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press Ctrl-C "
 		"to stop\n", filter_describe(&app.cfg.filter, &app.prog),
 		app.backend_name);
 
 	run(&app);
 
-	code = app.failed ? EXIT_RUNTIME : EXIT_OK;
+	code = app.failed || app.output_errno ? EXIT_RUNTIME : EXIT_OK;
 	if (app.failed)
 		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",
 			strerror(errno));
 	app_close();
-	if (!app.output_closed)
+	if (app.output_errno)
+		fprintf(stderr, "iptables-trace: writing output: %s\n",
+			strerror(app.output_errno));
+	else if (!app.output_closed)
 		print_summary(&app);
 	return code;
 }

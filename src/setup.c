@@ -12,6 +12,7 @@
 #include "arm.h"
 #include "arm_xt.h"
 #include "assemble.h"
+#include "caps.h"
 #include "ct.h"
 #include "nl_log.h"
 #include "nl_trace.h"
@@ -27,13 +28,32 @@ static bool kernel_lacks(int e)
 	       e == ENOENT || e == EINVAL;
 }
 
+static bool denied(int e)
+{
+	return e == EPERM || e == EACCES;
+}
+
+/* iptables-legacy and its save tool open a raw socket: without
+ * CAP_NET_RAW they fail with "Permission denied (you must be root)". */
+static void need_net_raw(const char *what)
+{
+	if (!caps_have(CAP_NET_RAW))
+		die(EXIT_PRIVILEGE, "%s needs CAP_NET_RAW as well as CAP_NET_ADMIN "
+		    "(iptables-legacy opens a raw socket); run as root", what);
+}
+
 static void plan_backends(struct app *app)
 {
 	struct backend_info bi;
 
-	if (backend_probe(&bi) < 0)
+	if (backend_probe(&bi) < 0) {
+		if (denied(errno))
+			die(EXIT_PRIVILEGE, "reading the legacy table list in "
+			    "/proc/net/ip_tables_names: %s; run as root "
+			    "(CAP_NET_ADMIN alone cannot read it)", strerror(errno));
 		die(EXIT_RUNTIME, "looking at the namespace's firewall: %s",
 		    strerror(errno));
+	}
 	if (backend_plan(&bi, app->cfg.backend, &app->plan) < 0) {
 		if (app->cfg.backend == BACKEND_NFT)
 			die(EXIT_KERNEL, "--backend=nft: this kernel or namespace has no "
@@ -75,12 +95,14 @@ static void open_rules(struct app *app)
 		}
 	}
 	if (app->plan.listen_xt) {
+		need_net_raw("tracing legacy tables");
 		r->legacy = rules_xt_open(XT_LEGACY);
 		if (!r->legacy || rules_xt_refresh(r->legacy) < 0) {
 			if (rules_xt_error(r->legacy))
 				die(EXIT_RUNTIME, "reading the legacy rules: %s",
 				    rules_xt_error(r->legacy));
-			die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
+			die(errno == ENOENT ? EXIT_KERNEL :
+			    denied(errno) ? EXIT_PRIVILEGE : EXIT_RUNTIME,
 			    "reading the legacy rules with iptables-legacy-save: %s%s",
 			    strerror(errno), errno == ENOENT ?
 			    " (install the iptables package)" : "");
@@ -140,7 +162,7 @@ static void open_legacy(struct app *app)
 			die(EXIT_BUSY, "another program holds NFLOG group 0 in this "
 			    "namespace (ulogd, or another iptables-trace?); stop it, or "
 			    "use --backend=nft to skip legacy tables");
-		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_KERNEL,
+		die(denied(errno) ? EXIT_PRIVILEGE : EXIT_KERNEL,
 		    "binding nfnetlink_log for legacy TRACE: %s", strerror(errno));
 	}
 	if (!app->plan.arm_xt)
@@ -221,10 +243,33 @@ void app_close(void)
 	app->assembler = NULL;
 }
 
+/* Without the rights, arm_xt_cleanup would see no raw table (the list
+ * in /proc is for root) and report "removed 0": refuse instead. */
+static void cleanup_allowed(void)
+{
+	static const char *const names[] = {
+		"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names",
+	};
+	size_t i;
+
+	need_net_raw("--cleanup");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		FILE *f = fopen(names[i], "re");
+
+		if (f)
+			fclose(f);
+		else if (denied(errno))
+			die(EXIT_PRIVILEGE, "--cleanup: reading %s: %s; run as root",
+			    names[i], strerror(errno));
+	}
+}
+
 int app_cleanup_leftovers(void)
 {
 	unsigned int removed = 0;
 	char err[512] = "";
+
+	cleanup_allowed();
 
 	if (arm_xt_cleanup(false, &removed, err, sizeof(err)) < 0)
 		die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,

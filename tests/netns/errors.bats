@@ -27,6 +27,49 @@ as_nobody() {
 	assert_no_iptt_table
 }
 
+# uid nobody with CAP_NET_ADMIN only (ambient, so it survives exec)
+as_nobody_net_admin() {
+	IPTT_WRAP=(setpriv --reuid=65534 --regid=65534 --clear-groups
+		--inh-caps=-all,+net_admin --ambient-caps=+net_admin
+		--bounding-set=-all,+net_admin)
+}
+
+# root without CAP_NET_RAW (root's caps after exec are the bounding set)
+as_root_no_net_raw() {
+	IPTT_WRAP=(setpriv --inh-caps=-net_raw --bounding-set=-net_raw)
+}
+
+@test "CAP_NET_ADMIN without root: exit 3, not 1" {
+	as_nobody_net_admin
+	iptt_run -p icmp
+	assert_error 3 "ip_tables_names: Permission denied; run as root"
+	assert_no_iptt_table
+}
+
+@test "root without CAP_NET_RAW, legacy tables in use: exit 3, not 1" {
+	ip netns exec "$RTR" iptables-legacy -A FORWARD -p icmp -j ACCEPT
+	nf_log=$(ip netns exec "$RTR" cat /proc/net/netfilter/nf_log)
+	as_root_no_net_raw
+	iptt_run -p icmp
+	assert_error 3 "CAP_NET_RAW"
+	assert_no_iptt_table
+	[ "$(ip netns exec "$RTR" cat /proc/net/netfilter/nf_log)" = "$nf_log" ]
+}
+
+@test "--cleanup without the rights it needs: exit 3, not 'removed 0'" {
+	# a leftover TRACE rule of a killed run, so there is work to refuse
+	ip netns exec "$RTR" iptables-legacy -t raw -I PREROUTING -m comment \
+		--comment "iptables-trace 99999" -j TRACE
+	as_root_no_net_raw
+	iptt_run --cleanup
+	assert_error 3 "CAP_NET_RAW"
+	as_nobody_net_admin
+	iptt_run --cleanup
+	assert_error 3 "Permission denied|CAP_NET_RAW"
+	# nothing was removed
+	ip netns exec "$RTR" iptables-legacy -t raw -S PREROUTING | grep -q TRACE
+}
+
 @test "unknown namespace name: exit 4 naming it" {
 	iptt_run --ns - --netns "$LAB-nosuch" -p icmp
 	assert_error 4 "$LAB-nosuch"
@@ -124,4 +167,57 @@ as_nobody() {
 		iptt_wait_exit 5
 		assert_error 2 "too long"
 	fi
+}
+
+@test "--netns on a FIFO or a device: exit 4 at once, no hang in open()" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	SECONDS=0
+	iptt_run --ns - --netns "$BATS_TEST_TMPDIR/fifo" -p icmp
+	assert_error 4 "is not a network namespace"
+	[ "$SECONDS" -lt 5 ]
+	iptt_run --ns - --netns /dev/null -p icmp
+	assert_error 4 "'/dev/null' is not a network namespace"
+	# a directory
+	iptt_run --ns - --netns "$BATS_TEST_TMPDIR" -p icmp
+	assert_error 4 "is not a network namespace"
+}
+
+@test "-i with an invalid interface name: exit 2" {
+	iptt_run -i "" -p icmp
+	assert_error 2 "invalid interface name '': empty"
+	iptt_run -i a/b -p icmp
+	assert_error 2 "invalid interface name 'a/b'"
+	iptt_run -i "r 0" -p icmp
+	assert_error 2 "invalid interface name 'r 0'"
+	iptt_run -i 0123456789abcdef -p icmp
+	assert_error 2 "'0123456789abcdef' is too long"
+	assert_no_iptt_table
+}
+
+@test "getopt errors: one line without argv[0], exit 2" {
+	iptt_run --foo
+	assert_error 2 "unrecognized option '--foo' \(see --help\)$"
+	iptt_run --foo=bar
+	assert_error 2 "unrecognized option '--foo' \(see --help\)$"
+	iptt_run -x
+	assert_error 2 "invalid option '-x' \(see --help\)$"
+	iptt_run --count
+	assert_error 2 "option '--count' requires an argument \(see --help\)$"
+	iptt_run -p
+	assert_error 2 "option '-p' requires an argument \(see --help\)$"
+	iptt_run --json=yes
+	assert_error 2 "option '--json' takes no argument \(see --help\)$"
+	iptt_run --c
+	assert_error 2 "ambiguous option '--c' \(see --help\)$"
+	! grep -q "$IPTT_BIN" "$IPTT_ERR"
+}
+
+@test "--help and --version on /dev/full: exit 1 saying why" {
+	rc=0
+	"$IPTT_BIN" --help >/dev/full 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -qx 'iptables-trace: writing output: No space left on device' "$BATS_TEST_TMPDIR/err"
+	rc=0
+	"$IPTT_BIN" --version >/dev/full 2>/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
 }

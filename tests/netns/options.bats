@@ -124,3 +124,86 @@ teardown() { lab_teardown; }
 	assert_clean_stderr
 	assert_no_iptt_table
 }
+
+# Start the tool in the router with stdout and stdin as the caller says
+# (eval'd redirections), stderr in $IPTT_ERR; wait for the armed line.
+iptt_start_redir() {
+	local redir=$1
+	shift
+	IPTT_OUT=$BATS_TEST_TMPDIR/iptt.out IPTT_ERR=$BATS_TEST_TMPDIR/iptt.err
+	: >"$IPTT_OUT"; : >"$IPTT_ERR"
+	eval 'ip netns exec "$RTR" "$IPTT_BIN" --no-color "$@" '"$redir"' 2>"$IPTT_ERR" 3>&- &'
+	IPTT_PID=$!
+	iptt_wait_armed
+}
+
+@test "| reader that exits before any packet: the tool ends at once, exit 0" {
+	err=$BATS_TEST_TMPDIR/gone.err rcs=$BATS_TEST_TMPDIR/gone.rc
+	: >"$err"
+	# sleep never reads and closes the pipe after 1 s; no packet is sent,
+	# so only watching stdout can tell the tool that its reader is gone.
+	(
+		ip netns exec "$RTR" "$IPTT_BIN" --no-color -p icmp 2>"$err" | sleep 1
+		echo "${PIPESTATUS[*]}" >"$rcs"
+	) 3>&- &
+	lab_track $!
+	IPTT_ERR=$err
+	for i in $(seq 100); do
+		grep -Eq "$ARMED_RE" "$err" && break
+		sleep 0.05
+	done
+	grep -Eq "$ARMED_RE" "$err"
+	for i in $(seq 60); do
+		[ -s "$rcs" ] && break
+		sleep 0.05
+	done
+	if [ ! -s "$rcs" ]; then
+		echo "# still running 3 s after its reader went away" >&3
+		false
+	fi
+	read -r tool_rc _ <"$rcs"
+	[ "$tool_rc" -eq 0 ]
+	assert_clean_stderr
+	assert_no_iptt_table
+}
+
+@test "stdout on /dev/full: exit 1 with one line saying why" {
+	iptt_start_redir '>/dev/full' -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_wait_exit 5
+	[ "$IPTT_RC" -eq 1 ]
+	[ "$(grep -Evc "$ARMED_RE" "$IPTT_ERR")" -eq 1 ]
+	grep -qx 'iptables-trace: writing output: No space left on device' "$IPTT_ERR"
+	assert_no_iptt_table
+}
+
+@test "stdin and stdout closed: fds 0 and 1 stay /dev/null, not a socket" {
+	iptt_start_redir '<&- >&-' -p icmp
+	[ "$(readlink /proc/$IPTT_PID/fd/0)" = /dev/null ]
+	[ "$(readlink /proc/$IPTT_PID/fd/1)" = /dev/null ]
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	[ "$(summary_field packets)" -ge 1 ]
+	assert_no_iptt_table
+}
+
+@test "-i r+: iptables' wildcard traces every interface starting with r; -i r is exact" {
+	iptt_start -i r+ -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
+	block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 " >/dev/null
+
+	# "+" alone: any arriving interface
+	iptt_start -i + -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
+
+	# without the +, r is a whole name: no interface is called r
+	iptt_start -i r -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	assert_blocks 0
+	assert_no_iptt_table
+}

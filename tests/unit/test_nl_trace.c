@@ -515,6 +515,80 @@ static void test_oversized_headers(void **state)
 			 EV_HAS_NETHDR | EV_HAS_TRANSHDR);
 }
 
+/* libnftnl 1.2.4 also exit()s on a VERDICT nest without CODE, on a
+ * JUMP or GOTO verdict without CHAIN, and on an empty LL, NETWORK or
+ * TRANSPORT header attribute. Each must be rejected, not fatal. */
+static void test_bad_verdict_and_empty_headers(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *nest;
+	struct nlmsghdr *nlh;
+	static const uint16_t hdrs[] = {
+		NFTA_TRACE_LL_HEADER, NFTA_TRACE_NETWORK_HEADER,
+		NFTA_TRACE_TRANSPORT_HEADER,
+	};
+	size_t i;
+
+	(void)state;
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 0);	/* empty VERDICT nest */
+
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, "x");
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 0);	/* CHAIN but no CODE */
+
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_JUMP));
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 0);	/* JUMP without CHAIN */
+
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_GOTO));
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 0);	/* GOTO without CHAIN */
+
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		nlh = msg_minimal(buf);
+		mnl_attr_put(nlh, hdrs[i], 0, NULL);
+		assert_int_equal(parse_in_child(nlh), 0);	/* empty header */
+	}
+}
+
+/* In this process: rejected with -1, and the test program lives on;
+ * a good verdict with non-empty headers still parses. */
+static void test_bad_messages_rejected_in_process(void **state)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlattr *nest;
+	struct nlmsghdr *nlh;
+	struct trace_event ev;
+
+	(void)state;
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(nl_trace_parse(nlh, &ev), -1);
+	nlh = msg_minimal(buf);
+	mnl_attr_put(nlh, NFTA_TRACE_NETWORK_HEADER, 0, NULL);
+	assert_int_equal(nl_trace_parse(nlh, &ev), -1);
+	/* a good verdict and non-empty headers still parse */
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_JUMP));
+	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, "x");
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put(nlh, NFTA_TRACE_LL_HEADER, 4, "abcd");
+	assert_int_equal(nl_trace_parse(nlh, &ev), 0);
+	assert_int_equal(ev.verdict, NFT_JUMP);
+	assert_string_equal(ev.jump_target, "x");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +614,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_is_error_not_exit),
 		cmocka_unit_test(test_bad_ct_attrs_and_unknown),
 		cmocka_unit_test(test_oversized_headers),
+		cmocka_unit_test(test_bad_verdict_and_empty_headers),
+		cmocka_unit_test(test_bad_messages_rejected_in_process),
 	};
 
 	return cmocka_run_group_tests_name("nl_trace", tests, NULL, NULL);
