@@ -76,7 +76,7 @@ assert_bound() {
 	[ -z "$(state_file "$RTR")" ]
 	# nothing left to do the second time
 	iptt_run --cleanup
-	[ "$(cat "$IPTT_ERR")" = "iptables-trace: removed 0 leftover TRACE rules" ]
+	[ "$(grep -v ' of killed runs from ' "$IPTT_ERR")" = "iptables-trace: removed 0 leftover TRACE rules" ]
 }
 
 @test "kill -9: a --backend=nft run puts the loggers back" {
@@ -121,4 +121,34 @@ assert_bound() {
 	p2_logger 2 | grep -qx nfnetlink_log
 	iptt_stop
 	[ ! -e "$live" ]
+}
+
+@test "TRACE rules of a live run in another PID namespace survive a host-side --cleanup" {
+	IPTT_OUT=$BATS_TEST_TMPDIR/iptt.out IPTT_ERR=$BATS_TEST_TMPDIR/iptt.err
+	ip netns exec "$RTR" unshare --pid --fork --kill-child "$IPTT_BIN" --no-color \
+		--trace-rules -4 -p icmp >"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- &
+	IPTT_PID=$!
+	iptt_wait_armed
+	inner=$(cat /proc/$IPTT_PID/task/$IPTT_PID/children)
+	[ -n "$inner" ]
+	lab_track "$inner"
+	# inside its PID namespace the tool is PID 1
+	ours() { ipt legacy 4 -t raw -S | grep -e '-j TRACE$' || true; }
+	[ "$(ours | grep -c '"iptables-trace 1[:"]')" -eq 2 ]
+	before=$(ours)
+
+	iptt_run --cleanup
+	[ "$IPTT_RC" -eq 0 ]
+	grep -qx 'iptables-trace: removed 0 leftover TRACE rules' "$IPTT_ERR"
+	[ "$(ours)" = "$before" ]
+	# and the run still traces with them
+	IPTT_ERR=$BATS_TEST_TMPDIR/iptt.err
+	ping_ok "$CLI" $SRV_IP
+
+	# once it is killed, its rules are a dead run's
+	kill -9 "$inner"
+	iptt_wait_exit
+	iptt_run --cleanup
+	grep -qx 'iptables-trace: removed 2 leftover TRACE rules' "$IPTT_ERR"
+	[ -z "$(ours)" ]
 }
