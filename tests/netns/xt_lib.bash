@@ -4,7 +4,8 @@
 # nflog_capture.c, built from the sources into the file's temp dir so a
 # half-finished main.c elsewhere cannot break them.
 #
-# Namespaces are named iptt-xt-<pid>-<test>-<random>-<role> and deleted in
+# Namespaces are named iptt-xt-<pid>-<test>-<random>-<role> ($IPTT_NS_PREFIX
+# instead of iptt when set) and deleted in
 # teardown; nothing here touches the host's firewall or nf_log, and
 # xt_assert_host_nf_log (teardown_file) checks the latter.
 
@@ -26,6 +27,16 @@ xt_build() {
 	export PROBE CAPTURE LIVE_PROBE
 }
 
+STATE_DIR=${IPTT_STATE_DIR:-/run/iptables-trace}
+
+# xt_state_file NS: NS's nf_log state file, by the namespace inode it
+# records: only this test's own file, whatever else runs on the machine.
+xt_state_file() {
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$1") || return 0
+	grep -lE "^[^ ]+ [^ ]+ $ino\$" "$STATE_DIR"/nf_log.* 2>/dev/null || true
+}
+
 xt_assert_host_nf_log() {
 	diff -u "$BATS_FILE_TMPDIR/host_nf_log" /proc/net/netfilter/nf_log
 }
@@ -34,7 +45,7 @@ xt_assert_host_nf_log() {
 xt_ns() {
 	local role ns
 	for role in "$@"; do
-		ns=iptt-xt-$$-$BATS_TEST_NUMBER-$RANDOM-$role
+		ns=${IPTT_NS_PREFIX:-iptt}-xt-$$-$BATS_TEST_NUMBER-$RANDOM-$role
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 		XT_NAMESPACES+=("$ns")
