@@ -607,6 +607,78 @@ static int parse_prefix(const char *p, struct trace_event *ev)
 	return 0;
 }
 
+/* Is this what x_tables' TRACE could have sent?
+ *
+ * On the wire nothing tells it apart: TRACE logs through nf_log_trace()
+ * with a LOG-type loginfo, which nfulnl_log_packet() replaces by its
+ * default_loginfo (group 0, no flags), and a LOG rule (nfnetlink_log
+ * bound), an NFLOG rule or an nft "log group 0" rule with the same
+ * prefix builds the same attributes from the same skb. Captured here
+ * (tests/fixtures/nflog_forged_*.bin) they differ only in NFULA_SEQ. So
+ * check what TRACE's origin implies: the kernel's exact prefix (one
+ * trailing space, no leading zero), a table name x_tables has, sent at
+ * a hook where that table is registered, and for a built-in chain that
+ * chain's own hook; the copy not cut short by a rule's snaplen. A
+ * forgery that passes names a rule at the right hook, which the
+ * resolver then shows with that rule's real text. */
+struct xt_table_hooks { const char *name; uint8_t hooks; };
+static const struct xt_table_hooks xt_tables[] = {
+	{ "raw", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_OUT },
+	{ "mangle", 0x1f },
+	{ "nat", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_IN |
+		 1 << NF_INET_LOCAL_OUT | 1 << NF_INET_POST_ROUTING },
+	{ "filter", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
+		    1 << NF_INET_LOCAL_OUT },
+	{ "security", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
+		      1 << NF_INET_LOCAL_OUT },
+};
+static const char *const builtin_chains[NF_INET_NUMHOOKS] = {
+	"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
+};
+
+static bool kernel_shaped(const char *prefix, const struct trace_event *ev,
+			  const struct nlattr *const *tb)
+{
+	const struct nfulnl_msg_packet_hdr *ph;
+	const char *num;
+	size_t len = strlen(prefix), i;
+	uint8_t hooks = 0;
+
+	if (len < 2 || prefix[len - 1] != ' ' || prefix[len - 2] == ' ')
+		return false;
+	num = strrchr(prefix, ':') + 1;
+	if (num[0] == '0')
+		return false;
+	for (i = 0; i < sizeof(xt_tables) / sizeof(xt_tables[0]); i++)
+		if (!strcmp(ev->table, xt_tables[i].name))
+			hooks = xt_tables[i].hooks;
+	if (!hooks || !tb[NFULA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(*ph))
+		return false;
+	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
+	if (ph->hook >= NF_INET_NUMHOOKS || !(hooks & (1 << ph->hook)))
+		return false;
+	for (i = 0; i < NF_INET_NUMHOOKS; i++)
+		if ((hooks & (1 << i)) && !strcmp(ev->chain, builtin_chains[i]) &&
+		    i != ph->hook)
+			return false;
+	if (tb[NFULA_PAYLOAD]) {
+		const uint8_t *p = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
+		uint16_t got = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
+		unsigned int want = 0;
+
+		if (ev->family == NFPROTO_IPV4 && got >= 4)
+			want = (unsigned int)(p[2] << 8 | p[3]);
+		else if (ev->family == NFPROTO_IPV6 && got >= 6)
+			want = 40u + (unsigned int)(p[4] << 8 | p[5]);
+		if (want > NL_LOG_COPY_RANGE)
+			want = NL_LOG_COPY_RANGE;
+		if (got < want)
+			return false;
+	}
+	return true;
+}
+
 static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		    struct trace_event *ev)
 {
@@ -614,11 +686,17 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 
 	memset(ev, 0, sizeof(*ev));
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
-	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6))
+	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6) ||
+	    nfg->res_id != 0)	/* group 0 */
 		return -1;
 	if (!tb[NFULA_PREFIX] ||
 	    parse_prefix(mnl_attr_get_str(tb[NFULA_PREFIX]), ev) < 0)
 		return -1;
+	ev->family = nfg->nfgen_family;
+	if (!kernel_shaped(mnl_attr_get_str(tb[NFULA_PREFIX]), ev, tb)) {
+		memset(ev, 0, sizeof(*ev));
+		return -1;
+	}
 	ev->source = EV_SRC_XT;
 	ev->family = ev->nfproto = nfg->nfgen_family;
 	ev->has |= EV_HAS_NFPROTO;

@@ -25,13 +25,6 @@ teardown() {
 	[ ! -e "/run/netns/$LAB-gone" ] || ip netns del "$LAB-gone"
 }
 
-# state_file NS: this namespace's nf_log state file, by the inode it records.
-state_file() {
-	local ino
-	ino=$(stat -L -c %i "/run/netns/$1")
-	grep -lE "^[^ ]+ [^ ]+ $ino\$" /run/iptables-trace/nf_log.* 2>/dev/null || true
-}
-
 assert_bound() {
 	[ "$(p2_logger 2)" = nfnetlink_log ]
 	[ "$(p2_logger 10)" = nfnetlink_log ]
@@ -106,7 +99,7 @@ assert_bound() {
 	iptt_run --ns "$SRV" --cleanup
 	[ "$IPTT_RC" -eq 0 ]
 	[ ! -e "$dead" ]
-	grep -qE '^iptables-trace: removed [0-9]+ state files? of killed runs from /run/iptables-trace$' "$IPTT_ERR"
+	grep -qE '^iptables-trace: removed [0-9]+ state files? of killed runs from '"$STATE_DIR\$" "$IPTT_ERR"
 
 	# a live run's state file is locked: kept, in its namespace and from
 	# any other
@@ -151,4 +144,23 @@ assert_bound() {
 	iptt_run --cleanup
 	grep -qx 'iptables-trace: removed 2 leftover TRACE rules' "$IPTT_ERR"
 	[ -z "$(ours)" ]
+}
+
+@test "a log rule with a TRACE prefix at a hook TRACE could not use is not a trace step" {
+	ipt legacy 4 -A INPUT -p icmp -m comment --comment "legacy in" -j ACCEPT
+	rtr_nft <<-'EOF2'
+	table ip forge {
+		chain pre {
+			type filter hook prerouting priority 0;
+			ip protocol icmp log prefix "TRACE: filter:INPUT:rule:1 " group 0
+		}
+	}
+	EOF2
+	p2_start -p icmp
+	ping_ok "$CLI" $SRV_IP
+	p2_stop
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines "$b" \
+		"filter FORWARD (#1) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT"
+	refute_line_re "$b" 'filter INPUT'
 }
