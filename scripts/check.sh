@@ -6,19 +6,35 @@
 set -u
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+
+# Judge only what this run's tests make, so that another program using
+# iptables-trace on the machine at the same time cannot fail the check:
+# the tests name their namespaces $IPTT_NS_PREFIX-..., and the tool keeps
+# its state files (src/statedir.h) in a directory of this run's own.
+export IPTT_NS_PREFIX=iptt-c$$
+export IPTT_STATE_DIR=/run/iptables-trace/check-$$
+mkdir -p "$IPTT_STATE_DIR"
+trap 'rm -f "$log" "$log.before" "$log.after"; rmdir "$IPTT_STATE_DIR" 2>/dev/null' EXIT
 
 # Sanitizer reports must fail the run, leaks included.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# What the tests must leave as they found it. The host's nf_log and
+# nf_tables tables: no test may touch them. This run's namespaces and
+# state files: every test deletes its namespaces, and a state file left
+# for a namespace that is gone is a leak of a killed run's repair.
 host_state() {
+	echo "# host /proc/net/netfilter/nf_log"
 	cat /proc/net/netfilter/nf_log
+	echo "# host nf_tables tables"
 	nft list tables 2>/dev/null
-	ip netns list 2>/dev/null | grep -E '^iptt-' || true
-	ls /run/iptables-trace 2>/dev/null || true	# nf_log state of killed runs
+	echo "# namespaces $IPTT_NS_PREFIX-*"
+	ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$IPTT_NS_PREFIX-" || true
+	echo "# $IPTT_STATE_DIR"
+	ls -A "$IPTT_STATE_DIR" 2>/dev/null || true
 }
-before=$(host_state)
+host_state >"$log.before"
 
 unit() {
 	for t in "$1"/test_*; do
@@ -47,12 +63,12 @@ IPTT_BIN=$PWD/build/asan/iptables-trace \
 	bats --tap tests/netns 2>&1 |
 	sed 's/^\(\(not \)\{0,1\}ok [0-9]*\)/\1 [asan]/' | tee -a "$log" | grep -vE '^ok ' || true
 
-after=$(host_state)
-if [ "$before" = "$after" ]; then
-	echo "ok - the host's nf_log, nf_tables tables, namespaces and /run/iptables-trace are as before" >>"$log"
+host_state >"$log.after"
+if cmp -s "$log.before" "$log.after"; then
+	echo "ok - the host's nf_log and nf_tables tables, this run's namespaces and state files are as before" >>"$log"
 else
 	echo "not ok - the tests changed the host:" | tee -a "$log"
-	printf '%s\n----\n%s\n' "$before" "$after"
+	diff -u "$log.before" "$log.after" | tail -n +3
 fi
 
 passed=$(grep -cE '^ok ' "$log")

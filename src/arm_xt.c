@@ -2,18 +2,24 @@
  * by running the tool (no shell): libiptc has no stable API, and the tool
  * takes the xtables lock that other programs (Docker, kube-proxy) honour.
  * Deleting by the same spec, not by position, is safe against rules
- * others insert meanwhile; the comment carries our PID so the spec is
- * ours alone. */
+ * others insert meanwhile; the comment carries our PID and a random
+ * 64-bit token, so the spec is ours alone. The PID is for people: in
+ * another PID namespace it names some other process. Ownership is the
+ * token: a live run holds the flock() of statedir's rules.TOKEN, which
+ * the kernel releases when it dies, in whatever PID namespace. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/random.h>
 
 #include "arm_xt.h"
 #include "spawn_tool.h"
+#include "statedir.h"
 
 #define MAX_RULES	4		/* 2 families x 2 hooks */
 #define MAX_ARGS	24
@@ -40,6 +46,8 @@ struct arm_xt {
 	char bytecode[XT_BPF_MAX_NUM_INSTR * 48 + 8];
 	char limit[32], burst[16];
 	char comment[48];
+	char lock_name[32];		/* rules.TOKEN */
+	int lock_fd;
 };
 
 static void set_err(char *err, size_t errlen, const char *tool,
@@ -163,6 +171,7 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 
 	if (!a)
 		return NULL;
+	a->lock_fd = -1;
 	if (spec->in_iface && strlen(spec->in_iface) >= sizeof(a->iface)) {
 		/* truncated, it would name another interface */
 		if (err && errlen)
@@ -181,8 +190,24 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 		 limit_unit(spec->limit_unit));
 	snprintf(a->burst, sizeof(a->burst), "%u",
 		 spec->limit_burst ? spec->limit_burst : 5);
-	snprintf(a->comment, sizeof(a->comment), ARM_XT_COMMENT_PREFIX "%ld",
-		 (long)getpid());
+	{
+		uint64_t token;
+
+		if (getrandom(&token, sizeof(token), 0) != sizeof(token))
+			goto fail;
+		snprintf(a->comment, sizeof(a->comment), ARM_XT_COMMENT_PREFIX
+			 "%ld:%016" PRIx64, (long)getpid(), token);
+		snprintf(a->lock_name, sizeof(a->lock_name), "rules.%016" PRIx64,
+			 token);
+	}
+	/* held before the first rule exists, so no cleanup sees it unowned */
+	a->lock_fd = statedir_lock(a->lock_name);
+	if (a->lock_fd < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "locking %s/%s: %s", statedir_path(),
+				 a->lock_name, strerror(errno));
+		goto fail;
+	}
 	for (fam = 0; fam < 2; fam++) {
 		if (!(fam ? spec->ipv6 : spec->ipv4))
 			continue;
@@ -203,8 +228,7 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 fail:
 	e = errno;
 	/* keep the first error's message, not the undo's */
-	arm_xt_remove(a, NULL, 0);
-	free(a);
+	arm_xt_free(a);
 	errno = e;
 	return NULL;
 }
@@ -240,7 +264,10 @@ void arm_xt_free(struct arm_xt *a)
 
 	if (!a)
 		return;
+	/* A rule we failed to delete stays owned by nobody once the lock
+	 * goes: the next run or --cleanup removes it. */
 	arm_xt_remove(a, NULL, 0);
+	statedir_release(a->lock_name, a->lock_fd);
 	free(a);
 	errno = e;
 }
@@ -284,15 +311,39 @@ static int split_words(const char *text, char *buf, const char **words,
 	return n;
 }
 
-/* Does the PID in "iptables-trace PID" belong to a running
- * iptables-trace? Another instance may trace this namespace right now
- * (its NFLOG bind would have failed, but its rules still serve it). */
+/* Is the run that owns this comment alive? "iptables-trace PID:TOKEN":
+ * its lock rules.TOKEN is held. "iptables-trace PID" (older versions):
+ * the PID is a running iptables-trace, as well as that can be told. A
+ * dead owner's lock file is removed here. */
 static bool owner_alive(const char *comment)
 {
-	char path[64], comm[32] = "";
-	long pid = strtol(comment + strlen(ARM_XT_COMMENT_PREFIX), NULL, 10);
+	const char *p = comment + strlen(ARM_XT_COMMENT_PREFIX), *colon;
+	char path[64], comm[32] = "", name[32];
+	long pid;
 	FILE *f;
+	int fd;
 
+	colon = strchr(p, ':');
+	if (colon) {
+		size_t i, n = strlen(colon + 1);
+
+		if (n != 16)
+			return false;
+		for (i = 0; i < n; i++)
+			if (!isxdigit((unsigned char)colon[1 + i]) ||
+			    isupper((unsigned char)colon[1 + i]))
+				return false;
+		snprintf(name, sizeof(name), "rules.%s", colon + 1);
+		fd = statedir_try_lock(name);
+		if (fd >= 0) {
+			statedir_release(name, fd);
+			return false;
+		}
+		/* EBUSY: held. ENOENT: its run is gone (or was never
+		 * able to lock). */
+		return errno == EBUSY;
+	}
+	pid = strtol(p, NULL, 10);
 	if (pid <= 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
@@ -389,4 +440,9 @@ int arm_xt_cleanup(bool all, unsigned int *removed, char *err, size_t errlen)
 			return -1;
 	}
 	return 0;
+}
+
+const char *arm_xt_comment(const struct arm_xt *a)
+{
+	return a->comment;
 }

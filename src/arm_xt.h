@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include "arm.h"
 
-/* Every rule's comment is "iptables-trace PID". */
+/* Every rule's comment is "iptables-trace PID:TOKEN", TOKEN 16 hex
+ * digits whose lock (statedir.h) the live run holds. */
 #define ARM_XT_COMMENT_PREFIX	"iptables-trace "
 /* Seconds to wait for the xtables lock (iptables -w) before failing. */
 #define ARM_XT_LOCK_WAIT	"10"
@@ -20,7 +21,7 @@ struct arm_xt;
  * family in spec (ipv4, ipv6), per hook (hook_prerouting, hook_output),
  *   -t raw -I CHAIN 1 [-i IFACE] [-m bpf --bytecode "..."]
  *     [-m limit --limit R/UNIT --limit-burst B]
- *     -m comment --comment "iptables-trace PID" -j TRACE
+ *     -m comment --comment "iptables-trace PID:TOKEN" -j TRACE
  * (-i only in PREROUTING). All or nothing: on failure the rules already
  * added are deleted again. Returns NULL with errno set (ENOENT: no
  * iptables-legacy; EPROTO: it refused, err holds its message; EINVAL:
@@ -37,10 +38,13 @@ void arm_xt_free(struct arm_xt *a);
 
 /* Delete leftovers of killed runs from raw PREROUTING/OUTPUT, IPv4 and
  * IPv6: TRACE rules whose comment starts with "iptables-trace ". A rule
- * of a live iptables-trace process is kept unless all is true.
+ * whose token's lock a live run holds is kept unless all is true.
  * *removed (may be NULL) counts the rules deleted. Returns 0, or -1
  * with errno set and err filled. */
 int arm_xt_cleanup(bool all, unsigned int *removed, char *err, size_t errlen);
+
+/* The comment our rules carry, "iptables-trace PID:TOKEN". */
+const char *arm_xt_comment(const struct arm_xt *a);
 
 /* Is this iptables-save rule text (without "-A CHAIN ") one of ours, of
  * any run? Story code hides these steps. */

@@ -116,11 +116,21 @@ static void setup_signals(void)
 {
 	struct sigaction sa;
 
+	/* Every signal whose default is to end the process, except the
+	 * ones that mean it is broken (setup.c): stop, and undo it all. */
+	static const int stop_signals[] = {
+		SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
+		SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR, SIGIO, SIGSTKFLT,
+	};
+	size_t i;
+	int sig;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
 	/* A closed pipe shows up as EPIPE from fflush instead. */
 	signal(SIGPIPE, SIG_IGN);
 }

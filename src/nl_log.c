@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,19 +23,20 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_log/libnetfilter_log.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "nl_log.h"
+#include "statedir.h"
 
 /* Same as the nf_tables listener: a burst must not overrun us while a
  * block is printed. */
 #define LOG_RCVBUF	(16 << 20)
 #define LOGGER_MAX	64		/* NF_LOGGER_NAME_LEN */
 #define TRACE_PREFIX	"TRACE: "
-#define STATE_DIR	"/run/iptables-trace"
 #define OUR_LOGGER	"nfnetlink_log"
 
 #ifndef SO_NETNS_COOKIE
@@ -55,9 +57,12 @@ struct nl_log {
 	uint32_t portid, seq;
 	int sysctl_fd[FAM_N];
 	char saved[FAM_N][LOGGER_MAX];
-	bool bound[FAM_N];		/* we changed this family's logger */
+	size_t saved_len[FAM_N];	/* for the signal handler */
+	volatile sig_atomic_t bound[FAM_N];	/* we changed this family's logger */
 	bool closed;
-	char state_path[96];		/* "" when there is none */
+	char state_name[48];		/* "nf_log.COOKIE"; "" when there is none */
+	char state_full[512];		/* its path, for the signal handler */
+	int state_fd;			/* locked while we run */
 	bool have_seq;
 	uint32_t next_seq;		/* expected NFULA_SEQ */
 	bool overrun;			/* ENOBUFS counted as 1, gap not seen yet */
@@ -102,55 +107,75 @@ static int logger_write(int fd, const char *name)
 
 /* ---- state file for runs killed before they could restore -------- */
 
-static void state_path(struct nl_log *l)
+static int netns_cookie(int fd, uint64_t *cookie)
 {
-	uint64_t cookie;
-	socklen_t len = sizeof(cookie);
+	socklen_t len = sizeof(*cookie);
 
-	l->state_path[0] = '\0';
-	if (getsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_NETNS_COOKIE,
-		       &cookie, &len) < 0)
-		return;		/* old kernel: no recovery after kill -9 */
-	snprintf(l->state_path, sizeof(l->state_path), "%s/nf_log.%" PRIu64,
-		 STATE_DIR, cookie);
+	return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len);
 }
 
-/* Called once we hold group 0: a live run would hold it, so a state file
- * for this namespace is a dead run's. Where the dead run's logger is
- * still bound, the logger it replaced is the one to put back. */
-static void state_recover(struct nl_log *l)
+/* The nsfs inode of the namespace we are in: what statedir_gc() looks
+ * for to tell whether the namespace still exists. */
+static unsigned long long netns_ino(void)
 {
-	char saved[FAM_N][LOGGER_MAX];
-	FILE *f;
-	int i;
+	struct stat st;
 
-	if (!l->state_path[0] || !(f = fopen(l->state_path, "re")))
+	if (stat("/proc/thread-self/ns/net", &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_ino;
+}
+
+static void state_name(char *buf, size_t size, uint64_t cookie)
+{
+	snprintf(buf, size, "nf_log.%" PRIu64, cookie);
+}
+
+/* "IPV4 IPV6 [INO]": the loggers a dead run replaced. */
+static int state_read(int fd, char saved[FAM_N][LOGGER_MAX])
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return sscanf(buf, "%63s %63s", saved[FAM_V4], saved[FAM_V6]) == 2 ? 0 : -1;
+}
+
+/* Called once we hold group 0: a live run would hold it, so a state
+ * file for this namespace is a dead run's (and its lock, which we take,
+ * is free). Where the dead run's logger is still bound, the logger it
+ * replaced is the one to put back. Then the file is ours, locked for as
+ * long as we run, so no cleanup takes it for a dead run's. Best effort:
+ * without /run we still restore on every normal exit. */
+static void state_take(struct nl_log *l)
+{
+	char saved[FAM_N][LOGGER_MAX], buf[160];
+	uint64_t cookie;
+	int i, n;
+
+	l->state_name[0] = '\0';
+	if (netns_cookie(mnl_socket_get_fd(l->nl), &cookie) < 0)
+		return;		/* old kernel: no recovery after kill -9 */
+	state_name(l->state_name, sizeof(l->state_name), cookie);
+	snprintf(l->state_full, sizeof(l->state_full), "%s/%s", statedir_path(),
+		 l->state_name);
+	l->state_fd = statedir_lock(l->state_name);
+	if (l->state_fd < 0) {
+		l->state_name[0] = '\0';
 		return;
-	if (fscanf(f, "%63s %63s", saved[FAM_V4], saved[FAM_V6]) == 2)
+	}
+	if (state_read(l->state_fd, saved) == 0)
 		for (i = 0; i < FAM_N; i++)
 			if (!strcmp(l->saved[i], OUR_LOGGER))
 				memcpy(l->saved[i], saved[i], LOGGER_MAX);
-	fclose(f);
-}
-
-/* Best effort: without /run we still restore on every normal exit. */
-static void state_write(struct nl_log *l)
-{
-	char tmp[sizeof(l->state_path) + 8];
-	FILE *f;
-
-	if (!l->state_path[0])
-		return;
-	mkdir(STATE_DIR, 0700);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", l->state_path);
-	if (!(f = fopen(tmp, "we"))) {
-		l->state_path[0] = '\0';
-		return;
-	}
-	fprintf(f, "%s %s\n", l->saved[FAM_V4], l->saved[FAM_V6]);
-	if (fclose(f) != 0 || rename(tmp, l->state_path) < 0) {
-		unlink(tmp);
-		l->state_path[0] = '\0';
+	n = snprintf(buf, sizeof(buf), "%s %s %llu\n", l->saved[FAM_V4],
+		     l->saved[FAM_V6], netns_ino());
+	if (ftruncate(l->state_fd, 0) < 0 || n < 0 || (size_t)n >= sizeof(buf) ||
+	    pwrite(l->state_fd, buf, (size_t)n, 0) != n) {
+		statedir_release(l->state_name, l->state_fd);
+		l->state_fd = -1;
+		l->state_name[0] = '\0';
 	}
 }
 
@@ -266,6 +291,7 @@ struct nl_log *nl_log_open(void)
 	if (!l)
 		return NULL;
 	l->sysctl_fd[FAM_V4] = l->sysctl_fd[FAM_V6] = -1;
+	l->state_fd = -1;
 	l->closed = true;	/* nothing to undo yet */
 	for (i = 0; i < FAM_N; i++) {
 		l->sysctl_fd[i] = sysctl_open(fam_pf[i]);
@@ -299,9 +325,9 @@ struct nl_log *nl_log_open(void)
 	if (ret < 0 && config_group(l, NFULNL_CFG_F_SEQ) < 0)
 		goto err;
 
-	state_path(l);
-	state_recover(l);
-	state_write(l);
+	state_take(l);
+	for (i = 0; i < FAM_N; i++)
+		l->saved_len[i] = strlen(l->saved[i]);
 	l->closed = false;
 	for (i = 0; i < FAM_N; i++) {
 		if (config_cmd(l, fam_pf[i], NFULNL_CFG_CMD_PF_BIND) < 0)
@@ -327,8 +353,13 @@ int nl_log_close(struct nl_log *l)
 	err = errno;
 	/* Only once the loggers are back: while the state file exists, a
 	 * run that finds group 0 free takes it for a dead run's. */
-	if (ret == 0 && l->state_path[0])
-		unlink(l->state_path);
+	if (l->state_fd >= 0) {
+		if (ret == 0)
+			statedir_release(l->state_name, l->state_fd);
+		else
+			close(l->state_fd);	/* the next run retries */
+		l->state_fd = -1;
+	}
 	/* Closing the socket would release the group too; unbinding first
 	 * stops events before the socket goes away. */
 	config_cmd(l, AF_UNSPEC, NFULNL_CFG_CMD_UNBIND);
@@ -352,6 +383,103 @@ void nl_log_free(struct nl_log *l)
 			close(l->sysctl_fd[i]);
 	free(l);
 	errno = err;
+}
+
+/* From a signal handler: only pread/pwrite/unlink on what nl_log_open()
+ * prepared (open fds, the names and their lengths, the state file's
+ * path); no stdio, no malloc, no locks. */
+void nl_log_emergency_restore(struct nl_log *l)
+{
+	static const char ours[] = OUR_LOGGER;
+	bool all = true;
+	int i;
+
+	if (!l || l->closed)
+		return;
+	for (i = 0; i < FAM_N; i++) {
+		char now[LOGGER_MAX];
+		ssize_t n;
+
+		if (!l->bound[i])
+			continue;
+		n = pread(l->sysctl_fd[i], now, sizeof(now), 0);
+		/* someone else's logger since: theirs to keep */
+		if (n < (ssize_t)sizeof(ours) - 1 ||
+		    memcmp(now, ours, sizeof(ours) - 1) ||
+		    (n > (ssize_t)sizeof(ours) - 1 && now[sizeof(ours) - 1] != '\n')) {
+			l->bound[i] = 0;
+			continue;
+		}
+		if (pwrite(l->sysctl_fd[i], l->saved[i], l->saved_len[i], 0) ==
+		    (ssize_t)l->saved_len[i])
+			l->bound[i] = 0;
+		else
+			all = false;
+	}
+	/* the lock goes with the process; the file only once restored */
+	if (all && l->state_fd >= 0)
+		unlink(l->state_full);
+}
+
+int nl_log_recover(char *what, size_t whatlen)
+{
+	char saved[FAM_N][LOGGER_MAX], name[48];
+	uint64_t cookie;
+	int fd, sock, i, ret = 0, err = 0;
+	size_t off = 0;
+
+	if (what && whatlen)
+		what[0] = '\0';
+	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return -1;
+	i = netns_cookie(sock, &cookie);
+	close(sock);
+	if (i < 0)
+		return 0;	/* no cookies, no state files */
+	state_name(name, sizeof(name), cookie);
+	fd = statedir_try_lock(name);
+	if (fd < 0)
+		return errno == ENOENT || errno == EBUSY ? 0 : -1;
+	/* Group 0 held without the state lock: a program of its own
+	 * (ulogd) that wants nfnetlink_log bound; leave both alone. */
+	if (group0_held() || state_read(fd, saved) < 0) {
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < FAM_N; i++) {
+		char now[LOGGER_MAX];
+		int sfd = sysctl_open(fam_pf[i]);
+
+		if (sfd < 0 || logger_read(sfd, now, sizeof(now)) < 0) {
+			err = errno;
+			ret = -1;
+		} else if (!strcmp(now, OUR_LOGGER) && strcmp(saved[i], OUR_LOGGER)) {
+			if (logger_write(sfd, saved[i]) < 0) {
+				err = errno;
+				ret = -1;
+			} else {
+				if (ret == 0)
+					ret = 1;
+				if (what && off < whatlen) {
+					int n = snprintf(what + off, whatlen - off,
+							 "%s%s %s", off ? ", " : "",
+							 i ? "ipv6" : "ipv4", saved[i]);
+
+					if (n > 0)
+						off += (size_t)n;
+				}
+			}
+		}
+		if (sfd >= 0)
+			close(sfd);
+	}
+	if (ret >= 0)
+		statedir_release(name, fd);
+	else
+		close(fd);
+	errno = err;
+	return ret;
 }
 
 const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto)
@@ -479,6 +607,78 @@ static int parse_prefix(const char *p, struct trace_event *ev)
 	return 0;
 }
 
+/* Is this what x_tables' TRACE could have sent?
+ *
+ * On the wire nothing tells it apart: TRACE logs through nf_log_trace()
+ * with a LOG-type loginfo, which nfulnl_log_packet() replaces by its
+ * default_loginfo (group 0, no flags), and a LOG rule (nfnetlink_log
+ * bound), an NFLOG rule or an nft "log group 0" rule with the same
+ * prefix builds the same attributes from the same skb. Captured here
+ * (tests/fixtures/nflog_forged_*.bin) they differ only in NFULA_SEQ. So
+ * check what TRACE's origin implies: the kernel's exact prefix (one
+ * trailing space, no leading zero), a table name x_tables has, sent at
+ * a hook where that table is registered, and for a built-in chain that
+ * chain's own hook; the copy not cut short by a rule's snaplen. A
+ * forgery that passes names a rule at the right hook, which the
+ * resolver then shows with that rule's real text. */
+struct xt_table_hooks { const char *name; uint8_t hooks; };
+static const struct xt_table_hooks xt_tables[] = {
+	{ "raw", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_OUT },
+	{ "mangle", 0x1f },
+	{ "nat", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_IN |
+		 1 << NF_INET_LOCAL_OUT | 1 << NF_INET_POST_ROUTING },
+	{ "filter", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
+		    1 << NF_INET_LOCAL_OUT },
+	{ "security", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
+		      1 << NF_INET_LOCAL_OUT },
+};
+static const char *const builtin_chains[NF_INET_NUMHOOKS] = {
+	"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
+};
+
+static bool kernel_shaped(const char *prefix, const struct trace_event *ev,
+			  const struct nlattr *const *tb)
+{
+	const struct nfulnl_msg_packet_hdr *ph;
+	const char *num;
+	size_t len = strlen(prefix), i;
+	uint8_t hooks = 0;
+
+	if (len < 2 || prefix[len - 1] != ' ' || prefix[len - 2] == ' ')
+		return false;
+	num = strrchr(prefix, ':') + 1;
+	if (num[0] == '0')
+		return false;
+	for (i = 0; i < sizeof(xt_tables) / sizeof(xt_tables[0]); i++)
+		if (!strcmp(ev->table, xt_tables[i].name))
+			hooks = xt_tables[i].hooks;
+	if (!hooks || !tb[NFULA_PACKET_HDR] ||
+	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(*ph))
+		return false;
+	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
+	if (ph->hook >= NF_INET_NUMHOOKS || !(hooks & (1 << ph->hook)))
+		return false;
+	for (i = 0; i < NF_INET_NUMHOOKS; i++)
+		if ((hooks & (1 << i)) && !strcmp(ev->chain, builtin_chains[i]) &&
+		    i != ph->hook)
+			return false;
+	if (tb[NFULA_PAYLOAD]) {
+		const uint8_t *p = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
+		uint16_t got = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
+		unsigned int want = 0;
+
+		if (ev->family == NFPROTO_IPV4 && got >= 4)
+			want = (unsigned int)(p[2] << 8 | p[3]);
+		else if (ev->family == NFPROTO_IPV6 && got >= 6)
+			want = 40u + (unsigned int)(p[4] << 8 | p[5]);
+		if (want > NL_LOG_COPY_RANGE)
+			want = NL_LOG_COPY_RANGE;
+		if (got < want)
+			return false;
+	}
+	return true;
+}
+
 static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		    struct trace_event *ev)
 {
@@ -486,11 +686,17 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 
 	memset(ev, 0, sizeof(*ev));
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
-	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6))
+	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6) ||
+	    nfg->res_id != 0)	/* group 0 */
 		return -1;
 	if (!tb[NFULA_PREFIX] ||
 	    parse_prefix(mnl_attr_get_str(tb[NFULA_PREFIX]), ev) < 0)
 		return -1;
+	ev->family = nfg->nfgen_family;
+	if (!kernel_shaped(mnl_attr_get_str(tb[NFULA_PREFIX]), ev, tb)) {
+		memset(ev, 0, sizeof(*ev));
+		return -1;
+	}
 	ev->source = EV_SRC_XT;
 	ev->family = ev->nfproto = nfg->nfgen_family;
 	ev->has |= EV_HAS_NFPROTO;

@@ -32,6 +32,19 @@ int nl_log_close(struct nl_log *l);
 /* nl_log_close() if not done yet, then free. NULL is fine. */
 void nl_log_free(struct nl_log *l);
 
+/* For a fatal signal's handler (async-signal-safe): put back the
+ * loggers with the fds and names nl_log_open() prepared, and drop the
+ * state file when that worked. Nothing else; the process then dies. */
+void nl_log_emergency_restore(struct nl_log *l);
+
+/* Repair what a killed run left in the current namespace without
+ * binding anything: when its state file (nf_log.COOKIE) is not locked by
+ * a live run and nobody holds group 0, put back the loggers it recorded
+ * where nfnetlink_log is still bound, and remove the file. Returns 1
+ * when a logger was put back (what: "ipv4 nf_log_ipv4, ..."), 0 when
+ * there was nothing to do, -1 with errno set. */
+int nl_log_recover(char *what, size_t whatlen);
+
 /* The logger bound before nl_log_open() for NFPROTO_IPV4 or IPV6:
  * "nf_log_ipv4", "NONE", ... For messages and tests. */
 const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto);

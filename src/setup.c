@@ -4,6 +4,7 @@
  * rules) is put back by app_close(), registered with atexit() before the
  * first such change. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,64 @@
 #include "nl_trace.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
+#include "statedir.h"
 
 /* atexit() takes no argument: the one app of this process. */
 static struct app *the_app;
+
+/* ---- fatal signals ----------------------------------------------- */
+
+/* What a crash must still undo. SIGKILL cannot be caught: for it the
+ * state file and the locks under /run/iptables-trace let the next run or
+ * --cleanup repair. Signals that ask us to stop (SIGTERM, SIGQUIT,
+ * SIGUSR1, ...) are main.c's: they end the loop and app_close() undoes
+ * everything. The ones here mean the process is broken (a bad pointer,
+ * abort(), a trap): the heap, stdio and our own state may be corrupt,
+ * so the handler does only async-signal-safe work on what app_open()
+ * prepared: nl_log_emergency_restore() writes the saved logger names to
+ * the sysctl files opened at start (pwrite) and unlinks the state file.
+ * Then the previous action runs: a fault returns to the faulting
+ * instruction and faults again, a signal someone sent is raised again.
+ * TRACE rules cannot be removed without running iptables-legacy; their
+ * lock dies with us, so the next run or --cleanup removes them. */
+static struct nl_log *volatile fatal_log;
+static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+				     SIGABRT, SIGTRAP, SIGSYS };
+#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
+static struct sigaction fatal_old[N_FATAL];
+static char fatal_stack[64 * 1024] __attribute__((aligned(16)));
+
+static void on_fatal(int sig, siginfo_t *info, void *ctx)
+{
+	int e = errno;
+	size_t i;
+
+	(void)ctx;
+	nl_log_emergency_restore(fatal_log);
+	fatal_log = NULL;
+	for (i = 0; i < N_FATAL; i++)
+		if (fatal_signals[i] == sig)
+			sigaction(sig, &fatal_old[i], NULL);
+	errno = e;
+	if (info->si_code <= 0)		/* sent: kill, raise, abort */
+		raise(sig);
+}
+
+static void catch_fatal_signals(void)
+{
+	stack_t ss = { .ss_sp = fatal_stack, .ss_size = sizeof(fatal_stack) };
+	struct sigaction sa;
+	size_t i;
+
+	/* a stack overflow's SIGSEGV needs a stack of its own */
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fatal;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < N_FATAL; i++)
+		sigaction(fatal_signals[i], &sa, &fatal_old[i]);
+}
 
 static bool kernel_lacks(int e)
 {
@@ -157,6 +213,7 @@ static void open_legacy(struct app *app)
 	if (!app->plan.listen_xt)
 		return;
 	app->log = nl_log_open();
+	fatal_log = app->log;
 	if (!app->log) {
 		if (errno == EBUSY)
 			die(EXIT_BUSY, "another program holds NFLOG group 0 in this "
@@ -197,10 +254,25 @@ static void read_rules(struct app *app)
 	}
 }
 
+/* What killed runs left here: their nf_log binding (a run that binds
+ * nf_log itself repairs it in nl_log_open()), and state files of
+ * namespaces that are gone. */
+static void repair_leftovers(struct app *app)
+{
+	char what[160];
+
+	if (!app->plan.listen_xt && nl_log_recover(what, sizeof(what)) > 0)
+		fprintf(stderr, "iptables-trace: put back the nf_log logger%s that a "
+			"killed run left bound to nfnetlink_log (%s)\n",
+			strchr(what, ',') ? "s" : "", what);
+	statedir_gc();
+}
+
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	the_app = app;
 	atexit(app_close);
+	catch_fatal_signals();
 	plan_backends(app);
 	open_rules(app);
 	app->assembler = asm_new(ops, app->cfg.quiet_ms);
@@ -208,6 +280,7 @@ void app_open(struct app *app, const struct asm_ops *ops)
 		die(EXIT_RUNTIME, "out of memory");
 	open_nft(app);
 	open_legacy(app);
+	repair_leftovers(app);
 	read_rules(app);
 }
 
@@ -224,6 +297,7 @@ void app_close(void)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
 			err);
 	arm_xt_free(app->arm_xt);
+	fatal_log = NULL;
 	if (app->log && nl_log_close(app->log) < 0)
 		fprintf(stderr, "iptables-trace: putting back the nf_log logger: %s\n",
 			strerror(errno));
@@ -266,8 +340,9 @@ static void cleanup_allowed(void)
 
 int app_cleanup_leftovers(void)
 {
-	unsigned int removed = 0;
-	char err[512] = "";
+	unsigned int removed = 0, files;
+	char err[512] = "", what[160];
+	int r;
 
 	cleanup_allowed();
 
@@ -276,5 +351,17 @@ int app_cleanup_leftovers(void)
 		    "removing leftover TRACE rules: %s", err[0] ? err : strerror(errno));
 	fprintf(stderr, "iptables-trace: removed %u leftover TRACE rule%s\n",
 		removed, removed == 1 ? "" : "s");
+	r = nl_log_recover(what, sizeof(what));
+	if (r < 0)
+		die(EXIT_RUNTIME, "putting back the nf_log logger a killed run left "
+		    "bound: %s", strerror(errno));
+	if (r > 0)
+		fprintf(stderr, "iptables-trace: put back the nf_log logger%s that a "
+			"killed run left bound to nfnetlink_log (%s)\n",
+			strchr(what, ',') ? "s" : "", what);
+	files = statedir_gc();
+	if (files)
+		fprintf(stderr, "iptables-trace: removed %u state file%s of killed "
+			"runs from %s\n", files, files == 1 ? "" : "s", statedir_path());
 	return EXIT_OK;
 }

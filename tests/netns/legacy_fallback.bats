@@ -27,13 +27,13 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 	pid=$XT_LAST_PID
 	run raw_rules $NS_A
 	[ "${#lines[@]}" -eq 3 ]
-	[[ "${lines[0]}" == "-A PREROUTING -i veth9 -m bpf --bytecode \""*"\" -m limit --limit 50/sec -m comment --comment \"iptables-trace $pid\" -j TRACE" ]]
+	[[ "${lines[0]}" == "-A PREROUTING -i veth9 -m bpf --bytecode \""*"\" -m limit --limit 50/sec -m comment --comment \"iptables-trace $pid:"*"\" -j TRACE" ]]
 	[ "${lines[1]}" = "-A PREROUTING -p udp -m udp --dport 53 -j CT --notrack" ]
-	[[ "${lines[2]}" == "-A OUTPUT -m bpf --bytecode \""*"\" -m limit --limit 50/sec -m comment --comment \"iptables-trace $pid\" -j TRACE" ]]
+	[[ "${lines[2]}" == "-A OUTPUT -m bpf --bytecode \""*"\" -m limit --limit 50/sec -m comment --comment \"iptables-trace $pid:"*"\" -j TRACE" ]]
 	run raw_rules $NS_A 6
 	[ "${#lines[@]}" -eq 3 ]
-	[[ "${lines[0]}" == "-A PREROUTING -i veth9 -m bpf "*"\"iptables-trace $pid\" -j TRACE" ]]
-	[[ "${lines[1]}" == "-A OUTPUT -m bpf "*"\"iptables-trace $pid\" -j TRACE" ]]
+	[[ "${lines[0]}" == "-A PREROUTING -i veth9 -m bpf "*"\"iptables-trace $pid:"*"\" -j TRACE" ]]
+	[[ "${lines[1]}" == "-A OUTPUT -m bpf "*"\"iptables-trace $pid:"*"\" -j TRACE" ]]
 	[ "${lines[2]}" = '-A OUTPUT -p tcp -m comment --comment "user rule" -j ACCEPT' ]
 
 	xt_close_stdin
@@ -52,7 +52,7 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 	run raw_rules $NS_A 6
 	[ "${#lines[@]}" -eq 2 ]
 	# no filter: no bpf match
-	[ "${lines[0]}" = "-A PREROUTING -m comment --comment \"iptables-trace $XT_LAST_PID\" -j TRACE" ]
+	[[ "${lines[0]}" == "-A PREROUTING -m comment --comment \"iptables-trace $XT_LAST_PID:"????????????????"\" -j TRACE" ]]
 	xt_close_stdin
 	wait $XT_LAST_PID
 	[ -z "$(raw_rules $NS_A 6)" ]
@@ -97,8 +97,8 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 	xt_wait_for "$BATS_TEST_TMPDIR/dead.out" '^armed$'
 	kill -9 $dead
 	wait $dead || true
-	[ "$(raw_rules $NS_A | grep -c "iptables-trace $dead")" -eq 2 ]
-	[ "$(raw_rules $NS_A 6 | grep -c "iptables-trace $dead")" -eq 2 ]
+	[ "$(raw_rules $NS_A | grep -c "iptables-trace $dead:")" -eq 2 ]
+	[ "$(raw_rules $NS_A 6 | grep -c "iptables-trace $dead:")" -eq 2 ]
 
 	# a live one, running as "iptables-trace"
 	xt_bg $NS_A "$BATS_TEST_TMPDIR/live.out" "$LIVE_PROBE" arm -4
@@ -111,9 +111,9 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 	[ "$output" = "removed 4" ]
 	run raw_rules $NS_A
 	[ "${#lines[@]}" -eq 3 ]
-	[[ "${lines[0]}" == "-A PREROUTING "*"\"iptables-trace $live\" -j TRACE" ]]
+	[[ "${lines[0]}" == "-A PREROUTING "*"\"iptables-trace $live:"*"\" -j TRACE" ]]
 	[[ "${lines[1]}" == *'"iptables-trace-ish user rule" -j ACCEPT' ]]
-	[[ "${lines[2]}" == "-A OUTPUT "*"\"iptables-trace $live\" -j TRACE" ]]
+	[[ "${lines[2]}" == "-A OUTPUT "*"\"iptables-trace $live:"*"\" -j TRACE" ]]
 	[ -z "$(raw_rules $NS_A 6)" ]
 
 	# nothing left for a second cleanup; the live run removes its own

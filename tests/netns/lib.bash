@@ -9,7 +9,9 @@
 #      |
 #   server (s0) 10.99.2.2/24 fd00:99:2::2/64
 #
-# Names are unique per run and per test: iptt-<pid>-<test>-<random>-{cli,rtr,srv}.
+# Names are unique per run and per test: iptt-<pid>-<test>-<random>-{cli,rtr,srv},
+# or $IPTT_NS_PREFIX-<test>-<random>-... when set (scripts/check.sh sets it
+# so that it can judge its own namespaces only).
 # Nothing here touches the host namespace's firewall, sysctls or nf_log:
 # interfaces are created directly inside the lab namespaces and every
 # command runs under "ip netns exec" / "ip -n".
@@ -30,6 +32,18 @@ fi
 CLI_IP=10.99.1.2 RTR_IP1=10.99.1.1 RTR_IP2=10.99.2.1 SRV_IP=10.99.2.2
 CLI_IP6=fd00:99:1::2 RTR_IP6_1=fd00:99:1::1 RTR_IP6_2=fd00:99:2::1 SRV_IP6=fd00:99:2::2
 VIP=198.51.100.10
+
+# Where the tool keeps its state files (src/statedir.h); check.sh gives
+# each run a directory of its own.
+STATE_DIR=${IPTT_STATE_DIR:-/run/iptables-trace}
+
+# state_file NS: the nf_log state file of the namespace NS (ip netns
+# name), found by the namespace inode it records; nothing when none.
+state_file() {
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$1") || return 0
+	grep -lE "^[^ ]+ [^ ]+ $ino\$" "$STATE_DIR"/nf_log.* 2>/dev/null || true
+}
 
 ARMED_RE='^iptables-trace: tracing .* \(backend nft\) \.\.\. press Ctrl-C to stop$'
 SUMMARY_RE='^iptables-trace: [0-9]+ packets traced, [0-9]+ events, [0-9]+ events lost$'
@@ -55,7 +69,7 @@ ip6_re() {
 
 lab_setup() {
 	[ -x "$IPTT_BIN" ] || { echo "# $IPTT_BIN is missing: run make" >&3; return 1; }
-	LAB=iptt-$$-${BATS_TEST_NUMBER}-$RANDOM
+	LAB=${IPTT_NS_PREFIX:-iptt-$$}-${BATS_TEST_NUMBER}-$RANDOM
 	CLI=$LAB-cli RTR=$LAB-rtr SRV=$LAB-srv
 	LAB_PIDS=()
 	IPTT_PID=

@@ -26,18 +26,22 @@ setup() {
 }
 teardown() { lab_teardown; }
 
+# What --cleanup said, without the count of other programs' dead state
+# files it may have collected on the way.
+cleanup_said() { grep -v ' state files\? of killed runs from ' "$IPTT_ERR" || true; }
+
 # The run's rules are in place: first in raw PREROUTING and OUTPUT, tagged
 # with its pid, for IPv4 and IPv6.
 assert_trace_rules_of() {
 	local pid=$1 r
 	r=$(trace_rules)
-	grep -q "^4: -A PREROUTING .*\"iptables-trace $pid\" -j TRACE$" <<<"$r"
-	grep -q "^4: -A OUTPUT .*\"iptables-trace $pid\" -j TRACE$" <<<"$r"
-	grep -q "^6: -A PREROUTING .*\"iptables-trace $pid\" -j TRACE$" <<<"$r"
-	grep -q "^6: -A OUTPUT .*\"iptables-trace $pid\" -j TRACE$" <<<"$r"
+	grep -Eq "^4: -A PREROUTING .*\"iptables-trace $pid:[0-9a-f]{16}\" -j TRACE$" <<<"$r"
+	grep -Eq "^4: -A OUTPUT .*\"iptables-trace $pid:[0-9a-f]{16}\" -j TRACE$" <<<"$r"
+	grep -Eq "^6: -A PREROUTING .*\"iptables-trace $pid:[0-9a-f]{16}\" -j TRACE$" <<<"$r"
+	grep -Eq "^6: -A OUTPUT .*\"iptables-trace $pid:[0-9a-f]{16}\" -j TRACE$" <<<"$r"
 	# first in their chains
 	[ "$(ipt legacy 4 -t raw -S PREROUTING | sed -n 2p)" = \
-		"$(ipt legacy 4 -t raw -S PREROUTING | grep -F "\"iptables-trace $pid\"")" ]
+		"$(ipt legacy 4 -t raw -S PREROUTING | grep -F "\"iptables-trace $pid:")" ]
 }
 
 # Nothing of any run is left in legacy raw; the user's raw rules are as
@@ -97,7 +101,7 @@ assert_legacy_ping_traced() {
 	iptt_start --trace-rules -p icmp
 	live=$IPTT_PID
 	assert_trace_rules_of "$live"
-	[ -z "$(trace_rules | grep -F "\"iptables-trace $dead\"")" ]
+	[ -z "$(trace_rules | grep -F "\"iptables-trace $dead:")" ]
 	save_snapshot legacy 4 raw filter
 	ping_ok "$CLI" $SRV_IP
 	p2_stop		# the loggers of before the killed run are back too
@@ -114,17 +118,20 @@ assert_legacy_ping_traced() {
 	kill -9 "$dead"
 	iptt_wait_exit
 	assert_trace_rules_of "$dead"
-	n=$(trace_rules | grep -cF "\"iptables-trace $dead\"")
+	n=$(trace_rules | grep -cF "\"iptables-trace $dead:")
 	[ "$n" -eq 4 ]
 
 	iptt_run --cleanup
 	[ "$IPTT_RC" -eq 0 ]
 	[ ! -s "$IPTT_OUT" ]
-	[ "$(cat "$IPTT_ERR")" = "iptables-trace: removed $n leftover TRACE rules" ]
+	[ "$(sed -n 1p "$IPTT_ERR")" = "iptables-trace: removed $n leftover TRACE rules" ]
+	# the killed run's nf_log binding too
+	grep -q '^iptables-trace: put back the nf_log loggers that a killed run left' "$IPTT_ERR"
+	p2_assert_nf_log_back
 	assert_no_trace_rules
 	iptt_run --cleanup
 	[ "$IPTT_RC" -eq 0 ]
-	[ "$(cat "$IPTT_ERR")" = "iptables-trace: removed 0 leftover TRACE rules" ]
+	[ "$(cleanup_said)" = "iptables-trace: removed 0 leftover TRACE rules" ]
 
 	# (two runs with TRACE rules cannot share a namespace: group 0)
 	iptt_start --trace-rules -4 -p icmp
@@ -134,8 +141,8 @@ assert_legacy_ping_traced() {
 	mv "$IPTT_ERR" "$BATS_TEST_TMPDIR/live.err"
 	iptt_run --cleanup
 	[ "$IPTT_RC" -eq 0 ]
-	[ "$(cat "$IPTT_ERR")" = "iptables-trace: removed 0 leftover TRACE rules" ]
-	[ "$(trace_rules | grep -cF "\"iptables-trace $live\"")" -eq 2 ]
+	[ "$(cleanup_said)" = "iptables-trace: removed 0 leftover TRACE rules" ]
+	[ "$(trace_rules | grep -cF "\"iptables-trace $live:")" -eq 2 ]
 
 	IPTT_PID=$live IPTT_OUT=$BATS_TEST_TMPDIR/live.out IPTT_ERR=$BATS_TEST_TMPDIR/live.err
 	p2_stop		# and the loggers the killed run left are put back

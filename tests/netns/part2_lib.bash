@@ -248,9 +248,9 @@ p2_stop() {
 trace_rules() {
 	local ns=${1:-$RTR}
 	ip netns exec "$ns" iptables-legacy-save -t raw 2>/dev/null |
-		grep -E '^-A .*"iptables-trace [0-9]+".*-j TRACE' | sed 's/^/4: /' || true
+		grep -E '^-A .*"iptables-trace [0-9]+:[0-9a-f]{16}".*-j TRACE' | sed 's/^/4: /' || true
 	ip netns exec "$ns" ip6tables-legacy-save -t raw 2>/dev/null |
-		grep -E '^-A .*"iptables-trace [0-9]+".*-j TRACE' | sed 's/^/6: /' || true
+		grep -E '^-A .*"iptables-trace [0-9]+:[0-9a-f]{16}".*-j TRACE' | sed 's/^/6: /' || true
 }
 
 # ---------------------------------------------------------------- NFLOG group 0

@@ -4,7 +4,8 @@
 # nflog_capture.c, built from the sources into the file's temp dir so a
 # half-finished main.c elsewhere cannot break them.
 #
-# Namespaces are named iptt-xt-<pid>-<test>-<random>-<role> and deleted in
+# Namespaces are named iptt-xt-<pid>-<test>-<random>-<role> ($IPTT_NS_PREFIX
+# instead of iptt when set) and deleted in
 # teardown; nothing here touches the host's firewall or nf_log, and
 # xt_assert_host_nf_log (teardown_file) checks the latter.
 
@@ -16,14 +17,24 @@ xt_build() {
 	cflags="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -I$XT_ROOT/src"
 	libs=$(pkg-config --cflags --libs $XT_PKGS)
 	cc $cflags -o "$d/xt_probe" "$XT_ROOT/tests/tools/xt_probe.c" \
-		"$XT_ROOT"/src/{arm_xt,spawn_tool,backend,nft_dump,nft_tables,rules_xt,ruleset,arm}.c $libs
+		"$XT_ROOT"/src/{arm_xt,spawn_tool,backend,nft_dump,nft_tables,rules_xt,ruleset,arm,statedir}.c $libs
 	cc $cflags -o "$d/nflog_capture" "$XT_ROOT/tests/tools/nflog_capture.c" \
-		"$XT_ROOT/src/nl_log.c" $libs
+		"$XT_ROOT/src/nl_log.c" "$XT_ROOT/src/statedir.c" $libs
 	# /proc/PID/comm is how a live run is told from a dead one
 	cp "$d/xt_probe" "$d/iptables-trace"
 	cat /proc/net/netfilter/nf_log >"$d/host_nf_log"
 	PROBE=$d/xt_probe CAPTURE=$d/nflog_capture LIVE_PROBE=$d/iptables-trace
 	export PROBE CAPTURE LIVE_PROBE
+}
+
+STATE_DIR=${IPTT_STATE_DIR:-/run/iptables-trace}
+
+# xt_state_file NS: NS's nf_log state file, by the namespace inode it
+# records: only this test's own file, whatever else runs on the machine.
+xt_state_file() {
+	local ino
+	ino=$(stat -L -c %i "/run/netns/$1") || return 0
+	grep -lE "^[^ ]+ [^ ]+ $ino\$" "$STATE_DIR"/nf_log.* 2>/dev/null || true
 }
 
 xt_assert_host_nf_log() {
@@ -34,7 +45,7 @@ xt_assert_host_nf_log() {
 xt_ns() {
 	local role ns
 	for role in "$@"; do
-		ns=iptt-xt-$$-$BATS_TEST_NUMBER-$RANDOM-$role
+		ns=${IPTT_NS_PREFIX:-iptt}-xt-$$-$BATS_TEST_NUMBER-$RANDOM-$role
 		ip netns add "$ns"
 		ip -n "$ns" link set lo up
 		XT_NAMESPACES+=("$ns")

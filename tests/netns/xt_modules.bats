@@ -61,8 +61,9 @@ start_capture() {	# NS NAME: nflog_capture in the background, wait until bound
 	# the binding outlives the process
 	[ "$(xt_logger $NS_A 2)" = nfnetlink_log ]
 	[ "$(xt_logger $NS_A 10)" = nfnetlink_log ]
-	cookie_files=$(ls /run/iptables-trace/ | wc -l)
-	[ "$cookie_files" -ge 1 ]
+	# the dead run's own state file, not a count of the shared directory
+	dead_state=$(xt_state_file $NS_A)
+	[ -n "$dead_state" ]
 	start_capture $NS_A next
 	grep -qx 'nflog_capture: saved loggers ipv4=nf_log_ipv4 ipv6=nf_log_ipv6' \
 		"$BATS_TEST_TMPDIR/next.out"
@@ -70,7 +71,8 @@ start_capture() {	# NS NAME: nflog_capture in the background, wait until bound
 	wait $XT_LAST_PID
 	[ "$(xt_logger $NS_A 2)" = nf_log_ipv4 ]
 	[ "$(xt_logger $NS_A 10)" = nf_log_ipv6 ]
-	[ "$(ls /run/iptables-trace/ | wc -l)" -eq $((cookie_files - 1)) ]
+	[ ! -e "$dead_state" ]
+	[ -z "$(xt_state_file $NS_A)" ]
 }
 
 @test "nl_log: a logger someone binds while we run is theirs to keep" {

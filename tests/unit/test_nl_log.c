@@ -168,15 +168,44 @@ struct msg {
 	struct nlmsghdr *nlh;
 };
 
+/* The hook the kernel would report with this prefix: its built-in
+ * chain's, or LOCAL_IN for a user chain. */
+static uint8_t hook_for(const char *prefix)
+{
+	static const char *const chains[] = { ":PREROUTING:", ":INPUT:",
+		":FORWARD:", ":OUTPUT:", ":POSTROUTING:" };
+	uint8_t i;
+
+	for (i = 0; prefix && i < 5; i++)
+		if (strstr(prefix, chains[i]))
+			return i;
+	return NF_INET_LOCAL_IN;
+}
+
+static void msg_start_hook(struct msg *m, uint8_t family, const char *prefix,
+			   int hook);
+
 static void msg_start(struct msg *m, uint8_t family, const char *prefix)
 {
+	msg_start_hook(m, family, prefix, hook_for(prefix));
+}
+
+/* hook < 0: no NFULA_PACKET_HDR */
+static void msg_start_hook(struct msg *m, uint8_t family, const char *prefix,
+			   int hook)
+{
 	struct nfgenmsg *nfg;
+	struct nfulnl_msg_packet_hdr ph = { htons(0x0800), 0, 0 };
 
 	m->nlh = mnl_nlmsg_put_header(m->buf);
 	m->nlh->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET;
 	nfg = mnl_nlmsg_put_extra_header(m->nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
+	if (hook >= 0) {
+		ph.hook = (uint8_t)hook;
+		mnl_attr_put(m->nlh, NFULA_PACKET_HDR, sizeof(ph), &ph);
+	}
 	if (prefix)
 		mnl_attr_put_strz(m->nlh, NFULA_PREFIX, prefix);
 }
@@ -200,7 +229,7 @@ static void test_prefixes(void **state)
 	assert_string_equal(ev.chain, "a:b:c");
 	assert_int_equal(ev.type, EV_TYPE_RULE);
 	assert_int_equal(ev.rulenum, 12);
-	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:1", &ev), 0);
+	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:1 ", &ev), 0);
 	assert_int_equal(ev.type, EV_TYPE_POLICY);
 	assert_int_equal(ev.rulenum, 1);
 	assert_false(ev.has & (EV_HAS_NETHDR | EV_HAS_IIF | EV_HAS_MARK));
@@ -217,6 +246,77 @@ static void test_prefixes(void **state)
 	assert_int_equal(parse_prefix("TRACE: filter::rule:1 ", &ev), -1);
 	assert_int_equal(parse_prefix("TRACE: ", &ev), -1);
 	assert_int_equal(parse_prefix(NULL, &ev), -1);
+	/* not the kernel's "TRACE: %s:%s:%s:%u " */
+	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:1", &ev), -1);
+	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:1  ", &ev), -1);
+	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:01 ", &ev), -1);
+	assert_int_equal(parse_prefix("TRACE: evil:INPUT:rule:1 ", &ev), -1);
+}
+
+static int fixture_parse(const char *name, struct trace_event *ev)
+{
+	size_t len;
+	char *buf = fixture_read(name, &len);
+	int ret = nl_log_parse((const void *)buf, ev);
+
+	free(buf);
+	return ret;
+}
+
+/* Messages with a TRACE prefix that TRACE did not send, captured from
+ * nft "log prefix ... group 0" rules (README-nflog.md): */
+static void test_forged(void **state)
+{
+	struct trace_event ev;
+	struct msg m;
+	char *a, *b;
+	size_t la, lb;
+
+	(void)state;
+	/* "filter:INPUT" at prerouting: filter has no such hook */
+	assert_int_equal(fixture_parse("nflog_forged_wrong_hook.bin", &ev), -1);
+	/* "filter:OUTPUT" with snaplen 40: 40 bytes of an 84-byte packet */
+	assert_int_equal(fixture_parse("nflog_forged_snaplen.bin", &ev), -1);
+	/* the real one from the same capture */
+	assert_int_equal(fixture_parse("nflog_ip_filter_output_real.bin", &ev), 0);
+	assert_string_equal(ev.chain, "OUTPUT");
+
+	/* At the right hook and unabridged, a forgery is the real message
+	 * byte for byte but for NFULA_SEQ (its last 4 bytes of value are
+	 * at the end of the SEQ attribute): nothing on the wire tells them
+	 * apart, so both parse. */
+	a = fixture_read("nflog_forged_same_hook.bin", &la);
+	b = fixture_read("nflog_same_hook_real.bin", &lb);
+	assert_int_equal(la, lb);
+	{
+		size_t i, diff = 0;
+
+		for (i = 0; i < la; i++)
+			diff += a[i] != b[i];
+		assert_true(diff >= 1 && diff <= 4);
+	}
+	assert_int_equal(nl_log_parse((const void *)a, &ev), 0);
+	assert_int_equal(nl_log_parse((const void *)b, &ev), 0);
+	free(a);
+	free(b);
+
+	/* built: a built-in chain at another hook, a table at a hook it
+	 * lacks, no packet header, another group */
+	msg_start_hook(&m, NFPROTO_IPV4, "TRACE: mangle:OUTPUT:rule:1 ", NF_INET_FORWARD);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), -1);
+	msg_start_hook(&m, NFPROTO_IPV4, "TRACE: nat:mychain:rule:1 ", NF_INET_FORWARD);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), -1);
+	msg_start_hook(&m, NFPROTO_IPV6, "TRACE: raw:mychain:rule:1 ", NF_INET_LOCAL_IN);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), -1);
+	msg_start_hook(&m, NFPROTO_IPV4, "TRACE: filter:INPUT:rule:1 ", -1);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), -1);
+	msg_start(&m, NFPROTO_IPV4, "TRACE: filter:INPUT:rule:1 ");
+	((struct nfgenmsg *)mnl_nlmsg_get_payload(m.nlh))->res_id = htons(1);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), -1);
+	/* a user chain at any hook of its table */
+	msg_start_hook(&m, NFPROTO_IPV6, "TRACE: mangle:mychain:return:3 ", NF_INET_POST_ROUTING);
+	assert_int_equal(nl_log_parse(m.nlh, &ev), 0);
+	assert_string_equal(ev.chain, "mychain");
 }
 
 static void test_not_ours(void **state)
@@ -303,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_rulenum_names_save_line),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_forged),
 		cmocka_unit_test(test_payload_capped),
 		cmocka_unit_test(test_conntrack),
 	};
