@@ -63,6 +63,11 @@ static void emit(const struct block *b, void *data)
 
 	if (app->output_closed || app->failed)
 		return;
+	/* Every listener in the namespace gets every traced packet: a
+	 * colleague's run or a user's nftrace rule chose this one, unless
+	 * our own rule marked it too. */
+	if (app->arm && !b->started)
+		return;
 	if (app->cfg.count && app->packets >= app->cfg.count)
 		return;
 	if (story_build(&s, b, &app->resolver) < 0) {
