@@ -174,7 +174,7 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
 			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
 	json_object_set_new(o, "verdict", st->kind == STEP_RETURN ?
-			    json_string("return") : json_string(verdict_name(st->verdict)));
+			    json_string("return") : json_string(step_verdict_name(st)));
 	json_object_set_new(o, "verdict_code", json_integer(st->verdict));
 	json_object_set_new(o, "target", str_or_null(st->target));
 	return o;

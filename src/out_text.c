@@ -45,7 +45,7 @@ static void verdict_text(char *buf, size_t size, const struct story_step *st)
 	if ((st->verdict == EV_V_JUMP || st->verdict == EV_V_GOTO) && st->target)
 		snprintf(buf, size, "%s %s", verdict_name(st->verdict), st->target);
 	else
-		snprintf(buf, size, "%s", verdict_name(st->verdict));
+		snprintf(buf, size, "%s", step_verdict_name(st));
 }
 
 char *out_text_step(const struct story_step *st, bool verbose)

@@ -32,6 +32,11 @@ const char *verdict_name(int32_t v)
 	return "?";
 }
 
+const char *step_verdict_name(const struct story_step *st)
+{
+	return st->rejects ? "REJECT" : verdict_name(st->verdict);
+}
+
 bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 {
 	/* Only our own rule: another iptables-trace in the namespace has a

@@ -38,6 +38,7 @@ struct story_step {
 	char *target;			/* jump/goto target, or NULL */
 	struct pkt_view pkt;		/* STEP_PACKET */
 	enum hook hook;			/* hook of the base chain being walked */
+	bool rejects;			/* a drop that answers: reject, -j REJECT */
 };
 
 enum fate_kind {
@@ -112,5 +113,8 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		     struct resolver *r);
 
 const char *verdict_name(int32_t verdict);
+/* A step's verdict as users name it: REJECT for a rejecting rule, whose
+ * kernel verdict is a drop. */
+const char *step_verdict_name(const struct story_step *st);
 
 #endif

@@ -146,8 +146,9 @@ void story_find_fate(struct story *s)
 		last = st;
 		if (decisive(s, st)) {
 			f->by = st;
+			s->steps[i].rejects = st->verdict == EV_V_DROP && is_reject(st);
 			if (st->verdict == EV_V_DROP)
-				f->kind = is_reject(st) ? FATE_REJECT : FATE_DROP;
+				f->kind = st->rejects ? FATE_REJECT : FATE_DROP;
 			else
 				f->kind = st->verdict == EV_V_STOLEN ? FATE_STOLEN : FATE_QUEUE;
 			return;

@@ -65,9 +65,9 @@ teardown() { lab_teardown; }
 	tcp_fails "$CLI" $RTR_IP1 5558
 	iptt_stop_ok
 
-	# The kernel reports a drop; the fate names the reject.
+	# The kernel reports a drop; the step and the fate name the reject.
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*DPT=5555 .* SYN ")
-	assert_lines "$b" "inet filter input (#1) tcp dport 5555 reject => DROP"
+	assert_lines "$b" "inet filter input (#1) tcp dport 5555 reject => REJECT"
 	assert_fate "$b" "=> REJECT by inet filter input (#1) tcp dport 5555 reject"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*DPT=5558 .* SYN ")
 	assert_fate "$b" "=> REJECT by inet filter input (#2) tcp dport 5558 reject with tcp reset"
@@ -83,6 +83,7 @@ teardown() { lab_teardown; }
 	iptt_stop_ok
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*DPT=5559 .* SYN ")
+	assert_lines "$b" "filter INPUT (#1) -p tcp -m tcp --dport 5559 -j REJECT --reject-with icmp-port-unreachable => REJECT"
 	assert_fate "$b" "=> REJECT by filter INPUT (#1) -p tcp -m tcp --dport 5559 -j REJECT --reject-with icmp-port-unreachable"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*DPT=5560 .* SYN ")
 	assert_fate "$b" "=> REJECT by filter FORWARD (#1) -p tcp -m tcp --dport 5560 -j REJECT --reject-with tcp-reset"

@@ -99,7 +99,7 @@ no_escapes() {
 	has_line "$out" "  ${G}=> ACCEPT, forwarded out r1${Z}"
 	has_line "$out" "  ${R}filter forward (#2) tcp dport 23 drop => DROP${Z}"
 	has_line "$out" "  ${R}=> DROP by filter forward (#2) tcp dport 23 drop${Z}"
-	has_line "$out" "  ${R}filter input (#1) tcp dport 5555 reject => DROP${Z}"
+	has_line "$out" "  ${R}filter input (#1) tcp dport 5555 reject => REJECT${Z}"
 	has_line "$out" "  ${R}=> REJECT by filter input (#1) tcp dport 5555 reject${Z}"
 	# Uncoloured: the packet line, a rule that only continues, a return.
 	grep -Eq "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*ID=7001 SEQ=1$" "$out"
