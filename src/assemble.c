@@ -12,11 +12,23 @@
 /* Bounds memory when events keep coming for ids that never finish. */
 #define MAX_OPEN_BLOCKS	4096
 
+/* Packets of ours that a rule queued to userspace: when the listener
+ * reinjects one, its later passage has the same trace id and headers but
+ * no event of our tracing rule, which ran before the queue. */
+#define QUEUED_KEPT	64
+
+struct queued {
+	uint32_t id;
+	struct pkt_key key;
+};
+
 struct assembler {
 	struct asm_ops ops;
 	unsigned int quiet_ms;
 	struct block **open;
 	size_t nopen, cap;
+	struct queued queued[QUEUED_KEPT];
+	unsigned int next_queued;
 };
 
 struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms)
@@ -53,6 +65,18 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
+static void note_queued(struct assembler *a, const struct block *b)
+{
+	const struct trace_event *last = &b->evs[b->nevs - 1];
+
+	if (!b->started || !b->id || !b->key.valid ||
+	    !(last->has & EV_HAS_VERDICT) || (last->verdict & 0xff) != EV_V_QUEUE)
+		return;
+	a->queued[a->next_queued].id = b->id;
+	a->queued[a->next_queued].key = b->key;
+	a->next_queued = (a->next_queued + 1) % QUEUED_KEPT;
+}
+
 /* Emit and drop open[i], keeping the others in order. */
 static void complete(struct assembler *a, size_t i)
 {
@@ -60,8 +84,10 @@ static void complete(struct assembler *a, size_t i)
 
 	memmove(&a->open[i], &a->open[i + 1], (a->nopen - i - 1) * sizeof(b));
 	a->nopen--;
-	if (b->nevs)
+	if (b->nevs) {
+		note_queued(a, b);
 		a->ops.emit(b, a->ops.data);
+	}
 	block_free(b);
 }
 
@@ -208,6 +234,19 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	return b;
 }
 
+/* The first event of a block: a queued packet of ours, reinjected? */
+static bool reinjected(const struct assembler *a, const struct block *b)
+{
+	unsigned int i;
+
+	if (!b->id || !b->key.valid)
+		return false;
+	for (i = 0; i < QUEUED_KEPT; i++)
+		if (a->queued[i].id == b->id && key_equal(&a->queued[i].key, &b->key))
+			return true;
+	return false;
+}
+
 int asm_add(struct assembler *a, const struct trace_event *ev)
 {
 	struct block *b = block_for(a, ev);
@@ -218,7 +257,7 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		asm_pkt_key(ev, &b->key);
 	if (ev->source == EV_SRC_NFT)
 		b->has_nft = true;
-	if (a->ops.starts_packet(ev, a->ops.data))
+	if (a->ops.starts_packet(ev, a->ops.data) || (!b->nevs && reinjected(a, b)))
 		b->started = true;
 	if (block_append(b, ev) < 0)
 		return -1;
