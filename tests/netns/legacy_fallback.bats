@@ -153,7 +153,7 @@ raw_rules() {	# NS [6]: the -A lines of (ip6)tables-legacy-save -t raw
 	# The lock is /run/xtables.lock for the whole machine: hold a
 	# private one, in a mount namespace with a /run of its own.
 	xt_bg $NS_A "$BATS_TEST_TMPDIR/arm.out" unshare -m --propagation private \
-		sh -c 'mount -t tmpfs tmpfs /run &&
+		sh -c 'mount -t tmpfs tmpfs /run && unset IPTT_STATE_DIR &&
 			{ flock /run/xtables.lock sleep 1.5 & } &&
 			sleep 0.2 && date +%s%N >/run/start && "$@" && cat /run/start' \
 		sh "$PROBE" arm -4
