@@ -42,11 +42,15 @@ $(BUILD)/tests:
 
 unit: $(TEST_BINS)
 
-# LD_PRELOAD shim the namespace tests use to fake a kernel without nf_tables.
+# LD_PRELOAD shims the namespace tests use: a kernel without nf_tables,
+# and table dumps interrupted by a concurrent commit.
 $(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
-testlibs: $(BUILD)/tests/fake_nonft.so
+$(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so
 
 # Everything, from a fresh machine: packages, build, unit and namespace tests.
 check: deps testlibs

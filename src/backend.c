@@ -132,13 +132,18 @@ static void count_table(uint8_t family, const char *name, void *data)
 		bi->nft_xt_tables++;
 }
 
-/* Any failure here means "no usable nf_tables": no nfnetlink, no
- * nf_tables subsystem (EOPNOTSUPP), or no permission. */
-static void probe_nft(struct backend_info *bi)
+/* A failure here means "no usable nf_tables" (no nfnetlink, no
+ * nf_tables subsystem, no permission), except when the dump could not
+ * finish: a ruleset that kept changing under it (EINTR after the
+ * retries), or no memory. Those are no answer, and must never send a
+ * kernel that has nf_tables to the legacy TRACE-rule fallback. */
+static int probe_nft(struct backend_info *bi)
 {
 	bi->nft_usable = nft_tables_each(count_table, bi) == 0;
-	if (!bi->nft_usable)
-		bi->nft_tables = bi->nft_xt_tables = 0;
+	if (bi->nft_usable)
+		return 0;
+	bi->nft_tables = bi->nft_xt_tables = 0;
+	return errno == EINTR || errno == ENOMEM ? -1 : 0;
 }
 
 int backend_probe(struct backend_info *bi)
@@ -146,8 +151,7 @@ int backend_probe(struct backend_info *bi)
 	memset(bi, 0, sizeof(*bi));
 	if (probe_legacy(bi, false) < 0 || probe_legacy(bi, true) < 0)
 		return -1;
-	probe_nft(bi);
-	return 0;
+	return probe_nft(bi);
 }
 
 int backend_plan(const struct backend_info *bi, enum backend_req req,

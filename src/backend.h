@@ -23,8 +23,9 @@ struct backend_info {
 };
 
 /* Look at the current namespace. Never creates or changes anything.
- * Returns 0, or -1 with errno set when /proc could not be read; a
- * missing nf_tables or x_tables is not an error. */
+ * Returns 0, or -1 with errno set when /proc could not be read or the
+ * nf_tables table dump could not finish (EINTR: the ruleset kept
+ * changing); a missing nf_tables or x_tables is not an error. */
 int backend_probe(struct backend_info *bi);
 
 enum backend_req { BACKEND_AUTO, BACKEND_NFT, BACKEND_LEGACY };

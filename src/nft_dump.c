@@ -16,16 +16,19 @@
 /* The kernel's dump messages go up to 32 KiB (MNL_SOCKET_DUMP_SIZE). */
 #define DUMP_BUF	32768
 
-static int dump_once(struct mnl_socket *nl, uint16_t msg_type, uint8_t family,
-		     const char *table, const char *chain, nft_dump_cb cb,
-		     void *data, uint32_t seq)
+/* One try, on a socket of its own: what is left of an interrupted dump
+ * goes away with it, and the next try reads only its own answer. */
+static int dump_once(uint16_t msg_type, uint8_t family, const char *table,
+		     const char *chain, nft_dump_cb cb, void *data)
 {
 	char *buf = malloc(DUMP_BUF);
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh;
 	int ret = -1, saved;
+	uint32_t seq = 1;
 
-	if (!buf)
-		return -1;
+	if (!buf || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
 	nlh = nftnl_nlmsg_build_hdr(buf, msg_type, family, NLM_F_DUMP, seq);
 	/* attribute 1 is the table in chain and rule messages alike
 	 * (NFTA_CHAIN_TABLE, NFTA_RULE_TABLE) */
@@ -44,19 +47,10 @@ static int dump_once(struct mnl_socket *nl, uint16_t msg_type, uint8_t family,
 				 cb, data);
 	} while (ret > MNL_CB_STOP);
 	ret = ret == MNL_CB_STOP ? 0 : -1;
-	if (ret < 0 && errno == EINTR) {
-		/* the rest of an interrupted dump is still queued: drain it
-		 * so the retry reads only its own answer */
-		ssize_t n;
-
-		while ((n = mnl_socket_recvfrom(nl, buf, DUMP_BUF)) > 0 &&
-		       mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl),
-				  NULL, NULL) > MNL_CB_STOP)
-			;
-		errno = EINTR;
-	}
 out:
 	saved = errno;
+	if (nl)
+		mnl_socket_close(nl);
 	free(buf);
 	errno = saved;
 	return ret;
@@ -66,25 +60,14 @@ int nft_dump(uint16_t msg_type, uint8_t family, const char *table,
 	     const char *chain, nft_dump_cb cb, void (*restart)(void *data),
 	     void *data)
 {
-	struct mnl_socket *nl;
-	int ret = -1, saved, i;
+	int ret = -1, i;
 
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!nl)
-		return -1;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
-	for (i = 1; i <= DUMP_TRIES; i++) {
-		ret = dump_once(nl, msg_type, family, table, chain, cb, data,
-				(uint32_t)i);
+	for (i = 0; i < DUMP_TRIES; i++) {
+		ret = dump_once(msg_type, family, table, chain, cb, data);
 		if (ret == 0 || errno != EINTR)
 			break;
 		if (restart)
 			restart(data);
 	}
-out:
-	saved = errno;
-	mnl_socket_close(nl);
-	errno = saved;
 	return ret;
 }

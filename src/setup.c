@@ -107,6 +107,10 @@ static void plan_backends(struct app *app)
 			die(EXIT_PRIVILEGE, "reading the legacy table list in "
 			    "/proc/net/ip_tables_names: %s; run as root "
 			    "(CAP_NET_ADMIN alone cannot read it)", strerror(errno));
+		if (errno == EINTR)
+			die(EXIT_RUNTIME, "looking at the namespace's firewall: the "
+			    "nf_tables ruleset kept changing while it was read; "
+			    "try again");
 		die(EXIT_RUNTIME, "looking at the namespace's firewall: %s",
 		    strerror(errno));
 	}

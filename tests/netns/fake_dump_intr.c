@@ -1,0 +1,91 @@
+/* LD_PRELOAD shim for the namespace tests: make the kernel's answers to
+ * the first FAKE_DUMP_INTR (default 1) nf_tables table dumps look
+ * interrupted by a concurrent commit, as they are on a host whose
+ * ruleset keeps changing: every message of those answers gets
+ * NLM_F_DUMP_INTR, which libmnl turns into EINTR. Only NETLINK_NETFILTER
+ * sockets and the answers to NFT_MSG_GETTABLE dumps are touched; the race this
+ * fakes is too rare to hit on demand with real commits. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+
+#define NFT_GETTABLE	((10 << 8) | 1)	/* NFNL_SUBSYS_NFTABLES, NFT_MSG_GETTABLE */
+
+static int left = -1;		/* dumps still to interrupt */
+static int dumping = -1;	/* the socket whose table dump is under way */
+
+static void init(void)
+{
+	if (left < 0)
+		left = getenv("FAKE_DUMP_INTR") ? atoi(getenv("FAKE_DUMP_INTR")) : 1;
+}
+
+static bool is_nfnetlink(int fd)
+{
+	int domain = 0, proto = 0, saved = errno;
+	socklen_t len = sizeof(domain);
+	bool yes;
+
+	yes = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	      domain == AF_NETLINK;
+	len = sizeof(proto);
+	yes = yes && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+	      proto == NETLINK_NETFILTER;
+	errno = saved;
+	return yes;
+}
+
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       const struct sockaddr *to, socklen_t tolen)
+{
+	static __typeof__(sendto) *real;
+	const struct nlmsghdr *nlh = buf;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "sendto");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	init();
+	if (left > 0 && buf && len >= sizeof(*nlh) && nlh->nlmsg_type == NFT_GETTABLE &&
+	    (nlh->nlmsg_flags & NLM_F_DUMP) && is_nfnetlink(fd))
+		dumping = fd;
+	return real(fd, buf, len, flags, to, tolen);
+}
+
+/* Every message of the dump's answer, up to NLMSG_DONE. */
+static void mark(void *buf, size_t total)
+{
+	struct nlmsghdr *nlh;
+	size_t len;
+
+	for (nlh = buf, len = total; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
+		nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			left--;
+			dumping = -1;
+		}
+	}
+}
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	static __typeof__(recvmsg) *real;
+	ssize_t n;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "recvmsg");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	n = real(fd, msg, flags);
+	if (n > 0 && fd == dumping && msg->msg_iovlen == 1)
+		mark(msg->msg_iov[0].iov_base, (size_t)n);
+	return n;
+}

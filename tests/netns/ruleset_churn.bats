@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# firewalld, Docker and kube-proxy rewrite the ruleset all the time. A
+# netlink dump that a concurrent commit interrupts (NLM_F_DUMP_INTR) is
+# retried; it never means "no nf_tables", and never sends a kernel that
+# has nf_tables to the legacy TRACE-rule fallback.
+
+load lib
+
+setup() { lab_setup; }
+teardown() { lab_teardown; }
+
+# Commit after commit in the router until the test ends: two loops that
+# add and delete a table with enough rules that a dump takes a while.
+churn() {
+	local rules i j
+	for i in 1 2; do
+		rules=$BATS_TEST_TMPDIR/churn$i.nft
+		{
+			echo "table ip churn$i {"
+			echo " chain c {"
+			for j in $(seq 200); do echo "  tcp dport $j counter"; done
+			echo " }"
+			echo "}"
+		} >"$rules"
+		ip netns exec "$RTR" sh -c "while :; do nft -f '$rules'; nft delete table ip churn$i; done" \
+			</dev/null >/dev/null 2>&1 3>&- &
+		lab_track $!
+	done
+}
+
+@test "100 starts beside a loop of ruleset commits: every one on the nft backend" {
+	rtr_nft <<-EOF
+	table inet t {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			icmp type echo-request counter
+		}
+	}
+	EOF
+	local n
+	churn
+	for n in $(seq 100); do
+		iptt_run -p icmp --timeout 0.02
+		if [ "$IPTT_RC" -ne 0 ] || ! grep -q '(backend nft)' "$IPTT_ERR"; then
+			echo "# start $n: exit $IPTT_RC" >&3
+			sed 's/^/#   /' "$IPTT_ERR" >&3
+			false
+		fi
+	done
+	# no legacy table was ever made for a fallback
+	[ -z "$(ip netns exec "$RTR" cat /proc/net/ip_tables_names)" ]
+	[ -z "$(ip netns exec "$RTR" cat /proc/net/ip6_tables_names)" ]
+}
+
+@test "tracing beside a loop of ruleset commits: the rule text stays right" {
+	rtr_nft <<-EOF
+	table inet t {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			icmp type echo-reply counter
+			icmp type echo-request counter accept
+		}
+	}
+	EOF
+	churn
+	iptt_start -p icmp
+	local i
+	for i in 1 2 3 4 5; do ping_ok "$CLI" $SRV_IP; done
+	iptt_stop_ok
+	[ "$(blocks_matching "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")" -eq 5 ]
+	for i in 1 2 3 4 5; do
+		b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " $i)
+		assert_lines "$b" "inet t forward (#2) icmp type echo-request counter accept => ACCEPT"
+	done
+}
+
+# The race above is rare with real commits; the shim makes it certain.
+@test "table dumps interrupted by commits (faked with LD_PRELOAD): retried, still the nft backend" {
+	make -C "$IPTT_ROOT" -s build/tests/fake_dump_intr.so >&3
+	local shim=$IPTT_ROOT/build/tests/fake_dump_intr.so
+	# a sanitizer build wants its runtime first
+	if ldd "$IPTT_BIN" | grep -q libasan; then
+		shim="$(ldd "$IPTT_BIN" | awk '/libasan/ { print $3 }') $shim"
+	fi
+	IPTT_WRAP=(env LD_PRELOAD="$shim" FAKE_DUMP_INTR=3)
+	iptt_run -p icmp --timeout 0.2
+	IPTT_WRAP=()
+	[ "$IPTT_RC" -eq 0 ]
+	grep -q '(backend nft)' "$IPTT_ERR"
+	[ -z "$(ip netns exec "$RTR" cat /proc/net/ip_tables_names)" ]
+
+	# a ruleset that never holds still long enough: an error, not a
+	# fallback to legacy TRACE rules
+	IPTT_WRAP=(env LD_PRELOAD="$shim" FAKE_DUMP_INTR=1000)
+	iptt_run -p icmp --timeout 0.2
+	IPTT_WRAP=()
+	assert_error 1 "the nf_tables ruleset kept changing while it was read; try again"
+	[ -z "$(ip netns exec "$RTR" cat /proc/net/ip_tables_names)" ]
+}
