@@ -28,6 +28,7 @@ struct app {
 	unsigned long lost;		/* legacy events lost, counted exactly */
 	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
 					 * lost an unknown number of events */
+	bool check_failed;		/* the last TRACE rules check could not ask */
 	bool output_closed;		/* stdout's reader went away */
 	int output_errno;		/* why writing stdout failed, if not EPIPE */
 	bool failed;
@@ -42,6 +43,10 @@ die(int code, const char *fmt, ...);
  * which also runs from exit(). */
 void app_open(struct app *app, const struct asm_ops *ops);
 void app_close(void);
+/* --trace-rules: are our TRACE rules still there? Puts back what
+ * someone else deleted and says so on stderr, one line per check that
+ * found something. Every ARM_XT_CHECK_MS from the loop. */
+void app_check_trace_rules(struct app *app);
 /* --cleanup: remove leftover legacy TRACE rules of killed runs. */
 int app_cleanup_leftovers(void);
 

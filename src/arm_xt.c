@@ -18,8 +18,10 @@
 #include <sys/random.h>
 
 #include "arm_xt.h"
+#include "rules_xt.h"
 #include "spawn_tool.h"
 #include "statedir.h"
+#include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
 #define MAX_RULES	4		/* 2 families x 2 hooks */
 #define MAX_ARGS	24
@@ -34,9 +36,11 @@ static const char *const names_files[2] = { "/proc/net/ip_tables_names",
 struct xt_rule {
 	int fam;			/* 0 IPv4, 1 IPv6 */
 	const char *chain;
+	unsigned int hook;		/* NF_INET_PRE_ROUTING, NF_INET_LOCAL_OUT */
 	const char *args[MAX_ARGS];	/* between the chain and NULL */
 	int nargs;
 	bool installed;
+	bool missing;			/* taken out by someone, not yet back */
 };
 
 struct arm_xt {
@@ -48,6 +52,9 @@ struct arm_xt {
 	char comment[48];
 	char lock_name[32];		/* rules.TOKEN */
 	int lock_fd;
+	uint64_t stamp[2];		/* raw's GET_INFO stamp when last read */
+	bool stamped[2];
+	unsigned int checks;		/* arm_xt_repair() calls since a full read */
 };
 
 static void set_err(char *err, size_t errlen, const char *tool,
@@ -137,6 +144,7 @@ static void build_rule(struct arm_xt *a, const struct arm_spec *s, int fam,
 
 	r->fam = fam;
 	r->chain = chain;
+	r->hook = input_side ? NF_INET_PRE_ROUTING : NF_INET_LOCAL_OUT;
 	if (input_side && a->iface[0]) {
 		r->args[r->nargs++] = "-i";
 		r->args[r->nargs++] = a->iface;
@@ -253,6 +261,98 @@ int arm_xt_remove(struct arm_xt *a, char *err, size_t errlen)
 		}
 		r->installed = false;
 	}
+	if (ret)
+		errno = e;
+	return ret;
+}
+
+static void list_add(char *list, size_t size, const struct xt_rule *r)
+{
+	size_t len = strlen(list);
+
+	snprintf(list + len, size - len, "%s%s (IPv%d)", len ? ", " : "",
+		 r->chain, r->fam ? 6 : 4);
+}
+
+int arm_xt_repair(struct arm_xt *a, struct rules_xt *x,
+		  struct arm_xt_repair *out)
+{
+	int fam, i, ret = 0, e = 0;
+	bool deep;
+
+	memset(out, 0, sizeof(*out));
+	if (!a)
+		return 0;
+	deep = ++a->checks >= ARM_XT_DEEP_CHECKS;
+	if (deep)
+		a->checks = 0;
+	for (fam = 0; fam < 2; fam++) {
+		uint8_t family = fam ? NFPROTO_IPV6 : NFPROTO_IPV4;
+		struct xt_rule_query q[MAX_RULES];
+		struct xt_rule *which[MAX_RULES];
+		bool missing = false;
+		unsigned int n = 0, j;
+		uint64_t stamp;
+
+		for (i = 0; i < a->nrules; i++) {
+			struct xt_rule *r = &a->rules[i];
+
+			/* not after arm_xt_remove() */
+			if (r->fam != fam || (!r->installed && !r->missing))
+				continue;
+			q[n] = (struct xt_rule_query){ .hook = r->hook,
+				.comment = a->comment, .target = "TRACE" };
+			which[n++] = r;
+			missing = missing || r->missing;
+		}
+		if (!n)
+			continue;
+		if (!deep && !missing && a->stamped[fam]) {
+			if (rules_xt_table_stamp(x, family, "raw", &stamp) < 0) {
+				e = errno;
+				ret = -1;
+				continue;
+			}
+			if (stamp == a->stamp[fam])
+				continue;
+		}
+		if (rules_xt_find_rules(x, family, "raw", q, n, &stamp) < 0) {
+			/* EAGAIN: changing as we read; look again next time */
+			a->stamped[fam] = false;
+			if (errno != EAGAIN) {
+				e = errno;
+				ret = -1;
+			}
+			continue;
+		}
+		/* Our own inserts below change it again: the next call reads
+		 * once more and finds them. */
+		a->stamp[fam] = stamp;
+		a->stamped[fam] = true;
+		for (j = 0; j < n; j++) {
+			struct xt_rule *r = which[j];
+
+			if (q[j].pos) {
+				r->installed = true;
+				r->missing = false;
+				continue;
+			}
+			if (run_rule(r->fam, "-I", r->chain, r->args, r->nargs,
+				     out->err[0] ? NULL : out->err,
+				     sizeof(out->err)) == 0) {
+				r->installed = true;
+				r->missing = false;
+				list_add(out->put_back, sizeof(out->put_back), r);
+				continue;
+			}
+			if (!r->missing)
+				list_add(out->failed, sizeof(out->failed), r);
+			r->installed = false;
+			r->missing = true;
+		}
+	}
+	if (!out->failed[0])
+		out->err[0] = '\0';
 	if (ret)
 		errno = e;
 	return ret;

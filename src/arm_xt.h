@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include "arm.h"
 
+struct rules_xt;
+
 /* Every rule's comment is "iptables-trace PID:TOKEN", TOKEN 16 hex
  * digits whose lock (statedir.h) the live run holds. */
 #define ARM_XT_COMMENT_PREFIX	"iptables-trace "
@@ -35,6 +37,32 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 int arm_xt_remove(struct arm_xt *a, char *err, size_t errlen);
 /* arm_xt_remove() if not done, then free. NULL is fine. */
 void arm_xt_free(struct arm_xt *a);
+
+/* Someone else's iptables-legacy-restore of raw, or iptables-legacy -t
+ * raw -F, deletes our rules without a word, and tracing stops. Call this
+ * every ARM_XT_CHECK_MS while armed: it looks whether each of our rules
+ * is still in its chain (anywhere in it: one that others pushed down is
+ * left there) and inserts the missing ones again, first, with the same
+ * spec, so that arm_xt_remove() finds them at exit. Other rules are
+ * never touched. It asks the kernel through x, a legacy rules_xt opened
+ * in this namespace: a GET_INFO stamp of raw per family on each call,
+ * the rules themselves only when the stamp changed, a rule is missing,
+ * or every ARM_XT_DEEP_CHECKS calls (a same-size replacement keeps the
+ * stamp). out says what it did, as "PREROUTING (IPv4), OUTPUT (IPv6)"
+ * lists: put_back, the rules inserted again now; failed, rules newly
+ * found missing that iptables-legacy refused (err holds its words).
+ * Those are tried again on every call, and show in put_back once they
+ * are in. Returns 0, or -1 with errno set when the kernel could not be
+ * asked (out is still filled for the families it could ask). */
+#define ARM_XT_CHECK_MS		1000
+#define ARM_XT_DEEP_CHECKS	10
+struct arm_xt_repair {
+	char put_back[96];
+	char failed[96];
+	char err[512];
+};
+int arm_xt_repair(struct arm_xt *a, struct rules_xt *x,
+		  struct arm_xt_repair *out);
 
 /* Delete leftovers of killed runs from raw PREROUTING/OUTPUT, IPv4 and
  * IPv6: TRACE rules whose comment starts with "iptables-trace ". A rule

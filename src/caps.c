@@ -10,9 +10,10 @@
 
 /* What the loop needs after set-up (documented in the man page):
  * CAP_NET_ADMIN for nf_tables and conntrack netlink reads, the legacy
- * table fingerprints (IPT_SO_GET_INFO), putting back the nf_log logger
- * and removing TRACE rules at exit; CAP_NET_RAW for the iptables-*-save
- * and iptables-legacy children, which open a raw socket. */
+ * table fingerprints (IPT_SO_GET_INFO), putting back TRACE rules that
+ * someone else removed, putting back the nf_log logger and removing
+ * TRACE rules at exit; CAP_NET_RAW for the iptables-*-save and
+ * iptables-legacy children, which open a raw socket. */
 #define KEEP(c)	((uint64_t)1 << (c))
 static const uint64_t keep = KEEP(CAP_NET_ADMIN) | KEEP(CAP_NET_RAW);
 

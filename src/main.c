@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "arm.h"
+#include "arm_xt.h"
 #include "assemble.h"
 #include "caps.h"
 #include "netns.h"
@@ -186,9 +187,31 @@ static long ms_left(const struct timespec *deadline)
 	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+static void add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* --trace-rules: when to look next whether our TRACE rules are still
+ * there. Nothing armed, no tick: poll sleeps until something happens. */
+static struct timespec next_check;
+
 static int poll_timeout(struct app *app, const struct timespec *deadline)
 {
 	long t = asm_next_timeout(app->assembler), left;
+
+	if (app->arm_xt) {
+		left = ms_left(&next_check);
+		if (left < 0)
+			left = 0;
+		if (t < 0 || left < t)
+			t = left;
+	}
 
 	if (app->cfg.timeout > 0) {
 		left = ms_left(deadline);
@@ -259,6 +282,8 @@ static void run(struct app *app)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
 	if (app->log)
 		pfd[2].fd = nl_log_fd(app->log);
+	clock_gettime(CLOCK_MONOTONIC, &next_check);
+	add_ms(&next_check, ARM_XT_CHECK_MS);
 
 	while (!done(app, &deadline)) {
 		int n = poll(pfd, 4, poll_timeout(app, &deadline));
@@ -279,6 +304,11 @@ static void run(struct app *app)
 			break;
 		}
 		asm_flush(app->assembler, false);
+		if (app->arm_xt && ms_left(&next_check) <= 0) {
+			app_check_trace_rules(app);
+			clock_gettime(CLOCK_MONOTONIC, &next_check);
+			add_ms(&next_check, ARM_XT_CHECK_MS);
+		}
 	}
 	/* Events already queued when we were told to stop belong to
 	 * packets that crossed the firewall: read and print them too. */

@@ -20,6 +20,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
+#include <linux/netfilter/xt_comment.h>
 
 #include "rules_xt.h"
 #include "spawn_tool.h"
@@ -43,7 +44,8 @@ struct xt_fam {
 	uint8_t family;
 	int level;			/* SOL_IP / SOL_IPV6 */
 	int get_info, get_entries;
-	size_t counters_off, next_off;	/* within one entry */
+	size_t entry_size;		/* the fixed part of one entry */
+	size_t counters_off, next_off, target_off;	/* within one entry */
 	int sock;			/* raw socket for getsockopt */
 	int names_fd;			/* /proc/net/ip{,6}_tables_names */
 	struct xt_print print[XT_MAX_TABLES];
@@ -613,6 +615,182 @@ int rules_xt_changed(struct rules_xt *x)
 	return 0;
 }
 
+/* ---- one table, straight from the kernel --------------------------- */
+
+/* A family whose module was loaded after rules_xt_open(), by our own
+ * TRACE rules say, has no file or socket yet. */
+static int fam_ensure_open(struct xt_fam *f)
+{
+	bool v6 = f->family == NFPROTO_IPV6;
+
+	if (f->names_fd < 0)
+		f->names_fd = open(v6 ? "/proc/net/ip6_tables_names"
+				      : "/proc/net/ip_tables_names",
+				   O_RDONLY | O_CLOEXEC);
+	if (f->names_fd < 0)
+		return errno == ENOENT ? 0 : -1;	/* no legacy tables */
+	if (f->sock < 0)
+		f->sock = socket(v6 ? AF_INET6 : AF_INET,
+				 SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	return f->sock < 0 ? -1 : 0;
+}
+
+/* GET_INFO on a table that exists; 0 with info->name[0] == '\0' when it
+ * does not (not listed, or gone). */
+static int table_info(struct xt_fam *f, const char *table,
+		      struct ipt_getinfo *info)
+{
+	char names[XT_MAX_TABLES][XT_TABLE_MAXNAMELEN] = { { 0 } };
+	socklen_t len = sizeof(*info);
+	unsigned int n, i;
+
+	memset(info, 0, sizeof(*info));
+	if (strlen(table) >= sizeof(info->name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fam_ensure_open(f) < 0 || read_names(f, names, &n) < 0)
+		return -1;
+	for (i = 0; i < n && strcmp(names[i], table); i++)
+		;
+	if (i == n)
+		return 0;
+	memcpy(info->name, table, strlen(table));
+	if (getsockopt(f->sock, f->level, f->get_info, info, &len) < 0) {
+		memset(info, 0, sizeof(*info));
+		return errno == ENOENT ? 0 : -1;
+	}
+	return 0;
+}
+
+static uint64_t info_stamp(const struct ipt_getinfo *info)
+{
+	return info->name[0] ? hash_blob((const unsigned char *)info,
+					 sizeof(*info)) : 0;
+}
+
+int rules_xt_table_stamp(struct rules_xt *x, uint8_t family, const char *table,
+			 uint64_t *stamp)
+{
+	struct ipt_getinfo info;
+
+	if (x->flavour != XT_LEGACY) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (table_info(&x->fam[family == NFPROTO_IPV6], table, &info) < 0)
+		return -1;
+	*stamp = info_stamp(&info);
+	return 0;
+}
+
+/* Does this entry (len bytes, matches from hdr to toff, then the target)
+ * carry a comment match of q's text and q's target? */
+static bool entry_is(const unsigned char *e, size_t len, size_t hdr,
+		     size_t toff, const struct xt_rule_query *q)
+{
+	const struct xt_entry_target *t;
+	bool comment = false;
+	size_t off = hdr;
+
+	if (toff < hdr || toff + sizeof(*t) > len)
+		return false;
+	while (off + sizeof(struct xt_entry_match) <= toff) {
+		const struct xt_entry_match *m = (const void *)(e + off);
+		const struct xt_comment_info *ci = (const void *)m->data;
+		size_t msize = m->u.match_size;
+
+		if (msize < sizeof(*m) || off + msize > toff)
+			return false;
+		if (!strncmp(m->u.user.name, "comment", sizeof(m->u.user.name)) &&
+		    msize >= sizeof(*m) + sizeof(*ci) &&
+		    !strncmp(ci->comment, q->comment, sizeof(ci->comment)))
+			comment = true;
+		off += msize;
+	}
+	t = (const void *)(e + toff);
+	return comment && !strncmp(t->u.user.name, q->target,
+				   sizeof(t->u.user.name));
+}
+
+/* A built-in chain's rules are the entries from its hook entry up to
+ * its policy entry (the underflow). */
+static unsigned int chain_find(const struct xt_fam *f,
+			       const struct ipt_getinfo *info,
+			       const unsigned char *blob,
+			       const struct xt_rule_query *q)
+{
+	size_t off = info->hook_entry[q->hook], end = info->underflow[q->hook];
+	unsigned int pos = 1;
+
+	if (!(info->valid_hooks & (1u << q->hook)))
+		return 0;
+	while (off < end && off + f->entry_size <= info->size) {
+		uint16_t next, toff;
+
+		memcpy(&next, blob + off + f->next_off, sizeof(next));
+		memcpy(&toff, blob + off + f->target_off, sizeof(toff));
+		if (next < f->entry_size || off + next > info->size)
+			return 0;
+		if (entry_is(blob + off, next, f->entry_size, toff, q))
+			return pos;
+		off += next;
+		pos++;
+	}
+	return 0;
+}
+
+int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
+			struct xt_rule_query *q, unsigned int n, uint64_t *stamp)
+{
+	struct xt_fam *f = &x->fam[family == NFPROTO_IPV6];
+	struct ipt_get_entries *ge;
+	struct ipt_getinfo info;
+	socklen_t len;
+	size_t need;
+	unsigned int i;
+
+	if (x->flavour != XT_LEGACY) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (q[i].hook >= NF_INET_NUMHOOKS || strlen(q[i].comment) >=
+		    sizeof(((struct xt_comment_info *)0)->comment)) {
+			errno = EINVAL;
+			return -1;
+		}
+		q[i].pos = 0;
+	}
+	if (table_info(f, table, &info) < 0)
+		return -1;
+	if (stamp)
+		*stamp = info_stamp(&info);
+	if (!info.name[0])
+		return 0;
+	/* ipt_get_entries and ip6t_get_entries share this layout */
+	need = sizeof(*ge) + info.size;
+	if (need > x->blob_cap) {
+		void *nb = realloc(x->blob, need);
+		if (!nb)
+			return -1;
+		x->blob = nb;
+		x->blob_cap = need;
+	}
+	ge = x->blob;
+	memset(ge, 0, need);
+	memcpy(ge->name, info.name, sizeof(ge->name));
+	ge->size = info.size;
+	len = (socklen_t)need;
+	/* EAGAIN: it changed since GET_INFO */
+	if (getsockopt(f->sock, f->level, f->get_entries, ge, &len) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		q[i].pos = chain_find(f, &info, (const unsigned char *)ge->entrytable,
+				      &q[i]);
+	return 0;
+}
+
 /* ---- object ------------------------------------------------------ */
 
 static void fam_init(struct xt_fam *f, uint8_t family)
@@ -628,6 +806,9 @@ static void fam_init(struct xt_fam *f, uint8_t family)
 			     : offsetof(struct ipt_entry, counters);
 	f->next_off = v6 ? offsetof(struct ip6t_entry, next_offset)
 			 : offsetof(struct ipt_entry, next_offset);
+	f->target_off = v6 ? offsetof(struct ip6t_entry, target_offset)
+			   : offsetof(struct ipt_entry, target_offset);
+	f->entry_size = v6 ? sizeof(struct ip6t_entry) : sizeof(struct ipt_entry);
 	f->sock = -1;
 	f->names_fd = -1;
 }

@@ -71,6 +71,31 @@ bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
 void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms);
 int rules_xt_changed(struct rules_xt *x);
 
+/* Legacy flavour: where, in built-in chain hook (NF_INET_*) of a table
+ * as the kernel holds it now, is the first rule with a comment match of
+ * exactly this text and the target named target? The kernel's own
+ * answer (IPT_SO_GET_INFO, then IPT_SO_GET_ENTRIES; IP6T_ for IPv6), no
+ * save tool. A table not in /proc/net/ip{,6}_tables_names is never
+ * asked for, since that would create it: it holds nothing. */
+struct xt_rule_query {
+	unsigned int hook;		/* NF_INET_PRE_ROUTING, ... */
+	const char *comment;
+	const char *target;		/* "TRACE" */
+	unsigned int pos;		/* out: 1-based; 0 when not there */
+};
+/* Answers n queries on family's (NFPROTO_IPV4/IPV6) table with one read
+ * of its rules; *stamp (may be NULL) gets rules_xt_table_stamp()'s value
+ * for the table as read. Returns 0, or -1 with errno set: EAGAIN the
+ * table changed while it was read (ask again), EINVAL the nft flavour. */
+int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
+			struct xt_rule_query *q, unsigned int n, uint64_t *stamp);
+/* Legacy flavour: a hash of what IPT_SO_GET_INFO says of the table
+ * (entry count, size, hook offsets), 0 when it does not exist. About a
+ * microsecond: any rule inserted or deleted changes it; a rule replaced
+ * by one of the same size does not. Returns 0, or -1 with errno set. */
+int rules_xt_table_stamp(struct rules_xt *x, uint8_t family, const char *table,
+			 uint64_t *stamp);
+
 /* Parse the output of one save tool, family NFPROTO_IPV4 or IPV6, and
  * append its chains and rules to rs, then index rs. Built-in chains get
  * their hook, the table's priority and the policy; user chains HOOK_NONE.

@@ -321,6 +321,29 @@ void app_close(void)
 	app->assembler = NULL;
 }
 
+void app_check_trace_rules(struct app *app)
+{
+	struct arm_xt_repair r;
+	bool failed;
+
+	if (!app->arm_xt || !app->resolver.legacy)
+		return;
+	failed = arm_xt_repair(app->arm_xt, app->resolver.legacy, &r) < 0;
+	/* once, not every second */
+	if (failed && !app->check_failed)
+		fprintf(stderr, "iptables-trace: looking for our TRACE rules in "
+			"legacy raw: %s\n", strerror(errno));
+	app->check_failed = failed;
+	if (r.put_back[0])
+		fprintf(stderr, "iptables-trace: our TRACE rules in raw %s were "
+			"removed by someone else; put back\n", r.put_back);
+	if (r.failed[0])
+		fprintf(stderr, "iptables-trace: our TRACE rules in raw %s were "
+			"removed by someone else; putting them back failed, "
+			"retrying: %.*s\n", r.failed, (int)strcspn(r.err, "\n"),
+			r.err);
+}
+
 /* Without the rights, arm_xt_cleanup would see no raw table (the list
  * in /proc is for root) and report "removed 0": refuse instead. */
 static void cleanup_allowed(void)
