@@ -80,16 +80,23 @@ static const struct rs_rule *nft_rule(struct resolver *r,
 /* The same rule as iptables-nft-save prints it: same table, chain and
  * position, since iptables-nft keeps one nft rule per iptables rule. */
 static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
-				 unsigned int pos)
+				 const struct rs_chain *nft_chain, unsigned int pos)
 {
+	const struct ruleset *xt;
+	const struct rs_chain *c;
 	const struct rs_rule *rule;
 
 	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
 	    (ev->family != NFPROTO_IPV4 && ev->family != NFPROTO_IPV6) ||
 	    !rules_xt_has_table(r->iptnft, ev->family, ev->table))
 		return NULL;
-	rule = ruleset_rule_by_pos(rules_xt_get(r->iptnft), ev->family, ev->table,
-				   ev->chain, pos);
+	xt = rules_xt_get(r->iptnft);
+	/* The positions are the kernel's; text printed by the save tool is
+	 * trusted only while its chain has as many rules as the kernel's. */
+	c = ruleset_chain(xt, ev->family, ev->table, ev->chain);
+	if (!c || c->nrules != nft_chain->nrules)
+		return NULL;
+	rule = ruleset_rule_by_pos(xt, ev->family, ev->table, ev->chain, pos);
 	return rule ? rule->text : NULL;
 }
 
@@ -119,7 +126,7 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 	if (!(ev->has & EV_HAS_HANDLE) || !(rule = nft_rule(r, ev, &rs)))
 		return false;
 	out->pos = rule->pos;
-	out->text = iptables_text(r, ev, rule->pos);
+	out->text = iptables_text(r, ev, &rs->chains[rule->chain], rule->pos);
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
 		out->text = rule->text;

@@ -272,6 +272,34 @@ static int parse_line(struct parse_state *ps, char *line)
 	return 0;
 }
 
+/* The end of the save line at p. xtables_save_string() writes every
+ * string with a byte outside [A-Za-z0-9_-] in double quotes, with \" and
+ * \\ escaped, and nothing else: a comment or log prefix may hold a
+ * newline, which belongs to the rule, and may hold a whole fake "-A"
+ * line after it. A quote opens only at the start of a word and closes
+ * only at its end, as the tool writes them. */
+static const char *save_line_end(const char *p)
+{
+	bool quoted = false;
+	const char *s;
+
+	if (strncmp(p, "-A ", 3))
+		return strchr(p, '\n');
+	for (s = p; *s; s++) {
+		if (quoted) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"' && (s[1] == ' ' || s[1] == '\n' || !s[1]))
+				quoted = false;
+		} else if (*s == '"' && s > p && s[-1] == ' ') {
+			quoted = true;
+		} else if (*s == '\n') {
+			return s;
+		}
+	}
+	return NULL;
+}
+
 int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs)
 {
 	struct parse_state ps = { .family = family, .rs = rs, .last_chain = -1 };
@@ -281,7 +309,7 @@ int rules_xt_parse(const char *save_text, uint8_t family, struct ruleset *rs)
 	int ret = 0;
 
 	while (*p && ret == 0) {
-		const char *eol = strchr(p, '\n');
+		const char *eol = save_line_end(p);
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 
 		if (len + 1 > cap) {

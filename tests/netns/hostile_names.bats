@@ -118,3 +118,70 @@ victim_rules() { ip netns exec "$RTR" nft -a list table ip victim | grep -c '# h
 		"inet t forward (#2) icmp type echo-request counter accept => ACCEPT"
 	refute_line_re "$b" "no longer in the ruleset"
 }
+
+@test "iptables comments holding a newline and a fake rule line keep every position's text (legacy and iptables-nft)" {
+	local flavour
+	ARMED_RE='^iptables-trace: tracing .* \(backend nft\+legacy\) \.\.\. press Ctrl-C to stop$'
+	for flavour in legacy nft; do
+		ip netns exec "$RTR" iptables-$flavour -A FORWARD -p tcp -m comment \
+			--comment $'a\n-A FORWARD -p icmp -j ACCEPT' -j DROP
+		ip netns exec "$RTR" iptables-$flavour -A FORWARD -p icmp -m comment \
+			--comment "real $flavour" -j ACCEPT
+	done
+	iptt_start -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines_re "$b" \
+		'^  filter FORWARD \(#2\) -p icmp -m comment --comment "real (legacy|nft)" -j ACCEPT => ACCEPT$'
+	refute_line_re "$b" 'FORWARD \(#[0-9]+\) -p icmp -j ACCEPT'
+}
+
+@test "control bytes in comments and names reach the terminal escaped; --json keeps bad UTF-8 as U+FFFD" {
+	# ESC [2J, BEL and an OSC 52 clipboard write; a byte that is not UTF-8
+	printf 'table ip t {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  icmp type echo-request counter comment "\033[2J\a\033]52;c;eA==\a \377"\n }\n}\n' |
+		rtr_nft
+	iptt_start -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	! grep -q $'\033' "$IPTT_OUT"
+	! grep -q $'\a' "$IPTT_OUT"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" \
+		't forward (#1) icmp type echo-request counter comment "\x1b[2J\x07\x1b]52;c;eA==\x07 \xff" => continue'
+
+	iptt_start --json --count 1 -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_wait_exit 5
+	jq -e '[.steps[] | select(.chain == "forward" and .rule != null)][0].rule |
+		endswith("eA==\u0007 \ufffd\"")' \
+		"$IPTT_OUT" >/dev/null
+}
+
+@test "a rule of more than 7 KB is printed whole, with its verdict" {
+	local set i
+	set=$(for i in $(seq 10000 11200); do printf '%s, ' $i; done)
+	rtr_nft <<-EOF
+	table ip t {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			udp dport { ${set}9 } counter
+			icmp type echo-request counter accept
+		}
+	}
+	EOF
+	text=$(ip netns exec "$RTR" nft -s list chain ip t forward | sed -n 's/^\t\t//; /udp dport/p')
+	[ "${#text}" -gt 7000 ]
+	iptt_start -p icmp
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "t forward (#2) icmp type echo-request counter accept => ACCEPT"
+	# a packet the long rule matches
+	iptt_start -p udp
+	echo x | ip netns exec "$CLI" socat -u - UDP:$SRV_IP:10500
+	sleep 0.3
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=UDP ")
+	assert_lines "$b" "t forward (#1) $text => continue"
+}

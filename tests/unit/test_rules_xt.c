@@ -279,6 +279,38 @@ static void test_odd_input(void **state)
 }
 
 /* kube-proxy sized: thousands of chains, rules not grouped by chain. */
+/* A comment may hold a newline, and after it a whole fake rule line:
+ * iptables-save quotes it, and the quoted newline belongs to the rule.
+ * Every later position keeps its own text. */
+static void test_newline_in_comment(void **state)
+{
+	static const char text[] =
+		"*filter\n"
+		":INPUT ACCEPT [0:0]\n"
+		"-A INPUT -p tcp -m comment --comment \"a\n-A INPUT -j ACCEPT\" -j DROP\n"
+		"-A INPUT -p udp -m comment --comment \"q\\\"\n\\\\\" -j DROP\n"
+		"-A INPUT -i a\"b -j LOG --log-prefix \"x \"\n"
+		"-A INPUT -p icmp -j ACCEPT\n"
+		"COMMIT\n";
+	struct ruleset rs;
+	const struct rs_rule *r;
+
+	(void)state;
+	ruleset_init(&rs);
+	assert_int_equal(rules_xt_parse(text, NFPROTO_IPV4, &rs), 0);
+	assert_int_equal(ruleset_chain(&rs, NFPROTO_IPV4, "filter", "INPUT")->nrules, 4);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "INPUT", 1);
+	assert_string_equal(r->text,
+			    "-p tcp -m comment --comment \"a\n-A INPUT -j ACCEPT\" -j DROP");
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "INPUT", 2);
+	assert_string_equal(r->text, "-p udp -m comment --comment \"q\\\"\n\\\\\" -j DROP");
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "INPUT", 3);
+	assert_string_equal(r->text, "-i a\"b -j LOG --log-prefix \"x \"");
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "INPUT", 4);
+	assert_string_equal(r->text, "-p icmp -j ACCEPT");
+	ruleset_clear(&rs);
+}
+
 static void test_many_chains(void **state)
 {
 	const unsigned int nchains = 3000;
@@ -321,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_both_families),
 		cmocka_unit_test(test_incompatible),
 		cmocka_unit_test(test_odd_input),
+		cmocka_unit_test(test_newline_in_comment),
 		cmocka_unit_test(test_many_chains),
 	};
 
