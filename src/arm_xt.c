@@ -52,10 +52,13 @@ struct arm_xt {
 	char comment[48];
 	char lock_name[32];		/* rules.TOKEN */
 	int lock_fd;
+	bool made_raw[2];		/* the raw table came with our rules */
 	uint64_t stamp[2];		/* raw's GET_INFO stamp when last read */
 	bool stamped[2];
 	unsigned int checks;		/* arm_xt_repair() calls since a full read */
 };
+
+static bool has_raw_table(int fam);
 
 static void set_err(char *err, size_t errlen, const char *tool,
 		    const struct spawn_result *r)
@@ -224,6 +227,8 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 		if (spec->hook_output)
 			build_rule(a, spec, fam, "OUTPUT", false);
 	}
+	for (fam = 0; fam < 2; fam++)
+		a->made_raw[fam] = !has_raw_table(fam);
 	for (i = 0; i < a->nrules; i++) {
 		struct xt_rule *r = &a->rules[i];
 
@@ -232,6 +237,8 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 			goto fail;
 		r->installed = true;
 	}
+	for (fam = 0; fam < 2; fam++)
+		a->made_raw[fam] = a->made_raw[fam] && has_raw_table(fam);
 	return a;
 fail:
 	e = errno;
@@ -545,4 +552,12 @@ int arm_xt_cleanup(bool all, unsigned int *removed, char *err, size_t errlen)
 const char *arm_xt_comment(const struct arm_xt *a)
 {
 	return a->comment;
+}
+
+const char *arm_xt_made_tables(const struct arm_xt *a)
+{
+	if (!a || !(a->made_raw[0] || a->made_raw[1]))
+		return NULL;
+	return a->made_raw[0] && a->made_raw[1] ? "IPv4 and IPv6" :
+	       a->made_raw[0] ? "IPv4" : "IPv6";
 }

@@ -82,4 +82,9 @@ bool arm_xt_is_own_rule(const char *text);
  * tests. Returns the length, or -1 with errno ENOSPC when size is short. */
 int arm_xt_bytecode(const struct filter_prog *prog, char *buf, size_t size);
 
+/* The legacy raw tables that inserting our rules created ("IPv4", "IPv6",
+ * "IPv4 and IPv6"), or NULL. x_tables cannot delete a table: they stay,
+ * empty, after arm_xt_remove(). */
+const char *arm_xt_made_tables(const struct arm_xt *a);
+
 #endif

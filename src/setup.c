@@ -300,6 +300,10 @@ void app_close(void)
 	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
 			err);
+	else if (arm_xt_made_tables(app->arm_xt))
+		fprintf(stderr, "iptables-trace: the legacy raw table (%s) that the "
+			"TRACE rules needed stays, empty: x_tables cannot delete "
+			"a table\n", arm_xt_made_tables(app->arm_xt));
 	arm_xt_free(app->arm_xt);
 	fatal_log = NULL;
 	if (app->log && nl_log_close(app->log) < 0)

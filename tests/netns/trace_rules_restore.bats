@@ -22,6 +22,8 @@ setup() {
 teardown() { lab_teardown; }
 
 WARN_RE='^iptables-trace: our TRACE rules in raw .* were removed by someone else; put back$'
+# The raw tables our rules needed, which x_tables cannot delete.
+STAYS_RE='^iptables-trace: the legacy raw table \(IPv4 and IPv6\) that the TRACE rules needed stays, empty: x_tables cannot delete a table$'
 
 # ours CHAIN FAM: how many of this run's rules chain CHAIN holds.
 ours() {
@@ -69,7 +71,7 @@ stop_ok() {
 		sed 's/^/#   /' "$IPTT_ERR" >&3
 		return 1
 	fi
-	bad=$(grep -Ev "$ARMED_RE|$SUMMARY_RE|$WARN_RE" "$IPTT_ERR" || true)
+	bad=$(grep -Ev "$ARMED_RE|$SUMMARY_RE|$WARN_RE|$STAYS_RE" "$IPTT_ERR" || true)
 	if [ -n "$bad" ]; then
 		echo "# unexpected stderr from iptables-trace:" >&3
 		printf '%s\n' "$bad" | sed 's/^/#   /' >&3
@@ -149,4 +151,19 @@ ECHO_RE="^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 "
 	[ -z "$(trace_rules)" ]
 	[ "$(ipt legacy 6 -t raw -S | grep -- '^-A ')" = '-A OUTPUT -p tcp -m comment --comment "user first" -j ACCEPT' ]
 	[ "$(ipt legacy 4 -t raw -S | grep -- '^-A ')" = '-A PREROUTING -p udp -m comment --comment "user late" -j ACCEPT' ]
+}
+
+@test "--trace-rules: the legacy raw tables it had to create are named at exit, once" {
+	# only IPv6 raw exists before: the IPv4 one comes with our rules
+	ip netns exec "$RTR" ip6tables-legacy -t raw -S >/dev/null
+	[ -z "$(ip netns exec "$RTR" grep -x raw /proc/net/ip_tables_names)" ]
+	iptt_start --trace-rules -p icmp
+	iptt_stop
+	[ "$IPTT_RC" -eq 0 ]
+	[ "$(grep -c 'that the TRACE rules needed stays' "$IPTT_ERR")" -eq 1 ]
+	grep -qx 'iptables-trace: the legacy raw table (IPv4) that the TRACE rules needed stays, empty: x_tables cannot delete a table' "$IPTT_ERR"
+	# where both existed, nothing is said
+	iptt_start --trace-rules -p icmp
+	iptt_stop
+	! grep -q 'stays, empty' "$IPTT_ERR"
 }
