@@ -55,9 +55,27 @@ load_saved() {
 
 @test "icmp: nft lists our table natively, the listing loads back" {
 	iptt_start icmp
+	pid=$IPTT_PID
 	listing_is_native
+	# nft monitor trace beside us reads our rules for every packet
+	ip netns exec "$RTR" timeout 5 nft monitor trace \
+		>"$BATS_TEST_TMPDIR/mon.out" 2>"$BATS_TEST_TMPDIR/mon.err" 3>&- &
+	mon=$!
+	lab_track $mon
+	sleep 0.3
 	ping_ok "$CLI" $SRV_IP
+	sleep 0.2
+	kill $mon 2>/dev/null || true
+	wait $mon 2>/dev/null || true
 	iptt_stop_ok
+
+	grep -q "trace id .* inet iptables-trace-$pid prerouting rule .*meta nftrace set 1" \
+		"$BATS_TEST_TMPDIR/mon.out"
+	if [ -s "$BATS_TEST_TMPDIR/mon.err" ]; then
+		echo "# nft monitor trace wrote on stderr:" >&3
+		sed 's/^/#   /' "$BATS_TEST_TMPDIR/mon.err" >&3
+		return 1
+	fi
 
 	block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " >/dev/null
 	block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*TYPE=0 " >/dev/null
