@@ -2,9 +2,13 @@
  * at prerouting and output, priority raw - 1, so the trace bit is set
  * before the raw table (-300) and conntrack (-200) see the packet.
  *
- * Each chain has one rule:
- *   [meta nfproto X] [meta iifname X] [xt match bpf] [limit] meta nftrace set 1
- * The rule never touches the packet mark. */
+ * Each chain has one rule per accepting path of the filter's BPF program
+ * (bpf_nft.h), all in native expressions that nft prints and loads back:
+ *   [meta nfproto X] [meta iifname X] [path conditions] [limit] meta nftrace set 1
+ * A packet follows one path, so at most one rule sets nftrace for it,
+ * and the shared limit object counts it once. A program the translation
+ * does not cover keeps one rule with the xt bpf match in its place.
+ * The rules never touch the packet mark. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,26 +17,34 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_bpf.h>
 
 #include "arm.h"
+#include "bpf_nft.h"
 
 #define ARM_PRIORITY	(-301)		/* NF_IP_PRI_RAW - 1 */
 #define LIMIT_OBJ	"rate"
+/* The batch: what the largest translation (BPF_NFT_MAX_TOTAL conditions,
+ * twice) needs with room to spare; libmnl wants twice the limit. */
+#define BATCH_LIMIT	(256 * 1024)
 
 struct arm {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	char table[64];
+	bool xt_bpf;			/* the filter stayed an xt bpf match */
+	struct bnft_prog *native;	/* NULL: none, or xt_bpf */
 };
 
 bool arm_is_own_table(const char *table)
@@ -117,8 +129,11 @@ static int add_limit_ref(struct nftnl_rule *r)
 	return 0;
 }
 
+/* native: one path of the translated filter, or NULL for the xt match
+ * (or no filter at all). */
 static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
-				     const struct arm_spec *s, bool input_side)
+				     const struct arm_spec *s, bool input_side,
+				     const struct bnft_rule *native)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
@@ -150,8 +165,12 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 			goto err;
 		}
 	}
-	if (s->prog->len && add_bpf_match(r, s->prog) < 0)
+	if (native) {
+		if (bpf_nft_add_exprs(r, native, s->ipv4 && !s->ipv6) < 0)
+			goto err;
+	} else if (s->prog->len && add_bpf_match(r, s->prog) < 0) {
 		goto err;
+	}
 	if (s->limit_rate && add_limit_ref(r) < 0)
 		goto err;
 	if (add_set_nftrace(r) < 0)
@@ -176,10 +195,11 @@ static struct nlmsghdr *batch_msg(struct batch_ctx *c, uint16_t type,
 	return nlh;
 }
 
-/* Call once the message from batch_msg() has its payload. */
-static void batch_done(struct batch_ctx *c)
+/* Call once the message from batch_msg() has its payload. Returns -1
+ * when the batch is full. */
+static int batch_done(struct batch_ctx *c)
 {
-	mnl_nlmsg_batch_next(c->b);
+	return mnl_nlmsg_batch_next(c->b) ? 0 : -1;
 }
 
 static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
@@ -199,17 +219,36 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 	nftnl_chain_free(ch);
 }
 
-static int add_rule(struct batch_ctx *c, const char *chain,
-		    const struct arm_spec *s, bool input_side)
+static int add_one_rule(struct batch_ctx *c, const char *chain,
+			const struct arm_spec *s, bool input_side,
+			const struct bnft_rule *native)
 {
-	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side);
+	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native);
+	int rc;
 
 	if (!r)
 		return -1;
 	nftnl_rule_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWRULE,
 						 NLM_F_CREATE | NLM_F_APPEND), r);
-	batch_done(c);
+	rc = batch_done(c);
 	nftnl_rule_free(r);
+	if (rc < 0)
+		errno = E2BIG;
+	return rc;
+}
+
+static int add_rule(struct batch_ctx *c, const char *chain,
+		    const struct arm_spec *s, bool input_side)
+{
+	const struct bnft_prog *p = c->a->native;
+	unsigned int i;
+
+	if (!p)
+		return add_one_rule(c, chain, s, input_side, NULL);
+	/* a program that accepts nothing leaves the chain empty */
+	for (i = 0; i < p->nrules; i++)
+		if (add_one_rule(c, chain, s, input_side, &p->rules[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -230,6 +269,23 @@ static void add_limit_obj(struct batch_ctx *c, const struct arm_spec *s)
 	nftnl_obj_free(o);
 }
 
+/* A comment that says what the table is, for whoever lists the ruleset
+ * while we trace (nft prints table comments). */
+static void set_table_comment(struct nftnl_table *t, const char *table)
+{
+	struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(NFTNL_UDATA_COMMENT_MAXLEN + 8);
+	char text[NFTNL_UDATA_COMMENT_MAXLEN];
+
+	if (!u)
+		return;
+	snprintf(text, sizeof(text), "iptables-trace %s: tracing rules, "
+		 "removed when it exits", table + strlen(ARM_TABLE_PREFIX));
+	if (nftnl_udata_put_strz(u, NFTNL_UDATA_TABLE_COMMENT, text))
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(u),
+				     nftnl_udata_buf_len(u));
+	nftnl_udata_buf_free(u);
+}
+
 static void add_table(struct batch_ctx *c)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
@@ -237,6 +293,7 @@ static void add_table(struct batch_ctx *c)
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, c->a->table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+	set_table_comment(t, c->a->table);
 	nftnl_table_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWTABLE,
 						  NLM_F_CREATE | NLM_F_EXCL), t);
 	batch_done(c);
@@ -273,9 +330,13 @@ static int batch_send(struct arm *a, struct mnl_nlmsg_batch *b, int acks)
 static int build_and_send(struct arm *a, const struct arm_spec *s,
 			  const char **what)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
-	struct batch_ctx c = { mnl_nlmsg_batch_start(buf, sizeof(buf)), a };
+	char *buf = malloc(2 * BATCH_LIMIT);
+	struct batch_ctx c;
 	int before, ret = -1;
+
+	if (!buf)
+		return -1;
+	c = (struct batch_ctx){ mnl_nlmsg_batch_start(buf, BATCH_LIMIT), a };
 
 	nftnl_batch_begin(mnl_nlmsg_batch_current(c.b), a->seq++);
 	mnl_nlmsg_batch_next(c.b);
@@ -300,13 +361,36 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 	ret = batch_send(a, c.b, (int)a->seq - 1 - before);
 out:
 	mnl_nlmsg_batch_stop(c.b);
+	free(buf);
 	return ret;
+}
+
+/* Native rules when the filter translates; otherwise, and when they do
+ * not fit in one batch, the xt bpf match. */
+static int choose_native(struct arm *a, const struct arm_spec *s)
+{
+	if (!s->prog->len)
+		return 0;
+	a->native = malloc(sizeof(*a->native));
+	if (!a->native)
+		return -1;
+	if (bpf_nft_translate(s->prog->insns, s->prog->len, a->native) < 0) {
+		free(a->native);
+		a->native = NULL;
+		a->xt_bpf = true;
+	}
+	return 0;
+}
+
+bool arm_uses_xt_bpf(const struct arm *a)
+{
+	return a->xt_bpf;
 }
 
 struct arm *arm_install(const struct arm_spec *spec, const char **what)
 {
 	struct arm *a = calloc(1, sizeof(*a));
-	int saved;
+	int saved, rc;
 
 	*what = "allocating";
 	if (!a)
@@ -319,9 +403,24 @@ struct arm *arm_install(const struct arm_spec *spec, const char **what)
 		goto err;
 	if (mnl_socket_bind(a->nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto err;
+	/* Room for a large batch and its acks; the defaults usually do. */
+	setsockopt(mnl_socket_get_fd(a->nl), SOL_SOCKET, SO_SNDBUFFORCE,
+		   &(int){ 2 * BATCH_LIMIT }, sizeof(int));
+	setsockopt(mnl_socket_get_fd(a->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &(int){ 2 * BATCH_LIMIT }, sizeof(int));
 	*what = "building the tracing rules";
-	if (build_and_send(a, spec, what) < 0)
+	if (choose_native(a, spec) < 0)
 		goto err;
+	rc = build_and_send(a, spec, what);
+	if (rc < 0 && !(errno == E2BIG && a->native))
+		goto err;
+	if (rc < 0) {
+		free(a->native);
+		a->native = NULL;
+		a->xt_bpf = true;
+		if (build_and_send(a, spec, what) < 0)
+			goto err;
+	}
 	return a;
 err:
 	saved = errno;
@@ -338,5 +437,6 @@ void arm_remove(struct arm *a)
 	 * there is nothing else to undo. */
 	if (a->nl)
 		mnl_socket_close(a->nl);
+	free(a->native);
 	free(a);
 }

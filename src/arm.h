@@ -26,6 +26,9 @@ struct arm *arm_install(const struct arm_spec *spec, const char **what);
 /* Delete the table and close the socket that owns it. */
 void arm_remove(struct arm *a);
 const char *arm_table_name(const struct arm *a);
+/* True when the filter could not be written in native nft expressions
+ * and the rules carry the xt bpf match, which nft prints with warnings. */
+bool arm_uses_xt_bpf(const struct arm *a);
 
 /* True for any iptables-trace table, ours or another instance's. */
 bool arm_is_own_table(const char *table);

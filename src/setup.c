@@ -198,8 +198,15 @@ static void open_nft(struct app *app)
 		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_RUNTIME,
 		    "subscribing to nf_tables trace events: %s", strerror(errno));
 	}
-	if (!app->plan.arm_nft || (app->arm = arm_install(&spec, &what)))
+	if (!app->plan.arm_nft)
 		return;
+	if ((app->arm = arm_install(&spec, &what))) {
+		if (arm_uses_xt_bpf(app->arm))
+			fprintf(stderr, "iptables-trace: the filter uses BPF the native "
+				"translation does not cover; falling back to the xt bpf "
+				"match, which other tools print with warnings\n");
+		return;
+	}
 	if (errno == EPERM)
 		die(EXIT_PRIVILEGE, "%s: permission denied (need CAP_NET_ADMIN in the "
 		    "traced namespace)", what);
