@@ -191,7 +191,10 @@ static void open_nft(struct app *app)
 	struct arm_spec spec = arm_spec(app);
 	const char *what = "";
 
-	if (app->plan.listen_nft && !(app->trace = nl_trace_open())) {
+	/* With --backend=legacy too: our own rule's events are what tells
+	 * our packets from those that someone else's rule marked. */
+	if ((app->plan.listen_nft || app->plan.arm_nft) &&
+	    !(app->trace = nl_trace_open())) {
 		if (kernel_lacks(errno))
 			die(EXIT_KERNEL, "this kernel has no nf_tables trace events "
 			    "(need nf_tables with NFNLGRP_NFTRACE): %s", strerror(errno));

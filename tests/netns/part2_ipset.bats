@@ -91,7 +91,7 @@ scenario() {
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=9999 .* SYN ")
 	assert_lines_re "$b" \
-		"^  filter FORWARD \(#5\) .* => DROP$" \
+		"^  filter FORWARD \(#5\) .* => REJECT$" \
 		"^  => REJECT by filter FORWARD \(#5\) -p tcp -m tcp --dport 9999 -m comment --comment \"no 9999 here\" -j REJECT --reject-with tcp-reset$"
 
 	cli6=$(ip6_re $CLI_IP6) srv6=$(ip6_re $SRV_IP6)

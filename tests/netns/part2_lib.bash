@@ -129,7 +129,7 @@ nft_handle() {
 
 # ---------------------------------------------------------------- the check
 
-_P2_VERDICT_RE='^(ACCEPT|DROP|QUEUE|STOLEN|REPEAT|continue|break|return|(jump|goto) [^ ]+)$'
+_P2_VERDICT_RE='^(ACCEPT|DROP|REJECT|QUEUE|STOLEN|REPEAT|continue|break|return|(jump|goto) [^ ]+)$'
 
 # p2_rule_text WHERE FAM TABLE CHAIN N: the text the tool must print.
 # WHERE is legacy, nft (iptables-nft) or native:FAMILY.

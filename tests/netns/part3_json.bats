@@ -174,9 +174,11 @@ trace_nat_ping() {
 		$f.kind == "drop" and $f.by_policy == true and .steps[$f.step].type == "policy" and
 		$f.rule == {table: "filter", family: "inet", chain: "input", position: null, rule: null} and
 		$f.text == "DROP by policy of inet filter input"'
-	# A reject reaches the kernel as a drop: the step says DROP, the fate REJECT.
+	# A reject reaches the kernel as a drop (verdict_code 0); the step and
+	# the fate both say REJECT.
 	jq_ok "$JSON" -s 'map(select(.packet.dport == 5555))[0] | .fate as $f |
-		$f.kind == "reject" and $f.verdict == "REJECT" and .steps[$f.step].verdict == "DROP" and
+		$f.kind == "reject" and $f.verdict == "REJECT" and .steps[$f.step].verdict == "REJECT" and
+		.steps[$f.step].verdict_code == 0 and
 		$f.text == "REJECT by inet filter input (#1) tcp dport 5555 reject"'
 	jq_ok "$JSON" -s 'map(select(.packet.dport == 7000))[0] | .fate as $f |
 		$f.kind == "unknown" and $f.verdict == null and .steps[$f.step].verdict == "continue" and
