@@ -45,6 +45,12 @@ void story_find_ct(struct story *s, struct resolver *r)
 				sizeof(c->entry.orig.src)) != 0;
 	if (c->have_entry && !c->have_state)
 		c->status = c->entry.status;
+	/* The kernel attaches CT_STATUS to the first event of each base
+	 * chain only, so NAT set up later in a jumped-to chain (kube-proxy's
+	 * KUBE-POSTROUTING, firewalld's nat_POST_*) is missing from it; the
+	 * entry, looked up after the packet passed, has it. */
+	if (c->have_entry)
+		c->status |= c->entry.status & (CT_S_SRC_NAT | CT_S_DST_NAT);
 }
 
 /* Does phrase stand in text as whole words, outside quoted comments? */
