@@ -494,31 +494,44 @@ static uint64_t hash_blob(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* The entries blob with every entry's counters zeroed, hashed. The
- * kernel fills in only what userspace may see (no pointers, no private
- * match state), so equal rules give equal bytes. */
-static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
+/* A table's entries into the reused blob, for the size GET_INFO gave.
+ * ipt_get_entries and ip6t_get_entries share this layout. The blob is
+ * zeroed first: the kernel writes match and target names only up to
+ * their NUL, and stale bytes behind them would change a hash. NULL with
+ * errno set (EAGAIN: the table changed since GET_INFO). */
+static struct ipt_get_entries *get_entries(struct rules_xt *x, struct xt_fam *f,
+					   const char *name, unsigned int size)
 {
-	/* ipt_get_entries and ip6t_get_entries share this layout */
 	struct ipt_get_entries *ge;
-	size_t need = sizeof(*ge) + pr->info.size, off;
+	size_t need = sizeof(*ge) + size;
 	socklen_t len = (socklen_t)need;
 
 	if (need > x->blob_cap) {
 		void *nb = realloc(x->blob, need);
 		if (!nb)
-			return -1;
+			return NULL;
 		x->blob = nb;
 		x->blob_cap = need;
 	}
 	ge = x->blob;
-	/* The kernel writes match and target names only up to their NUL;
-	 * stale bytes behind them would change the hash. */
 	memset(ge, 0, need);
-	memcpy(ge->name, pr->name, sizeof(ge->name));
-	ge->size = pr->info.size;
-	/* EAGAIN: the table changed since GET_INFO; the caller says changed */
+	memcpy(ge->name, name, sizeof(ge->name));
+	ge->size = size;
 	if (getsockopt(f->sock, f->level, f->get_entries, ge, &len) < 0)
+		return NULL;
+	return ge;
+}
+
+/* The entries blob with every entry's counters zeroed, hashed. The
+ * kernel fills in only what userspace may see (no pointers, no private
+ * match state), so equal rules give equal bytes. */
+static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
+{
+	struct ipt_get_entries *ge = get_entries(x, f, pr->name, pr->info.size);
+	size_t off;
+
+	/* EAGAIN: the table changed since GET_INFO; the caller says changed */
+	if (!ge)
 		return -1;
 	for (off = 0; off + f->counters_off + sizeof(struct xt_counters) <= ge->size;) {
 		unsigned char *e = (unsigned char *)ge->entrytable + off;
@@ -774,8 +787,6 @@ int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
 	struct xt_fam *f = &x->fam[family == NFPROTO_IPV6];
 	struct ipt_get_entries *ge;
 	struct ipt_getinfo info;
-	socklen_t len;
-	size_t need;
 	unsigned int i;
 
 	if (x->flavour != XT_LEGACY) {
@@ -796,22 +807,8 @@ int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
 		*stamp = info_stamp(&info);
 	if (!info.name[0])
 		return 0;
-	/* ipt_get_entries and ip6t_get_entries share this layout */
-	need = sizeof(*ge) + info.size;
-	if (need > x->blob_cap) {
-		void *nb = realloc(x->blob, need);
-		if (!nb)
-			return -1;
-		x->blob = nb;
-		x->blob_cap = need;
-	}
-	ge = x->blob;
-	memset(ge, 0, need);
-	memcpy(ge->name, info.name, sizeof(ge->name));
-	ge->size = info.size;
-	len = (socklen_t)need;
 	/* EAGAIN: it changed since GET_INFO */
-	if (getsockopt(f->sock, f->level, f->get_entries, ge, &len) < 0)
+	if (!(ge = get_entries(x, f, info.name, info.size)))
 		return -1;
 	for (i = 0; i < n; i++)
 		q[i].pos = chain_find(f, &info, (const unsigned char *)ge->entrytable,
