@@ -21,6 +21,7 @@
 #include "nl_log.h"
 #include "nl_trace.h"
 #include "rules_nft.h"
+#include "sock_drops.h"
 #include "story.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -323,11 +324,34 @@ static void run(struct app *app)
 
 /* The kernel does not say how many nf_tables events an overrun cost:
  * then the count is a floor, and the summary says so. */
-static void print_summary(const struct app *app)
+/* Events the kernel dropped on our sockets, exactly; false when a socket
+ * cannot tell, and only the overruns and NFLOG gaps seen are known. */
+static bool exact_losses(const struct app *app, unsigned long *lost)
 {
+	unsigned long d;
+
+	*lost = 0;
+	if (app->trace) {
+		if (sock_drops(nl_trace_fd(app->trace), &d) < 0)
+			return false;
+		*lost += d;
+	}
+	if (app->log) {
+		if (sock_drops(nl_log_fd(app->log), &d) < 0)
+			return false;
+		*lost += d;
+	}
+	return true;
+}
+
+/* Called with the sockets still open: the losses are counted on them. */
+static void print_summary(const struct app *app, bool exact, unsigned long lost)
+{
+	if (!exact)
+		lost = app->lost + app->overruns;
 	fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, %s%lu "
 		"events lost", app->packets, app->events,
-		app->overruns ? "at least " : "", app->lost + app->overruns);
+		!exact && app->overruns ? "at least " : "", lost);
 	if (app->overruns)
 		fprintf(stderr, " (the receive buffer overflowed %lu time%s; trace "
 			"fewer packets with a filter or --limit)", app->overruns,
@@ -342,6 +366,8 @@ int main(int argc, char **argv)
 		.ends_path = ends_path, .starts_packet = starts_packet,
 		.emit = emit, .data = &app,
 	};
+	unsigned long lost;
+	bool exact;
 	int code;
 	const char *nc;
 
@@ -381,11 +407,12 @@ int main(int argc, char **argv)
 	if (app.failed)
 		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",
 			strerror(errno));
+	exact = exact_losses(&app, &lost);
 	app_close();
 	if (app.output_errno)
 		fprintf(stderr, "iptables-trace: writing output: %s\n",
 			strerror(app.output_errno));
 	else if (!app.output_closed)
-		print_summary(&app);
+		print_summary(&app, exact, lost);
 	return code;
 }
