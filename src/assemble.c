@@ -284,6 +284,14 @@ void asm_flush(struct assembler *a, bool flush_all)
 	}
 }
 
+void asm_mark_cut(struct assembler *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nopen; i++)
+		a->open[i]->cut = true;
+}
+
 int asm_next_timeout(const struct assembler *a)
 {
 	struct timespec now;

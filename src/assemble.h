@@ -29,6 +29,8 @@ struct block {
 	bool superseded;		/* the same id started a new packet */
 	bool closed;			/* done; waits for the next flush, which
 					 * comes after every channel is drained */
+	bool cut;			/* open when a receive buffer overflowed:
+					 * some of its events may be lost */
 };
 
 struct assembler;
@@ -58,6 +60,9 @@ int asm_add(struct assembler *a, const struct trace_event *ev);
  * time): all of them when flush_all. Call it after draining every event
  * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
+/* A receive buffer overflowed: the kernel dropped events until it was
+ * drained, so every block still open may have lost some. Mark them. */
+void asm_mark_cut(struct assembler *a);
 /* Milliseconds until the next quiet-time completion, -1 when none. */
 int asm_next_timeout(const struct assembler *a);
 size_t asm_open_blocks(const struct assembler *a);

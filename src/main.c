@@ -246,6 +246,8 @@ static int drain_all(struct app *app)
 	/* bounded, so a flood cannot hold finished blocks back forever */
 	do {
 		got = 0;
+		unsigned long overruns = app->overruns, lost = app->lost;
+
 		if (app->trace) {
 			int n = nl_trace_drain(app->trace, on_event, app, &app->overruns);
 
@@ -260,6 +262,8 @@ static int drain_all(struct app *app)
 				return -1;
 			got += n;
 		}
+		if (app->overruns != overruns || app->lost != lost)
+			asm_mark_cut(app->assembler);
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;
 }

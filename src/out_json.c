@@ -275,6 +275,7 @@ static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 					f->kind == FATE_QUEUE ? "QUEUE" :
 					f->kind == FATE_STOLEN ? "STOLEN" : "ACCEPT"));
 	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
+	json_object_set_new(o, "incomplete", json_boolean(f->cut));
 	json_object_set_new(o, "step", step_index(s, f->by));
 	json_object_set_new(o, "rule", step_ref(f->by));
 	json_object_set_new(o, "out", str_or_null(f->out));

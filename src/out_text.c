@@ -140,6 +140,9 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 		return line("=> ACCEPT: no chain in this namespace saw "
 			    "the packet");
 	case FATE_UNKNOWN:
+		if (f->cut)
+			return line("=> fate unknown: events of this packet were lost "
+				    "(the receive buffer overflowed)");
 		break;
 	}
 	return line("=> fate unknown: no verdict followed %s %s "

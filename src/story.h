@@ -60,6 +60,7 @@ struct story_fate {
 	const struct story_step *by;	/* the deciding step, if any */
 	char out[IFNAMSIZ];
 	char why[96];			/* FATE_NOROUTE: "no route to 192.0.2.1" */
+	bool cut;			/* FATE_UNKNOWN: events were lost */
 };
 
 /* A header rewrite: "DNAT by nat PREROUTING (#1): DST a -> b". */

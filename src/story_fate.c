@@ -155,6 +155,14 @@ void story_find_fate(struct story *s)
 		}
 	}
 	last_out(s, f->out);
+	/* A verdict that ends the path is final; anything after an accept
+	 * may have been among the events an overflow dropped. */
+	if (s->block->cut) {
+		f->kind = FATE_UNKNOWN;
+		f->by = last;
+		f->cut = true;
+		return;
+	}
 	if (!last) {
 		f->kind = routed(s, from);
 		if (f->kind == FATE_ACCEPTED)

@@ -20,7 +20,7 @@
 struct seen {
 	uint32_t id;
 	size_t nevs;
-	bool fate_known, superseded;
+	bool fate_known, superseded, cut;
 	uint64_t first_handle, last_handle;
 };
 
@@ -64,6 +64,7 @@ static void rec_emit(const struct block *b, void *data)
 	s->nevs = b->nevs;
 	s->fate_known = b->fate_known;
 	s->superseded = b->superseded;
+	s->cut = b->cut;
 	s->first_handle = b->evs[0].handle;
 	s->last_handle = b->evs[b->nevs - 1].handle;
 }
@@ -381,6 +382,25 @@ static void test_legacy_events_join_by_headers(void **state)
 	asm_free(a);
 }
 
+/* An overflow marks the blocks open at that moment, not those after. */
+static void test_overflow_marks_open_blocks_cut(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 1000);
+	struct trace_event e = ev(1, "start", 1, NFT_CONTINUE);
+
+	(void)state;
+	assert_int_equal(asm_add(a, &e), 0);
+	asm_mark_cut(a);
+	e = ev(2, "start", 2, NFT_CONTINUE);
+	assert_int_equal(asm_add(a, &e), 0);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_true(r.blocks[0].cut);
+	assert_false(r.blocks[1].cut);
+	asm_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_open_block_limit),
 		cmocka_unit_test(test_real_capture),
 		cmocka_unit_test(test_legacy_events_join_by_headers),
+		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
 	};
 
 	return cmocka_run_group_tests_name("assemble", tests, NULL, NULL);

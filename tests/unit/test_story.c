@@ -123,10 +123,54 @@ static void test_policy_drop_ends_path(void **state)
 	assert_true(story_ends_path(&k.b, &k.evs[1], &r));
 }
 
+/* After an overflow a block may lack its later events: an accept seen
+ * so far is no fate, a drop is (nothing follows a drop). */
+static void test_cut_block_fate(void **state)
+{
+	struct trace_event e;
+	struct block b;
+	struct story_step st;
+	struct story s;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	memset(&b, 0, sizeof(b));
+	memset(&st, 0, sizeof(st));
+	snprintf(e.table, sizeof(e.table), "filter");
+	snprintf(e.chain, sizeof(e.chain), "INPUT");
+	b.evs = &e;
+	b.nevs = 1;
+	b.cut = true;
+	st.kind = STEP_RULE;
+	st.ev = &e;
+	st.hook = HOOK_INPUT;
+	st.pos = 1;
+	st.verdict = NF_ACCEPT;
+	memset(&s, 0, sizeof(s));
+	s.block = &b;
+	s.steps = &st;
+	s.nsteps = 1;
+	story_find_fate(&s);
+	assert_int_equal(s.fate.kind, FATE_UNKNOWN);
+	assert_true(s.fate.cut);
+
+	b.cut = false;
+	story_find_fate(&s);
+	assert_int_equal(s.fate.kind, FATE_LOCAL);
+	assert_false(s.fate.cut);
+
+	b.cut = true;
+	st.verdict = NF_DROP;
+	story_find_fate(&s);
+	assert_int_equal(s.fate.kind, FATE_DROP);
+	assert_false(s.fate.cut);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_starts_packet),
+		cmocka_unit_test(test_cut_block_fate),
 		cmocka_unit_test(test_rule_drop_ends_path),
 		cmocka_unit_test(test_non_final_verdicts),
 		cmocka_unit_test(test_policy_drop_ends_path),
