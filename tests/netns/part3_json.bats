@@ -127,7 +127,7 @@ trace_nat_ping() {
 
 @test "json: fate of a forwarded packet" {
 	trace_nat_ping
-	jq_ok "$REQ" '.fate == {kind: "forwarded", verdict: "ACCEPT", by_policy: false, step: 5,
+	jq_ok "$REQ" '.fate == {kind: "forwarded", verdict: "ACCEPT", by_policy: false, incomplete: false, step: 5,
 		rule: {table: "nat", family: "ip", chain: "post", position: 1,
 			rule: "oifname \"r1\" masquerade"},
 		out: "r1", text: "ACCEPT, forwarded out r1"} and .steps[.fate.step].chain == "post"'
