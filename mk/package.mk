@@ -94,14 +94,17 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
-# ---- dist: build/iptables-trace-VERSION.tar.gz, git archive of the
-# working tree's tracked files (HEAD when it is clean) plus VERSION.
+# ---- dist: DISTDIR/iptables-trace-VERSION.tar.gz (DISTDIR: build),
+# git archive of the working tree's tracked files (HEAD when it is
+# clean: git stash create changes nothing) plus the VERSION file.
+DISTDIR ?= $(BUILD)
 dist:
 	@[ -n "$(wildcard .git)" ] || { echo "Makefile: make dist needs a git checkout" >&2; exit 1; }
-	$(Q)mkdir -p $(BUILD)/dist
-	$(Q)echo '$(VERSION)' >$(BUILD)/dist/VERSION
+	$(Q)mkdir -p $(DISTDIR)/dist
+	$(Q)echo '$(VERSION)' >$(DISTDIR)/dist/VERSION
 	$(Q)tree=$$(git stash create 2>/dev/null); \
 	git archive --format=tar.gz --prefix=iptables-trace-$(VERSION)/ \
-		--add-file=$(BUILD)/dist/VERSION -o $(BUILD)/iptables-trace-$(VERSION).tar.gz \
-		$${tree:-HEAD}
-	@echo $(BUILD)/iptables-trace-$(VERSION).tar.gz
+		--add-file=$(DISTDIR)/dist/VERSION \
+		-o $(DISTDIR)/iptables-trace-$(VERSION).tar.gz $${tree:-HEAD}
+	$(Q)rm -r $(DISTDIR)/dist
+	@echo $(DISTDIR)/iptables-trace-$(VERSION).tar.gz
