@@ -2,8 +2,10 @@
 CC ?= cc
 PKGS := libmnl libnftnl libnftables libpcap libnetfilter_log libnetfilter_conntrack jansson
 CFLAGS ?= -O2 -g
+# WERROR=0 for distribution builds (debian/rules); CI and make check keep it.
+WERROR ?= 1
 # override: the warnings and language level hold for every build, asan too
-override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE
+override CFLAGS += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -D_GNU_SOURCE
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -13,42 +15,47 @@ LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BIN := $(BUILD)/iptables-trace
+MAN := $(BUILD)/iptables-trace.8
+
+# ---- packaging: version, quiet build, missing libraries, install, dist
+include mk/package.mk
 
 .PHONY: all deps demo check unit bench clean asan testlibs
 
-all: $(BIN)
+all: $(BIN) $(MAN)
 
 deps:
 	@sh scripts/deps.sh
 
 $(BIN): $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(call quiet,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)/obj
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/obj/%.o: src/%.c | $(BUILD)/obj
+	$(call quiet,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/obj:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -DFIXTURES=\"$(CURDIR)/tests/fixtures\" \
+	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -MMD -MP \
+		-DFIXTURES=\"$(CURDIR)/tests/fixtures\" \
 		-o $@ $< $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 unit: $(TEST_BINS)
 
 # LD_PRELOAD shims the namespace tests use: a kernel without nf_tables,
 # and table dumps interrupted by a concurrent commit.
 $(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c | $(BUILD)/tests
-	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c | $(BUILD)/tests
-	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so
 
@@ -69,7 +76,10 @@ bench: deps
 # The same build with AddressSanitizer and UBSan, in its own directory.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
-	$(MAKE) BUILD=$(BUILD)/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all unit
+	$(Q)$(MAKE) BUILD=$(BUILD)/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" all unit
 
 clean:
 	rm -rf $(BUILD)
+
+# Header dependencies written by -MMD -MP.
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages that build, demo and test iptables-trace need.
 # Idempotent: when everything is present it only runs dpkg-query once.
+# "deps.sh package" adds what building and checking the .deb needs
+# (tests/netns/package.bats).
 set -eu
 
 PKGS="gcc make pkg-config
@@ -8,6 +10,7 @@ libmnl-dev libnftnl-dev libnftables-dev libnetfilter-log-dev
 libnetfilter-conntrack-dev libpcap-dev libjansson-dev libcmocka-dev
 nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps
 util-linux"
+[ "${1:-}" = package ] && PKGS="$PKGS dpkg-dev debhelper lintian"
 
 missing=""
 for p in $PKGS; do

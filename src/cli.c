@@ -8,9 +8,10 @@
 
 #include "cli.h"
 
-#ifndef IPTT_VERSION
-#define IPTT_VERSION "0.1"
-#endif
+/* build/version.h, written by the Makefile (mk/package.mk): the
+ * version from git describe or a tarball's VERSION file, and the
+ * versions of the libraries it was built with. */
+#include "version.h"
 
 static const char usage_text[] =
 "Usage: iptables-trace [options] [FILTER EXPRESSION]\n"
@@ -310,7 +311,7 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			fputs(usage_text, stdout);
 			exit_written();
 		case 'V':
-			printf("iptables-trace %s\n", IPTT_VERSION);
+			printf("iptables-trace %s (%s)\n", IPTT_VERSION, IPTT_LIBVERSIONS);
 			exit_written();
 		default:
 			option_error(c, argv, shorts);
