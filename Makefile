@@ -69,3 +69,5 @@ asan:
 
 clean:
 	rm -rf $(BUILD)
+
+include fuzz/fuzz.mk
