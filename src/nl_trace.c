@@ -122,8 +122,10 @@ static void copy_hdr(struct trace_event *ev, const struct nftnl_trace *nt,
 }
 
 /* libnftnl exits the process (abi_breakage) on a trace message without
- * ID or TYPE, or with an attribute of the wrong size. Check first, so a
- * bad message is skipped instead. */
+ * ID or TYPE, with an attribute of the wrong size, with an empty LL,
+ * NETWORK or TRANSPORT header, or with a VERDICT nest that has no CODE
+ * (or a jump/goto CODE and no CHAIN). Check first, so a bad message is
+ * skipped instead. */
 static const enum mnl_attr_data_type trace_attr_types[NFTA_TRACE_MAX + 1] = {
 	[NFTA_TRACE_TABLE] = MNL_TYPE_NUL_STRING,
 	[NFTA_TRACE_CHAIN] = MNL_TYPE_NUL_STRING,
@@ -144,15 +146,43 @@ struct precheck {
 	bool bad, have_id, have_type;
 };
 
+/* libnftnl keeps the last CODE of the nest, and a jump or goto needs a
+ * CHAIN. Its walk of the nest stops at the first malformed attribute,
+ * and so does this one (both use mnl_attr_parse_nested). */
+struct verdict_check {
+	bool bad, have_code, have_chain;
+	int32_t code;
+};
+
 static int verdict_attr_ok(const struct nlattr *a, void *data)
 {
-	bool *bad = data;
+	struct verdict_check *v = data;
 	uint16_t t = mnl_attr_get_type(a);
 
-	if ((t == NFTA_VERDICT_CODE && mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
-	    (t == NFTA_VERDICT_CHAIN && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0))
-		*bad = true;
+	if (t == NFTA_VERDICT_CODE) {
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0) {
+			v->bad = true;
+		} else {
+			v->have_code = true;
+			v->code = (int32_t)ntohl(mnl_attr_get_u32(a));
+		}
+	} else if (t == NFTA_VERDICT_CHAIN) {
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			v->bad = true;
+		else
+			v->have_chain = true;
+	}
 	return MNL_CB_OK;
+}
+
+static bool verdict_ok(const struct nlattr *a)
+{
+	struct verdict_check v = { false, false, false, 0 };
+
+	if (mnl_attr_parse_nested(a, verdict_attr_ok, &v) < 0 || v.bad ||
+	    !v.have_code)
+		return false;
+	return v.have_chain || (v.code != NFT_JUMP && v.code != NFT_GOTO);
 }
 
 static int precheck_cb(const struct nlattr *a, void *data)
@@ -160,14 +190,21 @@ static int precheck_cb(const struct nlattr *a, void *data)
 	struct precheck *p = data;
 	uint16_t t = mnl_attr_get_type(a);
 
-	if (mnl_attr_type_valid(a, NFTA_TRACE_MAX) < 0 || !trace_attr_types[t])
-		return MNL_CB_OK;	/* newer or raw attributes */
+	if (mnl_attr_type_valid(a, NFTA_TRACE_MAX) < 0)
+		return MNL_CB_OK;	/* newer attributes */
+	if (t == NFTA_TRACE_LL_HEADER || t == NFTA_TRACE_NETWORK_HEADER ||
+	    t == NFTA_TRACE_TRANSPORT_HEADER) {
+		if (mnl_attr_get_payload_len(a) == 0)
+			p->bad = true;
+		return MNL_CB_OK;
+	}
+	if (!trace_attr_types[t])
+		return MNL_CB_OK;
 	if (mnl_attr_validate(a, trace_attr_types[t]) < 0) {
 		p->bad = true;
 		return MNL_CB_OK;
 	}
-	if (t == NFTA_TRACE_VERDICT &&
-	    mnl_attr_parse_nested(a, verdict_attr_ok, &p->bad) < 0)
+	if (t == NFTA_TRACE_VERDICT && !verdict_ok(a))
 		p->bad = true;
 	p->have_id |= t == NFTA_TRACE_ID;
 	p->have_type |= t == NFTA_TRACE_TYPE;
