@@ -137,7 +137,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct story s;
 	struct text_opts to;
 	struct json_opts jo;
-	const char *tail, *end = (const char *)data + size;
+	const char *tail, *end;
+	char *tail_copy;
+	size_t tail_len = 0;
 	size_t nev, i, want;
 	char *json = NULL;
 	size_t json_len = 0;
@@ -155,7 +157,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(evs, 0, sizeof(evs));
 	want = nev * sizeof(struct trace_event);
 	memcpy(evs, data + 3, size - 3 < want ? size - 3 : want);
-	tail = size - 3 > want ? (const char *)data + 3 + want : end;
+	/* a NUL-terminated copy, so the last string ends too */
+	if (size - 3 > want) {
+		tail_len = size - 3 - want;
+		if (!(tail_copy = malloc(tail_len + 1)))
+			return 0;
+		memcpy(tail_copy, data + 3 + want, tail_len);
+		tail_copy[tail_len] = '\0';
+	} else if (!(tail_copy = calloc(1, 1))) {
+		return 0;
+	}
+	tail = tail_copy;
+	end = tail_copy + tail_len;
 	for (i = 0; i < nev; i++)
 		fix_event(&evs[i], 1764000000L + (long)i);
 
@@ -170,6 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof(r));
 	if (story_build(&s, &b, &r) < 0) {
 		story_free(&s);
+		free(tail_copy);
 		return 0;
 	}
 	if (opt & 0x80)
@@ -200,5 +214,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_json(json, &s);
 	free(json);
 	story_free(&s);
+	free(tail_copy);
 	return 0;
 }
