@@ -10,9 +10,75 @@
 #include "out_json.h"
 #include "out_text.h"
 
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0. p is NUL-terminated. */
+static size_t utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Table, chain and interface names are bytes (nft takes any), rule text
+ * may be too, and a line cut short may end inside a character. jansson
+ * takes UTF-8 only and returns NULL otherwise, which silently drops the
+ * key. Each byte that is not part of valid UTF-8 becomes U+FFFD. */
+static json_t *json_bytes(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j = json_string(s);
+	char *out, *o;
+	size_t n;
+
+	if (j)
+		return j;
+	o = out = malloc(strlen(s) * 3 + 1);
+	if (!out)
+		return json_null();
+	while (*p) {
+		if ((n = utf8_len(p))) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	*o = '\0';
+	j = json_string(out);
+	free(out);
+	return j ? j : json_null();
+}
+
 static json_t *str_or_null(const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	return s && *s ? json_bytes(s) : json_null();
 }
 
 static json_t *tcp_flags(uint8_t flags)
@@ -113,9 +179,9 @@ static json_t *step_ref(const struct story_step *st)
 	if (!st)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "table", json_string(st->ev->table));
+	json_object_set_new(o, "table", json_bytes(st->ev->table));
 	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "chain", json_bytes(st->ev->chain));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	return o;
@@ -148,8 +214,8 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 	json_object_set_new(o, "source", json_string(st->ev->source == EV_SRC_NFT ?
 						     "nftables" : "x_tables"));
 	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "table", json_string(st->ev->table));
-	json_object_set_new(o, "chain", json_string(st->ev->chain));
+	json_object_set_new(o, "table", json_bytes(st->ev->table));
+	json_object_set_new(o, "chain", json_bytes(st->ev->chain));
 	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "handle", (st->ev->has & EV_HAS_HANDLE) ?
@@ -263,7 +329,7 @@ static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 	json_object_set_new(o, "step", step_index(s, f->by));
 	json_object_set_new(o, "rule", step_ref(f->by));
 	json_object_set_new(o, "out", str_or_null(f->out));
-	json_object_set_new(o, "text", json_string(line + 3));	/* without "=> " */
+	json_object_set_new(o, "text", json_bytes(line + 3));	/* without "=> " */
 	return o;
 }
 
