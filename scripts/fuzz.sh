@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run the libFuzzer targets (make fuzz-build builds them) one after the
 # other, each for a bounded time, and print one TAP line per target:
-#   ok - fuzz <target> ran N s, E execs, no crash (cov C, corpus K)
+#   ok - fuzz <target> ran N s, E execs, no crash (cov C, corpus K, W s wall)
 #   not ok - fuzz <target> crashed after N s, E execs: <artifact>
 # Exits non-zero when any target crashed or did not run.
 #
@@ -50,7 +50,7 @@ for t in "$@"; do
 	cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | cut -d' ' -f2)
 	ncorp=$(ls "$corpus" | wc -l)
 	if [ "$rc" -eq 0 ]; then
-		echo "ok - fuzz $t ran $took s, ${execs:-0} execs, no crash (cov ${cov:-?}, corpus $ncorp)"
+		echo "ok - fuzz $t ran $secs s, ${execs:-0} execs, no crash (cov ${cov:-?}, corpus $ncorp, $took s wall)"
 	else
 		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
 		echo "not ok - fuzz $t crashed after $took s, ${execs:-?} execs: ${crash:-exit $rc, see $log}"
