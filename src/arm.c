@@ -264,8 +264,14 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 			  const char **what)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 2];
-	struct batch_ctx c = { mnl_nlmsg_batch_start(buf, sizeof(buf)), a };
+	struct batch_ctx c;
 	int before, ret = -1;
+
+	/* libnftnl leaves some bytes of the messages it builds unwritten;
+	 * send zeros there, not our stack (valgrind: sendto of
+	 * uninitialised bytes). Once per run, so the 16 KiB cost nothing. */
+	memset(buf, 0, sizeof(buf));
+	c = (struct batch_ctx){ mnl_nlmsg_batch_start(buf, sizeof(buf)), a };
 
 	nftnl_batch_begin(mnl_nlmsg_batch_current(c.b), a->seq++);
 	mnl_nlmsg_batch_next(c.b);
