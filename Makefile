@@ -83,3 +83,5 @@ clean:
 
 # Header dependencies written by -MMD -MP.
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+
+include fuzz/fuzz.mk

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Run every test: the cmocka unit tests (plain and under ASan+UBSan), the
-# bats namespace tests against the real kernel, a sanitizer pass of the
-# namespace tests, and a check that the host was left as it was. Prints
+# Run every test: the cmocka unit tests (plain and under ASan+UBSan), a
+# short run of every fuzz target, the bats namespace tests against the
+# real kernel, a sanitizer pass of the namespace tests, and a check that
+# the host was left as it was. Prints
 # one closing line:  N passed, N failed
 set -u
 cd "$(dirname "$0")/.."
@@ -53,6 +54,18 @@ unit() {
 }
 unit build/tests ""
 unit build/asan/tests " [asan]"
+
+# Every libFuzzer target for a short while, one TAP line each; make fuzz
+# runs them longer. 5 targets x 10 s, one at a time.
+echo "# fuzz: each target ${IPTT_FUZZ_SECONDS:-10} s (scripts/fuzz.sh)"
+if make -s fuzz-build >"$log.fuzz" 2>&1; then
+	sh scripts/fuzz.sh "${IPTT_FUZZ_SECONDS:-10}" | tee -a "$log" |
+		grep -vE '^ok ' || true
+else
+	echo "not ok - fuzz: make fuzz-build failed" | tee -a "$log"
+	tail -n 20 "$log.fuzz"
+fi
+rm -f "$log.fuzz"
 
 echo "# integration: tests/netns"
 bats --tap tests/netns 2>&1 | tee -a "$log" | grep -vE '^ok ' || true

@@ -5,7 +5,11 @@
 # (tests/netns/package.bats).
 set -eu
 
-PKGS="gcc make pkg-config
+# clang and libclang-rt-14-dev build the fuzzers (make fuzz): clang-14
+# only recommends libclang-rt-14-dev, which holds libclang_rt.fuzzer and
+# the sanitizer runtimes, and we install without recommends. valgrind
+# runs tests/netns/valgrind.bats.
+PKGS="gcc make pkg-config clang libclang-rt-14-dev valgrind
 libmnl-dev libnftnl-dev libnftables-dev libnetfilter-log-dev
 libnetfilter-conntrack-dev libpcap-dev libjansson-dev libcmocka-dev
 nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps

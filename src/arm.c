@@ -330,7 +330,10 @@ static int batch_send(struct arm *a, struct mnl_nlmsg_batch *b, int acks)
 static int build_and_send(struct arm *a, const struct arm_spec *s,
 			  const char **what)
 {
-	char *buf = malloc(2 * BATCH_LIMIT);
+	/* calloc: libnftnl leaves some bytes of the messages it builds
+	 * unwritten; send zeros there, not old heap bytes (valgrind: sendto
+	 * of uninitialised bytes). */
+	char *buf = calloc(2, BATCH_LIMIT);
 	struct batch_ctx c;
 	int before, ret = -1;
 

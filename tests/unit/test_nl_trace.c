@@ -466,6 +466,61 @@ static void test_malformed_is_error_not_exit(void **state)
 	assert_int_equal(parse_in_child(nlh), 0);	/* TYPE is 2 bytes */
 }
 
+/* The shapes fuzz/fuzz_nl_trace found or libnftnl's trace.c shows that
+ * pass ID/TYPE/size checks and still make nftnl_trace_nlmsg_parse exit:
+ * a VERDICT nest without a CODE (also when a malformed attribute ends
+ * the nest's walk before the CODE), a jump or goto without a CHAIN, and
+ * an empty LL, NETWORK or TRANSPORT header. */
+static void test_verdict_and_header_shapes_not_exit(void **state)
+{
+	static const uint16_t hdrs[] = {
+		NFTA_TRACE_LL_HEADER, NFTA_TRACE_NETWORK_HEADER,
+		NFTA_TRACE_TRANSPORT_HEADER,
+	};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest, *bad;
+	size_t i;
+
+	(void)state;
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 0);	/* empty VERDICT */
+
+	/* the fuzzer's input: an attribute longer than the nest first */
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	bad = mnl_nlmsg_get_payload_tail(nlh);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CHAIN + 1, 0);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(NF_ACCEPT));
+	mnl_attr_nest_end(nlh, nest);
+	bad->nla_len = 0x2929;
+	assert_int_equal(parse_in_child(nlh), 0);
+
+	for (i = 0; i < 2; i++) {
+		nlh = msg_minimal(buf);
+		nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+		mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE,
+				 htonl((uint32_t)(i ? NFT_GOTO : NFT_JUMP)));
+		mnl_attr_nest_end(nlh, nest);
+		assert_int_equal(parse_in_child(nlh), 0);	/* no CHAIN */
+	}
+	/* with its CHAIN, the same jump parses */
+	nlh = msg_minimal(buf);
+	nest = mnl_attr_nest_start(nlh, NFTA_TRACE_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_JUMP));
+	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, "next");
+	mnl_attr_nest_end(nlh, nest);
+	assert_int_equal(parse_in_child(nlh), 2);
+
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+		nlh = msg_minimal(buf);
+		mnl_attr_put(nlh, hdrs[i], 0, NULL);
+		assert_int_equal(parse_in_child(nlh), 0);	/* empty header */
+	}
+}
+
 /* Conntrack attributes of the wrong size are ignored, and attributes
  * from a newer kernel (type 30) do not make the message invalid. */
 static void test_bad_ct_attrs_and_unknown(void **state)
@@ -612,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_trace_message),
 		cmocka_unit_test(test_truncated_message),
 		cmocka_unit_test(test_malformed_is_error_not_exit),
+		cmocka_unit_test(test_verdict_and_header_shapes_not_exit),
 		cmocka_unit_test(test_bad_ct_attrs_and_unknown),
 		cmocka_unit_test(test_oversized_headers),
 		cmocka_unit_test(test_bad_verdict_and_empty_headers),

@@ -1,0 +1,100 @@
+/* out_json_story on names that are not UTF-8. Table and chain names are
+ * bytes (nft -j takes any), and jansson refuses non-UTF-8 strings: the
+ * key used to vanish from the object (found by fuzz/fuzz_out). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include "fixture.h"
+#include "out_json.h"
+#include "story.h"
+
+#include <linux/netfilter.h>
+
+#define FFFD "\xef\xbf\xbd"
+
+static json_t *story_json(const char *table, const char *chain)
+{
+	struct trace_event ev;
+	struct story_step st;
+	struct block b;
+	struct story s;
+	struct json_opts o = { NULL, 100 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	json_t *j;
+
+	fixture_event("nft-policy-drop-input.nlmsg", &ev);
+	snprintf(ev.table, sizeof(ev.table), "%s", table);
+	snprintf(ev.chain, sizeof(ev.chain), "%s", chain);
+	memset(&b, 0, sizeof(b));
+	b.evs = &ev;
+	b.nevs = b.cap = 1;
+	memset(&st, 0, sizeof(st));
+	st.kind = STEP_POLICY;
+	st.ev = &ev;
+	st.table = ev.table;
+	st.verdict = NF_DROP;
+	memset(&s, 0, sizeof(s));
+	s.block = &b;
+	s.steps = &st;
+	s.nsteps = 1;
+	s.fate.kind = FATE_DROP;
+	s.fate.by = &st;
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	assert_int_equal(out_json_story(f, &s, &o), 0);
+	fclose(f);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	free(text);
+	return j;
+}
+
+static const char *get(json_t *o, const char *path1, const char *key)
+{
+	json_t *v = json_object_get(o, path1);
+
+	if (json_is_array(v))
+		v = json_array_get(v, 0);
+	v = json_object_get(v, key);
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static void test_names_not_utf8(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	/* a stray byte, a character cut short, a surrogate, an overlong */
+	j = story_json("f\xffx", "in\xc3");
+	assert_string_equal(get(j, "steps", "table"), "f" FFFD "x");
+	assert_string_equal(get(j, "steps", "chain"), "in" FFFD);
+	assert_string_equal(get(j, "fate", "text"),
+			    "DROP by policy of f" FFFD "x in" FFFD);
+	json_decref(j);
+
+	j = story_json("\xed\xa0\x80", "\xc0\xaf");
+	assert_string_equal(get(j, "steps", "table"), FFFD FFFD FFFD);
+	assert_string_equal(get(j, "steps", "chain"), FFFD FFFD);
+	json_decref(j);
+
+	/* valid UTF-8 and control bytes stay as they are */
+	j = story_json("t\xc3\xa9st", "\xf0\x9f\x90\xa7\x1b[0m");
+	assert_string_equal(get(j, "steps", "table"), "t\xc3\xa9st");
+	assert_string_equal(get(j, "steps", "chain"), "\xf0\x9f\x90\xa7\x1b[0m");
+	json_decref(j);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_not_utf8),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
