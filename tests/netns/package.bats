@@ -71,19 +71,3 @@ setup() {
 	[ "$(dpkg-deb -f "$PKG_DEB" Version)" = "$PKG_DEBVER" ]
 	dpkg-deb -f "$PKG_DEB" Recommends | grep -qw iptables
 }
-
-@test "package: debian/changelog agrees with the release tag" {
-	# Releases are tagged vX.Y; the changelog's top entry is X.Y then, and
-	# no older than the last tag in between (docs/HACKING.md).
-	cd "$IPTT_ROOT"
-	[ -e .git ] || skip "not a git checkout"
-	tag=$(git describe --tags --abbrev=0 --match 'v[0-9]*' 2>/dev/null) ||
-		skip "no release tag (vX.Y) in the history yet"
-	debver=$(dpkg-parsechangelog -S Version)
-	if git describe --tags --exact-match --match 'v[0-9]*' >/dev/null 2>&1; then
-		[ "$debver" = "${tag#v}" ]
-	else
-		dpkg --compare-versions "$debver" ge "${tag#v}"
-	fi
-	[ "$(make -s version)" = "$(git describe --tags --always --dirty --match 'v[0-9]*' | sed 's/^v//')" ]
-}
