@@ -494,10 +494,6 @@ int nl_log_fd(const struct nl_log *l)
 
 /* ---- parsing ----------------------------------------------------- */
 
-struct parse_ctx {
-	const struct nlattr *tb[NFULA_MAX + 1];
-};
-
 static int attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;

@@ -11,10 +11,6 @@
 #include "ifname.h"
 #include "route.h"
 
-struct answer_ctx {
-	struct route_answer *a;
-};
-
 static int attr_cb(const struct nlattr *attr, void *data)
 {
 	struct route_answer *a = data;

@@ -40,7 +40,6 @@ struct rules_nft {
 	/* ... and these chains of other tables */
 	struct chain_ref dirty_chains[MAX_DIRTY_CHAINS];
 	unsigned int ndirty_chains;
-	unsigned long reads;
 	/* iptables' tables re-read since rules_nft_take_iptables_changes() */
 	struct table_ref xt_changed[MAX_DIRTY_TABLES];
 	unsigned int nxt_changed;
@@ -211,7 +210,6 @@ static void reread(struct rules_nft *r)
 	 * it names first. (Our own table's creation is among it.) */
 	rules_nft_changed(r);
 	ruleset_init(&fresh);
-	r->reads++;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_read);
 	if (list_ruleset(r, &fresh) < 0) {
 		/* keep what we had: stale text beats none */
@@ -413,11 +411,6 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 		mark_dirty(r, family, table);
 	if (r->dirty)
 		reread(r);
-}
-
-unsigned long rules_nft_reads(const struct rules_nft *r)
-{
-	return r->reads;
 }
 
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,

@@ -24,7 +24,6 @@ const struct ruleset *rules_nft_previous(const struct rules_nft *r);
  * that table if nothing is known to have changed (the notification may
  * still be on its way); at most every 100 ms. */
 void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
-unsigned long rules_nft_reads(const struct rules_nft *r);
 /* The tables iptables-nft may own (ip/ip6 filter, nat, mangle, raw,
  * security) that re-reads covered since the last call: their
  * iptables-nft-save text is stale. Fills out (RULES_NFT_MAX_CHANGED

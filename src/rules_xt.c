@@ -55,7 +55,6 @@ struct xt_fam {
 struct rules_xt {
 	enum xt_flavour flavour;
 	struct ruleset cur, prev;
-	unsigned long reads;
 	struct xt_fam fam[2];
 	void *blob;			/* GET_ENTRIES buffer, reused */
 	size_t blob_cap;
@@ -402,7 +401,6 @@ static void replace_snapshot(struct rules_xt *x, struct ruleset *fresh)
 	ruleset_clear(&x->prev);
 	x->prev = x->cur;
 	x->cur = *fresh;
-	x->reads++;
 	note_tables(x);
 }
 
@@ -902,11 +900,6 @@ const struct ruleset *rules_xt_get(const struct rules_xt *x)
 const struct ruleset *rules_xt_previous(const struct rules_xt *x)
 {
 	return &x->prev;
-}
-
-unsigned long rules_xt_reads(const struct rules_xt *x)
-{
-	return x->reads;
 }
 
 bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,

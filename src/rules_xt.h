@@ -44,7 +44,6 @@ const struct ruleset *rules_xt_get(const struct rules_xt *x);
 /* The snapshot before it: the text of a rule that moved since the packet
  * crossed it. */
 const struct ruleset *rules_xt_previous(const struct rules_xt *x);
-unsigned long rules_xt_reads(const struct rules_xt *x);
 
 /* Was (NFPROTO_IPV4/IPV6, table) in the last refresh's save output? For
  * the nft flavour this tells an iptables-nft table (iptables syntax) from
