@@ -20,7 +20,7 @@ MAN := $(BUILD)/iptables-trace.8
 # ---- packaging: version, quiet build, missing libraries, install, dist
 include mk/package.mk
 
-.PHONY: all deps demo check unit bench clean asan testlibs
+.PHONY: all deps demo check test unit bench clean asan testlibs
 
 all: $(BIN) $(MAN)
 
@@ -58,6 +58,10 @@ $(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so
+
+# The unit tests alone, plain and under the sanitizers: no root, no apt.
+test: unit asan
+	sh scripts/unit.sh -s build/tests 'build/asan/tests: [asan]'
 
 # Everything, from a fresh machine: packages, build, unit and namespace tests.
 check: deps testlibs

@@ -37,23 +37,10 @@ host_state() {
 }
 host_state >"$log.before"
 
-unit() {
-	for t in "$1"/test_*; do
-		[ -x "$t" ] || continue
-		echo "# unit$2: $t"
-		# TAP from cmocka; a crash or sanitizer exit without a line
-		# still counts as a failure
-		if ! CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log.one" 2>&1; then
-			grep -q '^not ok' "$log.one" ||
-				echo "not ok - $t$2 exited with an error" >>"$log.one"
-		fi
-		sed "s/^\(\(not \)\{0,1\}ok [0-9]* -\)/\1$2/" "$log.one" | tee -a "$log" |
-			grep -E '^not ok|ERROR|runtime error' || true
-	done
-	rm -f "$log.one"
-}
-unit build/tests ""
-unit build/asan/tests " [asan]"
+# The unit tests, plain and under ASan+UBSan (scripts/unit.sh, which
+# `make test` runs alone); only failures are shown here.
+sh scripts/unit.sh build/tests 'build/asan/tests: [asan]' 2>&1 | tee -a "$log" |
+	grep -E '^not ok|ERROR|runtime error' || true
 
 # Every libFuzzer target for a short while, one TAP line each; make fuzz
 # runs them longer. 5 targets x 10 s, one at a time.
