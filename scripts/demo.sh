@@ -180,8 +180,15 @@ trace() {
 	wait "$TOOL_PID" || rc=$?
 	TOOL_PID=
 	printf '==== %s\n' "$heading"
-	printf '$ iptables-trace'
-	printf " '%s'" "$@"
+	# the command as one would type it on one's own host: words plain,
+	# quoted only where the shell needs it
+	printf '# iptables-trace --netns %s' "$RTR"
+	for word in "$@"; do
+		case $word in
+		*[!A-Za-z0-9_./:=,+@%-]*|'') printf " '%s'" "$word" ;;
+		*) printf ' %s' "$word" ;;
+		esac
+	done
 	printf '\n\n'
 	cat "$TMP/out"
 	grep -v 'press Ctrl-C to stop' "$TMP/err" || true
