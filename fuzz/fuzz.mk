@@ -34,6 +34,10 @@ $(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard src/*.h) | $(FUZZ_DIR)/obj
 $(FUZZ_DIR)/obj:
 	mkdir -p $@
 
+# cli.c prints the version: the same header as the main build's
+$(FUZZ_DIR)/obj/cli.o: $(BUILD)/version.h
+$(FUZZ_DIR)/obj/cli.o: CPPFLAGS += -I$(BUILD)
+
 $(FUZZ_DIR)/fuzz_out: fuzz/fuzz_out.c $(filter-out $(FUZZ_STUBBED),$(FUZZ_LIB_OBJS))
 	$(FUZZ_CC) $(CPPFLAGS) -Isrc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 

@@ -21,7 +21,8 @@
 static int dump_once(uint16_t msg_type, uint8_t family, const char *table,
 		     const char *chain, nft_dump_cb cb, void *data)
 {
-	char *buf = malloc(DUMP_BUF);
+	/* zeroed: the request has padding the kernel must not see as ours */
+	char *buf = calloc(1, DUMP_BUF);
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh;
 	int ret = -1, saved;
