@@ -51,10 +51,10 @@ unit: $(TEST_BINS)
 
 # LD_PRELOAD shims the namespace tests use: a kernel without nf_tables,
 # and table dumps interrupted by a concurrent commit.
-$(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c | $(BUILD)/tests
+$(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c tests/netns/shim.h | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
-$(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c | $(BUILD)/tests
+$(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c tests/netns/shim.h | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so

@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 
+#include "shim.h"
+
 #define NFT_GETTABLE	((10 << 8) | 1)	/* NFNL_SUBSYS_NFTABLES, NFT_MSG_GETTABLE */
 
 static int left = -1;		/* dumps still to interrupt */
@@ -22,21 +24,6 @@ static void init(void)
 {
 	if (left < 0)
 		left = getenv("FAKE_DUMP_INTR") ? atoi(getenv("FAKE_DUMP_INTR")) : 1;
-}
-
-static bool is_nfnetlink(int fd)
-{
-	int domain = 0, proto = 0, saved = errno;
-	socklen_t len = sizeof(domain);
-	bool yes;
-
-	yes = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-	      domain == AF_NETLINK;
-	len = sizeof(proto);
-	yes = yes && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
-	      proto == NETLINK_NETFILTER;
-	errno = saved;
-	return yes;
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,

@@ -25,6 +25,8 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
+
+#include "shim.h"
 #include <linux/netfilter/nfnetlink.h>
 
 #define SUBSYS_NFTABLES		10	/* NFNL_SUBSYS_NFTABLES */
@@ -40,21 +42,6 @@
 		errno = ENOSYS; \
 		return -1; \
 	}
-
-static bool is_nfnetlink(int fd)
-{
-	int domain = 0, proto = 0, saved = errno;
-	socklen_t len = sizeof(domain);
-	bool yes;
-
-	yes = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-	      domain == AF_NETLINK;
-	len = sizeof(proto);
-	yes = yes && getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
-	      proto == NETLINK_NETFILTER;
-	errno = saved;
-	return yes;
-}
 
 /* Does this buffer of netlink messages hold one for nf_tables? */
 static bool for_nftables(const void *buf, size_t len)
