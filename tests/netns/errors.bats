@@ -138,7 +138,7 @@ as_root_no_net_raw() {
 	make -C "$IPTT_ROOT" -s build/tests/fake_nonft.so >&3
 	# The shim fails only nf_tables (see fake_nonft.c); nfnetlink_log
 	# still works, so auto mode would fall back to legacy TRACE rules
-	# (part2_fallback.bats). Asking for nf_tables is what must fail.
+	# (trace_rules_fallback.bats). Asking for nf_tables is what must fail.
 	IPTT_WRAP=(env LD_PRELOAD="$IPTT_SHIM")
 	nf_log=$(ip netns exec "$RTR" cat /proc/net/netfilter/nf_log)
 	iptt_run --backend=nft -p icmp

@@ -459,6 +459,19 @@ refute_line_re() {
 
 # ---------------------------------------------------------------- tables
 
+# nft_handle NS FAMILY TABLE CHAIN RULE: the handle of a rule, given by its
+# position (a number) or by its text as `nft -s` prints it.
+nft_handle() {
+	local listing
+	listing=$(ip netns exec "$1" nft -a -s list chain "$2" "$3" "$4") || return 1
+	if [[ $5 =~ ^[0-9]+$ ]]; then
+		awk -v n="$5" '/^\t\t[^\t]/ && !/^\t\t(type|comment) / &&
+			/ # handle [0-9]+$/ { if (++k == n) { print $NF; exit } }' <<<"$listing"
+	else
+		grep -F -- "$5 # handle" <<<"$listing" | sed -E 's/.* # handle ([0-9]+)$/\1/'
+	fi
+}
+
 # The tool's own tables in a namespace (nothing when none is left).
 iptt_tables() {
 	ip netns exec "${1:-$RTR}" nft list tables | grep -E 'iptables-trace-' || true

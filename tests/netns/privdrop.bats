@@ -5,7 +5,7 @@
 # iptables-legacy-save, putting nf_log back.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

@@ -7,7 +7,7 @@
 # namespaces and state files only.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

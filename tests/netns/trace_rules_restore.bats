@@ -7,7 +7,7 @@
 # anyone else's rules; the run goes on and exits 0.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

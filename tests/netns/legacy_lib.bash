@@ -1,9 +1,9 @@
-# Helpers for the part-2 namespace tests (tests/netns/part2_*.bats):
-# iptables rules in iptables syntax, the legacy backend, mixed hosts.
+# Helpers for the namespace tests of iptables rules in iptables syntax, the
+# legacy backend and mixed hosts (rule_flavours, mixed_host, ipset, ...).
 # Load after lib.bash:
 #
 #   load lib
-#   load part2_lib
+#   load legacy_lib
 #   setup_file()    { p2_setup_file; }
 #   teardown_file() { p2_teardown_file; }
 #
@@ -119,12 +119,6 @@ nft_rule() {
 	ip netns exec "$RTR" nft -s list chain "$fam" "$table" "$chain" | awk -v n="$n" '
 		/^\t\t[^\t]/ && !/^\t\ttype / { sub(/^\t\t/, ""); if (++k == n) { print; found = 1; exit } }
 		END { exit !found }'
-}
-
-# nft_handle FAMILY TABLE CHAIN N: the handle of the N-th rule.
-nft_handle() {
-	ip netns exec "$RTR" nft -a list chain "$1" "$2" "$3" | awk -v n="$4" '
-		/^\t\t[^\t]/ && !/^\t\ttype / && / # handle [0-9]+$/ { if (++k == n) { print $NF; exit } }'
 }
 
 # ---------------------------------------------------------------- the check

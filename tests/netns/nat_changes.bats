@@ -5,7 +5,7 @@
 # their NAT, from conntrack.
 
 load lib
-load part3_lib
+load story_lib
 
 setup() { lab_setup; }
 teardown() { lab_teardown; }

@@ -6,7 +6,7 @@
 # for the rule at that position (p2_check_all).
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

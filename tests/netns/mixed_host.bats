@@ -6,7 +6,7 @@
 # and within a hook by priority, whichever channel each step came over.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

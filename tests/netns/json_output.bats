@@ -4,7 +4,7 @@
 # output (a -v text run and a JSON run on the same traffic).
 
 load lib
-load part3_lib
+load story_lib
 
 setup() { lab_setup; }
 teardown() { lab_teardown; }

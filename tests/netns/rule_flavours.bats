@@ -11,7 +11,7 @@
 # are not the nft handles (asserted for the nf_tables flavours).
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }
@@ -145,9 +145,9 @@ load_v6() { if [ "$F" = native ]; then load_v6_nft; else load_v6_iptables "$F"; 
 assert_handles_differ() {
 	[ "$F" = legacy ] && return 0
 	local h
-	h=$(nft_handle ip nat "$N_PRE" 2)
+	h=$(nft_handle "$RTR" ip nat "$N_PRE" 2)
 	[ -n "$h" ] && [ "$h" -ne 2 ]
-	h=$(nft_handle ip filter "$FWD" 4)
+	h=$(nft_handle "$RTR" ip filter "$FWD" 4)
 	[ -n "$h" ] && [ "$h" -ne 4 ]
 }
 

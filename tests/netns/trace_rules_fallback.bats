@@ -6,7 +6,7 @@
 # that fails nf_tables only (fake_nonft.c), auto mode chooses it by itself.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

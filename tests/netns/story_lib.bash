@@ -1,7 +1,7 @@
-# Helpers for the part 3 tests (fate, NAT, conntrack, JSON, reading
-# comfort). Load after lib:
+# Helpers for the namespace tests of the story: fate, NAT, conntrack, JSON,
+# reading comfort. Load after lib:
 #   load lib
-#   load part3_lib
+#   load story_lib
 
 # p3_start NAME [--ns NS] ARGS...: one more tool instance next to (or
 # instead of) iptt_start's, with --no-color, its output in
@@ -218,8 +218,3 @@ assert_json_lines() {
 	fi
 }
 
-# nft_handle NS FAMILY TABLE CHAIN TEXT: the handle of the rule TEXT.
-nft_handle() {
-	ip netns exec "$1" nft -a -s list chain "$2" "$3" "$4" |
-		grep -F -- "$5 # handle" | sed -E 's/.* # handle ([0-9]+)$/\1/'
-}

@@ -7,7 +7,7 @@
 # The host's nf_log is checked at the end of the file.
 
 load lib
-load part2_lib
+load legacy_lib
 
 setup_file() { p2_setup_file; }
 teardown_file() { p2_teardown_file; }

@@ -4,7 +4,7 @@
 # fate no verdict tells completes after --quiet-time and says so.
 
 load lib
-load part3_lib
+load story_lib
 
 setup() { lab_setup; }
 teardown() { lab_teardown; }

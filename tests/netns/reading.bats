@@ -4,7 +4,7 @@
 # handles and raw verdict codes.
 
 load lib
-load part3_lib
+load story_lib
 
 setup() {
 	lab_setup
