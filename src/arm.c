@@ -66,8 +66,8 @@ static struct nftnl_expr *expr_new(struct nftnl_rule *r, const char *name)
 	return e;
 }
 
-static int add_meta_cmp(struct nftnl_rule *r, uint32_t key, const void *data,
-			uint32_t len)
+static int add_meta_cmp_op(struct nftnl_rule *r, uint32_t key, const void *data,
+			   uint32_t len, uint32_t op)
 {
 	struct nftnl_expr *e = expr_new(r, "meta");
 
@@ -78,9 +78,32 @@ static int add_meta_cmp(struct nftnl_rule *r, uint32_t key, const void *data,
 	if (!(e = expr_new(r, "cmp")))
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
 	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
 	return 0;
+}
+
+static int add_meta_cmp(struct nftnl_rule *r, uint32_t key, const void *data,
+			uint32_t len)
+{
+	return add_meta_cmp_op(r, key, data, len, NFT_CMP_EQ);
+}
+
+/* meta iifname/oifname [!=] NAME. iptables' "eth+" is a prefix: compare
+ * only those bytes, as nft does for iifname "eth*"; "+" alone matches
+ * any name (and is refused negated). Otherwise compare the whole
+ * IFNAMSIZ buffer, NULs included. */
+static int add_ifname(struct nftnl_rule *r, uint32_t key, const char *name,
+		      bool neg)
+{
+	char ifname[IFNAMSIZ] = "";
+	size_t n = strlen(name);
+	uint32_t op = neg ? NFT_CMP_NEQ : NFT_CMP_EQ;
+
+	snprintf(ifname, sizeof(ifname), "%s", name);
+	if (n && name[n - 1] == '+')
+		return n > 1 ? add_meta_cmp_op(r, key, ifname, (uint32_t)(n - 1), op) : 0;
+	return add_meta_cmp_op(r, key, ifname, sizeof(ifname), op);
 }
 
 static int add_bpf_match(struct nftnl_rule *r, const struct filter_prog *prog)
@@ -137,7 +160,6 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
-	char ifname[IFNAMSIZ] = "";
 
 	if (!r)
 		return NULL;
@@ -149,22 +171,14 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 		if (add_meta_cmp(r, NFT_META_NFPROTO, &proto, sizeof(proto)) < 0)
 			goto err;
 	}
-	if (input_side && s->in_iface) {
-		size_t n = strlen(s->in_iface);
-
-		snprintf(ifname, sizeof(ifname), "%s", s->in_iface);
-		/* iptables' "eth+" is a prefix: compare only those bytes, as
-		 * nft does for iifname "eth*"; "+" alone matches any name.
-		 * Otherwise compare the whole IFNAMSIZ buffer, NULs included. */
-		if (n && s->in_iface[n - 1] == '+') {
-			if (n > 1 && add_meta_cmp(r, NFT_META_IIFNAME, ifname,
-						  (uint32_t)(n - 1)) < 0)
-				goto err;
-		} else if (add_meta_cmp(r, NFT_META_IIFNAME, ifname,
-					sizeof(ifname)) < 0) {
-			goto err;
-		}
-	}
+	if (input_side && s->in_iface &&
+	    add_ifname(r, NFT_META_IIFNAME, s->in_iface, s->not_in_iface) < 0)
+		goto err;
+	/* At output the route is known: locally generated packets are
+	 * matched here; forwarded ones are judged from their story. */
+	if (!input_side && s->out_iface &&
+	    add_ifname(r, NFT_META_OIFNAME, s->out_iface, s->not_out_iface) < 0)
+		goto err;
 	if (native) {
 		if (bpf_nft_add_exprs(r, native, s->ipv4 && !s->ipv6) < 0)
 			goto err;

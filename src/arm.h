@@ -11,6 +11,8 @@
 struct arm_spec {
 	const struct filter_prog *prog;
 	const char *in_iface;		/* NULL: any */
+	const char *out_iface;		/* NULL: any; matched at output only */
+	bool not_in_iface, not_out_iface;	/* "! -i", "! -o" */
 	bool hook_prerouting, hook_output;
 	bool ipv4, ipv6;
 	unsigned int limit_rate;	/* 0: unlimited */

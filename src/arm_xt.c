@@ -46,7 +46,7 @@ struct xt_rule {
 struct arm_xt {
 	struct xt_rule rules[MAX_RULES];
 	int nrules;
-	char iface[IFNAMSIZ];
+	char iface[IFNAMSIZ], oface[IFNAMSIZ];
 	char bytecode[XT_BPF_MAX_NUM_INSTR * 48 + 8];
 	char limit[32], burst[16];
 	char comment[48];
@@ -149,8 +149,16 @@ static void build_rule(struct arm_xt *a, const struct arm_spec *s, int fam,
 	r->chain = chain;
 	r->hook = input_side ? NF_INET_PRE_ROUTING : NF_INET_LOCAL_OUT;
 	if (input_side && a->iface[0]) {
+		if (s->not_in_iface)
+			r->args[r->nargs++] = "!";
 		r->args[r->nargs++] = "-i";
 		r->args[r->nargs++] = a->iface;
+	}
+	if (!input_side && a->oface[0]) {
+		if (s->not_out_iface)
+			r->args[r->nargs++] = "!";
+		r->args[r->nargs++] = "-o";
+		r->args[r->nargs++] = a->oface;
 	}
 	if (a->bytecode[0]) {
 		r->args[r->nargs++] = "-m";
@@ -194,6 +202,8 @@ struct arm_xt *arm_xt_install(const struct arm_spec *spec, char *err,
 	}
 	if (spec->in_iface)
 		snprintf(a->iface, sizeof(a->iface), "%s", spec->in_iface);
+	if (spec->out_iface)
+		snprintf(a->oface, sizeof(a->oface), "%s", spec->out_iface);
 	if (spec->prog && spec->prog->len &&
 	    arm_xt_bytecode(spec->prog, a->bytecode, sizeof(a->bytecode)) < 0)
 		goto fail;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "story.h"
 
 /* build/version.h, written by the Makefile (mk/package.mk): the
  * version from git describe or a tarball's VERSION file, and the
@@ -20,17 +21,24 @@ static const char usage_text[] =
 "FILTER EXPRESSION is pcap-filter(7) syntax, as in tcpdump; 'host X' traces\n"
 "both directions. Without one, every packet is traced.\n"
 "\n"
-"  -s, --source ADDR[/LEN]       only packets from ADDR\n"
-"  -d, --destination ADDR[/LEN]  only packets to ADDR\n"
-"  -p, --protocol PROTO          tcp, udp, icmp, icmpv6, sctp, all or a number\n"
-"  -i, --in-interface IFACE      only packets arriving on IFACE (eth+: eth*)\n"
+"  [!] -s, --source ADDR[/LEN]   only packets from ADDR (with !: not from)\n"
+"  [!] -d, --destination ADDR[/LEN]\n"
+"                                only packets to ADDR\n"
+"  [!] -p, --protocol PROTO      tcp, udp, icmp, icmpv6, sctp, all or a number\n"
+"  [!] -i, --in-interface IFACE  only packets arriving on IFACE (eth+: eth*)\n"
+"  [!] -o, --out-interface IFACE only packets leaving by IFACE (eth+: eth*)\n"
 "      --bpf EXPR                the filter expression, as an option\n"
-"  -c, --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
+"      --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
 "  -4, -6                        one address family only\n"
-"      --limit[=RATE]            trace at most RATE packets (N/second, N/minute,\n"
+"      --limit [RATE]            trace at most RATE packets (N/second, N/minute,\n"
 "                                N/hour, N/day; default 1/second, burst 1)\n"
-"      --count N                 exit after N traced packets\n"
+"  -c, --count N                 exit after N printed packets\n"
 "      --timeout SECONDS         exit after SECONDS\n"
+"      --verdict LIST            print only packets with these fates: drop,\n"
+"                                reject, accept, queue, stolen, unknown,\n"
+"                                no-route, delivered, forwarded, sent (a comma\n"
+"                                list, or the option repeated)\n"
+"      --summary                 at exit, the rules and chains packets crossed\n"
 "      --netns NAME|PATH         trace in an 'ip netns' namespace or /proc/PID/ns/net\n"
 "      --backend=auto|nft|legacy which tables to trace (auto: what the\n"
 "                                namespace has; legacy: x_tables only)\n"
@@ -42,8 +50,12 @@ static const char usage_text[] =
 "                                how to print rules (auto: as they were written)\n"
 "  -j, --json                    one JSON object per packet (JSON Lines)\n"
 "  -t, --timestamps              print a timestamp before each packet\n"
-"  -v, --verbose                 add nft handles, trace ids and raw verdicts\n"
-"      --no-color                no colours, even on a terminal\n"
+"  -v, --verbose                 add nft handles, trace ids, raw verdicts, rules\n"
+"                                that did not match, and every packet version\n"
+"  -n                            accepted, for habit: names are never resolved\n"
+"  -q, --quiet                   no armed line and no summary line on stderr\n"
+"      --color=auto|always|never colours (auto: on a terminal, unless TERM=dumb\n"
+"                                or NO_COLOR is set); --no-color: never\n"
 "      --quiet-time MS           finish a packet after MS ms without events (250)\n"
 "  -h, --help                    this text\n"
 "  -V, --version                 the version\n"
@@ -120,7 +132,7 @@ static void parse_limit(const char *s, struct config *cfg)
 enum {
 	OPT_BPF = 256, OPT_LIMIT, OPT_COUNT, OPT_TIMEOUT, OPT_NETNS,
 	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET, OPT_BACKEND, OPT_TRACE_RULES,
-	OPT_CLEANUP,
+	OPT_CLEANUP, OPT_CHAIN, OPT_VERDICT, OPT_SUMMARY, OPT_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -128,10 +140,16 @@ static const struct option long_opts[] = {
 	{ "destination", required_argument, NULL, 'd' },
 	{ "protocol", required_argument, NULL, 'p' },
 	{ "in-interface", required_argument, NULL, 'i' },
+	{ "out-interface", required_argument, NULL, 'o' },
 	{ "bpf", required_argument, NULL, OPT_BPF },
-	{ "chain", required_argument, NULL, 'c' },
+	{ "chain", required_argument, NULL, OPT_CHAIN },
 	{ "limit", optional_argument, NULL, OPT_LIMIT },
-	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "count", required_argument, NULL, 'c' },
+	{ "verdict", required_argument, NULL, OPT_VERDICT },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "colour", required_argument, NULL, OPT_COLOR },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "rule-syntax", required_argument, NULL, OPT_SYNTAX },
@@ -222,31 +240,190 @@ static char *join_words(char **words, int n)
 	return s;
 }
 
+/* The options iptables lets "!" negate, as their own words: "-s",
+ * "-s10.0.0.1", "--source", "--source=X", and abbreviations of the long
+ * names that getopt_long accepts. Returns the option letter, or 0. */
+static int negatable(const char *w)
+{
+	static const struct { int c; const char *name; } opts[] = {
+		{ 's', "source" }, { 'd', "destination" }, { 'p', "protocol" },
+		{ 'i', "in-interface" }, { 'o', "out-interface" },
+	};
+	size_t i, n;
+
+	if (w[0] != '-' || !w[1])
+		return 0;
+	if (w[1] != '-')
+		return strchr("sdpio", w[1]) ? w[1] : 0;
+	n = strcspn(w + 2, "=");
+	for (i = 0; n && i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (!strncmp(opts[i].name, w + 2, n))
+			return opts[i].c;
+	return 0;
+}
+
+/* iptables' "! -s X": getopt_long would take the "!" for the filter
+ * expression. Copy argv without the "!" that stand before a negatable
+ * option, and remember those option words (getopt_long permutes the
+ * array, not the strings). A "!" elsewhere stays: it is pcap-filter's
+ * "not". */
+static char **strip_negations(int *argc, char **argv, const char ***negated,
+			      int *nneg)
+{
+	char **out = calloc((size_t)*argc + 1, sizeof(*out));
+	int i, n = 0;
+
+	*negated = calloc((size_t)*argc + 1, sizeof(**negated));
+	*nneg = 0;
+	if (!out || !*negated)
+		err(EXIT_RUNTIME, "parsing the command line");
+	for (i = 0; i < *argc; i++) {
+		if (i > 0 && !strcmp(argv[i], "--")) {
+			while (i < *argc)
+				out[n++] = argv[i++];
+			break;
+		}
+		if (i > 0 && !strcmp(argv[i], "!") && i + 1 < *argc &&
+		    negatable(argv[i + 1])) {
+			(*negated)[(*nneg)++] = argv[i + 1];
+			continue;
+		}
+		out[n++] = argv[i];
+	}
+	out[n] = NULL;
+	*argc = n;
+	return out;
+}
+
+/* Was the option getopt_long just returned (with argument optarg)
+ * preceded by "!"? Its word is the one before optind, or before its
+ * separate argument. */
+static bool was_negated(char **argv, const char **negated, int nneg)
+{
+	const char *word = argv[optind - 1];
+	int i;
+
+	if (optind >= 2 && optarg == argv[optind - 1])
+		word = argv[optind - 2];
+	for (i = 0; i < nneg; i++)
+		if (negated[i] == word)
+			return true;
+	return false;
+}
+
+/* "--limit 5/second", as iptables writes it: the next word is the rate
+ * when it starts with a digit (no filter expression does). */
+static const char *limit_arg(int argc, char **argv)
+{
+	if (optarg)
+		return optarg;
+	if (optind < argc && isdigit((unsigned char)argv[optind][0]))
+		return argv[optind++];
+	return "1/second";
+}
+
+static unsigned int parse_verdicts(const char *list)
+{
+	static const struct { const char *name; unsigned int kinds; } words[] = {
+		{ "drop", 1u << FATE_DROP | 1u << FATE_NOROUTE },
+		{ "reject", 1u << FATE_REJECT },
+		{ "accept", 1u << FATE_LOCAL | 1u << FATE_FORWARDED | 1u << FATE_SENT |
+			    1u << FATE_ACCEPTED | 1u << FATE_UNTOUCHED },
+		{ "queue", 1u << FATE_QUEUE },
+		{ "stolen", 1u << FATE_STOLEN },
+		{ "unknown", 1u << FATE_UNKNOWN },
+		{ "no-route", 1u << FATE_NOROUTE }, { "no_route", 1u << FATE_NOROUTE },
+		{ "delivered", 1u << FATE_LOCAL },
+		{ "forwarded", 1u << FATE_FORWARDED },
+		{ "sent", 1u << FATE_SENT },
+	};
+	unsigned int mask = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t n = strcspn(p, ","), i;
+		bool found = false;
+
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			if (n == strlen(words[i].name) &&
+			    !strncasecmp(p, words[i].name, n)) {
+				mask |= words[i].kinds;
+				found = true;
+			}
+		if (!found)
+			usage_error("invalid --verdict '%s' (use drop, reject, accept, "
+				    "queue, stolen, unknown, no-route, delivered, "
+				    "forwarded or sent)", list);
+		if (!p[n])
+			return mask;
+		p += n + 1;
+	}
+}
+
+/* Does the filter expression name ICMP (IPv4's) as a word? "icmp6" and
+ * "icmptype" are other words. */
+static bool names_icmp(const char *expr)
+{
+	const char *p = expr;
+
+	while (p && *p) {
+		size_t n;
+
+		while (*p && !isalnum((unsigned char)*p))
+			p++;
+		n = 0;
+		while (isalnum((unsigned char)p[n]))
+			n++;
+		if (n == 4 && !strncasecmp(p, "icmp", 4))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 void cli_parse(int argc, char **argv, struct config *cfg)
 {
-	static const char shorts[] = ":s:d:p:i:c:46jtvhV";
-	const char *bpf = NULL;
+	static const char shorts[] = ":s:d:p:i:o:c:46jtvnqhV";
+	const char *bpf = NULL, **negated;
+	bool seen4 = false, seen6 = false, neg;
 	char *end;
-	int c;
+	int c, nneg;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->hook_prerouting = cfg->hook_output = true;
 	cfg->ipv4 = cfg->ipv6 = true;
 	cfg->quiet_ms = 250;
 	cfg->limit_burst = 1;
+	argv = cfg->argv_copy = strip_negations(&argc, argv, &negated, &nneg);
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
+		neg = c != '?' && c != ':' && was_negated(argv, negated, nneg);
 		switch (c) {
-		case 's': cfg->filter.source = optarg; break;
-		case 'd': cfg->filter.destination = optarg; break;
-		case 'p': cfg->filter.protocol = optarg; break;
+		case 's':
+			cfg->filter.source = optarg;
+			cfg->filter.not_source = neg;
+			break;
+		case 'd':
+			cfg->filter.destination = optarg;
+			cfg->filter.not_destination = neg;
+			break;
+		case 'p':
+			cfg->filter.protocol = optarg;
+			cfg->filter.not_protocol = neg;
+			break;
 		case 'i':
 			check_iface(optarg);
 			cfg->filter.in_iface = optarg;
+			cfg->filter.not_in_iface = neg;
+			break;
+		case 'o':
+			check_iface(optarg);
+			cfg->filter.out_iface = optarg;
+			cfg->filter.not_out_iface = neg;
 			break;
 		case OPT_BPF: bpf = optarg; break;
-		case 'c':
+		case OPT_CHAIN:
 			if (!strcasecmp(optarg, "PREROUTING"))
 				cfg->hook_output = false;
 			else if (!strcasecmp(optarg, "OUTPUT"))
@@ -255,17 +432,19 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 				usage_error("invalid --chain '%s' (use PREROUTING or OUTPUT)",
 					    optarg);
 			break;
-		case '4': cfg->ipv6 = false; cfg->ipv4 = true; break;
-		case '6': cfg->ipv4 = false; cfg->ipv6 = true; break;
+		case '4': seen4 = true; cfg->ipv6 = false; cfg->ipv4 = true; break;
+		case '6': seen6 = true; cfg->ipv4 = false; cfg->ipv6 = true; break;
 		case OPT_LIMIT:
-			parse_limit(optarg ? optarg : "1/second", cfg);
+			parse_limit(limit_arg(argc, argv), cfg);
 			break;
-		case OPT_COUNT:
+		case 'c':
 			cfg->count = parse_ulong(optarg,
 				"invalid --count '%s' (a number from 1 up)", 1UL << 40);
 			if (!cfg->count)
 				usage_error("invalid --count '%s' (a number from 1 up)", optarg);
 			break;
+		case OPT_VERDICT: cfg->verdicts |= parse_verdicts(optarg); break;
+		case OPT_SUMMARY: cfg->summary = true; break;
 		case OPT_TIMEOUT:
 			errno = 0;
 			cfg->timeout = strtod(optarg, &end);
@@ -302,7 +481,20 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 		case 't': cfg->timestamps = true; break;
 		case 'j': cfg->json = true; break;
 		case 'v': cfg->verbose = true; break;
-		case OPT_NO_COLOR: cfg->color_never = true; break;
+		case 'n': break;	/* tcpdump's and iptables' habit: we never resolve */
+		case 'q': cfg->quiet = true; break;
+		case OPT_NO_COLOR: cfg->color = COLOR_NEVER; break;
+		case OPT_COLOR:
+			if (!strcmp(optarg, "auto"))
+				cfg->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				cfg->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				cfg->color = COLOR_NEVER;
+			else
+				usage_error("invalid --color '%s' (use auto, always or never)",
+					    optarg);
+			break;
 		case OPT_QUIET:
 			cfg->quiet_ms = (unsigned int)parse_ulong(optarg,
 				"invalid --quiet-time '%s' (milliseconds)", 60000);
@@ -317,12 +509,31 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			option_error(c, argv, shorts);
 		}
 	}
+	free(negated);
 	if (bpf && optind < argc)
 		usage_error("give the filter either with --bpf or as arguments, not "
 			    "both (%s)", bpf);
 	if (optind < argc)
 		cfg->expr_buf = join_words(argv + optind, argc - optind);
 	cfg->filter.expr = bpf ? bpf : cfg->expr_buf;
+	if (seen4 && seen6)
+		usage_error("%s: -4 and -6 together trace nothing; give one, or "
+			    "neither for both families", "-4 -6");
+	if (seen6 && ((cfg->filter.protocol && !strcasecmp(cfg->filter.protocol, "icmp")) ||
+		      names_icmp(cfg->filter.expr)))
+		usage_error("-6 with '%s' traces nothing: ICMP for IPv6 is icmp6 "
+			    "(-p icmpv6)", cfg->filter.protocol &&
+			    !strcasecmp(cfg->filter.protocol, "icmp") ?
+			    "-p icmp" : "icmp");
+	if (cfg->filter.protocol && cfg->filter.not_protocol &&
+	    !strcasecmp(cfg->filter.protocol, "all"))
+		usage_error("'! -p %s' matches no packet", cfg->filter.protocol);
+	if (cfg->filter.in_iface && cfg->filter.not_in_iface &&
+	    !strcmp(cfg->filter.in_iface, "+"))
+		usage_error("'! -i %s' matches no packet", cfg->filter.in_iface);
+	if (cfg->filter.out_iface && cfg->filter.not_out_iface &&
+	    !strcmp(cfg->filter.out_iface, "+"))
+		usage_error("'! -o %s' matches no packet", cfg->filter.out_iface);
 	if (cfg->trace_rules && cfg->backend == BACKEND_NFT)
 		usage_error("--trace-rules traces legacy tables; it cannot be used "
 			    "with --backend=%s", "nft");
@@ -335,4 +546,6 @@ void cli_free(struct config *cfg)
 {
 	free(cfg->expr_buf);
 	cfg->expr_buf = NULL;
+	free(cfg->argv_copy);
+	cfg->argv_copy = NULL;
 }

@@ -31,8 +31,12 @@ struct config {
 	enum backend_req backend;
 	bool trace_rules;		/* arm with legacy TRACE rules */
 	bool cleanup;			/* remove leftovers and exit */
-	bool color_never;
+	enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color;
 	bool timestamps, verbose, json;
+	bool quiet;			/* -q: no armed line, no stderr summary */
+	bool summary;			/* --summary: rules and chains at exit */
+	unsigned int verdicts;		/* --verdict: 1 << fate_kind; 0: all */
+	char **argv_copy;		/* argv without iptables' "!" words */
 	unsigned int quiet_ms;
 };
 

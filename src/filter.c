@@ -99,16 +99,17 @@ static enum filter_err too_long(char *err, size_t errlen)
 }
 
 static enum filter_err add_address(struct filter_prog *prog, const char *what,
-				   const char *dir, const char *addr,
+				   const char *dir, const char *addr, bool neg,
 				   char *err, size_t errlen)
 {
-	char norm[80], fmt[32];
+	char norm[80], fmt[40];
 
 	if (normalize_address(addr, norm, sizeof(norm)) < 0) {
 		snprintf(err, errlen, "invalid %s address '%s'", what, addr);
 		return FILTER_BAD_ARG;
 	}
-	snprintf(fmt, sizeof(fmt), "%s %s %%s", dir, strchr(norm, '/') ? "net" : "host");
+	snprintf(fmt, sizeof(fmt), "%s%s %s %%s%s", neg ? "(not " : "", dir,
+		 strchr(norm, '/') ? "net" : "host", neg ? ")" : "");
 	if (add_clause(prog->text, sizeof(prog->text), fmt, norm) < 0)
 		return too_long(err, errlen);
 	return FILTER_OK;
@@ -127,10 +128,12 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 	    add_clause(prog->text, sizeof(prog->text), "(%s)", spec->expr) < 0)
 		return too_long(err, errlen);
 	if (spec->source &&
-	    (e = add_address(prog, "source", "src", spec->source, err, errlen)))
+	    (e = add_address(prog, "source", "src", spec->source,
+				spec->not_source, err, errlen)))
 		return e;
 	if (spec->destination &&
-	    (e = add_address(prog, "destination", "dst", spec->destination, err, errlen)))
+	    (e = add_address(prog, "destination", "dst", spec->destination,
+				spec->not_destination, err, errlen)))
 		return e;
 	if (spec->protocol) {
 		words = protocol_words(spec->protocol);
@@ -139,7 +142,8 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 				 "icmp, icmpv6, sctp, all or a number)", spec->protocol);
 			return FILTER_BAD_ARG;
 		}
-		if (*words && add_clause(prog->text, sizeof(prog->text), "%s", words) < 0)
+		if (*words && add_clause(prog->text, sizeof(prog->text),
+					 spec->not_protocol ? "(not %s)" : "%s", words) < 0)
 			return too_long(err, errlen);
 	}
 	if (!prog->text[0])
@@ -172,14 +176,16 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 const char *filter_describe(const struct filter_spec *spec,
 			    const struct filter_prog *prog)
 {
-	static char buf[sizeof(prog->text) + 64];
+	static char buf[sizeof(prog->text) + 96];
 	bool expr_only = spec->expr && *spec->expr && !spec->source &&
 			 !spec->destination && !spec->protocol;
 
 	/* The expression as the user typed it, when nothing was added */
-	snprintf(buf, sizeof(buf), "%s%s%s",
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s",
 		 expr_only ? spec->expr : prog->text[0] ? prog->text : "all packets",
-		 spec->in_iface ? " arriving on " : "",
-		 spec->in_iface ? spec->in_iface : "");
+		 !spec->in_iface ? "" : spec->not_in_iface ? " not arriving on " :
+		 " arriving on ", spec->in_iface ? spec->in_iface : "",
+		 !spec->out_iface ? "" : spec->not_out_iface ? " not leaving by " :
+		 " leaving by ", spec->out_iface ? spec->out_iface : "");
 	return buf;
 }

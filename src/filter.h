@@ -3,6 +3,7 @@
 #ifndef IPTT_FILTER_H
 #define IPTT_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/netfilter/xt_bpf.h>
@@ -12,6 +13,10 @@ struct filter_spec {
 	const char *source, *destination;	/* address or address/prefix */
 	const char *protocol;		/* tcp, udp, icmp, icmpv6, sctp, all or a number */
 	const char *in_iface;		/* matched natively with meta iifname */
+	const char *out_iface;		/* oifname at output; story filter else */
+	/* iptables' "! -s X": each shortcut negated */
+	bool not_source, not_destination, not_protocol, not_in_iface,
+	     not_out_iface;
 };
 
 struct filter_prog {

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include "app.h"
 #include "arm.h"
 #include "arm_xt.h"
 #include "assemble.h"
 #include "caps.h"
+#include "ifname.h"
 #include "netns.h"
 #include "nl_log.h"
 #include "nl_trace.h"
@@ -58,6 +60,50 @@ static void output_failed(struct app *app, int err)
 		app->output_errno = err ? err : EIO;
 }
 
+/* iptables' interface names: "eth+" is every name starting with eth. */
+static bool iface_matches(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+
+	if (n && pattern[n - 1] == '+')
+		return !strncmp(pattern, name, n - 1);
+	return !strcmp(pattern, name);
+}
+
+/* The interface the packet left by: the fate's, or the last one a
+ * chain saw (a packet dropped in forward was routed out one too). */
+static void out_iface(const struct story *s, char *out)
+{
+	size_t i;
+
+	snprintf(out, IFNAMSIZ, "%s", s->fate.out);
+	if (out[0])
+		return;
+	for (i = s->block->nevs; i-- > 0;) {
+		const struct trace_event *ev = &s->block->evs[i];
+
+		if ((ev->has & EV_HAS_OIF) && ev->oif && ifname_get(ev->oif, out))
+			return;
+	}
+	out[0] = '\0';
+}
+
+/* --verdict and -o: is this a packet the user asked for? */
+static bool wanted(const struct config *c, const struct story *s)
+{
+	char out[IFNAMSIZ];
+
+	if (c->verdicts && !(c->verdicts & (1u << s->fate.kind)))
+		return false;
+	if (c->filter.out_iface) {
+		out_iface(s, out);
+		if ((out[0] && iface_matches(c->filter.out_iface, out)) ==
+		    c->filter.not_out_iface)
+			return false;
+	}
+	return true;
+}
+
 static void emit(const struct block *b, void *data)
 {
 	struct app *app = data;
@@ -75,6 +121,10 @@ static void emit(const struct block *b, void *data)
 	if (story_build(&s, b, &app->resolver) < 0) {
 		story_free(&s);
 		app->failed = true;
+		return;
+	}
+	if (!wanted(&app->cfg, &s)) {
+		story_free(&s);
 		return;
 	}
 	errno = 0;
@@ -182,6 +232,33 @@ static void enter_netns(const char *name)
 		die(EXIT_NETNS, "cannot enter network namespace '%s': %s", name,
 		    strerror(errno));
 	}
+}
+
+/* -i and -o name interfaces of the traced namespace: a typo would trace
+ * nothing, silently. iptables' "eth+" may match interfaces made later. */
+static void check_iface_exists(const char *opt, const char *name,
+			       const char *netns)
+{
+	struct if_nameindex *ifs, *i;
+	char list[1024] = "";
+	size_t n = strlen(name), used = 0;
+
+	if (!name || (n && name[n - 1] == '+') || if_nametoindex(name))
+		return;
+	ifs = if_nameindex();
+	for (i = ifs; i && i->if_name; i++) {
+		int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+				 used ? ", " : "", i->if_name);
+
+		if (w < 0 || (size_t)w >= sizeof(list) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	die(EXIT_USAGE, "%s %s: no such interface in %s%s (it has: %s)", opt, name,
+	    netns ? "network namespace " : "this network namespace", netns ? netns : "",
+	    list[0] ? list : "none");
 }
 
 static long ms_left(const struct timespec *deadline)
@@ -373,7 +450,7 @@ int main(int argc, char **argv)
 	unsigned long lost;
 	bool exact;
 	int code;
-	const char *nc;
+	const char *nc, *term;
 
 	hold_std_fds();
 	cli_parse(argc, argv, &app.cfg);
@@ -384,11 +461,18 @@ int main(int argc, char **argv)
 		enter_netns(app.cfg.netns);
 	if (app.cfg.cleanup)
 		return app_cleanup_leftovers();
+	if (app.cfg.filter.in_iface)
+		check_iface_exists("-i", app.cfg.filter.in_iface, app.cfg.netns);
+	if (app.cfg.filter.out_iface)
+		check_iface_exists("-o", app.cfg.filter.out_iface, app.cfg.netns);
 	setup_signals();
 
+	/* auto: a terminal that can show it, and no NO_COLOR (no-color.org) */
 	nc = getenv("NO_COLOR");
-	app.text.color = isatty(STDOUT_FILENO) && !app.cfg.color_never &&
-			 !(nc && *nc);
+	term = getenv("TERM");
+	app.text.color = app.cfg.color == COLOR_ALWAYS ||
+			 (app.cfg.color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+			  !(nc && *nc) && !(term && !strcmp(term, "dumb")));
 	app.text.timestamps = app.cfg.timestamps;
 	app.text.verbose = app.cfg.verbose;
 	app.text.quiet_ms = app.cfg.quiet_ms;
@@ -401,9 +485,10 @@ int main(int argc, char **argv)
 	if (caps_drop_after_setup() < 0)
 		die(EXIT_RUNTIME, "giving up capabilities after set-up: %s",
 		    strerror(errno));
-	fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press Ctrl-C "
-		"to stop\n", filter_describe(&app.cfg.filter, &app.prog),
-		app.backend_name);
+	if (!app.cfg.quiet)
+		fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press "
+			"Ctrl-C to stop\n", filter_describe(&app.cfg.filter, &app.prog),
+			app.backend_name);
 
 	run(&app);
 
@@ -416,7 +501,7 @@ int main(int argc, char **argv)
 	if (app.output_errno)
 		fprintf(stderr, "iptables-trace: writing output: %s\n",
 			strerror(app.output_errno));
-	else if (!app.output_closed)
+	else if (!app.output_closed && !app.cfg.quiet)
 		print_summary(&app, exact, lost);
 	return code;
 }

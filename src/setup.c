@@ -179,6 +179,9 @@ static struct arm_spec arm_spec(const struct app *app)
 
 	return (struct arm_spec){
 		.prog = &app->prog, .in_iface = c->filter.in_iface,
+		.out_iface = c->filter.out_iface,
+		.not_in_iface = c->filter.not_in_iface,
+		.not_out_iface = c->filter.not_out_iface,
 		.hook_prerouting = c->hook_prerouting, .hook_output = c->hook_output,
 		.ipv4 = c->ipv4, .ipv6 = c->ipv6,
 		.limit_rate = c->limit_rate, .limit_unit = c->limit_unit,

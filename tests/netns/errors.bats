@@ -124,7 +124,7 @@ as_root_no_net_raw() {
 	assert_error 2 "--count '0'"
 	iptt_run --limit=fast
 	assert_error 2 "--limit"
-	iptt_run -c INPUT
+	iptt_run --chain INPUT
 	assert_error 2 "--chain 'INPUT'"
 	iptt_run --timeout -1
 	assert_error 2 "--timeout '-1'"

@@ -197,7 +197,7 @@ teardown() { lab_teardown; }
 		}
 	}
 	EOF
-	iptt_start -c OUTPUT -p icmp
+	iptt_start --chain OUTPUT -p icmp
 	ip netns exec "$RTR" ping -q -n -c1 -W1 $SRV_IP >/dev/null
 	ip netns exec "$RTR" ping -q -n -c1 -W1 $CLI_IP >/dev/null
 	iptt_stop_ok

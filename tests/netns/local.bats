@@ -57,8 +57,8 @@ teardown() { lab_teardown; }
 	assert_blocks 2 "PROTO=ICMP "
 }
 
-@test "local: -c OUTPUT traces only locally generated packets" {
-	iptt_start -c OUTPUT -p icmp
+@test "local: --chain OUTPUT traces only locally generated packets" {
+	iptt_start --chain OUTPUT -p icmp
 	ip netns exec "$RTR" ping -q -n -c1 -W1 -e 5003 $CLI_IP >/dev/null
 	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 5004 $RTR_IP1 >/dev/null
 	iptt_stop_ok
@@ -69,8 +69,8 @@ teardown() { lab_teardown; }
 	assert_blocks 2
 }
 
-@test "local: -c PREROUTING traces only arriving packets" {
-	iptt_start -c PREROUTING -p icmp
+@test "local: --chain PREROUTING traces only arriving packets" {
+	iptt_start --chain PREROUTING -p icmp
 	ip netns exec "$RTR" ping -q -n -c1 -W1 -e 5005 $CLI_IP >/dev/null
 	ip netns exec "$CLI" ping -q -n -c1 -W1 -e 5006 $RTR_IP1 >/dev/null
 	iptt_stop_ok
