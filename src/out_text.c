@@ -12,6 +12,7 @@
 #define C_RED	"\033[31m"
 #define C_BLUE	"\033[34m"
 #define C_DIM	"\033[2m"
+#define C_BOLD	"\033[1m"
 
 /* A line of any length: rule texts have no limit (7.6 KB was seen). NULL
  * only on ENOMEM. */
@@ -210,6 +211,9 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 	char *l;
 	size_t i;
 
+	/* With colour, the packet line stands out: blocks are easy to find. */
+	if (o->color)
+		fputs(C_BOLD, f);
 	if (o->timestamps)
 		print_timestamp(f, &s->block->evs[0]);
 	if (s->have_first) {
@@ -220,6 +224,8 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 	}
 	if (o->verbose)
 		fprintf(f, " [trace id %08x]", s->block->id);
+	if (o->color)
+		fputs(C_RESET, f);
 	fputc('\n', f);
 	for (i = 0; i < s->nsteps; i++) {
 		const struct story_step *st = &s->steps[i];

@@ -89,7 +89,7 @@ no_escapes() {
 	return 1
 }
 
-@test "colour on a terminal: ACCEPT green, DROP and REJECT red, jumps blue" {
+@test "colour on a terminal: packet lines bold, ACCEPT green, DROP and REJECT red, jumps blue" {
 	out=$BATS_TEST_TMPDIR/tty
 	on_tty "$out" --
 	G="$ESC[32m" R="$ESC[31m" B="$ESC[34m" Z="$ESC[0m"
@@ -101,8 +101,9 @@ no_escapes() {
 	has_line "$out" "  ${R}=> DROP by filter forward (#2) tcp dport 23 drop${Z}"
 	has_line "$out" "  ${R}filter input (#1) tcp dport 5555 reject => REJECT${Z}"
 	has_line "$out" "  ${R}=> REJECT by filter input (#1) tcp dport 5555 reject${Z}"
-	# Uncoloured: the packet line, a rule that only continues, a return.
-	grep -Eq "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*ID=7001 SEQ=1$" "$out"
+	# The packet line in bold, so that blocks stand out.
+	grep -Eq "^${ESC}\[1mIN=r0 OUT= SRC=$CLI_IP DST=$VIP .*ID=7001 SEQ=1${ESC}\[0m$" "$out"
+	# Uncoloured: a rule that only continues, a return.
 	has_line "$out" "  filter icmpchk (#1) meta mark set 0x00000005 => continue"
 	has_line "$out" "  filter icmpchk (#2) return => return"
 }
@@ -129,6 +130,25 @@ no_escapes() {
 	has_line "$out" "  => DROP by filter forward (#2) tcp dport 23 drop"
 	has_line "$out" "  => ACCEPT, forwarded out r1"
 	no_escapes "$out"
+}
+
+@test "no colour on a terminal with TERM=dumb, nor with --color=never" {
+	out=$BATS_TEST_TMPDIR/tty
+	on_tty "$out" TERM=dumb --
+	has_line "$out" "  => DROP by filter forward (#2) tcp dport 23 drop"
+	no_escapes "$out"
+	on_tty "$out" -- --color=never
+	has_line "$out" "  => ACCEPT, forwarded out r1"
+	no_escapes "$out"
+}
+
+@test "--color=auto on a terminal: NO_COLOR still wins; --color=always does not ask" {
+	out=$BATS_TEST_TMPDIR/tty
+	on_tty "$out" NO_COLOR=1 -- --color=auto
+	has_line "$out" "  => ACCEPT, forwarded out r1"
+	no_escapes "$out"
+	on_tty "$out" TERM=dumb -- --color=always
+	has_line "$out" "  $ESC[32m=> ACCEPT, forwarded out r1$ESC[0m"
 }
 
 @test "no colour on a terminal with --no-color" {
