@@ -94,15 +94,20 @@ static void print_timestamp(FILE *f, const struct trace_event *ev)
 		ev->ts.tv_nsec / 1000);
 }
 
-/* "DNAT by nat PREROUTING (#1): DST 198.51.100.10 -> 10.99.2.2" */
+/* "DNAT by nat PREROUTING (#1): 203.0.113.1:2222 -> 10.77.2.20:22",
+ * "TTL by mangle forward (#1): TTL 64 -> 5" */
 char *out_text_change(const struct story_change *c)
 {
+	char what[2 * sizeof(c->ep_from) + 16];
+
+	if (c->ep_from[0])
+		snprintf(what, sizeof(what), "%s -> %s", c->ep_from, c->ep_to);
+	else
+		snprintf(what, sizeof(what), "%s %s -> %s", c->field, c->from, c->to);
 	if (!c->by)
-		return line("%s by conntrack%s: %s %s -> %s", c->what,
-			    c->note, c->field, c->from, c->to);
-	return line("%s by %s %s (#%u): %s %s -> %s", c->what,
-		    c->by->table, c->by->ev->chain, c->by->pos, c->field,
-		    c->from, c->to);
+		return line("%s by conntrack%s: %s", c->what, c->note, what);
+	return line("%s by %s %s (#%u): %s", c->what, c->by->table,
+		    c->by->ev->chain, c->by->pos, what);
 }
 
 char *out_text_fate(const struct story *s, unsigned int quiet_ms)
@@ -190,7 +195,7 @@ static void print_changes(FILE *f, const struct story *s, size_t after)
 	size_t i;
 
 	for (i = 0; i < s->nchanges; i++)
-		if (s->changes[i].after == after) {
+		if (s->changes[i].after == after && !s->changes[i].joined) {
 			char *l = out_text_change(&s->changes[i]);
 
 			put_line(f, "  ", NULL, l);
@@ -232,6 +237,9 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 
 		print_changes(f, s, i);
 		if (st->kind == STEP_PACKET) {
+			/* the change lines say what changed; -v shows it all */
+			if (!o->verbose)
+				continue;
 			packet_line(pkt, sizeof(pkt), &st->pkt);
 			fprintf(f, "  %spacket now: ", o->color ? C_DIM : "");
 			fput_visible(pkt, f);

@@ -63,7 +63,8 @@ struct story_fate {
 	bool cut;			/* FATE_UNKNOWN: events were lost */
 };
 
-/* A header rewrite: "DNAT by nat PREROUTING (#1): DST a -> b". */
+/* A header rewrite, one per field: "DNAT by nat PREROUTING (#1)", DST
+ * from a to b. The text joins address and port (ep_from, ep_to). */
 struct story_change {
 	const struct story_step *by;	/* NULL: conntrack did it */
 	size_t after;			/* shown after this many steps */
@@ -71,6 +72,11 @@ struct story_change {
 	char field[8];			/* SRC, DST, SPT, DPT, TTL, TOS */
 	const char *note;		/* "" or why conntrack did it */
 	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+	/* Address rewrites in text: address and port together on one line,
+	 * "10.0.0.1:80 -> 10.0.0.2:8080" ([v6]:port), on the first change
+	 * of the pair; the port change after it is joined to that line. */
+	char ep_from[INET6_ADDRSTRLEN + 8], ep_to[INET6_ADDRSTRLEN + 8];
+	bool joined;
 };
 
 #define STORY_MAX_CHANGES 16

@@ -136,14 +136,15 @@ static const struct story_step *who_did(const struct story *s, size_t before,
 	return NULL;
 }
 
-static void add_change(struct story *s, size_t after, const char *field,
-		       const char *from, const char *to)
+static struct story_change *add_change(struct story *s, size_t after,
+				       const char *field, const char *from,
+				       const char *to)
 {
 	struct story_change *c;
 	const char *kind;
 
 	if (s->nchanges == STORY_MAX_CHANGES)
-		return;
+		return NULL;
 	c = &s->changes[s->nchanges++];
 	memset(c, 0, sizeof(*c));
 	c->after = after;
@@ -162,6 +163,7 @@ static void add_change(struct story *s, size_t after, const char *field,
 	snprintf(c->field, sizeof(c->field), "%s", field);
 	snprintf(c->from, sizeof(c->from), "%s", from);
 	snprintf(c->to, sizeof(c->to), "%s", to);
+	return c;
 }
 
 static bool has_ports(const struct pkt_hdrs *p)
@@ -175,6 +177,56 @@ static void addr_text(char *buf, size_t size, uint8_t family, const void *a)
 	inet_ntop(family, a, buf, (socklen_t)size);
 }
 
+/* "10.0.0.1:80", "[fd00::1]:80", or the address alone. */
+static void endpoint_text(char *buf, size_t size, const struct pkt_hdrs *p,
+			  const void *addr, uint16_t port, bool ports)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_text(a, sizeof(a), p->family, addr);
+	if (!ports)
+		snprintf(buf, size, "%s", a);
+	else if (p->family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", a, port);
+	else
+		snprintf(buf, size, "%s:%u", a, port);
+}
+
+/* The source (side 'S') or destination ('D') of a and b: one change per
+ * field, with the text of both together on the first one. */
+static void endpoint_change(struct story *s, size_t after, char side,
+			    const struct pkt_hdrs *a, const struct pkt_hdrs *b,
+			    size_t alen)
+{
+	const void *aa = side == 'S' ? (const void *)&a->src : (const void *)&a->dst;
+	const void *ba = side == 'S' ? (const void *)&b->src : (const void *)&b->dst;
+	uint16_t ap = side == 'S' ? a->sport : a->dport;
+	uint16_t bp = side == 'S' ? b->sport : b->dport;
+	bool ports = has_ports(a) && has_ports(b);
+	bool addr = memcmp(aa, ba, alen) != 0, port = ports && ap != bp;
+	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
+	struct story_change *first = NULL, *c;
+
+	if (addr) {
+		addr_text(x, sizeof(x), a->family, aa);
+		addr_text(y, sizeof(y), b->family, ba);
+		first = add_change(s, after, side == 'S' ? "SRC" : "DST", x, y);
+	}
+	if (port) {
+		snprintf(x, sizeof(x), "%u", ap);
+		snprintf(y, sizeof(y), "%u", bp);
+		c = add_change(s, after, side == 'S' ? "SPT" : "DPT", x, y);
+		if (first && c)
+			c->joined = true;
+		else
+			first = c;
+	}
+	if (!first)
+		return;
+	endpoint_text(first->ep_from, sizeof(first->ep_from), a, aa, ap, ports);
+	endpoint_text(first->ep_to, sizeof(first->ep_to), b, ba, bp, ports);
+}
+
 /* Compare two header versions field by field. */
 static void diff(struct story *s, size_t after, const struct pkt_hdrs *a,
 		 const struct pkt_hdrs *b)
@@ -182,26 +234,8 @@ static void diff(struct story *s, size_t after, const struct pkt_hdrs *a,
 	size_t alen = a->family == AF_INET ? 4 : 16;
 	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
 
-	if (memcmp(&a->src, &b->src, alen)) {
-		addr_text(x, sizeof(x), a->family, &a->src);
-		addr_text(y, sizeof(y), b->family, &b->src);
-		add_change(s, after, "SRC", x, y);
-	}
-	if (memcmp(&a->dst, &b->dst, alen)) {
-		addr_text(x, sizeof(x), a->family, &a->dst);
-		addr_text(y, sizeof(y), b->family, &b->dst);
-		add_change(s, after, "DST", x, y);
-	}
-	if (has_ports(a) && has_ports(b) && a->sport != b->sport) {
-		snprintf(x, sizeof(x), "%u", a->sport);
-		snprintf(y, sizeof(y), "%u", b->sport);
-		add_change(s, after, "SPT", x, y);
-	}
-	if (has_ports(a) && has_ports(b) && a->dport != b->dport) {
-		snprintf(x, sizeof(x), "%u", a->dport);
-		snprintf(y, sizeof(y), "%u", b->dport);
-		add_change(s, after, "DPT", x, y);
-	}
+	endpoint_change(s, after, 'S', a, b, alen);
+	endpoint_change(s, after, 'D', a, b, alen);
 	if (a->tos != b->tos) {
 		snprintf(x, sizeof(x), "0x%02x", a->tos);
 		snprintf(y, sizeof(y), "0x%02x", b->tos);

@@ -184,7 +184,7 @@ teardown() { lab_teardown; }
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
 	assert_lines "$b" "nat post (#1) oifname \"r1\" masquerade => ACCEPT" \
-		"MASQUERADE by nat post (#1): SRC $CLI_IP -> $RTR_IP2"
+		"MASQUERADE by nat post (#1): $CLI_IP -> $RTR_IP2"
 	assert_fate "$b" "=> ACCEPT, forwarded out r1"
 }
 

@@ -7,7 +7,7 @@ load lib
 setup() { lab_setup; }
 teardown() { lab_teardown; }
 
-@test "forward: DNAT to the server and masquerade, 'packet now' shows the rewrite" {
+@test "forward: DNAT to the server and masquerade; -v's 'packet now' shows the rewrite" {
 	load_nat_ruleset
 	iptt_start -s $CLI_IP -p icmp
 	ping_ok "$CLI" $VIP
@@ -15,14 +15,25 @@ teardown() { lab_teardown; }
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
 	assert_lines "$b" \
-		"nat pre (#1) ip daddr $VIP dnat to $SRV_IP => ACCEPT"
+		"nat pre (#1) ip daddr $VIP dnat to $SRV_IP => ACCEPT" \
+		"DNAT by nat pre (#1): $VIP -> $SRV_IP" \
+		"nat post (#1) oifname \"r1\" masquerade => ACCEPT" \
+		"MASQUERADE by nat post (#1): $CLI_IP -> $RTR_IP2"
+	# the change lines say it; the whole packet again only with -v
+	refute_line_re "$b" "packet now"
+	assert_blocks 1 "PROTO=ICMP TYPE=8 "
+
 	# The rewritten packet, now routed out r1, one hop further.
+	iptt_start -v -s $CLI_IP -p icmp
+	ping_ok "$CLI" $VIP
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  nat pre \(#1\) " \
+		"^  DNAT by nat pre \(#1\): $VIP -> $SRV_IP$" \
 		"^  packet now: IN=r0 OUT=r1 SRC=$CLI_IP DST=$SRV_IP .*TTL=63 .*PROTO=ICMP TYPE=8 " \
 		"^  filter forward \(#1\) " \
-		"^  nat post \(#1\) oifname \"r1\" masquerade => ACCEPT$"
-	assert_blocks 1 "PROTO=ICMP TYPE=8 "
+		"^  nat post \(#1\) oifname \"r1\" masquerade => ACCEPT "
 }
 
 @test "forward: a TCP connection to the virtual IP is DNATed to the server" {
@@ -35,7 +46,7 @@ teardown() { lab_teardown; }
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=TCP .*DPT=8080 .* SYN ")
 	assert_lines_re "$b" \
 		"^  nat pre \(#1\) ip daddr $VIP dnat to $SRV_IP => ACCEPT$" \
-		"^  packet now: IN=r0 OUT=r1 SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=8080 " \
+		"^  DNAT by nat pre \(#1\): $VIP:8080 -> $SRV_IP:8080$" \
 		"^  filter forward ACCEPT$" \
 		"^  nat post \(#1\) oifname \"r1\" masquerade => ACCEPT$"
 	# Later packets of the connection are NATed by conntrack, without the

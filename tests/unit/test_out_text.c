@@ -205,11 +205,16 @@ static void test_change_lines(void **state)
 	snprintf(c.from, sizeof(c.from), "198.51.100.10");
 	snprintf(c.to, sizeof(c.to), "10.99.2.2");
 	c.note = "";
+	/* a field without endpoint text: TTL, TOS */
 	assert_change(&c, "DNAT by nat PREROUTING (#1): DST 198.51.100.10 -> 10.99.2.2");
+	/* address and port together, on one line */
+	snprintf(c.ep_from, sizeof(c.ep_from), "203.0.113.1:2222");
+	snprintf(c.ep_to, sizeof(c.ep_to), "10.77.2.20:22");
+	assert_change(&c, "DNAT by nat PREROUTING (#1): 203.0.113.1:2222 -> 10.77.2.20:22");
 	c.by = NULL;
 	c.note = " (reply of a NATed connection)";
 	assert_change(&c, "DNAT by conntrack (reply of a NATed connection): "
-			    "DST 198.51.100.10 -> 10.99.2.2");
+			    "203.0.113.1:2222 -> 10.77.2.20:22");
 }
 
 static void test_fate_lines(void **state)

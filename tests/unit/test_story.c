@@ -12,6 +12,8 @@
 #include "fixture.h"
 #include "story.h"
 
+#include <string.h>
+#include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -166,6 +168,73 @@ static void test_cut_block_fate(void **state)
 	assert_false(s.fate.cut);
 }
 
+/* A DNAT of address and port: two changes (JSON keeps one per field),
+ * one text line with both, "[v6]:port" for IPv6; an address alone has
+ * no port when the packet has none. */
+static void test_changes_join_address_and_port(void **state)
+{
+	struct trace_event ev;
+	struct story s;
+	struct story_step st;
+	struct block b;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	memset(&b, 0, sizeof(b));
+	b.evs = &ev;
+	b.nevs = 1;
+	memset(&s, 0, sizeof(s));
+	memset(&st, 0, sizeof(st));
+	s.block = &b;
+	s.have_first = true;
+	s.first.decoded = true;
+	s.first.hdrs.family = AF_INET;
+	s.first.hdrs.proto = IPPROTO_TCP;
+	s.first.hdrs.have_l4 = true;
+	s.first.hdrs.ttl = 64;
+	inet_pton(AF_INET, "10.0.0.2", &s.first.hdrs.src);
+	inet_pton(AF_INET, "203.0.113.1", &s.first.hdrs.dst);
+	s.first.hdrs.sport = 40000;
+	s.first.hdrs.dport = 2222;
+	st.kind = STEP_PACKET;
+	st.ev = &ev;
+	st.pkt = s.first;
+	st.pkt.hdrs.ttl = 63;
+	inet_pton(AF_INET, "10.77.2.20", &st.pkt.hdrs.dst);
+	st.pkt.hdrs.dport = 22;
+	s.steps = &st;
+	s.nsteps = 1;
+	story_find_changes(&s);
+	assert_int_equal(s.nchanges, 2);
+	assert_string_equal(s.changes[0].field, "DST");
+	assert_string_equal(s.changes[0].ep_from, "203.0.113.1:2222");
+	assert_string_equal(s.changes[0].ep_to, "10.77.2.20:22");
+	assert_false(s.changes[0].joined);
+	assert_string_equal(s.changes[1].field, "DPT");
+	assert_true(s.changes[1].joined);
+
+	/* the port alone changed: still both, on the port's change */
+	inet_pton(AF_INET, "203.0.113.1", &st.pkt.hdrs.dst);
+	story_find_changes(&s);
+	assert_int_equal(s.nchanges, 1);
+	assert_string_equal(s.changes[0].field, "DPT");
+	assert_string_equal(s.changes[0].ep_to, "203.0.113.1:22");
+
+	/* IPv6 with ports; ICMP without */
+	s.first.hdrs.family = st.pkt.hdrs.family = AF_INET6;
+	inet_pton(AF_INET6, "fd00::1", &s.first.hdrs.dst);
+	inet_pton(AF_INET6, "fd00::2", &st.pkt.hdrs.dst);
+	s.first.hdrs.ttl = st.pkt.hdrs.ttl;
+	story_find_changes(&s);
+	assert_int_equal(s.nchanges, 2);
+	assert_string_equal(s.changes[0].ep_from, "[fd00::1]:2222");
+	assert_string_equal(s.changes[0].ep_to, "[fd00::2]:22");
+	s.first.hdrs.proto = st.pkt.hdrs.proto = IPPROTO_ICMPV6;
+	story_find_changes(&s);
+	assert_int_equal(s.nchanges, 1);
+	assert_string_equal(s.changes[0].ep_to, "fd00::2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_rule_drop_ends_path),
 		cmocka_unit_test(test_non_final_verdicts),
 		cmocka_unit_test(test_policy_drop_ends_path),
+		cmocka_unit_test(test_changes_join_address_and_port),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
