@@ -223,6 +223,21 @@ static json_t *ct_json(const struct story_ct *c)
 	return o;
 }
 
+/* The text output's line for a change: a port change joined to its
+ * address change shares that change's line. */
+static json_t *change_text(const struct story *s, const struct story_change *c)
+{
+	char *line;
+	json_t *j;
+
+	while (c->joined && c > s->changes)
+		c--;
+	line = out_text_change(c);
+	j = line ? str_valid(line) : json_null();
+	free(line);
+	return j;
+}
+
 static json_t *changes_json(const struct story *s)
 {
 	json_t *a = json_array();
@@ -239,6 +254,7 @@ static json_t *changes_json(const struct story *s)
 		json_object_set_new(o, "by", c->by ? json_string("rule") : json_string("conntrack"));
 		json_object_set_new(o, "step", step_index(s, c->by));
 		json_object_set_new(o, "rule", step_ref(c->by));
+		json_object_set_new(o, "text", change_text(s, c));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -305,8 +321,13 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 	size_t i;
 	int ret;
 
+	char id[16];
+
+	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
+	snprintf(id, sizeof(id), "%08x", s->block->id);
+	json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
 	json_object_set_new(o, "timestamp", timestamp(&ev0->ts));
-	json_object_set_new(o, "trace_id", json_integer(s->block->id));
+	json_object_set_new(o, "trace_id", json_string(id));
 	json_object_set_new(o, "netns", str_or_null(opts->netns));
 	json_object_set_new(o, "family", json_string(ev0->nfproto == 10 ? "ip6" : "ip"));
 	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());

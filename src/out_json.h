@@ -5,6 +5,10 @@
 #include <stdio.h>
 #include "story.h"
 
+/* Every object carries it; raised when a field changes type or meaning
+ * (2: trace_id became a hex string, the text's base). */
+#define JSON_SCHEMA_VERSION 2
+
 struct json_opts {
 	const char *netns;		/* NULL: the tool's own namespace */
 	unsigned int quiet_ms;

@@ -46,7 +46,8 @@ trace_nat_ping() {
 	jq_ok "$REQ" --argjson now "$now" --arg ns "$RTR" '
 		(.timestamp | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$")) and
 		((.timestamp | sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601) - $now | fabs < 30) and
-		(.trace_id | type == "number" and . == floor and . > 0 and . < 4294967296) and
+		.schema_version == 2 and
+		(.trace_id | type == "string" and test("^[0-9a-f]{8}$")) and
 		.netns == $ns and .family == "ip" and .iif == "r0" and .oif == "r1"'
 	# Request and reply are two packets: two trace ids.
 	[ "$(jq .trace_id "$REQ")" != "$(jq .trace_id "$REP")" ]
@@ -98,10 +99,12 @@ trace_nat_ping() {
 		.changes == [
 			{what: "DNAT", field: "DST", from: $vip, to: $srv, by: "rule", step: 0,
 			 rule: {table: "nat", family: "ip", chain: "pre", position: 1,
-				rule: "ip daddr \($vip) dnat to \($srv)"}},
+				rule: "ip daddr \($vip) dnat to \($srv)"},
+			 text: "DNAT by nat pre (#1): \($vip) -> \($srv)"},
 			{what: "MASQUERADE", field: "SRC", from: $cli, to: $r1, by: "rule", step: 5,
 			 rule: {table: "nat", family: "ip", chain: "post", position: 1,
-				rule: "oifname \"r1\" masquerade"}}] and
+				rule: "oifname \"r1\" masquerade"},
+			 text: "MASQUERADE by nat post (#1): \($cli) -> \($r1)"}] and
 		# every rule-made change names its step, and the step is that rule
 		(. as $o | all(.changes[]; . as $c | $c.by == "rule" and
 			($o.steps[$c.step] as $st | $st.chain == $c.rule.chain and
@@ -121,8 +124,10 @@ trace_nat_ping() {
 		.conntrack.state == "established" and .conntrack.direction == "reply" and
 		.conntrack.id == $id and (.conntrack.status | index("seen-reply")) and
 		.changes == [
-			{what: "DNAT", field: "DST", from: $r1, to: $cli, by: "conntrack", step: null, rule: null},
-			{what: "SNAT", field: "SRC", from: $srv, to: $vip, by: "conntrack", step: null, rule: null}]'
+			{what: "DNAT", field: "DST", from: $r1, to: $cli, by: "conntrack", step: null, rule: null,
+			 text: "DNAT by conntrack (undoing SNAT): \($r1) -> \($cli)"},
+			{what: "SNAT", field: "SRC", from: $srv, to: $vip, by: "conntrack", step: null, rule: null,
+			 text: "SNAT by conntrack (undoing DNAT): \($srv) -> \($vip)"}]'
 }
 
 @test "json: fate of a forwarded packet" {
@@ -251,7 +256,7 @@ trace_nat_ping() {
 	[ "$(wc -l <"$JSON")" -eq 1 ] || { sed 's/^/#   /' "$JSON" >&3; false; }
 	IPTT_OUT=$TEXT assert_blocks 1
 	# The same packet under the same trace id, told the same way.
-	hex=$(printf '%08x' "$(jq .trace_id "$JSON")")
+	hex=$(jq -r .trace_id "$JSON")
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 .*\[trace id $hex\]$" 1 "$TEXT")
 	assert_lines "$b" "inet filter forward (#1) icmp type echo-request counter => continue [handle 2 verdict -1]" \
 		"=> ACCEPT, forwarded out r1"

@@ -158,7 +158,9 @@ P3_JQ_LINES=$P3_JQ_DEFS'
 "=> \(.fate.text)"'
 P3_JQ_CHANGES=$P3_JQ_DEFS'
 .changes[] | select(.by == "rule") |
-	"\(.what) by \(.rule | tbl) \(.rule.chain) (#\(.rule.position)): \(.field) \(.from) -> \(.to)"'
+	if (.text | startswith("\(.what) by \(.rule | tbl) \(.rule.chain) (#\(.rule.position)): ")) and
+	   (.text | contains(" -> ")) and (.text | split(" -> ")[1] | contains(.to))
+	then .text else "change text disagrees with its fields: \(.)" end'
 
 # first_line_re OBJ: an extended regex for the first line of the text
 # block that shows the same packet as the JSON object OBJ (in another run
@@ -186,7 +188,7 @@ json_matches_text() {
 		blk=$(block "$(first_line_re "$obj")" 1 "$text") || return 1
 		want=$(jq -r "$P3_JQ_LINES" <<<"$obj")
 		got=$(printf '%s\n' "$blk" | sed -e 1d -e 's/^  //' |
-			grep -Ev '^(packet now: |conntrack: |[A-Z]+ by )' || true)
+			grep -Ev '^(packet now: |conntrack: |[A-Z]+ by )|' || true)
 		if [ "$want" != "$got" ]; then
 			{
 				echo "# JSON and text disagree (- JSON, + text) on:"
