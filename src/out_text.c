@@ -246,6 +246,15 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 			fprintf(f, "%s\n", o->color ? C_RESET : "");
 			continue;
 		}
+		if (o->verbose && st->miss_from) {
+			l = st->miss_to > st->miss_from ?
+			    line("%s %s (#%u-#%u did not match)", st->table,
+				 st->ev->chain, st->miss_from, st->miss_to) :
+			    line("%s %s (#%u did not match)", st->table,
+				 st->ev->chain, st->miss_from);
+			put_line(f, "  ", o->color ? C_DIM : NULL, l);
+			free(l);
+		}
 		l = out_text_step(st, o->verbose);
 		put_line(f, "  ", o->color && st->kind != STEP_RETURN ?
 			 verdict_color(st->verdict) : NULL, l);

@@ -317,6 +317,87 @@ static struct order *order_events(const struct block *b, struct resolver *r)
 	return o;
 }
 
+/* Which rules were evaluated and did not match. Between two steps of
+ * one walk through a chain, the positions skipped; before a policy or
+ * the end of a user chain, the rest of the chain. A stack of the chains
+ * being walked follows jumps, gotos and returns; a base chain's walk
+ * starts afresh (nf_tables: its first event carries the headers). */
+struct walk_frame { const struct trace_event *ev; unsigned int last; bool known; };
+#define WALK_DEPTH 32
+
+static bool same_chain(const struct trace_event *a, const struct trace_event *b)
+{
+	return a->source == b->source && a->family == b->family &&
+	       !strcmp(a->table, b->table) && !strcmp(a->chain, b->chain);
+}
+
+static void set_miss(struct story_step *st, unsigned int from, unsigned int to)
+{
+	if (from && to >= from) {
+		st->miss_from = from;
+		st->miss_to = to;
+	}
+}
+
+void story_find_misses(struct story *s, struct resolver *r)
+{
+	struct walk_frame f[WALK_DEPTH];
+	size_t i, depth = 0, k;
+	bool after_goto = false;
+
+	for (i = 0; i < s->nsteps; i++) {
+		struct story_step *st = &s->steps[i];
+		const struct trace_event *ev = st->ev;
+		const struct rs_chain *c;
+		struct walk_frame *w;
+		bool fresh;
+
+		if (st->kind == STEP_PACKET)
+			continue;
+		c = resolver_chain(r, ev);
+		if (ev->source == EV_SRC_NFT)
+			fresh = ev->has & EV_HAS_NETHDR;
+		else
+			fresh = c && c->hook != HOOK_NONE &&
+				!(depth && same_chain(f[0].ev, ev));
+		if (fresh)
+			depth = 0;
+		for (k = depth; k > 0 && !same_chain(f[k - 1].ev, ev); k--)
+			;
+		if (k) {
+			depth = k;		/* back from the chains above */
+		} else {
+			if (after_goto && depth)
+				depth--;	/* a goto replaces its chain */
+			if (depth == WALK_DEPTH)
+				continue;
+			f[depth++] = (struct walk_frame){ ev, 0, true };
+		}
+		after_goto = false;
+		w = &f[depth - 1];
+		if (st->kind == STEP_RULE) {
+			if (!st->pos) {
+				w->known = false;
+			} else {
+				if (w->known && st->pos > w->last + 1)
+					set_miss(st, w->last + 1, st->pos - 1);
+				w->last = st->pos;
+			}
+			if (st->verdict == EV_V_GOTO)
+				after_goto = true;
+			else if (st->verdict == EV_V_RETURN)
+				depth--;
+			else if (st->verdict >= 0)
+				depth = 0;	/* accept, drop, queue: the walk ends */
+			continue;
+		}
+		/* policy, or the end of a user chain: the rest did not match */
+		if (w->known && c && c->nrules > w->last)
+			set_miss(st, w->last + 1, c->nrules);
+		depth--;
+	}
+}
+
 int story_build(struct story *s, const struct block *b, struct resolver *r)
 {
 	const struct pkt_view *last = NULL;
@@ -365,6 +446,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 			goto out;
 	}
 	story_find_ct(s, r);
+	story_find_misses(s, r);
 	story_find_changes(s);
 	story_find_fate(s);
 	ret = 0;

@@ -39,6 +39,10 @@ struct story_step {
 	struct pkt_view pkt;		/* STEP_PACKET */
 	enum hook hook;			/* hook of the base chain being walked */
 	bool rejects;			/* a drop that answers: reject, -j REJECT */
+	/* Rules of this chain evaluated just before this step that did not
+	 * match (positions miss_from..miss_to in the snapshot; 0: none):
+	 * the kernel reports matching rules only. */
+	unsigned int miss_from, miss_to;
 };
 
 enum fate_kind {
@@ -105,6 +109,7 @@ struct story {
 void story_find_fate(struct story *s);
 void story_find_changes(struct story *s);
 void story_find_ct(struct story *s, struct resolver *r);
+void story_find_misses(struct story *s, struct resolver *r);
 /* The headers the packet leaves with: the last ones a chain saw, with
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);

@@ -198,3 +198,30 @@ teardown() { lab_teardown; }
 	iptt_run --verdict maybe
 	assert_error 2 "invalid --verdict 'maybe'"
 }
+
+@test "-v: the rules of a chain walk that did not match, by position" {
+	rtr_nft <<-EOF
+	table inet fw {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			icmp type echo-request counter
+			tcp dport 1 drop
+			tcp dport 2 drop
+			tcp dport 3 drop
+			icmp type echo-request counter
+			tcp dport 4 drop
+		}
+	}
+	EOF
+	iptt_start -v -s $CLI_IP -d $RTR_IP1 -p icmp
+	ping_ok "$CLI" $RTR_IP1
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  inet fw input \(#1\) icmp type echo-request counter => continue " \
+		"^  inet fw input \(#2-#4 did not match\)$" \
+		"^  inet fw input \(#5\) icmp type echo-request counter => continue " \
+		"^  inet fw input \(#6 did not match\)$" \
+		"^  inet fw input ACCEPT$"
+	[ "$(grep -c 'did not match' <<<"$b")" -eq 2 ]
+}

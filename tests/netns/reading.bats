@@ -196,12 +196,14 @@ no_escapes() {
 		"filter forward (#1) ip protocol icmp counter jump icmpchk => jump icmpchk [handle $(h filter forward "ip protocol icmp counter jump icmpchk") verdict -3]" \
 		"filter icmpchk (#1) meta mark set 0x00000005 => continue [handle $(h filter icmpchk "meta mark set 0x00000005") verdict -1]" \
 		"filter icmpchk (#2) return => return [handle $(h filter icmpchk return) verdict -5]" \
+		"filter forward (#2 did not match)" \
 		"filter forward ACCEPT" \
 		"=> ACCEPT, forwarded out r1"
 	# "packet now" lines are not packets of their own: no trace id.
 	refute_line_re "$b" "^  packet now: .*trace id"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*DPT=23 .* \[trace id [0-9a-f]{8}\]$")
-	assert_lines "$b" "filter forward (#2) tcp dport 23 drop => DROP [handle $(h filter forward "tcp dport 23 drop") verdict 0]"
+	assert_lines "$b" "filter forward (#1 did not match)" \
+		"filter forward (#2) tcp dport 23 drop => DROP [handle $(h filter forward "tcp dport 23 drop") verdict 0]"
 	# Every packet line has a trace id, and they differ.
 	[ "$(grep -c '^IN=' "$IPTT_OUT")" -eq 3 ]
 	[ "$(grep -Eo '\[trace id [0-9a-f]{8}\]$' "$IPTT_OUT" | sort -u | wc -l)" -eq 3 ]
@@ -212,7 +214,7 @@ no_escapes() {
 	traffic
 	iptt_stop_ok
 	assert_blocks 3
-	refute_line_re "$(cat "$IPTT_OUT")" '\[trace id|\[handle '
+	refute_line_re "$(cat "$IPTT_OUT")" '\[trace id|\[handle |did not match|packet now'
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*ID=7001 SEQ=1$")
 	assert_lines "$b" "filter forward (#1) ip protocol icmp counter jump icmpchk => jump icmpchk"
 }
