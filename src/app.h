@@ -10,6 +10,7 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "resolver.h"
+#include "summary.h"
 
 struct app {
 	struct config cfg;
@@ -24,6 +25,7 @@ struct app {
 	struct resolver resolver;
 	struct text_opts text;
 	struct json_opts json;
+	struct summary summary;		/* --summary */
 	unsigned long packets, events;
 	unsigned long lost;		/* legacy events lost, counted exactly */
 	unsigned long overruns;		/* nf_tables receive-buffer overruns: each

@@ -137,6 +137,8 @@ static void emit(const struct block *b, void *data)
 	} else {
 		out_text_story(stdout, &s, &app->text);
 	}
+	if (app->cfg.summary && summary_add(&app->summary, &s, &app->resolver) < 0)
+		app->failed = true;
 	story_free(&s);
 	app->packets++;
 	/* a write error inside the story left its errno behind; fflush
@@ -491,6 +493,15 @@ int main(int argc, char **argv)
 			app.backend_name);
 
 	run(&app);
+	/* after the last packet, while the rule snapshots are still open */
+	if (app.cfg.summary && !app.output_closed && !app.failed) {
+		errno = 0;
+		if ((app.cfg.json ? summary_print_json(stdout, &app.summary, &app.resolver) :
+		     summary_print_text(stdout, &app.summary, &app.resolver)) < 0 ||
+		    fflush(stdout) == EOF)
+			output_failed(&app, errno);
+	}
+	summary_free(&app.summary);
 
 	code = app.failed || app.output_errno ? EXIT_RUNTIME : EXIT_OK;
 	if (app.failed)

@@ -134,6 +134,39 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 }
 
 /* The word after " -j " or " -g " (or at the start of the text). */
+bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
+		      unsigned int pos, struct rule_view *out)
+{
+	const struct ruleset *rs;
+	const struct rs_rule *rule;
+	const struct rs_chain *c;
+
+	memset(out, 0, sizeof(*out));
+	if (ev->source == EV_SRC_XT) {
+		if (!r->legacy)
+			return false;
+		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,
+					   ev->table, ev->chain, pos);
+		if (!rule)
+			return false;
+		out->pos = pos;
+		out->text = rule->text;
+		out->syntax = SYNTAX_IPTABLES;
+		return true;
+	}
+	rs = resolver_nft_rules(r);
+	c = ruleset_chain(rs, ev->family, ev->table, ev->chain);
+	rule = ruleset_rule_by_pos(rs, ev->family, ev->table, ev->chain, pos);
+	if (!c || !rule)
+		return false;
+	out->pos = pos;
+	out->text = iptables_text(r, ev, c, pos);
+	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
+	if (!out->text)
+		out->text = rule->text;
+	return true;
+}
+
 static const char *option_arg(const char *text, const char *opt, char *buf,
 			      size_t size)
 {

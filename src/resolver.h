@@ -46,6 +46,11 @@ struct rule_view {
 bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 		   struct rule_view *out);
 
+/* The rule at position pos of the chain an event names (its source,
+ * family, table and chain), in the current snapshot. */
+bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
+		      unsigned int pos, struct rule_view *out);
+
 /* The verdict of an iptables rule, from its target: "-j ACCEPT",
  * "-j DNAT ..." (ACCEPT), "-j DROP"/"-j REJECT" (DROP), "-g CHAIN"
  * (goto), "-j RETURN", no target (continue). Any other target comes

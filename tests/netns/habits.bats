@@ -225,3 +225,52 @@ teardown() { lab_teardown; }
 		"^  inet fw input ACCEPT$"
 	[ "$(grep -c 'did not match' <<<"$b")" -eq 2 ]
 }
+
+@test "--summary: rules hit with counts, chains crossed, the rules none hit" {
+	rtr_nft <<-EOF
+	table inet fw {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport 22 accept
+			icmp type echo-request counter
+		}
+	}
+	EOF
+	iptt_start --summary -s $CLI_IP
+	ping_ok "$CLI" $SRV_IP
+	ping_ok "$CLI" $RTR_IP1
+	tcp_fails "$CLI" $SRV_IP 23
+	iptt_stop_ok
+	cp "$IPTT_OUT" "$BATS_TEST_TMPDIR/summary.txt"
+	# the summary comes after the last block
+	sed -n '/^Summary of /,$p' "$IPTT_OUT" >"$BATS_TEST_TMPDIR/sum"
+	s=$(cat "$BATS_TEST_TMPDIR/sum")
+	assert_lines "$s" \
+		"Summary of 3 packets" \
+		"rules hit (packets, rule):" \
+		"1  filter forward (#1) ip protocol icmp counter" \
+		"1  filter forward policy ACCEPT" \
+		"1  inet fw input (#2) icmp type echo-request counter" \
+		"1  inet fw input policy ACCEPT" \
+		"1  filter forward (#2) tcp dport 23 drop" \
+		"chains crossed (packets, chain, rules in its snapshot):" \
+		"2  filter forward (2 rules)" \
+		"1  inet fw input (2 rules)" \
+		"rules of those chains no traced packet hit:" \
+		"inet fw input (#1) tcp dport 22 accept"
+	[ "$(grep -c '(#' <<<"$s")" -eq 4 ]
+	[ "$(tail -n 1 "$IPTT_OUT")" = "            inet fw input (#1) tcp dport 22 accept" ]
+
+	# --json: one object, the last line
+	iptt_start --summary --json -s $CLI_IP
+	ping_ok "$CLI" $RTR_IP1
+	iptt_stop_ok
+	[ "$(wc -l <"$IPTT_OUT")" -eq 2 ]
+	tail -n 1 "$IPTT_OUT" | jq -e '.summary | .packets == 1 and .schema_version == 2 and
+		.rules == [{family: "inet", table: "fw", chain: "input", type: "rule", position: 2,
+			rule: "icmp type echo-request counter", verdict: null, packets: 1},
+			{family: "inet", table: "fw", chain: "input", type: "policy", position: null,
+			rule: null, verdict: "ACCEPT", packets: 1}] and
+		.chains == [{family: "inet", table: "fw", chain: "input", packets: 1, rules: 2,
+			not_hit: [{position: 1, rule: "tcp dport 22 accept"}]}]' >/dev/null
+}

@@ -1,0 +1,29 @@
+/* --summary: at exit, the rules the printed packets hit and how often,
+ * the chains they crossed, and the rules of those chains none hit. */
+#ifndef IPTT_SUMMARY_H
+#define IPTT_SUMMARY_H
+
+#include <stdio.h>
+#include "story.h"
+
+struct sum_rule;
+struct sum_chain;
+
+struct summary {
+	unsigned long packets;
+	struct sum_rule *rules;
+	size_t nrules, cap_rules;
+	struct sum_chain *chains;
+	size_t nchains, cap_chains;
+};
+
+/* Count a printed packet's steps. Returns -1 on ENOMEM. */
+int summary_add(struct summary *sm, const struct story *s, struct resolver *r);
+/* The tables as text, or as one JSON object {"summary": {...}} on one
+ * line. Rules no packet hit are looked up in the current snapshots.
+ * Returns -1 when writing failed. */
+int summary_print_text(FILE *f, const struct summary *sm, struct resolver *r);
+int summary_print_json(FILE *f, const struct summary *sm, struct resolver *r);
+void summary_free(struct summary *sm);
+
+#endif
