@@ -26,10 +26,11 @@ _iptables_trace()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts="-s --source -d --destination -p --protocol -i --in-interface
-		--bpf -c --chain -4 -6 --limit --limit= --count --timeout --netns
+		-o --out-interface --bpf --chain -4 -6 --limit --limit= -c --count
+		--timeout --verdict --summary --netns
 		--backend= --trace-rules --cleanup --rule-syntax= -j --json
-		-t --timestamps -v --verbose --no-color --quiet-time -h --help
-		-V --version"
+		-t --timestamps -v --verbose -n -q --quiet --no-color --color=
+		--quiet-time -h --help -V --version"
 	local IFS=$' \t\n'
 
 	# --opt=value: bash splits it into "--opt" "=" "value"
@@ -48,7 +49,7 @@ _iptables_trace()
 		[[ $cur == /* ]] && COMPREPLY+=($(compgen -f -- "$cur"))
 		return
 		;;
-	-i | --in-interface)
+	-i | --in-interface | -o | --out-interface)
 		COMPREPLY=($(compgen -W "$(_iptables_trace_ifaces)" -- "$cur"))
 		return
 		;;
@@ -56,8 +57,17 @@ _iptables_trace()
 		COMPREPLY=($(compgen -W "tcp udp icmp icmpv6 sctp all" -- "$cur"))
 		return
 		;;
-	-c | --chain)
+	--chain)
 		COMPREPLY=($(compgen -W "PREROUTING OUTPUT" -- "$cur"))
+		return
+		;;
+	--verdict)
+		COMPREPLY=($(compgen -W "drop reject accept queue stolen unknown
+			no-route delivered forwarded sent" -- "$cur"))
+		return
+		;;
+	--color | --colour)
+		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
 		return
 		;;
 	--backend)
@@ -69,13 +79,13 @@ _iptables_trace()
 		return
 		;;
 	--limit)
-		# the rate only after '=': "--limit WORD" is the filter's
-		if [ -n "$eq" ]; then
+		# after '=', or as the next word: a rate starts with a digit
+		if [ -n "$eq" ] || [[ $cur == [0-9]* ]]; then
 			COMPREPLY=($(compgen -W "1/second 10/second 1/minute 1/hour 1/day" -- "$cur"))
 			return
 		fi
 		;;
-	-s | --source | -d | --destination | --bpf | --count | --timeout | --quiet-time)
+	-s | --source | -d | --destination | --bpf | -c | --count | --timeout | --quiet-time)
 		return
 		;;
 	esac

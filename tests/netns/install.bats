@@ -103,7 +103,9 @@ complete_bash() {
 	done
 	[ "$(complete_bash iptables-trace --backend = '' | sort | tr '\n' ' ')" = "auto legacy nft " ]
 	[ "$(complete_bash iptables-trace --rule-syntax = i)" = iptables ]
-	[ "$(complete_bash iptables-trace -c P)" = PREROUTING ]
+	[ "$(complete_bash iptables-trace --chain P)" = PREROUTING ]
+	[ "$(complete_bash iptables-trace --verdict d | sort | tr '\n' ' ')" = "delivered drop " ]
+	[ "$(complete_bash iptables-trace -o l)" = lo ]
 	[ "$(complete_bash iptables-trace -i l)" = lo ]
 	complete_bash iptables-trace --ba | grep -qx -- --backend=
 }

@@ -82,7 +82,7 @@ vg_dump() {
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  nat pre \(#1\) ip daddr $VIP dnat to $SRV_IP => ACCEPT$" \
-		"^  packet now: IN=r0 OUT=r1 SRC=$CLI_IP DST=$SRV_IP .*TTL=63 " \
+		"^  DNAT by nat pre \(#1\): $VIP -> $SRV_IP$" \
 		"^  filter forward \(#1\) ip protocol icmp counter jump icmpchk => jump icmpchk$" \
 		"^  nat post \(#1\) oifname \"r1\" masquerade => ACCEPT$" \
 		"^  conntrack: new, original direction" \
