@@ -91,10 +91,27 @@ static void test_names_not_utf8(void **state)
 	json_decref(j);
 }
 
+/* One base for the trace id everywhere: the text's "[trace id 1a2b3c4d]";
+ * the objects say which schema they follow. */
+static void test_trace_id_hex_and_schema(void **state)
+{
+	json_t *j, *v;
+
+	(void)state;
+	j = story_json("filter", "INPUT");
+	v = json_object_get(j, "trace_id");
+	assert_true(json_is_string(v));
+	assert_int_equal(strlen(json_string_value(v)), 8);
+	assert_int_equal(strspn(json_string_value(v), "0123456789abcdef"), 8);
+	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 2);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_not_utf8),
+		cmocka_unit_test(test_trace_id_hex_and_schema),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
