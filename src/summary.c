@@ -104,7 +104,7 @@ int summary_add(struct summary *sm, const struct story *s, struct resolver *r)
 		struct sum_chain *ch;
 		struct sum_rule *ru;
 
-		if (st->kind == STEP_PACKET || st->kind == STEP_RETURN)
+		if (st->kind == STEP_PACKET)
 			continue;
 		if (!(ch = find_chain(sm, st, r, &ci)))
 			return -1;
@@ -112,8 +112,10 @@ int summary_add(struct summary *sm, const struct story *s, struct resolver *r)
 			ch->last = sm->packets;
 			ch->packets++;
 		}
-		if (st->kind == STEP_RULE && !st->pos)
-			continue;	/* no longer in the ruleset: no position */
+		/* a user chain's end crossed it, and is no rule; a rule no
+		 * longer in the ruleset has no position */
+		if (st->kind == STEP_RETURN || (st->kind == STEP_RULE && !st->pos))
+			continue;
 		ru = find_rule(sm, ci, st->kind == STEP_RULE ? st->pos : 0,
 			       st->kind == STEP_RULE ? st->text :
 			       step_verdict_name(st));

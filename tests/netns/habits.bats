@@ -274,3 +274,30 @@ teardown() { lab_teardown; }
 		.chains == [{family: "inet", table: "fw", chain: "input", packets: 1, rules: 2,
 			not_hit: [{position: 1, rule: "tcp dport 22 accept"}]}]' >/dev/null
 }
+
+@test "--summary: a user chain the packets ran through without a match counts as crossed" {
+	rtr_nft <<-EOF
+	table ip filter {
+		chain chk {
+			tcp dport 5 drop
+			tcp dport 6 drop
+		}
+		chain input {
+			type filter hook input priority filter; policy accept;
+			icmp type echo-request jump chk
+		}
+	}
+	EOF
+	iptt_start --summary -s $CLI_IP -d $RTR_IP1 -p icmp
+	ping_ok "$CLI" $RTR_IP1
+	iptt_stop_ok
+	s=$(sed -n '/^Summary of /,$p' "$IPTT_OUT")
+	assert_lines "$s" \
+		"Summary of 1 packet" \
+		"1  filter input (#1) icmp type echo-request jump chk" \
+		"1  filter input policy ACCEPT" \
+		"1  filter chk (2 rules)" \
+		"rules of those chains no traced packet hit:" \
+		"filter chk (#1) tcp dport 5 drop" \
+		"filter chk (#2) tcp dport 6 drop"
+}
