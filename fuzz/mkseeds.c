@@ -11,6 +11,7 @@
  *             IPv6 hop-by-hop header, and (single fixtures) cuts at
  *             every 4 bytes
  *   rules_xt  every *.save, with the family byte first
+ *   nft_text  every nft-list-*.txt, with a control byte first
  *   out       blocks of captured events, grouped by trace id as the
  *             assembler does, in fuzz_out's input layout
  * It uses the project's own parsers, so the seeds are what the tool
@@ -254,6 +255,23 @@ int main(int argc, char **argv)
 		size_t len;
 		char *buf;
 
+		if (!strncmp(name, "nft-list-", 9) && ends_with(name, ".txt")) {
+			/* nft_text: a control byte, then the listing */
+			buf = slurp(argv[1], name, &len);
+			{
+				char *s = malloc(len + 1);
+
+				if (!s)
+					die("malloc");
+				s[0] = 1;
+				memcpy(s + 1, buf, len);
+				seed("nft_text", s, len + 1, "%s", name);
+				free(s);
+			}
+			free(buf);
+			free(names[i]);
+			continue;
+		}
 		if (name[0] == '.' || !(ends_with(name, ".nlmsg") ||
 		    ends_with(name, ".stream") || ends_with(name, ".bin") ||
 		    ends_with(name, ".save"))) {
