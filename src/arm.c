@@ -30,6 +30,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_bpf.h>
 
+#include "nl_recv.h"
 #include "arm.h"
 #include "bpf_nft.h"
 
@@ -331,7 +332,7 @@ static int batch_send(struct arm *a, struct mnl_nlmsg_batch *b, int acks)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		n = mnl_socket_recvfrom(a->nl, buf, sizeof(buf));
+		n = nl_recv_kernel(a->nl, buf, sizeof(buf));
 		if (n < 0)
 			return -1;
 		if (mnl_cb_run(buf, (size_t)n, 0, portid, NULL, NULL) < 0)

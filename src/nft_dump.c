@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "nl_recv.h"
 #include "nft_dump.h"
 
 /* A busy host (kube-proxy, firewalld) may commit again and again while
@@ -40,7 +41,7 @@ static int dump_once(uint16_t msg_type, uint8_t family, const char *table,
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
 	do {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, DUMP_BUF);
+		ssize_t n = nl_recv_kernel(nl, buf, DUMP_BUF);
 
 		if (n < 0)
 			goto out;

@@ -29,6 +29,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "nl_recv.h"
 #include "nl_log.h"
 #include "statedir.h"
 
@@ -193,7 +194,7 @@ static int config_send(struct nl_log *l, struct nlmsghdr *nlh)
 	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(l->nl, l->buf, sizeof(l->buf));
+		ssize_t n = nl_recv_kernel(l->nl, l->buf, sizeof(l->buf));
 
 		if (n < 0) {
 			if (errno == EINTR || errno == ENOBUFS)
@@ -819,7 +820,7 @@ int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
 		return -1;
 	}
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(l->nl, l->buf, sizeof(l->buf));
+		ssize_t n = nl_recv_kernel(l->nl, l->buf, sizeof(l->buf));
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)

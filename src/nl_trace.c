@@ -11,6 +11,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "nl_recv.h"
 #include "nl_trace.h"
 
 /* Kernel 6.16+ attributes; Debian 12's headers predate them. */
@@ -313,7 +314,7 @@ int nl_trace_drain(struct nl_trace *t, nl_trace_cb cb, void *data,
 	struct drain_ctx d = { cb, data, 0 };
 
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(t->nl, t->buf, sizeof(t->buf));
+		ssize_t n = nl_recv_kernel(t->nl, t->buf, sizeof(t->buf));
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)

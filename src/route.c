@@ -8,6 +8,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
+#include "nl_recv.h"
 #include "ifname.h"
 #include "route.h"
 
@@ -86,7 +87,7 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 	}
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
-	n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	n = nl_recv_kernel(nl, buf, sizeof(buf));
 	if (n < 0)
 		goto out;
 	errno = 0;

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "nl_recv.h"
 #include "arm.h"
 #include "nft_read.h"
 #include "nft_tables.h"
@@ -367,7 +368,7 @@ void rules_nft_changed(struct rules_nft *r)
 	ssize_t n;
 
 	for (;;) {
-		n = mnl_socket_recvfrom(r->gen, r->buf, sizeof(r->buf));
+		n = nl_recv_kernel(r->gen, r->buf, sizeof(r->buf));
 		if (n > 0) {
 			mnl_cb_run(r->buf, (size_t)n, 0, 0, change_cb, r);
 			continue;

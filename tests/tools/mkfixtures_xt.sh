@@ -32,9 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-make -C "$root" -s build/obj/nl_log.o build/obj/statedir.o
+make -C "$root" -s build/obj/nl_log.o build/obj/nl_recv.o build/obj/statedir.o
 cc -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -I"$root/src" \
-	-o "$work/nflog_capture" "$here/nflog_capture.c" "$root/build/obj/nl_log.o" "$root/build/obj/statedir.o" \
+	-o "$work/nflog_capture" "$here/nflog_capture.c" "$root/build/obj/nl_log.o" "$root/build/obj/nl_recv.o" "$root/build/obj/statedir.o" \
 	$(pkg-config --cflags --libs libmnl libnetfilter_log)
 
 ip netns add $A
