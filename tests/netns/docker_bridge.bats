@@ -113,8 +113,8 @@ load_docker_rules() {
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
 	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$FAR .*TTL=64 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  nat PREROUTING " \
-		"^  packet now: IN=docker0 OUT=eth0 SRC=$C1_IP DST=$FAR .*TTL=63 " \
+		"^  nat PREROUTING ACCEPT$" \
+		"^  filter FORWARD \(#1\) -j DOCKER-USER => jump DOCKER-USER$" \
 		"^  filter FORWARD \(#5\) -i docker0 ! -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  nat POSTROUTING \(#1\) -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE => ACCEPT$" \
 		"^  MASQUERADE by nat POSTROUTING \(#1\): SRC $C1_IP -> $HOST_UP$" \
@@ -124,7 +124,7 @@ load_docker_rules() {
 
 @test "docker: the published port is DNATed to the container and bridged out its port" {
 	tcp_listen "$CLI" 80
-	iptt_start -p tcp and port 8080 or port 80
+	iptt_start 'tcp and (port 8080 or port 80)'
 	[ "$(tcp_connect "$SRV" $HOST_UP 8080)" = hello ]
 	iptt_stop_ok
 
@@ -135,8 +135,8 @@ load_docker_rules() {
 		"^  filter DOCKER \(#1\) -d $C1_IP/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out docker0$"
 	# The container's SYN-ACK: bridge pass and routed pass in one story.
-	assert_blocks 1 "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* SYN ACK "
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* SYN ACK ")
+	assert_blocks 1 "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN "
+	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN ")
 	assert_lines_re "$b" \
 		"^  filter FORWARD \(#5\) -i docker0 ! -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out eth0$"
