@@ -112,6 +112,23 @@ static uint32_t first_iif(const struct story *s)
 	return 0;
 }
 
+/* Was the frame addressed to the bridge bl itself (so routed)? Known
+ * only from the first event's Ethernet header. */
+static bool to_bridge_mac(const struct story *s, const struct bridge_link *bl)
+{
+	size_t i;
+
+	if (!bl->bridge || !bl->have_mac)
+		return false;
+	for (i = 0; i < s->block->nevs; i++) {
+		const struct trace_event *ev = &s->block->evs[i];
+
+		if (ev->source == EV_SRC_NFT && (ev->has & EV_HAS_IIF))
+			return (ev->has & EV_HAS_LLHDR) && !memcmp(ev->ll, bl->bridge_mac, 6);
+	}
+	return false;
+}
+
 /* The packet left the last chain with an accept, and no chain after it
  * was crossed: the routing table alone took it on. Ask it, with the
  * destination NAT gave the packet. */
@@ -134,10 +151,12 @@ static enum fate_kind routed(struct story *s, enum hook from)
 	if (s->have_first && s->first.decoded && s->first.hdrs.family == h.family)
 		h.src = s->first.hdrs.src;
 	route_lookup(&h, iif, &a);
-	/* Through a bridge, br_netfilter's bridge pass may be all we saw:
-	 * the routed pass, if any, was not traced. The lookup cannot tell
-	 * what the bridge did, so a drop would be a guess. */
-	if (a.kind == ROUTE_DROP && iif && (!bridge_link_get(iif, &bl) || bl.bridge)) {
+	/* Through a bridge, br_netfilter's bridge pass may be all we saw.
+	 * A frame to the bridge's own address was routed, so the lookup
+	 * stands; otherwise it cannot tell what the bridge did, and a drop
+	 * would be a guess. */
+	if (a.kind == ROUTE_DROP && iif && (!bridge_link_get(iif, &bl) || bl.bridge) &&
+	    !to_bridge_mac(s, &bl)) {
 		if (!ifname_get(iif, br))
 			snprintf(br, sizeof(br), "if%u", iif);
 		snprintf(f->why, sizeof(f->why), "came in through bridge %s, no "

@@ -122,7 +122,7 @@ load_docker_rules() {
 	refute_line_re "$b" "DROP"
 }
 
-@test "docker: the published port is DNATed to the container and bridged out its port" {
+@test "docker: the published port is DNATed to the container, its reply is one story" {
 	tcp_listen "$CLI" 80
 	iptt_start 'tcp and (port 8080 or port 80)'
 	[ "$(tcp_connect "$SRV" $HOST_UP 8080)" = hello ]
@@ -173,6 +173,18 @@ load_docker_rules() {
 	assert_lines_re "$b" \
 		"^  filter INPUT ACCEPT$" \
 		"^  => ACCEPT, delivered locally$"
+}
+
+@test "docker: a routing drop after the bridge pass is real for a frame to the bridge" {
+	ip -n "$RTR" route add prohibit 203.0.113.0/24
+	iptt_start -s $C1_IP -p icmp
+	ping_fail "$CLI" 203.0.113.1
+	iptt_stop_ok
+
+	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=203.0.113.1 .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  nat PREROUTING ACCEPT$" \
+		"^  => DROP by routing: a prohibit route to 203.0.113.1, after nat PREROUTING accepted it$"
 }
 
 @test "docker: a bridge-family forward chain is traced too" {
