@@ -8,6 +8,7 @@
 
 #include "assemble.h"
 #include "decode.h"
+#include <linux/netfilter.h>
 
 /* Bounds memory when events keep coming for ids that never finish. */
 #define MAX_OPEN_BLOCKS	4096
@@ -199,6 +200,11 @@ static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
 	return NULL;
 }
 
+static uint8_t start_family(const struct trace_event *ev)
+{
+	return ev->family == NFPROTO_BRIDGE ? 2 : 1;
+}
+
 /* The routed pass of a packet whose bridge pass is open: an nft event
  * under a new id that is no start of ours, with the headers of the
  * block's packet (the key ignores TTL and survives NAT), from the same
@@ -249,7 +255,9 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	 * same flow can reuse the id of one still open. A block that has
 	 * no start yet is the same packet, traced earlier by a rule of the
 	 * user's own (meta nftrace set 1 before our priority). */
-	if (b && starts && b->started) {
+	/* Our bridge table marks a frame from a bridge port, and our inet
+	 * table then sees it in br_netfilter's bridge pass: one packet. */
+	if (b && starts && b->started && (b->start_families & start_family(ev))) {
 		/* Finish it at the next flush, not now: its legacy events may
 		 * still be queued on the other socket. Id 0 keeps further
 		 * nft events of the id away from it. */
@@ -290,15 +298,20 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		asm_pkt_key(ev, &b->key);
 	if (ev->source == EV_SRC_NFT) {
 		b->has_nft = true;
-		if (!b->iif && (ev->has & EV_HAS_IIF))
+		/* a bridge chain's input is the port, the ip chains' the bridge */
+		if (!b->iif && (ev->has & EV_HAS_IIF) && ev->family != NFPROTO_BRIDGE)
 			b->iif = ev->iif;
 		if (!b->have_ct_id && (ev->has & EV_HAS_CT) && ev->ct_id) {
 			b->ct_id = ev->ct_id;
 			b->have_ct_id = true;
 		}
 	}
-	if (a->ops.starts_packet(ev, a->ops.data) || (!b->nevs && reinjected(a, b)))
+	if (a->ops.starts_packet(ev, a->ops.data)) {
 		b->started = true;
+		b->start_families |= start_family(ev);
+	} else if (!b->nevs && reinjected(a, b)) {
+		b->started = true;
+	}
 	if (block_append(b, ev) < 0)
 		return -1;
 	/* Emitted by the next asm_flush(), after the caller has drained

@@ -30,6 +30,8 @@ struct block {
 	struct pkt_key key;		/* of the first headers seen */
 	bool has_nft;			/* at least one nf_tables event */
 	bool started;			/* has our tracing rule's event */
+	uint8_t start_families;		/* of our rules' events: 1 inet, 2 bridge
+					 * (a bridged frame meets both) */
 	struct trace_event *evs;
 	size_t nevs, cap;
 	struct timespec first, last;	/* CLOCK_MONOTONIC */

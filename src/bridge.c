@@ -164,3 +164,54 @@ bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
 		return false;
 	return ifname_get(a.port, name);
 }
+
+static int any_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_answer a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	memset(&a, 0, sizeof(a));
+	mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, &a);
+	if (a.is_bridge)
+		*(bool *)data = true;
+	return MNL_CB_OK;
+}
+
+bool bridge_any(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	uint32_t seq = (uint32_t)time(NULL), portid;
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	bool found = false;
+	ssize_t n;
+	int ret;
+
+	if (!nl)
+		return false;
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	/* the kernel filters the dump by kind */
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	portid = mnl_socket_get_portid(nl);
+	do {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			goto out;
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, any_cb, &found);
+	} while (ret > 0);
+out:
+	mnl_socket_close(nl);
+	return found;
+}

@@ -26,4 +26,7 @@ bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl);
  * such entry (the frame was flooded) or cannot be read. */
 bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name);
 
+/* Is there any bridge in the namespace? False also when it cannot tell. */
+bool bridge_any(void);
+
 #endif

@@ -106,8 +106,10 @@ static uint32_t first_iif(const struct story *s)
 {
 	size_t i;
 
+	/* a bridge chain's input is the port; routing's is the bridge */
 	for (i = 0; i < s->block->nevs; i++)
-		if (s->block->evs[i].has & EV_HAS_IIF)
+		if ((s->block->evs[i].has & EV_HAS_IIF) &&
+		    s->block->evs[i].family != NFPROTO_BRIDGE)
 			return s->block->evs[i].iif;
 	return 0;
 }

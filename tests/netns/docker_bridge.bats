@@ -11,6 +11,10 @@
 #   c2 (eth0) 172.17.0.3 --+   (veth2, veth3)                                   198.18.5.50 on lo
 #
 # The host publishes port 8080 -> c1:80.
+#
+# A frame from a container port is marked by the tool's bridge table, so
+# a block starts with the port it came in by (IN=veth2), as a bridge
+# chain sees it; the ip chains see IN=docker0.
 
 load lib
 
@@ -111,7 +115,7 @@ load_docker_rules() {
 	iptt_stop_ok
 
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$FAR .*TTL=64 .*PROTO=ICMP TYPE=8 ")
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$FAR .*TTL=64 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  nat PREROUTING ACCEPT$" \
 		"^  filter FORWARD \(#1\) -j DOCKER-USER => jump DOCKER-USER$" \
@@ -135,8 +139,8 @@ load_docker_rules() {
 		"^  filter DOCKER \(#1\) -d $C1_IP/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out docker0$"
 	# The container's SYN-ACK: bridge pass and routed pass in one story.
-	assert_blocks 1 "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN "
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN ")
+	assert_blocks 1 "^IN=veth2 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN "
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$OUT_IP .* ACK SYN ")
 	assert_lines_re "$b" \
 		"^  filter FORWARD \(#5\) -i docker0 ! -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out eth0$"
@@ -151,12 +155,12 @@ load_docker_rules() {
 	ping_ok "$CLI" $C2_IP
 	iptt_stop_ok
 
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$C2_IP .*TTL=64 .*PROTO=ICMP TYPE=8 ")
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$C2_IP .*TTL=64 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  filter FORWARD \(#6\) -i docker0 -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, bridged out veth3$"
 	refute_line_re "$b" "TTL=63"
-	b=$(block "^IN=docker0 OUT= SRC=$C2_IP DST=$C1_IP .*PROTO=ICMP TYPE=0 ")
+	b=$(block "^IN=veth3 OUT= SRC=$C2_IP DST=$C1_IP .*PROTO=ICMP TYPE=0 ")
 	assert_lines_re "$b" \
 		"^  filter FORWARD \(#3\) -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, bridged out veth2$"
@@ -169,7 +173,7 @@ load_docker_rules() {
 	iptt_stop_ok
 
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$BR_IP .*PROTO=ICMP TYPE=8 ")
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$BR_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  filter INPUT ACCEPT$" \
 		"^  => ACCEPT, delivered locally$"
@@ -181,7 +185,7 @@ load_docker_rules() {
 	ping_fail "$CLI" 203.0.113.1
 	iptt_stop_ok
 
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=203.0.113.1 .*PROTO=ICMP TYPE=8 ")
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=203.0.113.1 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  nat PREROUTING ACCEPT$" \
 		"^  => DROP by routing: a prohibit route to 203.0.113.1, after nat PREROUTING accepted it$"
@@ -200,9 +204,47 @@ load_docker_rules() {
 	ping_ok "$CLI" $C2_IP
 	iptt_stop_ok
 
-	b=$(block "^IN=docker0 OUT= SRC=$C1_IP DST=$C2_IP .*PROTO=ICMP TYPE=8 ")
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$C2_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  bridge filter forward \(#1\) ip protocol icmp counter => continue$" \
+		"^  filter FORWARD \(#6\) -i docker0 -o docker0 -j ACCEPT => ACCEPT$" \
+		"^  => ACCEPT, bridged out veth3$"
+}
+
+@test "docker: a bridge prerouting chain before br_netfilter is traced (bridge table armed)" {
+	ip netns exec "$RTR" nft -f - <<-EOF
+	table bridge early {
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			ip protocol icmp counter
+		}
+	}
+	EOF
+	iptt_start -s $C1_IP -p icmp
+	[ "$(iptt_tables)" = "table inet iptables-trace-$IPTT_PID
+table bridge iptables-trace-$IPTT_PID" ]
+	ping_ok "$CLI" $C2_IP
+	iptt_stop_ok
+	assert_no_iptt_table
+
+	assert_blocks 1
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$C2_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  bridge early pre \(#1\) ip protocol icmp counter => continue$" \
+		"^  bridge early pre ACCEPT$" \
+		"^  nat PREROUTING ACCEPT$" \
+		"^  filter FORWARD \(#6\) -i docker0 -o docker0 -j ACCEPT => ACCEPT$" \
+		"^  => ACCEPT, bridged out veth3$"
+}
+
+@test "docker: -i names a bridge port, which only the bridge table can match" {
+	iptt_start -i veth2 -p icmp
+	ping_ok "$CLI" $C2_IP
+	iptt_stop_ok
+
+	assert_blocks 1
+	b=$(block "^IN=veth2 OUT= SRC=$C1_IP DST=$C2_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
 		"^  filter FORWARD \(#6\) -i docker0 -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, bridged out veth3$"
 }
