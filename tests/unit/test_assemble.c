@@ -415,6 +415,32 @@ static void test_routed_pass_joins_bridge_pass(void **state)
 	asm_free(a);
 }
 
+/* Our bridge table marks a frame at the bridge's prerouting, then our
+ * inet table's rule fires for it in br_netfilter's bridge pass, under
+ * the same id: one packet, not a new one. A second inet start is. */
+static void test_bridge_and_inet_starts_are_one_packet(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event br, inet;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &inet);
+	br = inet;
+	br.family = NFPROTO_BRIDGE;
+
+	add(a, br);
+	add(a, inet);
+	assert_int_equal(asm_open_blocks(a), 1);
+	add(a, inet);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_true(r.blocks[0].superseded);
+	assert_int_equal(r.blocks[1].nevs, 1);
+	asm_free(a);
+}
+
 /* An overflow marks the blocks open at that moment, not those after. */
 static void test_overflow_marks_open_blocks_cut(void **state)
 {
@@ -445,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_real_capture),
 		cmocka_unit_test(test_legacy_events_join_by_headers),
 		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
+		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
 	};
 
