@@ -185,7 +185,7 @@ static enum fate_kind routed(struct story *s, enum hook from)
  * (not to the bridge's own address, which would be routed): the ip
  * chains saw it with IN=OUT=the bridge. The port it left by comes from a
  * bridge-family chain's output interface, or the bridge's forwarding
- * database; out stays the bridge when neither knows (a flooded frame). */
+ * database; out is empty when neither knows (a flooded frame). */
 static bool bridged(const struct story *s, char *out)
 {
 	const struct block *b = s->block;
@@ -226,10 +226,13 @@ static bool bridged(const struct story *s, char *out)
 		    ol.bridge == bl.bridge && ifname_get(ev->oif, out))
 			return true;
 	}
-	if ((first->has & EV_HAS_LLHDR) && bridge_fdb_port(bl.bridge, first->ll, out))
+	/* a group address, or one the fdb has not learned, is flooded to
+	 * every port (and a group one may also go up to the host): no
+	 * single port to name */
+	if ((first->has & EV_HAS_LLHDR) && !(first->ll[0] & 1) &&
+	    bridge_fdb_port(bl.bridge, first->ll, out))
 		return true;
-	if (!ifname_get(bl.bridge, out))
-		out[0] = '\0';
+	out[0] = '\0';
 	return true;
 }
 
