@@ -121,7 +121,7 @@ load_docker_rules() {
 		"^  filter FORWARD \(#1\) -j DOCKER-USER => jump DOCKER-USER$" \
 		"^  filter FORWARD \(#5\) -i docker0 ! -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  nat POSTROUTING \(#1\) -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE => ACCEPT$" \
-		"^  MASQUERADE by nat POSTROUTING \(#1\): SRC $C1_IP -> $HOST_UP$" \
+		"^  MASQUERADE by nat POSTROUTING \(#1\): $C1_IP -> $HOST_UP$" \
 		"^  => ACCEPT, forwarded out eth0$"
 	refute_line_re "$b" "DROP"
 }
@@ -135,7 +135,7 @@ load_docker_rules() {
 	b=$(block "^IN=eth0 OUT= SRC=$OUT_IP DST=$HOST_UP .*DPT=8080 .* SYN ")
 	assert_lines_re "$b" \
 		"^  nat DOCKER \(#2\) ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination $C1_IP:80 => ACCEPT$" \
-		"^  DNAT by nat DOCKER \(#2\): DST $HOST_UP -> $C1_IP$" \
+		"^  DNAT by nat DOCKER \(#2\): $HOST_UP:8080 -> $C1_IP:80$" \
 		"^  filter DOCKER \(#1\) -d $C1_IP/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out docker0$"
 	# The container's SYN-ACK: bridge pass and routed pass in one story.
