@@ -8,8 +8,13 @@
  * A packet follows one path, so at most one rule sets nftrace for it,
  * and the shared limit object counts it once. A program the translation
  * does not cover keeps one rule with the xt bpf match in its place.
- * The rules never touch the packet mark. */
+ * The rules never touch the packet mark.
+ *
+ * Where the namespace has a bridge, a bridge table of the same name and
+ * owner marks frames at the bridge's prerouting, priority -301, before
+ * br_netfilter runs the inet chains inside that hook at priority 0. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,9 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
 #include <libnftnl/udata.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/xt_bpf.h>
@@ -33,6 +40,7 @@
 #include "nl_recv.h"
 #include "arm.h"
 #include "bpf_nft.h"
+#include "bridge.h"
 
 #define ARM_PRIORITY	(-301)		/* NF_IP_PRI_RAW - 1 */
 #define LIMIT_OBJ	"rate"
@@ -43,7 +51,8 @@
 struct arm {
 	struct mnl_socket *nl;
 	uint32_t seq;
-	char table[64];
+	char table[64];			/* both tables' name */
+	bool bridge;			/* the bridge table is there too */
 	bool xt_bpf;			/* the filter stayed an xt bpf match */
 	struct bnft_prog *native;	/* NULL: none, or xt_bpf */
 };
@@ -153,21 +162,36 @@ static int add_limit_ref(struct nftnl_rule *r)
 	return 0;
 }
 
+/* How a rule of the bridge table differs: the bridge family has no
+ * nfproto (it is "bridge"), so the ethertype says IPv4 or IPv6. Its
+ * input interface is the port: "-i br0" matches there only in the inet
+ * table (meta ibrname is refused at the bridge's prerouting hook). */
+struct bridge_variant {
+	uint16_t ethertype;		/* ETH_P_IP, ETH_P_IPV6, or 0: any */
+};
+
 /* native: one path of the translated filter, or NULL for the xt match
- * (or no filter at all). */
+ * (or no filter at all). bv: NULL for the inet table. */
 static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 				     const struct arm_spec *s, bool input_side,
-				     const struct bnft_rule *native)
+				     const struct bnft_rule *native,
+				     const struct bridge_variant *bv)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
 
 	if (!r)
 		return NULL;
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, bv ? NFPROTO_BRIDGE : NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, a->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	if (s->ipv4 != s->ipv6) {
+	if (bv) {
+		uint16_t et = htons(bv->ethertype);
+
+		if (bv->ethertype &&
+		    add_meta_cmp(r, NFT_META_PROTOCOL, &et, sizeof(et)) < 0)
+			goto err;
+	} else if (s->ipv4 != s->ipv6) {
 		proto = s->ipv4 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 		if (add_meta_cmp(r, NFT_META_NFPROTO, &proto, sizeof(proto)) < 0)
 			goto err;
@@ -181,12 +205,12 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 	    add_ifname(r, NFT_META_OIFNAME, s->out_iface, s->not_out_iface) < 0)
 		goto err;
 	if (native) {
-		if (bpf_nft_add_exprs(r, native, s->ipv4 && !s->ipv6) < 0)
+		if (bpf_nft_add_exprs(r, native, bv || (s->ipv4 && !s->ipv6)) < 0)
 			goto err;
 	} else if (s->prog->len && add_bpf_match(r, s->prog) < 0) {
 		goto err;
 	}
-	if (s->limit_rate && add_limit_ref(r) < 0)
+	if (s->limit_rate && !bv && add_limit_ref(r) < 0)
 		goto err;
 	if (add_set_nftrace(r) < 0)
 		goto err;
@@ -199,13 +223,14 @@ err:
 struct batch_ctx {
 	struct mnl_nlmsg_batch *b;
 	struct arm *a;
+	uint16_t family;		/* NFPROTO_INET or NFPROTO_BRIDGE */
 };
 
 static struct nlmsghdr *batch_msg(struct batch_ctx *c, uint16_t type,
 				  uint16_t flags)
 {
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(c->b),
-						     type, NFPROTO_INET,
+						     type, c->family,
 						     flags | NLM_F_ACK, c->a->seq++);
 	return nlh;
 }
@@ -221,7 +246,7 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 {
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, c->family);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, c->a->table);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
@@ -236,9 +261,10 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 
 static int add_one_rule(struct batch_ctx *c, const char *chain,
 			const struct arm_spec *s, bool input_side,
-			const struct bnft_rule *native)
+			const struct bnft_rule *native,
+			const struct bridge_variant *bv)
 {
-	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native);
+	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native, bv);
 	int rc;
 
 	if (!r)
@@ -259,11 +285,46 @@ static int add_rule(struct batch_ctx *c, const char *chain,
 	unsigned int i;
 
 	if (!p)
-		return add_one_rule(c, chain, s, input_side, NULL);
+		return add_one_rule(c, chain, s, input_side, NULL, NULL);
 	/* a program that accepts nothing leaves the chain empty */
 	for (i = 0; i < p->nrules; i++)
-		if (add_one_rule(c, chain, s, input_side, &p->rules[i]) < 0)
+		if (add_one_rule(c, chain, s, input_side, &p->rules[i], NULL) < 0)
 			return -1;
+	return 0;
+}
+
+/* The bridge table's rules: the inet rules with an ethertype where the
+ * inet table has an nfproto (one family asked for, or a path that reads
+ * ports, IPv4 only) and where it needs none because the family sees IP
+ * only (no filter, or the xt bpf match: once per family asked for, so
+ * ARP stays untraced); a native path tests the IP version itself. */
+static int add_bridge_rules(struct batch_ctx *c, const struct arm_spec *s)
+{
+	const struct bnft_prog *p = c->a->native;
+	unsigned int i, f, n = p ? p->nrules : 1;
+
+	for (i = 0; i < n; i++) {
+		const struct bnft_rule *r = p ? &p->rules[i] : NULL;
+		uint16_t ets[2];
+		unsigned int nets = 0;
+
+		if (r && r->need_ipv4) {
+			ets[nets++] = ETH_P_IP;
+		} else if (r && s->ipv4 && s->ipv6) {
+			ets[nets++] = 0;
+		} else {
+			if (s->ipv4)
+				ets[nets++] = ETH_P_IP;
+			if (s->ipv6)
+				ets[nets++] = ETH_P_IPV6;
+		}
+		for (f = 0; f < nets; f++) {
+			struct bridge_variant bv = { ets[f] };
+
+			if (add_one_rule(c, "prerouting", s, true, r, &bv) < 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -271,7 +332,7 @@ static void add_limit_obj(struct batch_ctx *c, const struct arm_spec *s)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, c->family);
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, c->a->table);
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, LIMIT_OBJ);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
@@ -305,7 +366,7 @@ static void add_table(struct batch_ctx *c)
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, c->family);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, c->a->table);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
 	set_table_comment(t, c->a->table);
@@ -354,7 +415,8 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 
 	if (!buf)
 		return -1;
-	c = (struct batch_ctx){ mnl_nlmsg_batch_start(buf, BATCH_LIMIT), a };
+	c = (struct batch_ctx){ mnl_nlmsg_batch_start(buf, BATCH_LIMIT), a,
+				NFPROTO_INET };
 
 	nftnl_batch_begin(mnl_nlmsg_batch_current(c.b), a->seq++);
 	mnl_nlmsg_batch_next(c.b);
@@ -381,6 +443,42 @@ out:
 	mnl_nlmsg_batch_stop(c.b);
 	free(buf);
 	return ret;
+}
+
+/* br_netfilter runs the ip hooks, our inet chain among them, inside the
+ * bridge's prerouting hook at priority 0: bridge-family prerouting
+ * chains before it would never see our packets marked. The same filter
+ * in a bridge table, owned by the same socket, marks them first. Best
+ * effort, in a batch of its own: a kernel without the bridge family
+ * still traces the rest. */
+static void install_bridge(struct arm *a, const struct arm_spec *s)
+{
+	char *buf;
+	struct batch_ctx c;
+	int before;
+
+	/* Only where there is a bridge: elsewhere the table would be one
+	 * more in every listing for nothing. A bridge created later goes
+	 * without (its ip chains are still traced). Not with --limit: a
+	 * limit object belongs to one table, and a frame would count
+	 * against both, so bridged traffic would get twice the rate. */
+	if (!s->hook_prerouting || s->limit_rate || !bridge_any() ||
+	    !(buf = calloc(2, BATCH_LIMIT)))
+		return;
+	c = (struct batch_ctx){ mnl_nlmsg_batch_start(buf, BATCH_LIMIT), a,
+				NFPROTO_BRIDGE };
+	nftnl_batch_begin(mnl_nlmsg_batch_current(c.b), a->seq++);
+	mnl_nlmsg_batch_next(c.b);
+	before = (int)a->seq;
+	add_table(&c);
+	add_chain(&c, "prerouting", NF_BR_PRE_ROUTING);
+	if (add_bridge_rules(&c, s) == 0) {
+		nftnl_batch_end(mnl_nlmsg_batch_current(c.b), a->seq++);
+		mnl_nlmsg_batch_next(c.b);
+		a->bridge = batch_send(a, c.b, (int)a->seq - 1 - before) == 0;
+	}
+	mnl_nlmsg_batch_stop(c.b);
+	free(buf);
 }
 
 /* Native rules when the filter translates; otherwise, and when they do
@@ -439,6 +537,7 @@ struct arm *arm_install(const struct arm_spec *spec, const char **what)
 		if (build_and_send(a, spec, what) < 0)
 			goto err;
 	}
+	install_bridge(a, spec);
 	return a;
 err:
 	saved = errno;

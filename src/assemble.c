@@ -8,6 +8,7 @@
 
 #include "assemble.h"
 #include "decode.h"
+#include <linux/netfilter.h>
 
 /* Bounds memory when events keep coming for ids that never finish. */
 #define MAX_OPEN_BLOCKS	4096
@@ -97,7 +98,9 @@ static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 
 	/* a closed block waits only for its legacy events */
 	for (i = a->nopen; i-- > 0;)
-		if (a->open[i]->id == id && !a->open[i]->closed) {
+		if ((a->open[i]->id == id ||
+		     (a->open[i]->joined_id && a->open[i]->joined_id == id)) &&
+		    !a->open[i]->closed) {
 			*idx = i;
 			return a->open[i];
 		}
@@ -197,6 +200,40 @@ static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
 	return NULL;
 }
 
+static uint8_t start_family(const struct trace_event *ev)
+{
+	return ev->family == NFPROTO_BRIDGE ? 2 : 1;
+}
+
+/* The routed pass of a packet whose bridge pass is open: an nft event
+ * under a new id that is no start of ours, with the headers of the
+ * block's packet (the key ignores TTL and survives NAT), from the same
+ * input interface (the bridge, in both passes) and the same conntrack
+ * entry. The newest such block that has no second pass yet. */
+static struct block *find_first_pass(struct assembler *a,
+				     const struct trace_event *ev)
+{
+	struct pkt_key key;
+	size_t i;
+
+	if (!(ev->has & EV_HAS_NETHDR) || !(ev->has & EV_HAS_IIF) || !ev->iif)
+		return NULL;
+	asm_pkt_key(ev, &key);
+	for (i = a->nopen; i-- > 0;) {
+		struct block *b = a->open[i];
+
+		if (b->closed || !b->started || !b->has_nft || b->joined_id ||
+		    b->id == ev->id || b->iif != ev->iif ||
+		    !key_equal(&b->key, &key))
+			continue;
+		if ((ev->has & EV_HAS_CT) && ev->ct_id && b->have_ct_id &&
+		    ev->ct_id != b->ct_id)
+			continue;
+		return b;
+	}
+	return NULL;
+}
+
 /* Legacy events come over another socket, so they may arrive before or
  * after the nf_tables events of the same packet; the packet's key joins
  * them. A block of legacy events only is adopted by the first nft event
@@ -218,7 +255,9 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	 * same flow can reuse the id of one still open. A block that has
 	 * no start yet is the same packet, traced earlier by a rule of the
 	 * user's own (meta nftrace set 1 before our priority). */
-	if (b && starts && b->started) {
+	/* Our bridge table marks a frame from a bridge port, and our inet
+	 * table then sees it in br_netfilter's bridge pass: one packet. */
+	if (b && starts && b->started && (b->start_families & start_family(ev))) {
 		/* Finish it at the next flush, not now: its legacy events may
 		 * still be queued on the other socket. Id 0 keeps further
 		 * nft events of the id away from it. */
@@ -231,6 +270,8 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 		if ((b = find_by_key(a, &key, true)))
 			b->id = ev->id;
 	}
+	if (!b && !starts && (b = find_first_pass(a, ev)))
+		b->joined_id = ev->id;
 	return b;
 }
 
@@ -255,10 +296,22 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		return -1;
 	if (!b->key.valid)
 		asm_pkt_key(ev, &b->key);
-	if (ev->source == EV_SRC_NFT)
+	if (ev->source == EV_SRC_NFT) {
 		b->has_nft = true;
-	if (a->ops.starts_packet(ev, a->ops.data) || (!b->nevs && reinjected(a, b)))
+		/* a bridge chain's input is the port, the ip chains' the bridge */
+		if (!b->iif && (ev->has & EV_HAS_IIF) && ev->family != NFPROTO_BRIDGE)
+			b->iif = ev->iif;
+		if (!b->have_ct_id && (ev->has & EV_HAS_CT) && ev->ct_id) {
+			b->ct_id = ev->ct_id;
+			b->have_ct_id = true;
+		}
+	}
+	if (a->ops.starts_packet(ev, a->ops.data)) {
 		b->started = true;
+		b->start_families |= start_family(ev);
+	} else if (!b->nevs && reinjected(a, b)) {
+		b->started = true;
+	}
 	if (block_append(b, ev) < 0)
 		return -1;
 	/* Emitted by the next asm_flush(), after the caller has drained

@@ -19,9 +19,19 @@ struct pkt_key {
 
 struct block {
 	uint32_t id;
+	/* With br_netfilter a packet that enters through a bridge port
+	 * crosses the ip hooks twice: a bridge pass, then a routed pass
+	 * under another trace id (the id hashes skb_iif, which becomes the
+	 * bridge's). joined_id is that second id, 0 when none. */
+	uint32_t joined_id;
+	uint32_t iif;			/* of the first nft event with one */
+	uint32_t ct_id;			/* of the first nft event with one */
+	bool have_ct_id;
 	struct pkt_key key;		/* of the first headers seen */
 	bool has_nft;			/* at least one nf_tables event */
 	bool started;			/* has our tracing rule's event */
+	uint8_t start_families;		/* of our rules' events: 1 inet, 2 bridge
+					 * (a bridged frame meets both) */
 	struct trace_event *evs;
 	size_t nevs, cap;
 	struct timespec first, last;	/* CLOCK_MONOTONIC */

@@ -43,6 +43,7 @@ enum ev_has {
 	EV_HAS_CT	= 1 << 8,	/* ct_id/ct_state/ct_status/ct_dir */
 	EV_HAS_NFPROTO	= 1 << 9,
 	EV_HAS_POLICY	= 1 << 10,
+	EV_HAS_LLHDR	= 1 << 11,	/* ll: the Ethernet header */
 };
 
 struct trace_event {
@@ -67,6 +68,10 @@ struct trace_event {
 	 * sent one: nethdr_len bytes of L3, then transhdr_len bytes of L4. */
 	uint16_t nethdr_len, transhdr_len;
 	uint8_t hdr[EV_HDR_MAX];
+	/* The link-layer header when the kernel sent an Ethernet one
+	 * (destination, source, type): tells a frame to a bridge's own
+	 * address, which is routed, from one it bridges. */
+	uint8_t ll[14];
 	struct timespec ts;		/* when we received it (CLOCK_REALTIME) */
 };
 

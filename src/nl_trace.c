@@ -283,6 +283,15 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	copy_hdr(ev, nt, NFTNL_TRACE_TRANSPORT_HEADER, &ev->transhdr_len);
 	if (ev->transhdr_len)
 		ev->has |= EV_HAS_TRANSHDR;
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_LL_HEADER)) {
+		uint32_t len = 0;
+		const void *p = nftnl_trace_get_data(nt, NFTNL_TRACE_LL_HEADER, &len);
+
+		if (len >= sizeof(ev->ll)) {
+			memcpy(ev->ll, p, sizeof(ev->ll));
+			ev->has |= EV_HAS_LLHDR;
+		}
+	}
 	nftnl_trace_free(nt);
 
 	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, ev);

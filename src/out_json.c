@@ -271,6 +271,7 @@ static const char *fate_key(enum fate_kind k)
 	case FATE_NOROUTE: return "no_route";
 	case FATE_LOCAL: return "delivered";
 	case FATE_FORWARDED: return "forwarded";
+	case FATE_BRIDGED: return "bridged";
 	case FATE_SENT: return "sent";
 	case FATE_ACCEPTED: return "accepted";
 	case FATE_UNTOUCHED: return "untouched";

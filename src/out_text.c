@@ -135,6 +135,7 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 	case FATE_LOCAL:
 		return line("=> %s", fate_text(f->kind));
 	case FATE_FORWARDED:
+	case FATE_BRIDGED:
 	case FATE_SENT:
 		if (f->out[0])
 			return line("=> %s out %s", fate_text(f->kind), f->out);
@@ -149,6 +150,8 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 		if (f->cut)
 			return line("=> fate unknown: events of this packet were lost "
 				    "(the receive buffer overflowed)");
+		if (f->why[0])
+			return line("=> fate unknown: %s", f->why);
 		break;
 	}
 	return line("=> fate unknown: no verdict followed %s %s "

@@ -92,8 +92,13 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 		goto out;
 	errno = 0;
 	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), route_cb, a);
-	if (ret < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH ||
-			errno == EXDEV || errno == EINVAL)) {
+	/* A lookup that hits a prohibit route fails with EACCES (the
+	 * route's own error) instead of returning it. */
+	if (ret < 0 && errno == EACCES) {
+		a->kind = ROUTE_DROP;
+		snprintf(a->why, sizeof(a->why), "a prohibit route");
+	} else if (ret < 0 && (errno == ENETUNREACH || errno == EHOSTUNREACH ||
+			       errno == EXDEV || errno == EINVAL)) {
 		a->kind = ROUTE_DROP;
 		snprintf(a->why, sizeof(a->why), "%s", errno == EXDEV ?
 			 "reverse path filter" : errno == EINVAL ?

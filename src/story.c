@@ -152,6 +152,11 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		return true;
 	if (v != EV_V_ACCEPT)
 		return false;
+	/* A bridge chain's accept: br_netfilter may still run the ip chains
+	 * of the same frame, whose hooks the ruleset's order does not
+	 * place. The quiet time decides. */
+	if (ev->source == EV_SRC_NFT && ev->family == NFPROTO_BRIDGE)
+		return false;
 	c = walk_chain(b, ev, r);
 	if (!c)
 		return false;	/* unknown: let the quiet time decide */

@@ -54,6 +54,7 @@ enum fate_kind {
 	FATE_NOROUTE,		/* accepted, then routing dropped it */
 	FATE_LOCAL,		/* accepted, delivered to a local socket */
 	FATE_FORWARDED,		/* accepted, routed out an interface */
+	FATE_BRIDGED,		/* accepted, bridged out a port (br_netfilter) */
 	FATE_SENT,		/* locally generated, accepted, sent out */
 	FATE_ACCEPTED,		/* accepted, and no later chain saw it */
 	FATE_UNTOUCHED,		/* no table but ours saw the packet */
@@ -63,7 +64,8 @@ struct story_fate {
 	enum fate_kind kind;
 	const struct story_step *by;	/* the deciding step, if any */
 	char out[IFNAMSIZ];
-	char why[96];			/* FATE_NOROUTE: "no route to 192.0.2.1" */
+	char why[192];			/* FATE_NOROUTE: "no route to 192.0.2.1";
+					 * FATE_UNKNOWN: why, or "" */
 	bool cut;			/* FATE_UNKNOWN: events were lost */
 };
 

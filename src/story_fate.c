@@ -1,11 +1,14 @@
 /* The packet's fate: which step decided it, or where it went. When no
  * chain after ours decided, the routing table is asked, so a packet
  * that "disappears" for want of a route says so. */
+#include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/netfilter.h>
 
 #include "ifname.h"
 #include "arm.h"
+#include "bridge.h"
 #include "route.h"
 #include "story.h"
 
@@ -23,6 +26,7 @@ const char *fate_text(enum fate_kind k)
 	case FATE_NOROUTE: return "DROP";
 	case FATE_LOCAL: return "ACCEPT, delivered locally";
 	case FATE_FORWARDED: return "ACCEPT, forwarded";
+	case FATE_BRIDGED: return "ACCEPT, bridged";
 	case FATE_SENT: return "ACCEPT, sent";
 	case FATE_ACCEPTED: return "ACCEPT";
 	case FATE_UNTOUCHED: return "ACCEPT";
@@ -97,6 +101,36 @@ static enum hook origin(const struct story *s)
 	return HOOK_NONE;
 }
 
+/* The first event's input interface: in a bridge pass, the bridge. */
+static uint32_t first_iif(const struct story *s)
+{
+	size_t i;
+
+	/* a bridge chain's input is the port; routing's is the bridge */
+	for (i = 0; i < s->block->nevs; i++)
+		if ((s->block->evs[i].has & EV_HAS_IIF) &&
+		    s->block->evs[i].family != NFPROTO_BRIDGE)
+			return s->block->evs[i].iif;
+	return 0;
+}
+
+/* Was the frame addressed to the bridge bl itself (so routed)? Known
+ * only from the first event's Ethernet header. */
+static bool to_bridge_mac(const struct story *s, const struct bridge_link *bl)
+{
+	size_t i;
+
+	if (!bl->bridge || !bl->have_mac)
+		return false;
+	for (i = 0; i < s->block->nevs; i++) {
+		const struct trace_event *ev = &s->block->evs[i];
+
+		if (ev->source == EV_SRC_NFT && (ev->has & EV_HAS_IIF))
+			return (ev->has & EV_HAS_LLHDR) && !memcmp(ev->ll, bl->bridge_mac, 6);
+	}
+	return false;
+}
+
 /* The packet left the last chain with an accept, and no chain after it
  * was crossed: the routing table alone took it on. Ask it, with the
  * destination NAT gave the packet. */
@@ -104,13 +138,33 @@ static enum fate_kind routed(struct story *s, enum hook from)
 {
 	struct story_fate *f = &s->fate;
 	struct route_answer a;
+	struct bridge_link bl;
 	struct pkt_hdrs h;
+	uint32_t iif = first_iif(s);
+	char br[IFNAMSIZ];
 
 	if (from == HOOK_OUTPUT)
 		return FATE_SENT;
 	if (!story_final_headers(s, &h))
 		return FATE_ACCEPTED;
-	route_lookup(&h, s->block->evs[0].iif, &a);
+	/* The input lookup comes before source NAT, which happens at
+	 * postrouting: ask with the source the packet arrived with (a
+	 * masqueraded source is the host's own, a martian on input). */
+	if (s->have_first && s->first.decoded && s->first.hdrs.family == h.family)
+		h.src = s->first.hdrs.src;
+	route_lookup(&h, iif, &a);
+	/* Through a bridge, br_netfilter's bridge pass may be all we saw.
+	 * A frame to the bridge's own address was routed, so the lookup
+	 * stands; otherwise it cannot tell what the bridge did, and a drop
+	 * would be a guess. */
+	if (a.kind == ROUTE_DROP && iif && (!bridge_link_get(iif, &bl) || bl.bridge) &&
+	    !to_bridge_mac(s, &bl)) {
+		if (!ifname_get(iif, br))
+			snprintf(br, sizeof(br), "if%u", iif);
+		snprintf(f->why, sizeof(f->why), "came in through bridge %s, no "
+			 "chain after prerouting saw it (routing says: %s)", br, a.why);
+		return FATE_UNKNOWN;
+	}
 	switch (a.kind) {
 	case ROUTE_LOCAL:
 		return FATE_LOCAL;
@@ -119,12 +173,67 @@ static enum fate_kind routed(struct story *s, enum hook from)
 			memcpy(f->out, a.oif, sizeof(f->out));
 		return FATE_FORWARDED;
 	case ROUTE_DROP:
-		memcpy(f->why, a.why, sizeof(f->why));
+		snprintf(f->why, sizeof(f->why), "%s", a.why);
 		return FATE_NOROUTE;
 	case ROUTE_UNKNOWN:
 		break;
 	}
 	return FATE_ACCEPTED;
+}
+
+/* br_netfilter's bridge pass of a frame the bridge forwards to a port
+ * (not to the bridge's own address, which would be routed): the ip
+ * chains saw it with IN=OUT=the bridge. The port it left by comes from a
+ * bridge-family chain's output interface, or the bridge's forwarding
+ * database; out is empty when neither knows (a flooded frame). */
+static bool bridged(const struct story *s, char *out)
+{
+	const struct block *b = s->block;
+	const struct trace_event *first = NULL;
+	struct bridge_link bl, ol;
+	size_t i;
+
+	if (b->joined_id)
+		return false;		/* it had a routed pass */
+	for (i = 0; i < b->nevs && !first; i++)
+		if (b->evs[i].source == EV_SRC_NFT && (b->evs[i].has & EV_HAS_IIF))
+			first = &b->evs[i];
+	if (!first || !bridge_link_get(first->iif, &bl) || !bl.bridge)
+		return false;
+	if ((first->has & EV_HAS_LLHDR) && bl.have_mac) {
+		if (!memcmp(first->ll, bl.bridge_mac, 6))
+			return false;	/* to the bridge itself: routed */
+	} else {
+		/* no link-layer header: only a forward walk out the same
+		 * bridge, with nothing local, says it */
+		bool fwd = false;
+
+		for (i = 0; i < s->nsteps; i++) {
+			if (s->steps[i].hook == HOOK_INPUT)
+				return false;
+			fwd |= s->steps[i].hook == HOOK_FORWARD &&
+			       (s->steps[i].ev->has & EV_HAS_OIF) &&
+			       s->steps[i].ev->oif == bl.bridge;
+		}
+		if (!fwd)
+			return false;
+	}
+	for (i = b->nevs; i-- > 0;) {
+		const struct trace_event *ev = &b->evs[i];
+
+		if (ev->family == NFPROTO_BRIDGE && (ev->has & EV_HAS_OIF) &&
+		    ev->oif && ev->oif != bl.bridge && bridge_link_get(ev->oif, &ol) &&
+		    ol.bridge == bl.bridge && ifname_get(ev->oif, out))
+			return true;
+	}
+	/* a group address, or one the fdb has not learned, is flooded to
+	 * every port (and a group one may also go up to the host): no
+	 * single port to name */
+	if ((first->has & EV_HAS_LLHDR) && !(first->ll[0] & 1) &&
+	    bridge_fdb_port(bl.bridge, first->ll, out))
+		return true;
+	out[0] = '\0';
+	return true;
 }
 
 void story_find_fate(struct story *s)
@@ -164,6 +273,10 @@ void story_find_fate(struct story *s)
 		return;
 	}
 	if (!last) {
+		if (from != HOOK_OUTPUT && bridged(s, f->out)) {
+			f->kind = FATE_BRIDGED;
+			return;
+		}
 		f->kind = routed(s, from);
 		if (f->kind == FATE_ACCEPTED)
 			f->kind = FATE_UNTOUCHED;
@@ -176,7 +289,9 @@ void story_find_fate(struct story *s)
 		f->kind = FATE_UNKNOWN;
 		return;
 	}
-	if (saw[HOOK_INPUT])
+	if (from != HOOK_OUTPUT && !saw[HOOK_INPUT] && bridged(s, f->out))
+		f->kind = FATE_BRIDGED;
+	else if (saw[HOOK_INPUT])
 		f->kind = FATE_LOCAL;
 	else if (saw[HOOK_FORWARD] ||
 		 (saw[HOOK_POSTROUTING] && from != HOOK_OUTPUT && !saw[HOOK_OUTPUT]))

@@ -382,6 +382,65 @@ static void test_legacy_events_join_by_headers(void **state)
 	asm_free(a);
 }
 
+/* br_netfilter: the routed pass of a bridged-in packet comes under a
+ * new trace id, with no start of ours and the TTL one lower. It joins
+ * the bridge pass: same headers otherwise, same input interface. The
+ * same headers from another interface are not the same packet. */
+static void test_routed_pass_joins_bridge_pass(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event pre, routed, elsewhere;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &pre);
+	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &routed);
+	routed.id = 0x1234;
+	routed.hdr[8]--;		/* TTL, decremented by forwarding */
+	elsewhere = routed;
+	elsewhere.id = 0x5678;
+	elsewhere.iif = pre.iif + 1;
+
+	add(a, pre);
+	add(a, routed);
+	assert_int_equal(asm_open_blocks(a), 1);
+	add(a, elsewhere);
+	assert_int_equal(asm_open_blocks(a), 2);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].id, 0xd63ac222);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_int_equal(r.blocks[1].id, 0x5678);
+	assert_int_equal(r.blocks[1].nevs, 1);
+	asm_free(a);
+}
+
+/* Our bridge table marks a frame at the bridge's prerouting, then our
+ * inet table's rule fires for it in br_netfilter's bridge pass, under
+ * the same id: one packet, not a new one. A second inet start is. */
+static void test_bridge_and_inet_starts_are_one_packet(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event br, inet;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &inet);
+	br = inet;
+	br.family = NFPROTO_BRIDGE;
+
+	add(a, br);
+	add(a, inet);
+	assert_int_equal(asm_open_blocks(a), 1);
+	add(a, inet);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_true(r.blocks[0].superseded);
+	assert_int_equal(r.blocks[1].nevs, 1);
+	asm_free(a);
+}
+
 /* An overflow marks the blocks open at that moment, not those after. */
 static void test_overflow_marks_open_blocks_cut(void **state)
 {
@@ -411,6 +470,8 @@ int main(void)
 		cmocka_unit_test(test_open_block_limit),
 		cmocka_unit_test(test_real_capture),
 		cmocka_unit_test(test_legacy_events_join_by_headers),
+		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
+		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
 	};
 

@@ -82,8 +82,9 @@ static void check(const char *fixture, const struct want *w)
 	assert_int_equal(ev.ts.tv_sec, 0);
 }
 
+/* Received packets carry their Ethernet header too. */
 #define RULE_HDRS (EV_HAS_HANDLE | EV_HAS_VERDICT | EV_HAS_NETHDR | \
-		   EV_HAS_TRANSHDR | EV_HAS_IIF | EV_HAS_NFPROTO)
+		   EV_HAS_TRANSHDR | EV_HAS_IIF | EV_HAS_NFPROTO | EV_HAS_LLHDR)
 
 /* ICMP echo request at B's input, accepted by rule handle 11: the first
  * event of the input walk, so it carries headers and conntrack (new). */
@@ -123,7 +124,7 @@ static void test_ip4_icmp_output_nftrace(void **state)
 	(void)state;
 	check("nft-ip4-icmp-output-nftrace.nlmsg", &(struct want){
 		.id = 0xaf5b6353,
-		.has = (RULE_HDRS & ~EV_HAS_IIF) | EV_HAS_OIF,
+		.has = (RULE_HDRS & ~(EV_HAS_IIF | EV_HAS_LLHDR)) | EV_HAS_OIF,
 		.family = NFPROTO_IPV4, .nfproto = NFPROTO_IPV4,
 		.table = "fxa", .chain = "out", .handle = 4,
 		.type = EV_TYPE_RULE, .verdict = NFT_CONTINUE, .oif = 2,
