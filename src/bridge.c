@@ -10,6 +10,7 @@
 #include <linux/rtnetlink.h>
 
 #include "bridge.h"
+#include "nl_recv.h"
 #include "ifname.h"
 
 typedef int (*answer_cb)(const struct nlmsghdr *nlh, void *data);
@@ -28,7 +29,7 @@ static int ask(struct nlmsghdr *nlh, char *buf, answer_cb cb, void *data)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
-	n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+	n = nl_recv_kernel(nl, buf, MNL_SOCKET_BUFFER_SIZE);
 	if (n < 0)
 		goto out;
 	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), cb, data);
@@ -206,7 +207,7 @@ bool bridge_any(void)
 		goto out;
 	portid = mnl_socket_get_portid(nl);
 	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		n = nl_recv_kernel(nl, buf, sizeof(buf));
 		if (n < 0)
 			goto out;
 		ret = mnl_cb_run(buf, (size_t)n, seq, portid, any_cb, &found);
