@@ -13,6 +13,10 @@
 #include "nl_recv.h"
 #include "ifname.h"
 
+/* One request or answer; fixed, so it can start zeroed (MNL_SOCKET_BUFFER_SIZE
+ * is the page size, known only at run time). */
+#define BRIDGE_BUF	8192
+
 typedef int (*answer_cb)(const struct nlmsghdr *nlh, void *data);
 
 /* Send one request, run cb on the answer. -1 on any failure. */
@@ -29,7 +33,7 @@ static int ask(struct nlmsghdr *nlh, char *buf, answer_cb cb, void *data)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
-	n = nl_recv_kernel(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+	n = nl_recv_kernel(nl, buf, BRIDGE_BUF);
 	if (n < 0)
 		goto out;
 	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), cb, data);
@@ -95,7 +99,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 static bool get_link(uint32_t ifindex, struct link_answer *a)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[BRIDGE_BUF] = { 0 };	/* padding goes out zeroed */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 
@@ -149,7 +153,7 @@ static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 
 bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[BRIDGE_BUF] = { 0 };	/* padding goes out zeroed */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct fdb_answer a = { 0 };
 	struct ndmsg *ndm;
@@ -181,7 +185,7 @@ static int any_cb(const struct nlmsghdr *nlh, void *data)
 
 bool bridge_any(void)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[BRIDGE_BUF] = { 0 };	/* padding goes out zeroed */
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	uint32_t seq = (uint32_t)time(NULL), portid;
