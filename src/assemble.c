@@ -108,8 +108,10 @@ static struct block *block_new(struct assembler *a, uint32_t id)
 {
 	struct block *b;
 
-	if (a->nopen == MAX_OPEN_BLOCKS)
+	if (a->nopen == MAX_OPEN_BLOCKS) {
+		a->open[0]->no_hold = true;
 		complete(a, 0);
+	}
 	if (a->nopen == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 16;
 		struct block **n = realloc(a->open, ncap * sizeof(*n));
@@ -257,6 +259,8 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 		asm_pkt_key(ev, &b->key);
 	if (ev->source == EV_SRC_NFT)
 		b->has_nft = true;
+	else
+		b->has_xt = true;
 	if (a->ops.starts_packet(ev, a->ops.data) || (!b->nevs && reinjected(a, b)))
 		b->started = true;
 	if (block_append(b, ev) < 0)
@@ -269,6 +273,11 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 	return 0;
 }
 
+static long hold(const struct assembler *a, const struct block *b)
+{
+	return a->ops.hold_ms ? a->ops.hold_ms(b, a->ops.data) : 0;
+}
+
 void asm_flush(struct assembler *a, bool flush_all)
 {
 	struct timespec now;
@@ -276,11 +285,19 @@ void asm_flush(struct assembler *a, bool flush_all)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (i < a->nopen) {
-		if (flush_all || a->open[i]->closed ||
-		    ms_between(&a->open[i]->last, &now) >= a->quiet_ms)
-			complete(a, i);
-		else
+		struct block *b = a->open[i];
+
+		if (!flush_all && !b->closed &&
+		    ms_between(&b->last, &now) < a->quiet_ms) {
 			i++;
+			continue;
+		}
+		/* a held block keeps the ones after it back too: blocks
+		 * come out in order of completion */
+		if (!flush_all && hold(a, b) > 0)
+			break;
+		b->no_hold = flush_all;
+		complete(a, i);
 	}
 }
 
@@ -302,8 +319,8 @@ int asm_next_timeout(const struct assembler *a)
 	for (i = 0; i < a->nopen; i++) {
 		left = a->open[i]->closed ? 0 :
 		       (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
-		if (left < 0)
-			left = 0;
+		if (left <= 0)
+			left = hold(a, a->open[i]);
 		if (best < 0 || left < best)
 			best = left;
 	}

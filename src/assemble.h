@@ -21,6 +21,8 @@ struct block {
 	uint32_t id;
 	struct pkt_key key;		/* of the first headers seen */
 	bool has_nft;			/* at least one nf_tables event */
+	bool has_xt;			/* at least one x_tables event */
+	bool no_hold;			/* emitted without waiting for hold_ms */
 	bool started;			/* has our tracing rule's event */
 	struct trace_event *evs;
 	size_t nevs, cap;
@@ -44,6 +46,9 @@ struct asm_ops {
 	bool (*starts_packet)(const struct trace_event *ev, void *data);
 	/* A block is done: print it. The block is freed after. */
 	void (*emit)(const struct block *b, void *data);
+	/* Optional: a complete block should wait this many ms more before
+	 * it is emitted (0: emit it now). Must reach 0 in bounded time. */
+	long (*hold_ms)(const struct block *b, void *data);
 	void *data;
 };
 

@@ -103,6 +103,17 @@ static bool ends_path(const struct block *b, const struct trace_event *ev,
 	return story_ends_path(b, ev, &app->resolver);
 }
 
+/* A block with legacy steps waits, a bounded time, for a check of the
+ * legacy rules newer than its events, when one cannot run at once. */
+static long hold_ms(const struct block *b, void *data)
+{
+	struct app *app = data;
+
+	if (!b->has_xt || (app->arm && !b->started))
+		return 0;
+	return resolver_hold_ms(&app->resolver, &b->last);
+}
+
 static bool starts_packet(const struct trace_event *ev, void *data)
 {
 	struct app *app = data;
@@ -368,7 +379,7 @@ int main(int argc, char **argv)
 	static struct app app;	/* setup.c's atexit handler reaches it */
 	struct asm_ops ops = {
 		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .data = &app,
+		.emit = emit, .hold_ms = hold_ms, .data = &app,
 	};
 	unsigned long lost;
 	bool exact;

@@ -246,7 +246,7 @@ static int nft_step(struct story *s, struct resolver *r,
 }
 
 static int xt_step(struct story *s, struct resolver *r,
-		   const struct trace_event *ev, enum hook hook)
+		   const struct trace_event *ev, enum hook hook, bool fresh)
 {
 	struct story_step *st;
 	struct xt_meaning m;
@@ -256,6 +256,7 @@ static int xt_step(struct story *s, struct resolver *r,
 		return 0;
 	if (!(st = add_step(s, m.kind, ev, hook, m.verdict, m.target)))
 		return -1;
+	st->stale = m.kind == STEP_RULE && !fresh;
 	return m.kind == STEP_RULE ? set_rule(st, &m.rule) : 0;
 }
 
@@ -323,12 +324,18 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 	enum hook hook = HOOK_NONE;
 	struct story_step *st;
 	struct order *order;
+	bool fresh = true;
 	int ret = -1;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->block = b;
-	resolver_sync(r);
+	/* Legacy text must come from a snapshot checked after the packet's
+	 * events came in: same-size edits show only in a blob hash. */
+	if (b->has_xt)
+		fresh = resolver_sync_since(r, &b->last, b->no_hold);
+	else
+		resolver_sync(r);
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));
 	order = order_events(b, r);
@@ -360,7 +367,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		}
 		if (own)
 			continue;
-		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook) :
+		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook, fresh) :
 		     nft_step(s, r, ev, hook)) < 0)
 			goto out;
 	}

@@ -39,6 +39,9 @@ struct story_step {
 	struct pkt_view pkt;		/* STEP_PACKET */
 	enum hook hook;			/* hook of the base chain being walked */
 	bool rejects;			/* a drop that answers: reject, -j REJECT */
+	bool stale;			/* legacy text (and the verdict taken from
+					 * it) from a snapshot that may be older
+					 * than the packet */
 };
 
 enum fate_kind {
