@@ -65,6 +65,12 @@ int asm_add(struct assembler *a, const struct trace_event *ev);
  * time): all of them when flush_all. Call it after draining every event
  * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
+/* Every channel was found empty at this time (CLOCK_MONOTONIC): every
+ * event sent before it has been added. Once told this, a block whose
+ * verdict is known is emitted only after a drain that began after its
+ * last event (its other channel's events may still be queued), or when
+ * it has been quiet for the quiet time anyway. */
+void asm_drained(struct assembler *a, const struct timespec *at);
 /* A receive buffer overflowed: the kernel dropped events until it was
  * drained, so every block still open may have lost some. Mark them. */
 void asm_mark_cut(struct assembler *a);
