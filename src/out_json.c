@@ -326,6 +326,8 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 		json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
 	}
 	json_object_set_new(o, "steps", steps);
+	json_object_set_new(o, "order_note", s->order_note[0] ?
+			    json_string(s->order_note) : json_null());
 	json_object_set_new(o, "packet_versions", versions);
 	json_object_set_new(o, "changes", changes_json(s));
 	json_object_set_new(o, "conntrack", ct_json(&s->ct));

@@ -252,6 +252,11 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		free(l);
 	}
 	print_changes(f, s, s->nsteps);
+	if (s->order_note[0]) {
+		l = line("(order unknown: %s)", s->order_note);
+		put_line(f, "  ", NULL, l);
+		free(l);
+	}
 	print_ct(f, &s->ct);
 	l = out_text_fate(s, o->quiet_ms);
 	put_line(f, "  ", fate_color(s, o->color), l);

@@ -96,6 +96,8 @@ struct story {
 	size_t nchanges;
 	struct story_ct ct;
 	struct story_fate fate;
+	char order_note[160];		/* "" or why the order of two steps is a
+					 * guess */
 };
 
 /* story_fate.c and story_nat.c: filled in by story_build */

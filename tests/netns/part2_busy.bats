@@ -59,3 +59,66 @@ teardown() { lab_teardown; }
 		false
 	fi
 }
+
+# Legacy filter INPUT and an nft chain, both at input priority 0: the
+# kernel runs the one registered last first (nf_hook_entries_grow puts a
+# new hook before the first one of equal priority), and says nothing of
+# it. A mark one of them sets and the other sees tells the order.
+equal_prio_chain() {	# RULE...
+	rtr_nft <<-EOF
+	table inet fw {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			$*
+		}
+	}
+	EOF
+}
+
+@test "equal priority: the legacy chain registered last runs first, as its mark shows" {
+	equal_prio_chain 'meta mark 0x5 counter comment "saw the legacy mark"'
+	ipt legacy 4 -A INPUT -p icmp -m comment --comment "legacy mark" -j MARK --set-mark 0x5
+	p2_start -s $CLI_IP -p icmp
+	ping_ok "$CLI" $RTR_IP1
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 ")
+	assert_lines "$b" \
+		"legacy filter INPUT (#1) -p icmp -m comment --comment \"legacy mark\" -j MARK --set-xmark 0x5/0xffffffff => continue" \
+		"legacy filter INPUT ACCEPT" \
+		"inet fw in (#1) meta mark 0x00000005 counter comment \"saw the legacy mark\" => continue" \
+		"inet fw in ACCEPT" \
+		"=> ACCEPT, delivered locally"
+	refute_line_re "$b" "order unknown"
+}
+
+@test "equal priority: the nft chain registered last runs first, as its mark shows" {
+	ipt legacy 4 -A INPUT -p icmp -m mark --mark 0x7 -m comment --comment "saw the nft mark" -j ACCEPT
+	equal_prio_chain 'ip protocol icmp meta mark set 0x7 comment "nft mark"'
+	p2_start -s $CLI_IP -p icmp
+	ping_ok "$CLI" $RTR_IP1
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 ")
+	assert_lines_re "$b" \
+		'^  inet fw in \(#1\) .*"nft mark" => continue$' \
+		'^  inet fw in ACCEPT$' \
+		'^  legacy filter INPUT \(#1\) .*"saw the nft mark" -j ACCEPT => ACCEPT$' \
+		'^  => ACCEPT, delivered locally$'
+	refute_line_re "$b" "order unknown"
+}
+
+@test "equal priority: nothing tells the order, and the block says so" {
+	equal_prio_chain 'ip protocol icmp counter comment "nft count"'
+	ipt legacy 4 -A INPUT -p icmp -m comment --comment "legacy count"
+	p2_start -s $CLI_IP -p icmp
+	ping_ok "$CLI" $RTR_IP1
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*TYPE=8 ")
+	assert_lines_re "$b" \
+		'^  inet fw in \(#1\) .*"nft count" => continue$' \
+		'^  legacy filter INPUT \(#1\) .*"legacy count" => continue$' \
+		'^  \(order unknown: legacy and nf_tables chains share the input hook at priority 0: which ran first is not known, nf_tables is shown first\)$' \
+		'^  => ACCEPT, delivered locally$'
+}
