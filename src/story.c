@@ -367,13 +367,15 @@ static void settle_equal_prio(const struct block *b, struct order *o,
 					   (first > 0) ? 0 : 1;
 			qsort(o + i, j - i, sizeof(*o), cmp_order);
 			if (!first && note && !note[0]) {
-				const struct rs_chain *c =
-					resolver_chain(r, &b->evs[o[j - 1].arrival]);
+				const struct rs_chain *c = NULL;
 
+				for (k = i; k < j && !(c && c->hook != HOOK_NONE); k++)
+					c = resolver_chain(r, &b->evs[o[k].arrival]);
 				snprintf(note, note_size, "legacy and nf_tables chains share "
 					 "the %s hook at priority %d: which ran first is not "
 					 "known, nf_tables is shown first",
-					 c ? hook_name(c->hook) : "same", o[i].prio);
+					 c && c->hook != HOOK_NONE ? hook_name(c->hook) : "same",
+					 o[i].prio);
 			}
 		}
 		i = j;
