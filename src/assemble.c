@@ -30,6 +30,8 @@ struct assembler {
 	size_t nopen, cap;
 	struct queued queued[QUEUED_KEPT];
 	unsigned int next_queued;
+	bool track_drain;		/* asm_drained() is called */
+	struct timespec drained;
 };
 
 struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms)
@@ -96,11 +98,13 @@ static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 {
 	size_t i;
 
-	/* a closed block waits only for its legacy events */
+	/* A block closed by its verdict still takes the rest of its nft
+	 * events: they may come after legacy ones that ended its path. One
+	 * superseded by a new packet of the same id takes none. */
 	for (i = a->nopen; i-- > 0;)
 		if ((a->open[i]->id == id ||
 		     (a->open[i]->joined_id && a->open[i]->joined_id == id)) &&
-		    !a->open[i]->closed) {
+		    !a->open[i]->superseded) {
 			*idx = i;
 			return a->open[i];
 		}
@@ -111,8 +115,10 @@ static struct block *block_new(struct assembler *a, uint32_t id)
 {
 	struct block *b;
 
-	if (a->nopen == MAX_OPEN_BLOCKS)
+	if (a->nopen == MAX_OPEN_BLOCKS) {
+		a->open[0]->no_hold = true;
 		complete(a, 0);
+	}
 	if (a->nopen == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 16;
 		struct block **n = realloc(a->open, ncap * sizeof(*n));
@@ -251,6 +257,13 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	}
 	b = find_open(a, ev->id, &idx);
 	starts = a->ops.starts_packet(ev, a->ops.data);
+	/* An earlier block of the id without a start is this packet only
+	 * if it has this packet's headers: trace ids are reused. */
+	if (b && starts && !b->started && b->key.valid) {
+		asm_pkt_key(ev, &key);
+		if (key.valid && !key_equal(&b->key, &key))
+			b = NULL;
+	}
 	/* Trace ids come from a hash of the skb, so a later packet of the
 	 * same flow can reuse the id of one still open. A block that has
 	 * no start yet is the same packet, traced earlier by a rule of the
@@ -305,6 +318,8 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 			b->ct_id = ev->ct_id;
 			b->have_ct_id = true;
 		}
+	} else {
+		b->has_xt = true;
 	}
 	if (a->ops.starts_packet(ev, a->ops.data)) {
 		b->started = true;
@@ -322,6 +337,26 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 	return 0;
 }
 
+void asm_drained(struct assembler *a, const struct timespec *at)
+{
+	a->track_drain = true;
+	a->drained = *at;
+}
+
+/* Closed, and no event of its can still be queued on another channel. */
+static bool closed_whole(const struct assembler *a, const struct block *b)
+{
+	return b->closed && (!a->track_drain ||
+			     b->last.tv_sec < a->drained.tv_sec ||
+			     (b->last.tv_sec == a->drained.tv_sec &&
+			      b->last.tv_nsec <= a->drained.tv_nsec));
+}
+
+static long hold(const struct assembler *a, const struct block *b)
+{
+	return a->ops.hold_ms ? a->ops.hold_ms(b, a->ops.data) : 0;
+}
+
 void asm_flush(struct assembler *a, bool flush_all)
 {
 	struct timespec now;
@@ -329,11 +364,19 @@ void asm_flush(struct assembler *a, bool flush_all)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (i < a->nopen) {
-		if (flush_all || a->open[i]->closed ||
-		    ms_between(&a->open[i]->last, &now) >= a->quiet_ms)
-			complete(a, i);
-		else
+		struct block *b = a->open[i];
+
+		if (!flush_all && !closed_whole(a, b) &&
+		    ms_between(&b->last, &now) < a->quiet_ms) {
 			i++;
+			continue;
+		}
+		/* a held block keeps the ones after it back too: blocks
+		 * come out in order of completion */
+		if (!flush_all && hold(a, b) > 0)
+			break;
+		b->no_hold = flush_all;
+		complete(a, i);
 	}
 }
 
@@ -353,10 +396,10 @@ int asm_next_timeout(const struct assembler *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
-		left = a->open[i]->closed ? 0 :
+		left = closed_whole(a, a->open[i]) ? 0 :
 		       (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
-		if (left < 0)
-			left = 0;
+		if (left <= 0)
+			left = hold(a, a->open[i]);
 		if (best < 0 || left < best)
 			best = left;
 	}

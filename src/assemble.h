@@ -29,6 +29,8 @@ struct block {
 	bool have_ct_id;
 	struct pkt_key key;		/* of the first headers seen */
 	bool has_nft;			/* at least one nf_tables event */
+	bool has_xt;			/* at least one x_tables event */
+	bool no_hold;			/* emitted without waiting for hold_ms */
 	bool started;			/* has our tracing rule's event */
 	uint8_t start_families;		/* of our rules' events: 1 inet, 2 bridge
 					 * (a bridged frame meets both) */
@@ -54,6 +56,9 @@ struct asm_ops {
 	bool (*starts_packet)(const struct trace_event *ev, void *data);
 	/* A block is done: print it. The block is freed after. */
 	void (*emit)(const struct block *b, void *data);
+	/* Optional: a complete block should wait this many ms more before
+	 * it is emitted (0: emit it now). Must reach 0 in bounded time. */
+	long (*hold_ms)(const struct block *b, void *data);
 	void *data;
 };
 
@@ -70,6 +75,12 @@ int asm_add(struct assembler *a, const struct trace_event *ev);
  * time): all of them when flush_all. Call it after draining every event
  * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
+/* Every channel was found empty at this time (CLOCK_MONOTONIC): every
+ * event sent before it has been added. Once told this, a block whose
+ * verdict is known is emitted only after a drain that began after its
+ * last event (its other channel's events may still be queued), or when
+ * it has been quiet for the quiet time anyway. */
+void asm_drained(struct assembler *a, const struct timespec *at);
 /* A receive buffer overflowed: the kernel dropped events until it was
  * drained, so every block still open may have lost some. Mark them. */
 void asm_mark_cut(struct assembler *a);

@@ -173,6 +173,7 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
 			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
+	json_object_set_new(o, "rule_may_be_stale", json_boolean(st->stale));
 	json_object_set_new(o, "verdict", st->kind == STEP_RETURN ?
 			    json_string("return") : json_string(step_verdict_name(st)));
 	json_object_set_new(o, "verdict_code", json_integer(st->verdict));
@@ -347,6 +348,8 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 		json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
 	}
 	json_object_set_new(o, "steps", steps);
+	json_object_set_new(o, "order_note", s->order_note[0] ?
+			    json_string(s->order_note) : json_null());
 	json_object_set_new(o, "packet_versions", versions);
 	json_object_set_new(o, "changes", changes_json(s));
 	json_object_set_new(o, "conntrack", ct_json(&s->ct));

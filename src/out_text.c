@@ -49,6 +49,18 @@ static void verdict_text(char *buf, size_t size, const struct story_step *st)
 		snprintf(buf, size, "%s", step_verdict_name(st));
 }
 
+/* Legacy (x_tables) tables read "legacy nat", as native ones of other
+ * families read "inet fw": the two backends' "filter FORWARD" differ. */
+static const char *backend(const struct story_step *st)
+{
+	return st->ev->source == EV_SRC_XT ? "legacy " : "";
+}
+
+static const char *stale(const struct story_step *st)
+{
+	return st->stale ? " (text may be stale)" : "";
+}
+
 char *out_text_step(const struct story_step *st, bool verbose)
 {
 	char v[300], extra[64] = "";
@@ -60,17 +72,17 @@ char *out_text_step(const struct story_step *st, bool verbose)
 			snprintf(extra, sizeof(extra), " [handle %llu verdict %d]",
 				 (unsigned long long)st->ev->handle, st->verdict);
 		if (st->pos)
-			return line("%s %s (#%u) %s => %s%s", st->table,
-				    st->ev->chain, st->pos,
+			return line("%s%s %s (#%u) %s%s => %s%s", backend(st),
+				    st->table, st->ev->chain, st->pos,
 				    st->text ? st->text : "(rule text unavailable)",
-				    v, extra);
+				    stale(st), v, extra);
 		return line("%s %s (handle %llu, no longer in the ruleset) => %s%s",
 			    st->table, st->ev->chain,
 			    (unsigned long long)st->ev->handle, v, extra);
 	case STEP_POLICY:
-		return line("%s %s %s", st->table, st->ev->chain, v);
+		return line("%s%s %s %s", backend(st), st->table, st->ev->chain, v);
 	case STEP_RETURN:
-		return line("%s %s return", st->table, st->ev->chain);
+		return line("%s%s %s return", backend(st), st->table, st->ev->chain);
 	case STEP_PACKET:
 		break;
 	}
@@ -106,8 +118,8 @@ char *out_text_change(const struct story_change *c)
 		snprintf(what, sizeof(what), "%s %s -> %s", c->field, c->from, c->to);
 	if (!c->by)
 		return line("%s by conntrack%s: %s", c->what, c->note, what);
-	return line("%s by %s %s (#%u): %s", c->what, c->by->table,
-		    c->by->ev->chain, c->by->pos, what);
+	return line("%s by %s%s %s (#%u): %s", c->what, backend(c->by),
+		    c->by->table, c->by->ev->chain, c->by->pos, what);
 }
 
 char *out_text_fate(const struct story *s, unsigned int quiet_ms)
@@ -121,15 +133,17 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 	case FATE_QUEUE:
 	case FATE_STOLEN:
 		if (by->kind == STEP_POLICY)
-			return line("=> %s by policy of %s %s",
-				    fate_text(f->kind), by->table, by->ev->chain);
-		return line("=> %s by %s %s (#%u) %s", fate_text(f->kind),
-			    by->table, by->ev->chain, by->pos,
-			    by->text ? by->text : "(rule text unavailable)");
+			return line("=> %s by policy of %s%s %s", fate_text(f->kind),
+				    backend(by), by->table, by->ev->chain);
+		return line("=> %s by %s%s %s (#%u) %s%s", fate_text(f->kind),
+			    backend(by), by->table, by->ev->chain, by->pos,
+			    by->text ? by->text : "(rule text unavailable)",
+			    stale(by));
 	case FATE_NOROUTE:
 		if (by)
-			return line("=> DROP by routing: %s, after %s %s "
-				    "accepted it", f->why, by->table, by->ev->chain);
+			return line("=> DROP by routing: %s, after %s%s %s "
+				    "accepted it", f->why, backend(by), by->table,
+				    by->ev->chain);
 		return line("=> DROP by routing: %s; no chain in this "
 			    "namespace saw the packet", f->why);
 	case FATE_LOCAL:
@@ -141,8 +155,8 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 			return line("=> %s out %s", fate_text(f->kind), f->out);
 		return line("=> %s", fate_text(f->kind));
 	case FATE_ACCEPTED:
-		return line("=> ACCEPT by %s %s; no later chain saw the "
-			    "packet", by->table, by->ev->chain);
+		return line("=> ACCEPT by %s%s %s; no later chain saw the "
+			    "packet", backend(by), by->table, by->ev->chain);
 	case FATE_UNTOUCHED:
 		return line("=> ACCEPT: no chain in this namespace saw "
 			    "the packet");
@@ -154,9 +168,9 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 			return line("=> fate unknown: %s", f->why);
 		break;
 	}
-	return line("=> fate unknown: no verdict followed %s %s "
-		    "within %u ms", by ? by->table : "?", by ? by->ev->chain : "?",
-		    quiet_ms);
+	return line("=> fate unknown: no verdict followed %s%s %s "
+		    "within %u ms", by ? backend(by) : "", by ? by->table : "?",
+		    by ? by->ev->chain : "?", quiet_ms);
 }
 
 static void print_ct(FILE *f, const struct story_ct *c)
@@ -264,6 +278,11 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		free(l);
 	}
 	print_changes(f, s, s->nsteps);
+	if (s->order_note[0]) {
+		l = line("(order unknown: %s)", s->order_note);
+		put_line(f, "  ", NULL, l);
+		free(l);
+	}
 	print_ct(f, &s->ct);
 	l = out_text_fate(s, o->quiet_ms);
 	put_line(f, "  ", fate_color(s, o->color), l);

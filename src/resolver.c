@@ -36,6 +36,25 @@ void resolver_sync(struct resolver *r)
 		rules_xt_refresh(r->legacy);
 }
 
+bool resolver_sync_since(struct resolver *r, const struct timespec *since,
+			 bool force)
+{
+	if (!r->legacy) {
+		resolver_sync(r);
+		return true;
+	}
+	if (r->nft) {
+		rules_nft_get(r->nft);
+		sync_iptables_text(r);
+	}
+	return rules_xt_fresh_since(r->legacy, since, force) == 1;
+}
+
+long resolver_hold_ms(const struct resolver *r, const struct timespec *since)
+{
+	return r->legacy ? rules_xt_deep_wait_ms(r->legacy, since) : 0;
+}
+
 /* This may re-read on the receive path, once per ruleset change: a
  * packet's block must be judged, and its positions taken, against the
  * ruleset it crossed, not one read after later changes. Re-reads list

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include "event.h"
 #include "ruleset.h"
 
@@ -27,6 +28,14 @@ struct resolver {
 
 /* Bring the snapshots up to date; once per printed packet. */
 void resolver_sync(struct resolver *r);
+/* The same for a block with legacy events, the last of which came at
+ * since (CLOCK_MONOTONIC): legacy rule text is checked against the
+ * kernel after that (rules_xt_fresh_since). False when it could not
+ * be, and the legacy text may be older than the packet. */
+bool resolver_sync_since(struct resolver *r, const struct timespec *since,
+			 bool force);
+/* How long to hold such a block so that the check can run: 0 now. */
+long resolver_hold_ms(const struct resolver *r, const struct timespec *since);
 
 /* The nf_tables snapshot as it is (no re-read): for the receive path. */
 const struct ruleset *resolver_nft_rules(struct resolver *r);

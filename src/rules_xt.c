@@ -59,7 +59,10 @@ struct rules_xt {
 	void *blob;			/* GET_ENTRIES buffer, reused */
 	size_t blob_cap;
 	unsigned int deep_ms;		/* between blob hashes */
-	struct timespec last_deep;
+	struct timespec last_deep;	/* when the last blob hash ended */
+	struct timespec verified;	/* cur matched the kernel at this time
+					 * (when the last blob hash began) */
+	long deep_cost_us;		/* what the last blob hash took */
 	struct table_ref tables[RULES_XT_MAX_TABLES];	/* in cur */
 	unsigned int ntables;
 	char tool_err[600];		/* the last failed save tool and its words */
@@ -450,12 +453,22 @@ int rules_xt_refresh(struct rules_xt *x)
 {
 	struct ruleset fresh;
 	struct xt_fam prints[2];
+	struct timespec start;
 	int i, err;
 
 	/* Fingerprint first: a change between it and the save run only
-	 * costs one more re-read, never a missed one. */
-	if (x->flavour == XT_LEGACY && fingerprint_all(x, prints, true) < 0)
-		return -1;
+	 * costs one more re-read, never a missed one. The save output is
+	 * at least as new as the fingerprint. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (x->flavour == XT_LEGACY) {
+		struct timespec end;
+
+		if (fingerprint_all(x, prints, true) < 0)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		x->deep_cost_us = (end.tv_sec - start.tv_sec) * 1000000 +
+				  (end.tv_nsec - start.tv_nsec) / 1000;
+	}
 	ruleset_init(&fresh);
 	for (i = 0; i < 2; i++)
 		if (read_family(x, save_tools[x->flavour][i], x->fam[i].family,
@@ -471,6 +484,7 @@ int rules_xt_refresh(struct rules_xt *x)
 			x->fam[i].nprint = prints[i].nprint;
 		}
 	clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
+	x->verified = start;
 	replace_snapshot(x, &fresh);
 	return 0;
 }
@@ -627,19 +641,24 @@ void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms)
 	x->deep_ms = ms;
 }
 
-int rules_xt_changed(struct rules_xt *x)
+static long us_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec != b->tv_sec ? a->tv_sec < b->tv_sec
+				      : a->tv_nsec < b->tv_nsec;
+}
+
+static int check(struct rules_xt *x, bool deep)
 {
 	struct xt_fam now[2];
+	struct timespec start;
 	unsigned int i, j;
-	bool deep;
 
-	if (x->flavour != XT_LEGACY)
-		return 0;
-	/* Inserts and deletes, which shift positions, change the entry
-	 * count and size: GET_INFO alone catches them, in a microsecond.
-	 * Reading the blob costs about 0.5 us per rule, so same-size
-	 * edits are looked for only every deep_ms. */
-	deep = ms_since(&x->last_deep) >= (long)x->deep_ms;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fingerprint_all(x, now, deep) < 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
@@ -649,9 +668,56 @@ int rules_xt_changed(struct rules_xt *x)
 			if (!print_equal(&now[i].print[j], &x->fam[i].print[j], deep))
 				return 1;
 	}
-	if (deep)
+	if (deep) {
 		clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
+		x->deep_cost_us = us_between(&start, &x->last_deep);
+		x->verified = start;
+	}
 	return 0;
+}
+
+int rules_xt_changed(struct rules_xt *x)
+{
+	if (x->flavour != XT_LEGACY)
+		return 0;
+	/* Inserts and deletes, which shift positions, change the entry
+	 * count and size: GET_INFO alone catches them, in a microsecond.
+	 * Reading the blob costs about 0.5 us per rule, so same-size
+	 * edits are looked for only every deep_ms. */
+	return check(x, ms_since(&x->last_deep) >= (long)x->deep_ms);
+}
+
+long rules_xt_deep_wait_ms(const struct rules_xt *x, const struct timespec *since)
+{
+	struct timespec now;
+	long gap_us, left;
+
+	if (x->flavour != XT_LEGACY || !ts_before(&x->verified, since))
+		return 0;
+	gap_us = x->deep_cost_us * (100 - RULES_XT_DEEP_SHARE) / RULES_XT_DEEP_SHARE;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (gap_us - us_between(&x->last_deep, &now) + 999) / 1000;
+	return left > 0 ? left : 0;
+}
+
+int rules_xt_fresh_since(struct rules_xt *x, const struct timespec *since,
+			 bool force)
+{
+	int ret;
+
+	if (x->flavour != XT_LEGACY)
+		return 1;
+	if (!ts_before(&x->verified, since))
+		ret = check(x, false);
+	else if (force || !rules_xt_deep_wait_ms(x, since))
+		ret = check(x, true);
+	else
+		ret = check(x, false);
+	if (ret == 1 && rules_xt_refresh(x) < 0)
+		return -1;
+	if (ret < 0)
+		return -1;
+	return !ts_before(&x->verified, since);
 }
 
 /* ---- one table, straight from the kernel --------------------------- */

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include "ruleset.h"
 
 enum xt_flavour {
@@ -69,6 +70,24 @@ bool rules_xt_has_table(const struct rules_xt *x, uint8_t family,
 #define RULES_XT_DEEP_MS	1000
 void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms);
 int rules_xt_changed(struct rules_xt *x);
+
+/* Legacy flavour: a snapshot is "verified" as of the start of the last
+ * blob hash (or refresh) that found it equal to the kernel's tables.
+ * Rule text is trustworthy for a packet only from a snapshot verified
+ * after the packet's events arrived: a same-size edit before that is
+ * otherwise missed. rules_xt_fresh_since() makes the snapshot verified
+ * as of since (CLOCK_MONOTONIC) or later, re-reading on a change, with a
+ * blob hash when the last one began before since. The hash costs
+ * 0.5 us per rule, so unless force it runs only while hashes take at
+ * most RULES_XT_DEEP_SHARE percent of the time; rules_xt_deep_wait_ms()
+ * says how long until one may run (0: now, or none needed). One hash
+ * covers every packet whose events came before it began.
+ * Returns 1 verified as of since, 0 not (the text may be stale), -1
+ * with errno set. Always 1 (and 0 ms) for the nft flavour. */
+#define RULES_XT_DEEP_SHARE	20
+int rules_xt_fresh_since(struct rules_xt *x, const struct timespec *since,
+			 bool force);
+long rules_xt_deep_wait_ms(const struct rules_xt *x, const struct timespec *since);
 
 /* Legacy flavour: where, in built-in chain hook (NF_INET_*) of a table
  * as the kernel holds it now, is the first rule with a comment match of

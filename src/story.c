@@ -251,7 +251,7 @@ static int nft_step(struct story *s, struct resolver *r,
 }
 
 static int xt_step(struct story *s, struct resolver *r,
-		   const struct trace_event *ev, enum hook hook)
+		   const struct trace_event *ev, enum hook hook, bool fresh)
 {
 	struct story_step *st;
 	struct xt_meaning m;
@@ -261,12 +261,14 @@ static int xt_step(struct story *s, struct resolver *r,
 		return 0;
 	if (!(st = add_step(s, m.kind, ev, hook, m.verdict, m.target)))
 		return -1;
+	st->stale = m.kind == STEP_RULE && !fresh;
 	return m.kind == STEP_RULE ? set_rule(st, &m.rule) : 0;
 }
 
 /* Sort key: the kernel runs hooks in path order and base chains by
- * priority; events of one chain walk keep their arrival order. */
-struct order { int rank; int32_t prio; size_t arrival; };
+ * priority; events of one chain walk keep their arrival order. At equal
+ * priority, sub puts the channel that ran first first. */
+struct order { int rank; int32_t prio; int sub; size_t arrival; };
 
 static int hook_rank(enum hook h)
 {
@@ -286,14 +288,109 @@ static int cmp_order(const void *a, const void *b)
 		return x->rank < y->rank ? -1 : 1;
 	if (x->prio != y->prio)
 		return x->prio < y->prio ? -1 : 1;
+	if (x->sub != y->sub)
+		return x->sub < y->sub ? -1 : 1;
 	return x->arrival < y->arrival ? -1 : x->arrival > y->arrival;
 }
 
 /* Only blocks with legacy events need sorting: each channel alone
  * already delivers its events in the kernel's order. */
-static struct order *order_events(const struct block *b, struct resolver *r)
+static bool hdrs_of(const struct trace_event *ev, struct pkt_hdrs *h)
 {
-	struct order *o = calloc(b->nevs, sizeof(*o)), walk[2] = { { 0, 0, 0 } };
+	return (ev->has & EV_HAS_NETHDR) &&
+	       decode_pkt(ev->hdr, ev->nethdr_len,
+			  ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL,
+			  ev->transhdr_len, h) == 0;
+}
+
+/* Which channel's chains ran first in o[from, to), a run of equal hook
+ * and priority with both: 1 legacy, -1 nf_tables, 0 not known. When
+ * both sit at one priority the kernel runs the one registered last
+ * first, which it does not tell; the events do, where the packet
+ * changed. A legacy event shows the mark as its rule matched, before
+ * the target ran, so the first one is the mark the legacy chain got; an
+ * nf_tables event shows it after its rule, so the last one is the mark
+ * the nf_tables chain left. Nothing else runs between the two. */
+static int legacy_first(const struct block *b, const struct order *o,
+			size_t from, size_t to)
+{
+	const struct trace_event *x_in = NULL, *n_in = NULL, *n_out = NULL;
+	const struct trace_event *prev = from ? &b->evs[o[from - 1].arrival] : NULL;
+	struct pkt_hdrs hx, hn, hp;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		const struct trace_event *ev = &b->evs[o[i].arrival];
+
+		if (ev->source == EV_SRC_XT) {
+			if (!x_in)
+				x_in = ev;
+		} else {
+			if (!n_in && (ev->has & EV_HAS_NETHDR))
+				n_in = ev;
+			n_out = ev;
+		}
+	}
+	if (!x_in || !n_out)
+		return 0;
+	/* nf_tables first would have handed its mark on */
+	if (x_in->mark != n_out->mark)
+		return 1;
+	/* the legacy chain got a mark the nf_tables chain set */
+	if (prev && prev->source == EV_SRC_NFT && prev->mark != n_out->mark)
+		return -1;
+	/* headers (NAT at this priority): the second saw the first's work */
+	if (prev && n_in && hdrs_of(prev, &hp) && hdrs_of(x_in, &hx) &&
+	    hdrs_of(n_in, &hn) && decode_rewritten(&hx, &hn))
+		return !decode_rewritten(&hp, &hx) ? 1 :
+		       !decode_rewritten(&hp, &hn) ? -1 : 0;
+	return 0;
+}
+
+static void settle_equal_prio(const struct block *b, struct order *o,
+			      struct resolver *r, char *note, size_t note_size)
+{
+	size_t i = 0, j, k;
+
+	while (i < b->nevs) {
+		bool xt = false, nft = false;
+		int first;
+
+		for (j = i; j < b->nevs && o[j].rank == o[i].rank &&
+		     o[j].prio == o[i].prio; j++) {
+			const struct trace_event *ev = &b->evs[o[j].arrival];
+
+			if (arm_is_own_table(ev->table))
+				continue;
+			xt |= ev->source == EV_SRC_XT;
+			nft |= ev->source == EV_SRC_NFT;
+		}
+		if (xt && nft) {
+			first = legacy_first(b, o, i, j);
+			for (k = i; k < j; k++)
+				o[k].sub = (b->evs[o[k].arrival].source == EV_SRC_XT) ==
+					   (first > 0) ? 0 : 1;
+			qsort(o + i, j - i, sizeof(*o), cmp_order);
+			if (!first && note && !note[0]) {
+				const struct rs_chain *c = NULL;
+
+				for (k = i; k < j && !(c && c->hook != HOOK_NONE); k++)
+					c = resolver_chain(r, &b->evs[o[k].arrival]);
+				snprintf(note, note_size, "legacy and nf_tables chains share "
+					 "the %s hook at priority %d: which ran first is not "
+					 "known, nf_tables is shown first",
+					 c && c->hook != HOOK_NONE ? hook_name(c->hook) : "same",
+					 o[i].prio);
+			}
+		}
+		i = j;
+	}
+}
+
+static struct order *order_events(const struct block *b, struct resolver *r,
+				  char *note, size_t note_size)
+{
+	struct order *o = calloc(b->nevs, sizeof(*o)), walk[2] = { { 0, 0, 0, 0 } };
 	bool mixed = false;
 	size_t i;
 
@@ -315,10 +412,12 @@ static struct order *order_events(const struct block *b, struct resolver *r)
 				w->prio = c->prio;
 			}
 		}
-		o[i] = (struct order){ w->rank, w->prio, i };
+		o[i] = (struct order){ w->rank, w->prio, 0, i };
 	}
-	if (mixed)
+	if (mixed) {
 		qsort(o, b->nevs, sizeof(*o), cmp_order);
+		settle_equal_prio(b, o, r, note, note_size);
+	}
 	return o;
 }
 
@@ -409,15 +508,21 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 	enum hook hook = HOOK_NONE;
 	struct story_step *st;
 	struct order *order;
+	bool fresh = true;
 	int ret = -1;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->block = b;
-	resolver_sync(r);
+	/* Legacy text must come from a snapshot checked after the packet's
+	 * events came in: same-size edits show only in a blob hash. */
+	if (b->has_xt)
+		fresh = resolver_sync_since(r, &b->last, b->no_hold);
+	else
+		resolver_sync(r);
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));
-	order = order_events(b, r);
+	order = order_events(b, r, s->order_note, sizeof(s->order_note));
 	if (!s->steps || !order)
 		goto out;
 	for (i = 0; i < b->nevs; i++) {
@@ -446,7 +551,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		}
 		if (own)
 			continue;
-		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook) :
+		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook, fresh) :
 		     nft_step(s, r, ev, hook)) < 0)
 			goto out;
 	}

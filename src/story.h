@@ -43,6 +43,9 @@ struct story_step {
 	 * match (positions miss_from..miss_to in the snapshot; 0: none):
 	 * the kernel reports matching rules only. */
 	unsigned int miss_from, miss_to;
+	bool stale;			/* legacy text (and the verdict taken from
+					 * it) from a snapshot that may be older
+					 * than the packet */
 };
 
 enum fate_kind {
@@ -105,6 +108,8 @@ struct story {
 	size_t nchanges;
 	struct story_ct ct;
 	struct story_fate fate;
+	char order_note[160];		/* "" or why the order of two steps is a
+					 * guess */
 };
 
 /* story_fate.c and story_nat.c: filled in by story_build */

@@ -61,7 +61,8 @@ load_rules() {	# FLAVOUR
 }
 
 scenario() {
-	local F=$1 srv6 cli6
+	local F=$1 srv6 cli6 L=
+	[ "$F" = legacy ] && L='legacy '
 	load_sets
 	load_rules "$F"
 	tcp_listen "$SRV" 8080
@@ -74,33 +75,33 @@ scenario() {
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  mangle PREROUTING \(#1\) -m set --match-set p2clients src .* => continue$" \
-		"^  filter FORWARD \(#2\) -p icmp -m set --match-set p2clients src -m comment --comment \"clients may ping\" -j ACCEPT => ACCEPT$" \
-		"^  nat POSTROUTING \(#1\) .* => ACCEPT$" \
-		"^  SNAT by nat POSTROUTING \(#1\): $CLI_IP -> $RTR_IP2$" \
+		"^  ${L}mangle PREROUTING \(#1\) -m set --match-set p2clients src .* => continue$" \
+		"^  ${L}filter FORWARD \(#2\) -p icmp -m set --match-set p2clients src -m comment --comment \"clients may ping\" -j ACCEPT => ACCEPT$" \
+		"^  ${L}nat POSTROUTING \(#1\) .* => ACCEPT$" \
+		"^  SNAT by ${L}nat POSTROUTING \(#1\): $CLI_IP -> $RTR_IP2$" \
 		"^  => ACCEPT, forwarded out r1$"
-	refute_line_re "$b" "^  filter FORWARD \(#1\) "
+	refute_line_re "$b" "^  ${L}filter FORWARD \(#1\) "
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=8080 .* SYN ")
 	assert_lines_re "$b" \
-		"^  mangle PREROUTING \(#1\) .* => continue$" \
-		"^  mangle PREROUTING \(#2\) -p tcp -m multiport --dports 8080,9999 .* => continue$" \
-		"^  filter FORWARD \(#3\) .*-j LOG --log-prefix \"p2 web: \" => continue$" \
-		"^  filter FORWARD \(#4\) .* => ACCEPT$" \
-		"^  SNAT by nat POSTROUTING \(#1\): $CLI_IP:[0-9]+ -> $RTR_IP2:[0-9]+$"
+		"^  ${L}mangle PREROUTING \(#1\) .* => continue$" \
+		"^  ${L}mangle PREROUTING \(#2\) -p tcp -m multiport --dports 8080,9999 .* => continue$" \
+		"^  ${L}filter FORWARD \(#3\) .*-j LOG --log-prefix \"p2 web: \" => continue$" \
+		"^  ${L}filter FORWARD \(#4\) .* => ACCEPT$" \
+		"^  SNAT by ${L}nat POSTROUTING \(#1\): $CLI_IP:[0-9]+ -> $RTR_IP2:[0-9]+$"
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=9999 .* SYN ")
 	assert_lines_re "$b" \
-		"^  filter FORWARD \(#5\) .* => REJECT$" \
-		"^  => REJECT by filter FORWARD \(#5\) -p tcp -m tcp --dport 9999 -m comment --comment \"no 9999 here\" -j REJECT --reject-with tcp-reset$"
+		"^  ${L}filter FORWARD \(#5\) .* => REJECT$" \
+		"^  => REJECT by ${L}filter FORWARD \(#5\) -p tcp -m tcp --dport 9999 -m comment --comment \"no 9999 here\" -j REJECT --reject-with tcp-reset$"
 
 	cli6=$(ip6_re $CLI_IP6) srv6=$(ip6_re $SRV_IP6)
 	b=$(block "^IN=r0 OUT= SRC=$cli6 DST=$srv6 .*PROTO=ICMPv6 TYPE=128 ")
 	assert_lines_re "$b" \
-		"^  filter FORWARD \(#2\) -p ipv6-icmp -m set --match-set p2clients6 src .* => ACCEPT$"
+		"^  ${L}filter FORWARD \(#2\) -p ipv6-icmp -m set --match-set p2clients6 src .* => ACCEPT$"
 	b=$(block "^IN=r1 OUT= SRC=$srv6 DST=$cli6 .*PROTO=ICMPv6 TYPE=129 ")
 	assert_lines_re "$b" \
-		"^  filter FORWARD \(#1\) .*--comment \"replies, of course\" -j ACCEPT => ACCEPT$"
+		"^  ${L}filter FORWARD \(#1\) .*--comment \"replies, of course\" -j ACCEPT => ACCEPT$"
 
 	p2_check_all 4 mangle=$F nat=$F filter=$F
 	[ "$P2_CHECKED" -ge 12 ]

@@ -79,7 +79,7 @@ trace_nat_ping() {
 		def s(i; t; c; h; p; hd; r; v; code; tg): {index: i, type: t, source: "nftables",
 			family: "ip", table: .table, chain: c, hook: h, position: p, handle: hd,
 			rule: r, syntax: (if r then "nft" else null end), verdict: v,
-			verdict_code: code, target: tg};
+			verdict_code: code, target: tg, rule_may_be_stale: false};
 		.steps as $s | ($s | length) == 6 and
 		$s[0] == ($s[0] | s(0; "rule"; "pre"; "prerouting"; 1; $hd;
 			"ip daddr \($vip) dnat to \($srv)"; "ACCEPT"; 1; null)) and $s[0].table == "nat" and
@@ -223,7 +223,7 @@ trace_nat_ping() {
 		.steps == [{index: 0, type: "rule", source: "nftables", family: "ip6",
 			table: "filter6", chain: "forward", hook: "forward", position: 1,
 			handle: .steps[0].handle, rule: "icmpv6 type echo-request counter accept",
-			syntax: "nft", verdict: "ACCEPT", verdict_code: 1, target: null}] and
+			syntax: "nft", verdict: "ACCEPT", verdict_code: 1, target: null, rule_may_be_stale: false}] and
 		.conntrack.state == "new" and
 		.conntrack.original == {src: $cli, dst: $srv, proto: "icmpv6", icmp_id: 6201} and
 		.fate.kind == "forwarded" and .fate.out == "r1"'

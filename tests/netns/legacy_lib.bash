@@ -140,7 +140,8 @@ p2_rule_text() {
 # own tool prints. TABLE=WHERE says where a table shown as TABLE lives:
 # "nat=legacy", "filter=nft" (iptables-nft), "filter6=native" (native nft,
 # family ip/ip6 as FAM says). Tables shown with a family ("inet fw") are
-# native. A table not mapped fails the check. Sets P2_CHECKED to the
+# native, and legacy ones read "legacy nat ...". A table not mapped, or a
+# legacy table's step without the marker, fails the check. Sets P2_CHECKED to the
 # number of lines compared.
 p2_check_block() {
 	local blk=$1 fam=$2 line body kind fam_w table chain n rest where want bad=
@@ -165,10 +166,25 @@ p2_check_block() {
 			fam_w=${BASH_REMATCH[1]} table=${BASH_REMATCH[2]} chain=${BASH_REMATCH[3]}
 			n=${BASH_REMATCH[4]} rest=${BASH_REMATCH[5]}
 			where=native:$fam_w
+		elif [[ $body =~ ^legacy\ ([^ ]+)\ ([^ ]+)\ \(#([0-9]+)\)\ (.*)$ ]]; then
+			# legacy (x_tables) steps carry the marker, and only they
+			table=${BASH_REMATCH[1]} chain=${BASH_REMATCH[2]}
+			n=${BASH_REMATCH[3]} rest=${BASH_REMATCH[4]}
+			where=legacy
+			if [ "${map[$table]:-}" != legacy ]; then
+				echo "# '$table' is not legacy in the map ($*): $line" >&3
+				bad=1
+				continue
+			fi
 		elif [[ $body =~ ^([^ ]+)\ ([^ ]+)\ \(#([0-9]+)\)\ (.*)$ ]]; then
 			table=${BASH_REMATCH[1]} chain=${BASH_REMATCH[2]}
 			n=${BASH_REMATCH[3]} rest=${BASH_REMATCH[4]}
 			where=${map[$table]:-}
+			if [ "$where" = legacy ]; then
+				echo "# a legacy step without the legacy marker: $line" >&3
+				bad=1
+				continue
+			fi
 			[ "$where" = native ] && where=native:ip${fam/4/}
 			if [ -z "$where" ]; then
 				echo "# table '$table' is not in the map ($*): $line" >&3

@@ -66,23 +66,23 @@ load_mixed() {
 	assert_lines "$b" \
 		"inet fw early (#1) ip daddr $VIP counter comment \"native, before nat\" => continue" \
 		"inet fw early ACCEPT" \
-		"nat PREROUTING (#2) -d $VIP/32 -p icmp -m comment --comment \"legacy dnat\" -j DNAT --to-destination $SRV_IP => ACCEPT" \
-		"DNAT by nat PREROUTING (#2): $VIP -> $SRV_IP" \
+		"legacy nat PREROUTING (#2) -d $VIP/32 -p icmp -m comment --comment \"legacy dnat\" -j DNAT --to-destination $SRV_IP => ACCEPT" \
+		"DNAT by legacy nat PREROUTING (#2): $VIP -> $SRV_IP" \
 		"inet fw late (#1) ip daddr $SRV_IP counter comment \"native, after dnat\" => continue" \
 		"inet fw late ACCEPT" \
 		"filter FORWARD (#2) -p icmp -m comment --comment \"iptables-nft filter\" -j ACCEPT => ACCEPT" \
 		"inet fw forward (#2) oifname \"r1\" ip protocol icmp counter accept => ACCEPT" \
-		"nat POSTROUTING (#1) -o r1 -j MASQUERADE => ACCEPT" \
-		"MASQUERADE by nat POSTROUTING (#1): $CLI_IP -> $RTR_IP2" \
+		"legacy nat POSTROUTING (#1) -o r1 -j MASQUERADE => ACCEPT" \
+		"MASQUERADE by legacy nat POSTROUTING (#1): $CLI_IP -> $RTR_IP2" \
 		"inet fw post (#1) ip saddr $RTR_IP2 counter comment \"native, after masquerade\" => continue" \
 		"inet fw post ACCEPT" \
 		"=> ACCEPT, forwarded out r1"
 	# each rewrite shows where it happened, before the next chain that
 	# sees it; the whole packet again only with -v
 	assert_lines_re "$b" \
-		"^  DNAT by nat PREROUTING " \
+		"^  DNAT by legacy nat PREROUTING " \
 		"^  inet fw late " \
-		"^  MASQUERADE by nat POSTROUTING " \
+		"^  MASQUERADE by legacy nat POSTROUTING " \
 		"^  inet fw post "
 	[ "$(grep -c '^  packet now: ' <<<"$b")" -eq 0 ]
 	step_lines=$(grep -cE '^  ([a-z]+ )?[a-zA-Z]+ [A-Za-z]+ (\(#[0-9]+\) |ACCEPT$|DROP$|return$)' <<<"$b")
@@ -101,10 +101,10 @@ load_mixed() {
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
 		"^  inet fw early \(#1\) " \
-		"^  nat PREROUTING \(#2\) -d $VIP/32 .*-j DNAT --to-destination $SRV_IP => ACCEPT$" \
+		"^  legacy nat PREROUTING \(#2\) -d $VIP/32 .*-j DNAT --to-destination $SRV_IP => ACCEPT$" \
 		"^  filter FORWARD \(#2\) .* => ACCEPT$" \
 		"^  inet fw forward \(#2\) " \
-		"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$"
+		"^  legacy nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$"
 	# filter is now checked against nft's own listing of the table
 	p2_check_block "$b" 4 nat=legacy filter=native
 	[ "$P2_CHECKED" -eq 7 ]
@@ -139,13 +139,13 @@ load_mixed() {
 		if [[ ${b%%$'\n'*} == *"DST=$VIP "*"PROTO=ICMP TYPE=8 "* ]] &&
 			assert_lines_re "$b" \
 				"^  inet fw early \(#1\) " \
-				"^  nat PREROUTING \(#2\) .* => ACCEPT$" \
-				"^  DNAT by nat PREROUTING \(#2\): $VIP -> $SRV_IP$" \
+				"^  legacy nat PREROUTING \(#2\) .* => ACCEPT$" \
+				"^  DNAT by legacy nat PREROUTING \(#2\): $VIP -> $SRV_IP$" \
 				"^  inet fw late \(#1\) " \
 				"^  filter FORWARD \(#2\) " \
 				"^  inet fw forward \(#2\) " \
-				"^  nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$" \
-				"^  MASQUERADE by nat POSTROUTING \(#1\): $CLI_IP -> $RTR_IP2$" \
+				"^  legacy nat POSTROUTING \(#1\) -o r1 -j MASQUERADE => ACCEPT$" \
+				"^  MASQUERADE by legacy nat POSTROUTING \(#1\): $CLI_IP -> $RTR_IP2$" \
 				"^  inet fw post \(#1\) " \
 				"^  => ACCEPT, forwarded out r1$" 3>/dev/null &&
 			refute_line_re "$b" "by conntrack" 3>/dev/null; then
@@ -187,7 +187,7 @@ load_mixed() {
 			{ echo "# a block without its arrival:"; printf '%s\n' "$b" | sed 's/^/#   /'; } >&3
 			false
 		fi
-		assert_lines "$b" "filter FORWARD (#1) -p tcp -m comment --comment \"legacy tcp\" -j ACCEPT => ACCEPT"
+		assert_lines "$b" "legacy filter FORWARD (#1) -p tcp -m comment --comment \"legacy tcp\" -j ACCEPT => ACCEPT"
 		n=$((n + 1))
 	done < <(_blocks)
 	# SYN, SYN-ACK, ACK, data, FINs and ACKs: at least 7 packets

@@ -29,7 +29,7 @@ unbind_ipv6_logger() {
 assert_legacy_ping_traced() {
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ${1:-}")
 	assert_lines "$b" \
-		"filter FORWARD (#1) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT" \
+		"legacy filter FORWARD (#1) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT" \
 		"=> ACCEPT, forwarded out r1"
 }
 

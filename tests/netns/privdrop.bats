@@ -50,11 +50,11 @@ status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 .* SEQ=1$" 1)
 	assert_lines "$b" \
-		"filter FORWARD (#1) -p icmp -j ACCEPT => ACCEPT" \
+		"legacy filter FORWARD (#1) -p icmp -j ACCEPT => ACCEPT" \
 		"inet fw forward (#1) ip protocol icmp counter => continue"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 .* SEQ=1$" 2)
 	assert_lines "$b" \
-		"filter FORWARD (#1) -p icmp -m comment --comment second -j ACCEPT => ACCEPT" \
+		"legacy filter FORWARD (#1) -p icmp -m comment --comment second -j ACCEPT => ACCEPT" \
 		"inet fw forward (#1) ip protocol icmp counter => continue" \
 		"inet fw forward (#2) ip protocol icmp meta mark set 0x00000007 => continue"
 	p2_assert_nf_log_back

@@ -166,6 +166,6 @@ assert_bound() {
 	p2_stop
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines "$b" \
-		"filter FORWARD (#1) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT"
+		"legacy filter FORWARD (#1) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT"
 	refute_line_re "$b" 'filter INPUT'
 }

@@ -121,6 +121,8 @@ load_v6_nft() {
 # nothing; sets the chain names and the table map for p2_check_all.
 flavour() {
 	F=$1
+	L=	# what a step's table starts with: "legacy " for x_tables
+	[ "$F" = legacy ] && L='legacy '
 	case $F in
 	native)
 		M_PRE=pre N_PRE=pre N_POST=post FWD=forward CHK=chk INP=input
@@ -169,19 +171,19 @@ scenario_forward() {
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  mangle $M_PRE \(#2\) .* => continue$" \
-		"^  mangle $M_PRE ACCEPT$" \
-		"^  nat $N_PRE \(#2\) .* => ACCEPT$" \
-		"^  DNAT by nat $N_PRE \(#2\): $VIP -> $SRV_IP$" \
-		"^  filter $FWD \(#3\) .* => jump $CHK$" \
-		"^  filter $CHK \(#2\) .* => return$" \
-		"^  filter $FWD \(#4\) .* => ACCEPT$" \
-		"^  nat $N_POST \(#1\) .* => ACCEPT$" \
-		"^  MASQUERADE by nat $N_POST \(#1\): $CLI_IP -> $RTR_IP2$" \
+		"^  ${L}mangle $M_PRE \(#2\) .* => continue$" \
+		"^  ${L}mangle $M_PRE ACCEPT$" \
+		"^  ${L}nat $N_PRE \(#2\) .* => ACCEPT$" \
+		"^  DNAT by ${L}nat $N_PRE \(#2\): $VIP -> $SRV_IP$" \
+		"^  ${L}filter $FWD \(#3\) .* => jump $CHK$" \
+		"^  ${L}filter $CHK \(#2\) .* => return$" \
+		"^  ${L}filter $FWD \(#4\) .* => ACCEPT$" \
+		"^  ${L}nat $N_POST \(#1\) .* => ACCEPT$" \
+		"^  MASQUERADE by ${L}nat $N_POST \(#1\): $CLI_IP -> $RTR_IP2$" \
 		"^  => ACCEPT, forwarded out r1$"
 	# rules that did not match leave no step
-	refute_line_re "$b" "^  (mangle $M_PRE|nat $N_PRE|filter $FWD|filter $CHK) \(#1\) "
-	refute_line_re "$b" "^  filter $FWD \(#2\) "
+	refute_line_re "$b" "^  ${L}(mangle $M_PRE|nat $N_PRE|filter $FWD|filter $CHK) \(#1\) "
+	refute_line_re "$b" "^  ${L}filter $FWD \(#2\) "
 	p2_check_all 4 "${MAP4[@]}"
 	[ "$P2_CHECKED" -ge 6 ]
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
@@ -202,22 +204,22 @@ scenario_local_and_drops() {
 
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  filter $INP \(#3\) .* => ACCEPT$" \
+		"^  ${L}filter $INP \(#3\) .* => ACCEPT$" \
 		"^  => ACCEPT, delivered locally$"
-	refute_line_re "$b" "^  filter $INP \((#1|#2)\) "
+	refute_line_re "$b" "^  ${L}filter $INP \((#1|#2)\) "
 	b=$(block "^IN= OUT=r0 SRC=$RTR_IP1 DST=$CLI_IP .*PROTO=ICMP TYPE=0 ")
 	assert_lines_re "$b" \
-		"^  filter $OUTP \(#1\) .* => ACCEPT$" \
+		"^  ${L}filter $OUTP \(#1\) .* => ACCEPT$" \
 		"^  => ACCEPT, sent out r0$"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=TCP .*DPT=23 ")
 	assert_lines_re "$b" \
-		"^  DNAT by nat $N_PRE \(#2\): $VIP:23 -> $SRV_IP:23$" \
-		"^  filter $FWD \(#2\) .* => DROP$" \
-		"^  => DROP by filter $FWD \(#2\) "
+		"^  DNAT by ${L}nat $N_PRE \(#2\): $VIP:23 -> $SRV_IP:23$" \
+		"^  ${L}filter $FWD \(#2\) .* => DROP$" \
+		"^  => DROP by ${L}filter $FWD \(#2\) "
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=24 ")
 	assert_lines "$b" \
-		"filter $INP DROP" \
-		"=> DROP by policy of filter $INP"
+		"${L}filter $INP DROP" \
+		"=> DROP by policy of ${L}filter $INP"
 	p2_check_all 4 "${MAP4[@]}"
 	[ "$P2_CHECKED" -ge 5 ]
 }
@@ -242,16 +244,16 @@ scenario_ipv6() {
 	cli6=$(ip6_re $CLI_IP6) srv6=$(ip6_re $SRV_IP6)
 	b=$(block "^IN=r0 OUT=$o1 SRC=$cli6 DST=$srv6 .*PROTO=ICMPv6 TYPE=128 ")
 	assert_lines_re "$b" \
-		"^  $T6 $FWD6 \(#2\) .* => ACCEPT$" \
+		"^  ${L}$T6 $FWD6 \(#2\) .* => ACCEPT$" \
 		"^  => ACCEPT, forwarded out r1$"
 	b=$(block "^IN=r1 OUT=$o0 SRC=$srv6 DST=$cli6 .*PROTO=ICMPv6 TYPE=129 ")
 	assert_lines_re "$b" \
-		"^  $T6 $FWD6 \(#1\) .* => ACCEPT$" \
+		"^  ${L}$T6 $FWD6 \(#1\) .* => ACCEPT$" \
 		"^  => ACCEPT, forwarded out r0$"
 	b=$(block "^IN=r0 OUT=$o1 SRC=$cli6 DST=$srv6 .*PROTO=TCP .*DPT=23 ")
-	assert_lines_re "$b" "^  => DROP by $T6 $FWD6 \(#3\) "
+	assert_lines_re "$b" "^  => DROP by ${L}$T6 $FWD6 \(#3\) "
 	b=$(block "^IN=r0 OUT=$o1 SRC=$cli6 DST=$srv6 .*PROTO=TCP .*DPT=25 ")
-	assert_lines "$b" "$T6 $FWD6 DROP" "=> DROP by policy of $T6 $FWD6"
+	assert_lines "$b" "${L}$T6 $FWD6 DROP" "=> DROP by policy of ${L}$T6 $FWD6"
 	p2_check_all 6 "${MAP6[@]}"
 	[ "$P2_CHECKED" -ge 3 ]
 	assert_blocks 0 "SRC=10\.99\."
@@ -315,12 +317,12 @@ nd_scenario() {
 	cli6=$(ip6_re $CLI_IP6) rtr6=$(ip6_re $RTR_IP6_1)
 	b=$(block "^IN=r0 OUT= SRC=$cli6 DST=.*PROTO=ICMPv6 TYPE=135 ")
 	assert_lines "$b" \
-		"filter INPUT (#1) -p ipv6-icmp -m comment --comment \"nd in\" -j ACCEPT => ACCEPT" \
+		"legacy filter INPUT (#1) -p ipv6-icmp -m comment --comment \"nd in\" -j ACCEPT => ACCEPT" \
 		"=> ACCEPT, delivered locally"
 	refute_line_re "$b" "TYPE=136|filter OUTPUT|by conntrack"
 	b=$(block "^IN= OUT=r0 SRC=$rtr6 DST=$cli6 .*PROTO=ICMPv6 TYPE=136 ")
 	assert_lines "$b" \
-		"filter OUTPUT (#1) -p ipv6-icmp -m comment --comment \"nd out\" -j ACCEPT => ACCEPT" \
+		"legacy filter OUTPUT (#1) -p ipv6-icmp -m comment --comment \"nd out\" -j ACCEPT => ACCEPT" \
 		"=> ACCEPT, sent out r0"
 	refute_line_re "$b" "TYPE=135|filter INPUT|by conntrack|packet now"
 }

@@ -146,7 +146,8 @@ nfq_listen() {
 # jq: the lines a -v text block shows for an object's steps and fate, in
 # order. Rule-made changes, as their text lines, come from P3_JQ_CHANGES.
 P3_JQ_DEFS='
-def tbl: (if .family == "ip" or .family == "ip6" then "" else .family + " " end) + .table;
+def tbl: (if .source == "x_tables" then "legacy " else "" end) +
+	(if .family == "ip" or .family == "ip6" then "" else .family + " " end) + .table;
 def vtxt: if .verdict == "jump" or .verdict == "goto" then .verdict + " " + .target else .verdict end;
 '
 P3_JQ_LINES=$P3_JQ_DEFS'

@@ -66,9 +66,9 @@ assert_no_trace_rules() {
 assert_legacy_ping_traced() {
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  raw PREROUTING \(#[0-9]+\) -p icmp -m comment --comment \"user raw rule\" => continue$" \
-		"^  raw PREROUTING ACCEPT$" \
-		"^  filter FORWARD \(#2\) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT$" \
+		"^  legacy raw PREROUTING \(#[0-9]+\) -p icmp -m comment --comment \"user raw rule\" => continue$" \
+		"^  legacy raw PREROUTING ACCEPT$" \
+		"^  legacy filter FORWARD \(#2\) -p icmp -m comment --comment \"legacy fwd\" -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, forwarded out r1$"
 	# the tool's own rule is no step of the user's
 	refute_line_re "$b" "-j TRACE|iptables-trace"

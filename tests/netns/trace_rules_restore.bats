@@ -112,7 +112,7 @@ ECHO_RE="^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 "
 	assert_blocks 2 "$ECHO_RE"
 	b=$(block "$ECHO_RE" 2)
 	assert_lines_re "$b" \
-		'^  filter FORWARD \(#1\) -p icmp -m comment --comment "legacy fwd" -j ACCEPT => ACCEPT$' \
+		'^  legacy filter FORWARD \(#1\) -p icmp -m comment --comment "legacy fwd" -j ACCEPT => ACCEPT$' \
 		'^  => ACCEPT, forwarded out r1$'
 	refute_line_re "$b" "-j TRACE|iptables-trace"
 

@@ -441,6 +441,40 @@ static void test_bridge_and_inet_starts_are_one_packet(void **state)
 	asm_free(a);
 }
 
+/* Events of one drain, then its flush. Legacy events come before the
+ * nft ones of the same packet, so a verdict that ends the path may come
+ * before the packet's last nft events: they still join its block. And
+ * once the caller reports drains, a closed block waits for one that
+ * began after its last event. */
+static void test_closed_block_takes_its_tail(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event e;
+	struct timespec t;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_drained(a, &t);
+	e = ev(0xc, "start", 1, NFT_CONTINUE);
+	assert_int_equal(asm_add(a, &e), 0);
+	e = ev(0xc, "c", 2, NF_DROP);
+	assert_int_equal(asm_add(a, &e), 0);
+	e = ev(0xc, "tail", 3, NF_ACCEPT);
+	assert_int_equal(asm_add(a, &e), 0);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);	/* no drain since its last event */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_drained(a, &t);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].nevs, 3);
+	assert_int_equal(r.blocks[0].last_handle, 3);
+	assert_true(r.blocks[0].fate_known);
+	assert_int_equal(asm_open_blocks(a), 0);
+	asm_free(a);
+}
+
 /* An overflow marks the blocks open at that moment, not those after. */
 static void test_overflow_marks_open_blocks_cut(void **state)
 {
@@ -473,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
 		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
+		cmocka_unit_test(test_closed_block_takes_its_tail),
 	};
 
 	return cmocka_run_group_tests_name("assemble", tests, NULL, NULL);

@@ -120,6 +120,17 @@ static void test_rule_steps(void **state)
 	/* a position without text */
 	st.pos = 4;
 	assert_step(&st, false, "filter INPUT (#4) (rule text unavailable) => ACCEPT");
+
+	/* legacy (x_tables) steps say so; text from a snapshot that could
+	 * not be checked after the packet says that too */
+	ev.source = EV_SRC_XT;
+	st = step(STEP_RULE, &ev, "filter", 1, "-p udp -j ACCEPT", NF_ACCEPT);
+	assert_step(&st, false, "legacy filter INPUT (#1) -p udp -j ACCEPT => ACCEPT");
+	st.stale = true;
+	assert_step(&st, false, "legacy filter INPUT (#1) -p udp -j ACCEPT"
+		    " (text may be stale) => ACCEPT");
+	st = step(STEP_POLICY, &ev, "filter", 0, NULL, NF_DROP);
+	assert_step(&st, false, "legacy filter INPUT DROP");
 }
 
 static void test_goto_and_bare_jump(void **state)
