@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# Fidelity against real rulesets nobody here wrote: the shapes ufw,
+# dockerd, kube-proxy, firewalld, the nftables examples, fail2ban and
+# libvirt generate (tests/fixtures/rulesets/, adapted to the lab's
+# interfaces and addresses), loaded into the router. For every packet
+# the tool prints (-v, so that each block carries its trace id and each
+# step its handle):
+#   - each step's text and position equal what iptables-save (of the
+#     right flavour) or `nft -s list chain` print for that position
+#     (p2_check_all);
+#   - each nf_tables step's position is the position of its handle in
+#     `nft -a list chain`;
+#   - the steps equal, in order, what `nft monitor trace` run beside the
+#     tool prints for the same trace id: (table, chain, handle, verdict)
+#     for rules, (table, chain, verdict) for policies. nft monitor does
+#     not print the end-of-chain "continue" events, nor our own table.
+# A check that compares nothing fails.
+
+load lib
+load legacy_lib
+
+setup_file() { p2_setup_file; }
+teardown_file() { p2_teardown_file; }
+setup() { lab_setup; }
+teardown() { lab_teardown; }
+
+RS=$IPTT_ROOT/tests/fixtures/rulesets
+
+# ---------------------------------------------------------------- tracing
+
+# fid_start ARGS...: `nft -a monitor trace` in the router, then the tool
+# with -v and ARGS.
+fid_start() {
+	MON_OUT=$BATS_TEST_TMPDIR/monitor.out
+	ip netns exec "$RTR" nft -a monitor trace >"$MON_OUT" 2>&1 3>&- &
+	MON_PID=$!
+	lab_track $MON_PID
+	p2_start -v "$@"
+}
+
+# fid_stop: stop the tool (clean exit, clean stderr), give nft monitor
+# time to print the last events, stop it.
+fid_stop() {
+	p2_stop || return 1
+	sleep 0.3
+	kill -TERM "$MON_PID" 2>/dev/null || true
+	wait "$MON_PID" 2>/dev/null || true
+	[ -z "${P2_SHOW:-}" ] || sed 's/^/# mon: /' "$MON_OUT" >&3
+}
+
+# The tool's -v output without what -v adds: the trace id after the
+# header, "[handle H verdict V]" after the steps, the lines for rules
+# that did not match and the "packet now:" lines. What remains is the
+# plain output, which p2_check_all reads.
+fid_plain() {
+	sed -E -e 's/ \[trace id [0-9a-f]{8}\]$//' \
+		-e 's/ \[handle [0-9]+ verdict -?[0-9]+\]$//' \
+		-e '/^  [^ ].* \(#[0-9]+(-#[0-9]+)? did not match\)$/d' \
+		-e '/^  packet now: /d' "$IPTT_OUT"
+}
+
+# fid_text_check TABLE=WHERE...: p2_check_all on the plain output; at
+# least one step compared.
+fid_text_check() {
+	local verbose=$IPTT_OUT
+	fid_plain >"$BATS_TEST_TMPDIR/plain.out"
+	IPTT_OUT=$BATS_TEST_TMPDIR/plain.out
+	p2_check_all 4 "$@" || { IPTT_OUT=$verbose; return 1; }
+	IPTT_OUT=$verbose
+	if [ "$P2_CHECKED" -lt 1 ]; then
+		echo "# no step was compared with the rulesets' own listing" >&3
+		return 1
+	fi
+	FID_TEXT=$P2_CHECKED
+}
+
+_verdict_name() {	# CODE [TARGET]
+	case $1 in
+	0) echo drop ;; 1) echo accept ;; 2) echo stolen ;; 3) echo queue ;;
+	-1) echo continue ;; -2) echo break ;; -3) echo "jump $2" ;;
+	-4) echo "goto $2" ;; -5) echo return ;; *) echo "verdict $1" ;;
+	esac
+}
+
+# The kernel's trace id is a hash of the packet's buffer and flow: two
+# packets of one connection can share it. A packet is therefore named
+# ID.N, N counting the packets with that id: in the tool's output the
+# blocks, in nft monitor's the "packet:" lines of our own table (each
+# packet crosses it once, at prerouting or at output).
+#
+# The tool's steps, one line per step: "ID FAMILY TABLE CHAIN rule
+# HANDLE VERDICT" or "ID FAMILY TABLE CHAIN policy VERDICT" (tables
+# printed without a family are ip tables: these are IPv4 packets).
+# Also checks each rule step's position against its handle in
+# `nft -a list chain` and counts them in FID_POS.
+tool_steps() {
+	local b line id fam table chain pos rest verdict handle code target h
+	local -A seen=()
+	FID_POS=0
+	: >"$BATS_TEST_TMPDIR/tool.steps"
+	while IFS= read -r -d '' b; do
+		line=${b%%$'\n'*}
+		[[ $line =~ \[trace\ id\ ([0-9a-f]{8})\]$ ]] || {
+			echo "# block without a trace id: $line" >&3
+			return 1
+		}
+		seen[${BASH_REMATCH[1]}]=$((${seen[${BASH_REMATCH[1]}]:-0} + 1))
+		id=${BASH_REMATCH[1]}.${seen[${BASH_REMATCH[1]}]}
+		while IFS= read -r line; do
+			fam=ip
+			if [[ $line =~ ^\ \ (inet|ip|ip6|bridge|netdev|arp)\ (.*)$ ]]; then
+				fam=${BASH_REMATCH[1]} line="  ${BASH_REMATCH[2]}"
+			fi
+			if [[ $line =~ ^\ \ ([^ ]+)\ ([^ ]+)\ \(#([0-9]+)\)\ .*\ =\>\ ([^[]*)\ \[handle\ ([0-9]+)\ verdict\ (-?[0-9]+)\]$ ]]; then
+				table=${BASH_REMATCH[1]} chain=${BASH_REMATCH[2]}
+				pos=${BASH_REMATCH[3]} verdict=${BASH_REMATCH[4]}
+				handle=${BASH_REMATCH[5]} code=${BASH_REMATCH[6]}
+				target=
+				[[ $verdict =~ ^(jump|goto)\ (.*)$ ]] && target=${BASH_REMATCH[2]}
+				echo "$id $fam $table $chain rule $handle $(_verdict_name "$code" "$target")"
+				case $chain in __chain*) continue ;; esac	# anonymous: no listing of its own
+				h=$(nft_handle "$RTR" "$fam" "$table" "$chain" "$pos" 2>/dev/null)
+				if [ "$h" != "$handle" ]; then
+					echo "# $fam $table $chain: position #$pos is handle '${h}' in nft -a list, the tool printed handle $handle" >&3
+					return 1
+				fi
+				FID_POS=$((FID_POS + 1))
+			elif [[ $line =~ ^\ \ ([^ ]+)\ ([^ ]+)\ (ACCEPT|DROP)$ ]]; then
+				echo "$id $fam ${BASH_REMATCH[1]} ${BASH_REMATCH[2]} policy ${BASH_REMATCH[3],,}"
+			fi
+		done <<<"$b"
+	done < <(_blocks) >>"$BATS_TEST_TMPDIR/tool.steps"
+}
+
+# nft monitor's steps in the same shape, our own table left out.
+monitor_steps() {
+	awk '
+		$1 != "trace" || $2 != "id" { next }
+		$4 == "inet" && $5 ~ /^iptables-trace-[0-9]+$/ {
+			if ($7 == "packet:") n[$3]++
+			next
+		}
+		{ $3 = $3 "." n[$3] }
+		$7 == "rule" {
+			if (match($0, / # handle [0-9]+ \(verdict [^)]*\)$/)) {
+				s = substr($0, RSTART)
+				sub(/^ # handle /, "", s); h = s; sub(/ .*/, "", h)
+				v = s; sub(/^[0-9]+ \(verdict /, "", v); sub(/\)$/, "", v)
+				print $3, $4, $5, $6, "rule", h, v
+			} else
+				print $3, $4, $5, $6, "rule ?", $0
+			next
+		}
+		$7 == "policy" { print $3, $4, $5, $6, "policy", $8; next }
+		$7 == "packet:" { next }
+		{ print $3, $4, $5, $6, "other", $0 }
+	' "$MON_OUT" >"$BATS_TEST_TMPDIR/monitor.steps"
+}
+
+# fid_compare: per trace id, the tool's steps equal nft monitor's, and
+# both saw the same packets. Sets FID_STEPS (steps compared).
+fid_compare() {
+	tool_steps || return 1
+	monitor_steps
+	local ids id t m bad=
+	ids=$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/tool.steps" "$BATS_TEST_TMPDIR/monitor.steps" | sort -u)
+	FID_STEPS=0
+	for id in $ids; do
+		t=$(grep "^$id " "$BATS_TEST_TMPDIR/tool.steps" || true)
+		m=$(grep "^$id " "$BATS_TEST_TMPDIR/monitor.steps" || true)
+		if [ "$t" != "$m" ]; then
+			{
+				echo "# trace id $id: the tool's steps differ from nft monitor trace's:"
+				diff <(printf '%s\n' "$t") <(printf '%s\n' "$m") | sed 's/^/#   /'
+			} >&3
+			bad=1
+		fi
+		[ -n "$t" ] && FID_STEPS=$((FID_STEPS + $(grep -c . <<<"$t")))
+	done
+	local tb mb
+	tb=$(grep -c 'trace id' "$IPTT_OUT" || true)
+	mb=$(grep -cE '^trace id [0-9a-f]{8} inet iptables-trace-[0-9]+ [a-z]+ packet: ' "$MON_OUT" || true)
+	if [ "$tb" -ne "$mb" ]; then
+		echo "# the tool printed $tb packets, nft monitor trace saw $mb" >&3
+		bad=1
+	fi
+	if [ -n "$bad" ]; then
+		{ echo "# tool output:"; sed 's/^/#   /' "$IPTT_OUT"
+		  echo "# nft monitor trace:"; sed 's/^/#   /' "$MON_OUT"; } >&3
+		return 1
+	fi
+	if [ "$FID_STEPS" -lt 1 ] || [ "$FID_POS" -lt 1 ]; then
+		echo "# nothing compared: $FID_STEPS steps, $FID_POS positions" >&3
+		return 1
+	fi
+}
+
+# load_rules FLAVOUR FILE: an iptables-save file into the router.
+load_rules() { grep -v '^#' "$RS/$2" | ip netns exec "$RTR" "iptables-$1-restore"; }
+
+# ---------------------------------------------------------------- tests
+
+@test "dockerd (iptables-nft): published port DNAT, isolation jumps and returns, masquerade, policy drop" {
+	load_rules nft docker.rules
+	tcp_listen "$SRV" 80
+	fid_start host $CLI_IP and tcp or icmp
+	tcp_connect "$CLI" $RTR_IP1 8080 | grep -qx hello
+	ping_ok "$SRV" $CLI_IP
+	tcp_fails "$CLI" $SRV_IP 81
+	fid_stop
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=8080 .*SYN")
+	assert_lines_re "$b" \
+		"^  nat PREROUTING \(#1\) -m addrtype --dst-type LOCAL -j DOCKER => jump DOCKER " \
+		"^  nat DOCKER \(#2\) .*-j DNAT --to-destination $SRV_IP:80 => ACCEPT " \
+		"^  filter FORWARD \(#1\) -j DOCKER-USER => jump DOCKER-USER " \
+		"^  filter DOCKER-USER \(#1\) -j RETURN => return " \
+		"^  filter FORWARD \(#2\) -j DOCKER-ISOLATION-STAGE-1 => jump DOCKER-ISOLATION-STAGE-1 " \
+		"^  filter DOCKER-ISOLATION-STAGE-1 \(#2\) -j RETURN => return " \
+		"^  filter FORWARD \(#4\) -o r1 -j DOCKER => jump DOCKER " \
+		"^  filter DOCKER \(#1\) .* => ACCEPT " \
+		"^  => ACCEPT, forwarded out r1$"
+	b=$(block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  filter DOCKER-ISOLATION-STAGE-1 \(#1\) .* => jump DOCKER-ISOLATION-STAGE-2 " \
+		"^  filter DOCKER-ISOLATION-STAGE-2 \(#2\) -j RETURN => return " \
+		"^  filter DOCKER-ISOLATION-STAGE-1 \(#2\) -j RETURN => return " \
+		"^  filter FORWARD \(#5\) -i r1 ! -o r1 -j ACCEPT => ACCEPT " \
+		"^  nat POSTROUTING \(#1\) -s 10.99.2.0/24 ! -o r1 -j MASQUERADE => ACCEPT " \
+		"^  MASQUERADE by nat POSTROUTING \(#1\): $SRV_IP -> $RTR_IP1$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=81 .*SYN")
+	assert_lines "$b" "filter FORWARD DROP" "=> DROP by policy of filter FORWARD"
+	fid_text_check nat=nft filter=nft
+	fid_compare
+}
