@@ -232,3 +232,135 @@ load_rules() { grep -v '^#' "$RS/$2" | ip netns exec "$RTR" "iptables-$1-restore
 	fid_text_check nat=nft filter=nft
 	fid_compare
 }
+
+# ufw's INPUT path for the router's own addresses: an echo request
+# accepted in ufw-before-input, ssh through ufw-not-local (addrtype
+# RETURN) to ufw-user-input, port 23 through the limit/LOG rule of
+# ufw-after-logging-input to INPUT's policy; a forwarded echo request
+# accepted in ufw-before-forward.
+ufw_traffic() {
+	tcp_listen "$RTR" 22
+	ping_ok "$CLI" $RTR_IP1
+	tcp_connect "$CLI" $RTR_IP1 22 | grep -qx hello
+	tcp_fails "$CLI" $RTR_IP1 23
+	ping_ok "$CLI" $SRV_IP
+}
+
+ufw_asserts() {
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  filter INPUT \(#2\) -j ufw-before-input => jump ufw-before-input" \
+		"^  filter ufw-before-input \(#8\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
+		"^  => ACCEPT, delivered locally$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=22 .*SYN")
+	assert_lines_re "$b" \
+		"^  filter ufw-before-input \(#10\) -j ufw-not-local => jump ufw-not-local" \
+		"^  filter ufw-not-local \(#1\) -m addrtype --dst-type LOCAL -j RETURN => return" \
+		"^  filter ufw-before-input \(#13\) -j ufw-user-input => jump ufw-user-input" \
+		"^  filter ufw-user-input \(#1\) -p tcp -m tcp --dport 22 -j ACCEPT => ACCEPT" \
+		"^  => ACCEPT, delivered locally$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=23 .*SYN")
+	assert_lines_re "$b" \
+		"^  filter INPUT \(#4\) -j ufw-after-logging-input => jump ufw-after-logging-input" \
+		"^  filter ufw-after-logging-input \(#1\) -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"\[UFW BLOCK\] \" => continue" \
+		"^  filter INPUT DROP$" \
+		"^  => DROP by policy of filter INPUT$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  filter ufw-before-forward \(#5\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
+		"^  => ACCEPT, forwarded out r1$"
+}
+
+@test "ufw (iptables-nft): before-input, not-local return, user-input, limit LOG, policy drop" {
+	load_rules nft ufw.rules
+	fid_start host $CLI_IP
+	ufw_traffic
+	fid_stop
+	ufw_asserts
+	fid_text_check filter=nft
+	fid_compare
+}
+
+# Legacy tables report over NFLOG, not to nft monitor: here the steps
+# are checked against iptables-legacy-save only.
+@test "ufw (iptables-legacy): before-input, not-local return, user-input, limit LOG, policy drop" {
+	load_rules legacy ufw.rules
+	fid_start host $CLI_IP
+	assert_backend nft+legacy
+	ufw_traffic
+	fid_stop
+	ufw_asserts
+	fid_text_check filter=legacy
+	[ "$FID_TEXT" -ge 10 ]
+	# and nf_tables saw none of these steps
+	! grep -E '^trace id [0-9a-f]+ ip filter ' "$MON_OUT"
+}
+
+@test "kube-proxy (iptables-nft): ClusterIP via SVC/SEP with statistic, MARK-MASQ, POSTROUTING masquerade, REJECT, RETURN" {
+	load_rules nft kube-proxy.rules
+	ip -n "$SRV" addr add 10.99.2.3/24 dev s0
+	ip -n "$RTR" route add 10.96.0.0/16 dev r1
+	tcp_listen "$SRV" 80
+	fid_start host $CLI_IP and tcp or icmp
+	tcp_connect "$CLI" 10.96.0.10 80 | grep -qx hello
+	tcp_fails "$CLI" 10.96.0.20 80
+	ping_ok "$CLI" $SRV_IP
+	fid_stop
+	local svc=KUBE-SVC-2CMXP7HKUVJN7L6M
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=10.96.0.10 .*PROTO=TCP .*DPT=80 .*SYN")
+	assert_lines_re "$b" \
+		"^  nat PREROUTING \(#1\) -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES => jump KUBE-SERVICES" \
+		"^  nat KUBE-SERVICES \(#1\) -d 10.96.0.10/32 -p tcp -m comment --comment \"default/nginx:http cluster IP\" -m tcp --dport 80 -j $svc => jump $svc" \
+		"^  nat $svc \(#1\) .* -j KUBE-MARK-MASQ => jump KUBE-MARK-MASQ" \
+		"^  nat KUBE-MARK-MASQ \(#1\) -j MARK --set-xmark 0x4000/0x4000 => continue" \
+		"^  nat $svc \(#[23]\) .* -j KUBE-SEP-[A-Z0-9]+ => jump KUBE-SEP-" \
+		"^  nat KUBE-SEP-[A-Z0-9]+ \(#2\) .* -j DNAT --to-destination 10.99.2.[23]:80 => ACCEPT" \
+		"^  filter KUBE-FORWARD \(#2\) .* -m mark --mark 0x4000/0x4000 -j ACCEPT => ACCEPT" \
+		"^  nat KUBE-POSTROUTING \(#2\) -j MARK --set-xmark 0x4000/0x0 => continue" \
+		"^  nat KUBE-POSTROUTING \(#3\) .* -j MASQUERADE --random-fully => ACCEPT" \
+		"^  => ACCEPT, forwarded out r1$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=10.96.0.20 .*PROTO=TCP .*DPT=80 .*SYN")
+	assert_lines_re "$b" \
+		"^  filter FORWARD \(#3\) .* -j KUBE-SERVICES => jump KUBE-SERVICES" \
+		"^  => REJECT by filter KUBE-SERVICES \(#1\) .* -j REJECT --reject-with icmp-port-unreachable$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  nat POSTROUTING \(#1\) .* -j KUBE-POSTROUTING => jump KUBE-POSTROUTING" \
+		"^  nat KUBE-POSTROUTING \(#1\) -m mark ! --mark 0x4000/0x4000 -j RETURN => return" \
+		"^  nat POSTROUTING ACCEPT$"
+	fid_text_check nat=nft filter=nft
+	fid_compare
+}
+
+@test "fail2ban and libvirt (iptables-nft): banned source rejected, RETURN, guest masquerade to ports, inbound REJECT" {
+	load_rules nft fail2ban-libvirt.rules
+	ip -n "$CLI" addr add 10.99.1.3/24 dev c0
+	tcp_listen "$RTR" 22
+	tcp_listen "$CLI" 5555
+	fid_start net 10.99.1.0/24 and tcp
+	tcp_connect "$CLI" $RTR_IP1 22 | grep -qx hello
+	! ip netns exec "$CLI" timeout 5 socat -T1 - \
+		TCP:$RTR_IP1:22,bind=10.99.1.3,connect-timeout=0.5 </dev/null 2>/dev/null
+	tcp_connect "$SRV" $CLI_IP 5555 | grep -qx hello
+	tcp_fails "$CLI" $SRV_IP 80
+	fid_stop
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=22 .*SYN")
+	assert_lines_re "$b" \
+		"^  filter INPUT \(#1\) -p tcp -m multiport --dports 22 -j f2b-sshd => jump f2b-sshd" \
+		"^  filter f2b-sshd \(#2\) -j RETURN => return" \
+		"^  filter INPUT \(#2\) -j LIBVIRT_INP => jump LIBVIRT_INP" \
+		"^  filter INPUT ACCEPT$"
+	b=$(block "^IN=r0 OUT= SRC=10.99.1.3 DST=$RTR_IP1 .*PROTO=TCP .*DPT=22 .*SYN")
+	assert_lines_re "$b" \
+		"^  => REJECT by filter f2b-sshd \(#1\) -s 10.99.1.3/32 -j REJECT --reject-with icmp-port-unreachable$"
+	b=$(block "^IN=r1 OUT= SRC=$SRV_IP DST=$CLI_IP .*PROTO=TCP .*DPT=5555 .*SYN")
+	assert_lines_re "$b" \
+		"^  filter LIBVIRT_FWO \(#1\) -s 10.99.2.0/24 -i r1 -j ACCEPT => ACCEPT" \
+		"^  nat LIBVIRT_PRT \(#3\) -s 10.99.2.0/24 ! -d 10.99.2.0/24 -p tcp -j MASQUERADE --to-ports 1024-65535 => ACCEPT" \
+		"^  MASQUERADE by nat LIBVIRT_PRT \(#3\): $SRV_IP:[0-9]+ -> $RTR_IP1:[0-9]+$"
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=TCP .*DPT=80 .*SYN")
+	assert_lines_re "$b" \
+		"^  => REJECT by filter LIBVIRT_FWI \(#2\) -o r1 -j REJECT --reject-with icmp-port-unreachable$"
+	fid_text_check mangle=nft nat=nft filter=nft
+	fid_compare
+}
