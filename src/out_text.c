@@ -265,10 +265,11 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		}
 		if (o->verbose && st->miss_from) {
 			l = st->miss_to > st->miss_from ?
-			    line("%s %s (#%u-#%u did not match)", st->table,
-				 st->ev->chain, st->miss_from, st->miss_to) :
-			    line("%s %s (#%u did not match)", st->table,
-				 st->ev->chain, st->miss_from);
+			    line("%s%s %s (#%u-#%u did not match)", backend(st),
+				 st->table, st->ev->chain, st->miss_from,
+				 st->miss_to) :
+			    line("%s%s %s (#%u did not match)", backend(st),
+				 st->table, st->ev->chain, st->miss_from);
 			put_line(f, "  ", o->color ? C_DIM : NULL, l);
 			free(l);
 		}

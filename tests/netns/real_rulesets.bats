@@ -293,27 +293,29 @@ ufw_traffic() {
 }
 
 ufw_asserts() {
+	local L=${1:-}	# "legacy " where the tables are legacy
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  filter INPUT \(#2\) -j ufw-before-input => jump ufw-before-input" \
-		"^  filter ufw-before-input \(#8\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
+		"^  ${L}filter INPUT \(#2\) -j ufw-before-input => jump ufw-before-input" \
+		"^  ${L}filter ufw-before-input \(#1-#7 did not match\)$" \
+		"^  ${L}filter ufw-before-input \(#8\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
 		"^  => ACCEPT, delivered locally$"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=22 .*SYN")
 	assert_lines_re "$b" \
-		"^  filter ufw-before-input \(#10\) -j ufw-not-local => jump ufw-not-local" \
-		"^  filter ufw-not-local \(#1\) -m addrtype --dst-type LOCAL -j RETURN => return" \
-		"^  filter ufw-before-input \(#13\) -j ufw-user-input => jump ufw-user-input" \
-		"^  filter ufw-user-input \(#1\) -p tcp -m tcp --dport 22 -j ACCEPT => ACCEPT" \
+		"^  ${L}filter ufw-before-input \(#10\) -j ufw-not-local => jump ufw-not-local" \
+		"^  ${L}filter ufw-not-local \(#1\) -m addrtype --dst-type LOCAL -j RETURN => return" \
+		"^  ${L}filter ufw-before-input \(#13\) -j ufw-user-input => jump ufw-user-input" \
+		"^  ${L}filter ufw-user-input \(#1\) -p tcp -m tcp --dport 22 -j ACCEPT => ACCEPT" \
 		"^  => ACCEPT, delivered locally$"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$RTR_IP1 .*PROTO=TCP .*DPT=23 .*SYN")
 	assert_lines_re "$b" \
-		"^  filter INPUT \(#4\) -j ufw-after-logging-input => jump ufw-after-logging-input" \
-		"^  filter ufw-after-logging-input \(#1\) -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"\[UFW BLOCK\] \" => continue" \
-		"^  filter INPUT DROP$" \
-		"^  => DROP by policy of filter INPUT$"
+		"^  ${L}filter INPUT \(#4\) -j ufw-after-logging-input => jump ufw-after-logging-input" \
+		"^  ${L}filter ufw-after-logging-input \(#1\) -m limit --limit 3/min --limit-burst 10 -j LOG --log-prefix \"\[UFW BLOCK\] \" => continue" \
+		"^  ${L}filter INPUT DROP$" \
+		"^  => DROP by policy of ${L}filter INPUT$"
 	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*PROTO=ICMP TYPE=8 ")
 	assert_lines_re "$b" \
-		"^  filter ufw-before-forward \(#5\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
+		"^  ${L}filter ufw-before-forward \(#5\) -p icmp -m icmp --icmp-type 8 -j ACCEPT => ACCEPT" \
 		"^  => ACCEPT, forwarded out r1$"
 }
 
@@ -335,7 +337,7 @@ ufw_asserts() {
 	assert_backend nft+legacy
 	ufw_traffic
 	fid_stop
-	ufw_asserts
+	ufw_asserts "legacy "
 	fid_text_check filter=legacy
 	[ "$FID_TEXT" -ge 10 ]
 	# and nf_tables saw none of these steps
