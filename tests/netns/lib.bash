@@ -312,10 +312,13 @@ iptt_drain() {
 
 # iptt_stop: let the tool read what is queued, SIGINT, wait (bounded) for
 # exit. Sets IPTT_RC; the output stays in $IPTT_OUT / $IPTT_ERR.
+# IPTT_SHOW=1 in the environment prints the trace (for writing tests and
+# docs).
 iptt_stop() {
 	iptt_drain
 	kill -INT "$IPTT_PID" || return 1
-	iptt_wait_exit 5
+	iptt_wait_exit 5 || return 1
+	[ -z "${IPTT_SHOW:-}" ] || sed 's/^/# /' "$IPTT_OUT" >&3
 }
 
 # iptt_stop_ok: stop, and check rc 0 plus a clean stderr (armed line,
