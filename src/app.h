@@ -3,6 +3,7 @@
 #ifndef IPTT_APP_H
 #define IPTT_APP_H
 
+#include <time.h>
 #include <stdbool.h>
 #include "backend.h"
 #include "cli.h"
@@ -17,6 +18,10 @@ struct app {
 	struct filter_prog prog;
 	struct backend_plan plan;
 	const char *backend_name;	/* for the armed line */
+	/* --trace-rules: when to look next whether our TRACE rules are
+	 * still there. Nothing armed, no tick: poll sleeps until something
+	 * happens. */
+	struct timespec next_check;
 	struct arm *arm;		/* owned nf_tables table */
 	struct arm_xt *arm_xt;		/* legacy TRACE rules (fallback) */
 	struct nl_trace *trace;		/* NFNLGRP_NFTRACE */

@@ -48,12 +48,13 @@ static int normalize_address(const char *s, char *out, size_t outlen)
 	return 0;
 }
 
-static const char *protocol_words(const char *p)
+/* pcap words for an iptables -p argument; a number is written into buf
+ * (size 48). NULL when it is no protocol. */
+static const char *protocol_words(const char *p, char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"tcp", "udp", "icmp", "icmp6", "sctp",
 	};
-	static char buf[32];
 	char *end;
 	long n;
 	size_t i;
@@ -70,7 +71,7 @@ static const char *protocol_words(const char *p)
 	if (*end || end == p || n < 0 || n > 255)
 		return NULL;
 	/* "ip proto" alone would miss IPv6; ask for either family. */
-	snprintf(buf, sizeof(buf), "(ip proto %ld or ip6 proto %ld)", n, n);
+	snprintf(buf, size, "(ip proto %ld or ip6 proto %ld)", n, n);
 	return buf;
 }
 
@@ -121,6 +122,7 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 	struct bpf_program bp;
 	enum filter_err e;
 	const char *words;
+	char proto_buf[48];
 	pcap_t *pc;
 
 	memset(prog, 0, sizeof(*prog));
@@ -136,7 +138,7 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 				spec->not_destination, err, errlen)))
 		return e;
 	if (spec->protocol) {
-		words = protocol_words(spec->protocol);
+		words = protocol_words(spec->protocol, proto_buf, sizeof(proto_buf));
 		if (!words) {
 			snprintf(err, errlen, "unknown protocol '%s' (use tcp, udp, "
 				 "icmp, icmpv6, sctp, all or a number)", spec->protocol);
@@ -174,14 +176,13 @@ enum filter_err filter_compile(const struct filter_spec *spec,
 }
 
 const char *filter_describe(const struct filter_spec *spec,
-			    const struct filter_prog *prog)
+			    const struct filter_prog *prog, char *buf, size_t size)
 {
-	static char buf[sizeof(prog->text) + 96];
 	bool expr_only = spec->expr && *spec->expr && !spec->source &&
 			 !spec->destination && !spec->protocol;
 
 	/* The expression as the user typed it, when nothing was added */
-	snprintf(buf, sizeof(buf), "%s%s%s%s%s",
+	snprintf(buf, size, "%s%s%s%s%s",
 		 expr_only ? spec->expr : prog->text[0] ? prog->text : "all packets",
 		 !spec->in_iface ? "" : spec->not_in_iface ? " not arriving on " :
 		 " arriving on ", spec->in_iface ? spec->in_iface : "",

@@ -36,8 +36,10 @@ enum filter_err {
 enum filter_err filter_compile(const struct filter_spec *spec,
 			       struct filter_prog *prog, char *err, size_t errlen);
 
-/* A short description of what is traced, for the "armed" line. */
+/* A short description of what is traced, for the "armed" line, written
+ * into buf (FILTER_DESCRIBE_SIZE fits everything). Returns buf. */
+#define FILTER_DESCRIBE_SIZE	(sizeof(((struct filter_prog *)0)->text) + 96)
 const char *filter_describe(const struct filter_spec *spec,
-			    const struct filter_prog *prog);
+			    const struct filter_prog *prog, char *buf, size_t size);
 
 #endif

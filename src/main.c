@@ -293,16 +293,12 @@ static void add_ms(struct timespec *t, long ms)
 	}
 }
 
-/* --trace-rules: when to look next whether our TRACE rules are still
- * there. Nothing armed, no tick: poll sleeps until something happens. */
-static struct timespec next_check;
-
 static int poll_timeout(struct app *app, const struct timespec *deadline)
 {
 	long t = asm_next_timeout(app->assembler), left;
 
 	if (app->arm_xt) {
-		left = ms_left(&next_check);
+		left = ms_left(&app->next_check);
 		if (left < 0)
 			left = 0;
 		if (t < 0 || left < t)
@@ -391,8 +387,8 @@ static void run(struct app *app)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
 	if (app->log)
 		pfd[2].fd = nl_log_fd(app->log);
-	clock_gettime(CLOCK_MONOTONIC, &next_check);
-	add_ms(&next_check, ARM_XT_CHECK_MS);
+	clock_gettime(CLOCK_MONOTONIC, &app->next_check);
+	add_ms(&app->next_check, ARM_XT_CHECK_MS);
 
 	while (!done(app, &deadline)) {
 		int n = poll(pfd, 4, poll_timeout(app, &deadline));
@@ -413,10 +409,10 @@ static void run(struct app *app)
 			break;
 		}
 		asm_flush(app->assembler, false);
-		if (app->arm_xt && ms_left(&next_check) <= 0) {
+		if (app->arm_xt && ms_left(&app->next_check) <= 0) {
 			app_check_trace_rules(app);
-			clock_gettime(CLOCK_MONOTONIC, &next_check);
-			add_ms(&next_check, ARM_XT_CHECK_MS);
+			clock_gettime(CLOCK_MONOTONIC, &app->next_check);
+			add_ms(&app->next_check, ARM_XT_CHECK_MS);
 		}
 	}
 	/* Events already queued when we were told to stop belong to
@@ -507,10 +503,13 @@ int main(int argc, char **argv)
 	if (caps_drop_after_setup() < 0)
 		die(EXIT_RUNTIME, "giving up capabilities after set-up: %s",
 		    strerror(errno));
-	if (!app.cfg.quiet)
+	if (!app.cfg.quiet) {
+		char what[FILTER_DESCRIBE_SIZE];
+
 		fprintf(stderr, "iptables-trace: tracing %s (backend %s) ... press "
-			"Ctrl-C to stop\n", filter_describe(&app.cfg.filter, &app.prog),
-			app.backend_name);
+			"Ctrl-C to stop\n", filter_describe(&app.cfg.filter,
+			&app.prog, what, sizeof(what)), app.backend_name);
+	}
 
 	run(&app);
 	/* after the last packet, while the rule snapshots are still open */

@@ -56,7 +56,7 @@ static enum filter_err compile(struct filter_spec spec, struct filter_prog *prog
 static void test_nothing_to_compile(void **state)
 {
 	struct filter_prog prog;
-	char err[256];
+	char err[256], what[FILTER_DESCRIBE_SIZE];
 
 	(void)state;
 	assert_int_equal(compile((struct filter_spec){ 0 }, &prog, err, sizeof(err)),
@@ -66,8 +66,8 @@ static void test_nothing_to_compile(void **state)
 	assert_int_equal(compile((struct filter_spec){ .expr = "", .protocol = "all" },
 				 &prog, err, sizeof(err)), FILTER_OK);
 	assert_int_equal(prog.len, 0);
-	assert_string_equal(filter_describe(&(struct filter_spec){ 0 }, &prog),
-			    "all packets");
+	assert_string_equal(filter_describe(&(struct filter_spec){ 0 }, &prog,
+					    what, sizeof(what)), "all packets");
 }
 
 static void test_expression(void **state)
@@ -102,7 +102,7 @@ static void test_expression(void **state)
 static void test_shortcuts(void **state)
 {
 	struct filter_prog prog;
-	char err[256];
+	char err[256], what[FILTER_DESCRIBE_SIZE];
 
 	(void)state;
 	assert_int_equal(compile((struct filter_spec){
@@ -152,7 +152,7 @@ static void test_shortcuts(void **state)
 	assert_true(matches(&prog, SYN));
 
 	assert_string_equal(filter_describe(&(struct filter_spec){ .protocol = "TCP",
-		.in_iface = "eth0" }, &prog), "tcp arriving on eth0");
+		.in_iface = "eth0" }, &prog, what, sizeof(what)), "tcp arriving on eth0");
 }
 
 /* libpcap's own words reach the user. */
