@@ -1,5 +1,5 @@
 /* The running program's state, shared by main.c (the loop, printing)
- * and setup.c (opening and closing the backends). */
+ * and app.c (opening and closing the backends). */
 #ifndef IPTT_APP_H
 #define IPTT_APP_H
 
@@ -45,7 +45,7 @@ struct app {
 void __attribute__((noreturn, format(printf, 2, 3)))
 die(int code, const char *fmt, ...);
 
-/* setup.c: open rule readers, listeners and tracing for app->cfg, or
+/* app.c: open rule readers, listeners and tracing for app->cfg, or
  * die with a clear message. Everything opened is undone by app_close(),
  * which also runs from exit(). */
 void app_open(struct app *app, const struct asm_ops *ops);

@@ -1,6 +1,6 @@
 /* iptables-trace: parse, arm, listen, and print one story per packet.
  * Errors reach the user only through die() (report.c), from here and
- * from setup.c; the modules below return -1 with errno. */
+ * from app.c; the modules below return -1 with errno. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -192,7 +192,7 @@ static void setup_signals(void)
 	struct sigaction sa;
 
 	/* Every signal whose default is to end the process, except the
-	 * ones that mean it is broken (setup.c): stop, and undo it all. */
+	 * ones that mean it is broken (app.c): stop, and undo it all. */
 	static const int stop_signals[] = {
 		SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM,
 		SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR, SIGIO, SIGSTKFLT,
@@ -460,7 +460,7 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
 
 int main(int argc, char **argv)
 {
-	static struct app app;	/* setup.c's atexit handler reaches it */
+	static struct app app;	/* app.c's atexit handler reaches it */
 	struct asm_ops ops = {
 		.ends_path = ends_path, .starts_packet = starts_packet,
 		.emit = emit, .hold_ms = hold_ms, .data = &app,
