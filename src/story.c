@@ -506,6 +506,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 {
 	const struct pkt_view *last = NULL;
 	enum hook hook = HOOK_NONE;
+	bool nat = false;		/* the walk is of a nat chain */
 	struct story_step *st;
 	struct order *order;
 	bool fresh = true;
@@ -530,9 +531,13 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		bool own = own_event(r, ev);
 		const struct rs_chain *c;
 
+		size_t k, before = s->nsteps;
+
 		if (!own && (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) &&
-		    (c = resolver_chain(r, ev)) && c->hook != HOOK_NONE)
+		    (c = resolver_chain(r, ev)) && c->hook != HOOK_NONE) {
 			hook = c->hook;
+			nat = c->nat;
+		}
 		if (ev->has & EV_HAS_NETHDR) {
 			struct pkt_view v;
 
@@ -554,6 +559,8 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook, fresh) :
 		     nft_step(s, r, ev, hook)) < 0)
 			goto out;
+		for (k = before; k < s->nsteps; k++)
+			s->steps[k].nat = nat;
 	}
 	story_find_ct(s, r);
 	story_find_misses(s, r);

@@ -39,6 +39,8 @@ struct story_step {
 	struct pkt_view pkt;		/* STEP_PACKET */
 	enum hook hook;			/* hook of the base chain being walked */
 	bool rejects;			/* a drop that answers: reject, -j REJECT */
+	bool nat;			/* in a nat chain's walk: its accept
+					 * rewrites, it does not filter */
 	/* Rules of this chain evaluated just before this step that did not
 	 * match (positions miss_from..miss_to in the snapshot; 0: none):
 	 * the kernel reports matching rules only. */

@@ -236,6 +236,24 @@ static bool bridged(const struct story *s, char *out)
 	return true;
 }
 
+/* Who let an accepted packet through: the last accept of a chain that
+ * filters. A nat chain's accept (masquerade, dnat) only rewrites, so it
+ * is not the answer to "which rule accepted it"; with none other, the
+ * last step stays. */
+static const struct story_step *last_filter_accept(const struct story *s,
+						   const struct story_step *last)
+{
+	size_t i;
+
+	for (i = s->nsteps; i-- > 0;) {
+		const struct story_step *st = &s->steps[i];
+
+		if (st->kind != STEP_PACKET && !st->nat && st->verdict == EV_V_ACCEPT)
+			return st;
+	}
+	return last;
+}
+
 void story_find_fate(struct story *s)
 {
 	struct story_fate *f = &s->fate;
@@ -300,4 +318,5 @@ void story_find_fate(struct story *s)
 		f->kind = FATE_SENT;
 	else
 		f->kind = routed(s, from);
+	f->by = last_filter_accept(s, last);
 }

@@ -132,10 +132,13 @@ trace_nat_ping() {
 
 @test "json: fate of a forwarded packet" {
 	trace_nat_ping
-	jq_ok "$REQ" '.fate == {kind: "forwarded", verdict: "ACCEPT", by_policy: false, incomplete: false, step: 5,
-		rule: {table: "nat", family: "ip", chain: "post", position: 1,
-			rule: "oifname \"r1\" masquerade"},
-		out: "r1", text: "ACCEPT, forwarded out r1"} and .steps[.fate.step].chain == "post"'
+	# the accept that let it through is filter forward's policy, not the
+	# masquerade after it: a nat chain's accept rewrites, it does not filter
+	jq_ok "$REQ" '.fate == {kind: "forwarded", verdict: "ACCEPT", by_policy: true, incomplete: false,
+		step: .fate.step, rule: {table: "filter", family: "ip", chain: "forward", position: null,
+			rule: null},
+		out: "r1", text: "ACCEPT, forwarded out r1"} and .steps[.fate.step].chain == "forward" and
+		.steps[.fate.step].type == "policy"'
 }
 
 @test "json: DROP by rule, DROP by policy, REJECT, unknown fate" {
