@@ -65,6 +65,49 @@ static void decode_l4(const uint8_t *l4, size_t len, struct pkt_hdrs *p)
 	}
 }
 
+/* IPv6 extension headers that carry a next header (RFC 8200 and the
+ * kernel's ipv6_ext_hdr(), ESP aside: what follows it is encrypted). */
+static bool ipv6_ext(uint8_t nh)
+{
+	switch (nh) {
+	case 0: case 43: case 44: case 51: case 60: case 135: case 139: case 140:
+		return true;
+	}
+	return false;
+}
+
+/* Walk the extension headers after the fixed IPv6 header, as the LOG
+ * target does, to the upper protocol. *hlen grows past each. Returns 1
+ * for a later fragment (no L4 header), 0 otherwise; p->proto_unknown
+ * when the captured bytes end first (nf_tables trace events carry only
+ * the first 40 bytes of the network header). */
+static int ipv6_walk(const uint8_t *l3, size_t l3len, size_t *hlen,
+		     struct pkt_hdrs *p)
+{
+	while (ipv6_ext(p->proto)) {
+		uint16_t offset = 0;
+		size_t len;
+
+		if (l3len < *hlen + 8) {
+			p->proto_unknown = true;
+			return 0;
+		}
+		if (p->proto == 44) {		/* fragment: fixed 8 bytes */
+			len = 8;
+			offset = get16(l3 + *hlen + 2) & 0xfff8;
+		} else if (p->proto == 51) {	/* AH counts 4-byte words */
+			len = ((size_t)l3[*hlen + 1] + 2) * 4;
+		} else {
+			len = ((size_t)l3[*hlen + 1] + 1) * 8;
+		}
+		p->proto = l3[*hlen];
+		*hlen += len;
+		if (offset)
+			return 1;
+	}
+	return 0;
+}
+
 int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 	       size_t l4len, struct pkt_hdrs *p)
 {
@@ -102,6 +145,8 @@ int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 		p->ttl = l3[7];
 		memcpy(&p->src.v6, l3 + 8, 16);
 		memcpy(&p->dst.v6, l3 + 24, 16);
+		if (ipv6_walk(l3, l3len, &hlen, p) || p->proto_unknown)
+			return 0;	/* no L4 header, or not knowably one */
 		break;
 	default:
 		return -1;
@@ -174,7 +219,11 @@ static void log_l4(struct sbuf *b, const struct pkt_hdrs *p)
 			sb_add(b, " ID=%u SEQ=%u", p->icmp_id, p->icmp_seq);
 		break;
 	default:
-		sb_add(b, " PROTO=%u", p->proto);
+		if (p->proto_unknown)
+			sb_add(b, " PROTO=unknown (behind IPv6 extension headers "
+			       "that were not captured)");
+		else
+			sb_add(b, " PROTO=%u", p->proto);
 	}
 }
 

@@ -16,7 +16,10 @@ struct pkt_hdrs {
 	uint16_t ipid;
 	uint16_t frag;			/* IPv4 flags+offset, host order */
 	uint32_t flowlabel;
-	uint8_t proto;			/* L4 protocol / IPv6 next header */
+	uint8_t proto;			/* L4 protocol (IPv6: behind the extension
+					 * headers, as the LOG target walks them) */
+	bool proto_unknown;		/* IPv6 extension headers that were not
+					 * captured hide the upper protocol */
 	bool have_l4;
 	uint16_t sport, dport;		/* TCP/UDP/SCTP */
 	uint32_t tcp_seq, tcp_ack;

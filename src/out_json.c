@@ -85,7 +85,9 @@ static json_t *packet_json(const struct pkt_view *v)
 		json_object_set_new(o, "flowlabel", json_integer(p->flowlabel));
 	}
 	pn = proto_name(p->proto);
-	json_object_set_new(o, "proto", pn ? json_string(pn) : json_integer(p->proto));
+	/* null: behind IPv6 extension headers that were not captured */
+	json_object_set_new(o, "proto", p->proto_unknown ? json_null() :
+			    pn ? json_string(pn) : json_integer(p->proto));
 	if (!p->have_l4)
 		return o;
 	switch (p->proto) {

@@ -346,6 +346,50 @@ static void test_ip6_traffic_class_flowlabel(void **state)
 			    "PROTO=ICMPv6 TYPE=129 CODE=0 ID=7 SEQ=256");
 }
 
+/* An MLD report carries a hop-by-hop header: the LOG target walks it to
+ * ICMPv6, and so do we when the bytes are there (NFLOG's whole packet).
+ * nf_tables trace events carry the first 40 bytes only: the upper
+ * protocol is then unknown, not "0". A later fragment has no L4 header. */
+static void test_ip6_extension_headers(void **state)
+{
+	uint8_t pkt[40 + 8 + 8] = { 0x60, 0, 0, 0, 0, 16, 0, 1 };
+	const uint8_t hbh[8] = { 58, 0, 5, 2, 0, 0, 1, 0 };	/* router alert */
+	const uint8_t mld[8] = { 143, 0, 0x12, 0x34, 0, 0, 0, 1 };
+	uint8_t frag[40 + 8 + 8];
+	struct pkt_hdrs p;
+	char buf[512];
+
+	(void)state;
+	memcpy(pkt + 40, hbh, 8);
+	memcpy(pkt + 48, mld, 8);
+	assert_int_equal(decode_pkt(pkt, sizeof(pkt), NULL, 0, &p), 0);
+	assert_int_equal(p.proto, 58);
+	assert_false(p.proto_unknown);
+	assert_true(p.have_l4);
+	assert_int_equal(p.icmp_type, 143);
+	decode_log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	assert_non_null(strstr(buf, " PROTO=ICMPv6 TYPE=143 CODE=0"));
+
+	/* a trace event: 40 bytes of network header, the rest elsewhere */
+	assert_int_equal(decode_pkt(pkt, 40, mld, 8, &p), 0);
+	assert_true(p.proto_unknown);
+	assert_false(p.have_l4);
+	decode_log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	assert_non_null(strstr(buf, " PROTO=unknown (behind IPv6 extension headers"));
+	assert_null(strstr(buf, "PROTO=0"));
+
+	/* fragment header, offset 8: a later fragment */
+	memcpy(frag, pkt, 40);
+	frag[6] = 44;
+	memset(frag + 40, 0, 8);
+	frag[40] = 58;
+	frag[43] = 8;			/* offset 1 (x 8 bytes) */
+	memcpy(frag + 48, mld, 8);
+	assert_int_equal(decode_pkt(frag, sizeof(frag), NULL, 0, &p), 0);
+	assert_int_equal(p.proto, 58);
+	assert_false(p.have_l4);
+}
+
 /* Truncated or unknown network headers are -1; a short transport header
  * only leaves have_l4 false. */
 static void test_truncated(void **state)
@@ -456,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_log_sctp),
 		cmocka_unit_test(test_ip4_options_inline_l4),
 		cmocka_unit_test(test_ip6_traffic_class_flowlabel),
+		cmocka_unit_test(test_ip6_extension_headers),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_log_short_buffer),
 		cmocka_unit_test(test_rewritten),
