@@ -40,7 +40,7 @@ for cmd in ip nft ping socat; do
 done
 
 VIP=198.51.100.10
-P=iptt-demo-$$
+P=${IPTT_NS_PREFIX:-iptt}-demo-$$	# the tests name their runs
 CLI=$P-cli RTR=$P-rtr SRV=$P-srv
 TMP=$(mktemp -d /tmp/iptt-demo.XXXXXX)
 TOOL_PID=
@@ -63,6 +63,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
+# a reader that went away (demo | head) must not leave the lab behind
+trap 'exit 141' PIPE
 
 in_ns() { ns=$1; shift; ip netns exec "$ns" "$@"; }
 

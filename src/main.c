@@ -180,7 +180,7 @@ static void on_event(const struct trace_event *ev, void *data)
 	/* Only the steps of the backends asked for; of nf_tables, at least
 	 * our own rule's, which marks our packets. */
 	if (ev->source == EV_SRC_NFT && !app->plan.listen_nft &&
-	    !story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL))
+	    !starts_packet(ev, app))
 		return;
 	app->events++;
 	if (asm_add(app->assembler, ev) < 0)

@@ -29,3 +29,10 @@ load lib
 	rtr=$(grep -m1 -oE -- '--netns [^ ]+' <<<"$output" | cut -d' ' -f2)
 	! ip netns list | grep -q "^${rtr%-rtr}-"
 }
+
+@test "demo: a reader that goes away early (demo | head) leaves no lab behind" {
+	local prefix=iptt-$$-$BATS_TEST_NUMBER-$RANDOM
+	IPTT_NS_PREFIX=$prefix sh "$IPTT_ROOT/scripts/demo.sh" "$IPTT_BIN" 2>/dev/null |
+		head -1 >/dev/null
+	! ip netns list | grep -q "^$prefix-demo-"
+}
