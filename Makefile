@@ -85,7 +85,10 @@ asan:
 clean:
 	rm -rf $(BUILD)
 
-# Header dependencies written by -MMD -MP.
+# Header dependencies written by -MMD -MP. An object without its .d (one
+# built before -MMD was used) depends on every header, or a changed
+# struct would stay compiled into it the old way.
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+$(foreach o,$(OBJS),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): $(wildcard src/*.h))))
 
 include fuzz/fuzz.mk
