@@ -189,6 +189,26 @@ scenario_forward() {
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
 }
 
+# The same forward with -v: after DNAT the packet line shows the new
+# destination, the TTL the router took off and the mark mangle set; the
+# rules before the matching ones are listed as not matching (nf_tables
+# steps also name their handle and raw verdict).
+scenario_forward_verbose() {
+	flavour "$1"
+	load_v4
+	p2_start -v -s $CLI_IP -p icmp
+	ping_ok "$CLI" $VIP
+	p2_stop
+
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$VIP .*PROTO=ICMP TYPE=8 ")
+	assert_lines_re "$b" \
+		"^  DNAT by ${L}nat $N_PRE \(#2\): $VIP -> $SRV_IP$" \
+		"^  packet now: IN=r0 OUT=r1 SRC=$CLI_IP DST=$SRV_IP .*TTL=63 .*MARK=0x2a( |$)" \
+		"^  ${L}filter $FWD \(#1-#2 did not match\)$" \
+		"^  ${L}filter $FWD \(#3\) .* => jump $CHK( \[handle .*\])?$" \
+		"^  => ACCEPT, forwarded out r1$"
+}
+
 # Local traffic: the router's own address is pinged (INPUT, OUTPUT); a
 # TCP connection to the VIP port 23 dies on a FORWARD rule, one to the
 # router's port 24 on INPUT's policy.
@@ -271,6 +291,18 @@ scenario_ipv6() {
 
 @test "iptables-legacy: forward with DNAT, mark, user chain jump/return, masquerade" {
 	scenario_forward legacy
+}
+
+@test "native nft: -v shows the packet after DNAT, with its TTL and mark" {
+	scenario_forward_verbose native
+}
+
+@test "iptables-nft: -v shows the packet after DNAT, with its TTL and mark" {
+	scenario_forward_verbose nft
+}
+
+@test "iptables-legacy: -v shows the packet after DNAT, with its TTL and mark" {
+	scenario_forward_verbose legacy
 }
 
 @test "native nft: local input and output, drop by rule and by policy" {
