@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fate_names.h"
 #include "story.h"
 
 /* build/version.h, written by the Makefile (mk/package.mk): the
@@ -37,8 +38,8 @@ static const char usage_text[] =
 "      --timeout SECONDS         exit after SECONDS\n"
 "      --verdict LIST            print only packets with these fates: drop,\n"
 "                                reject, accept, queue, stolen, unknown,\n"
-"                                no-route, delivered, forwarded, sent (a comma\n"
-"                                list, or the option repeated)\n"
+"                                no-route, delivered, forwarded, bridged, sent\n"
+"                                (a comma list, or the option repeated)\n"
 "      --summary                 at exit, the rules and chains packets crossed\n"
 "      --netns NAME|PATH         trace in an 'ip netns' namespace or /proc/PID/ns/net\n"
 "      --backend=auto|nft|legacy which tables to trace (auto: what the\n"
@@ -323,38 +324,21 @@ static const char *limit_arg(int argc, char **argv)
 	return "1/second";
 }
 
+/* "drop,forwarded": verdicts and fate names (fate_names.c) */
 static unsigned int parse_verdicts(const char *list)
 {
-	static const struct { const char *name; unsigned int kinds; } words[] = {
-		{ "drop", 1u << FATE_DROP | 1u << FATE_NOROUTE },
-		{ "reject", 1u << FATE_REJECT },
-		{ "accept", 1u << FATE_LOCAL | 1u << FATE_FORWARDED | 1u << FATE_SENT |
-			    1u << FATE_ACCEPTED | 1u << FATE_UNTOUCHED },
-		{ "queue", 1u << FATE_QUEUE },
-		{ "stolen", 1u << FATE_STOLEN },
-		{ "unknown", 1u << FATE_UNKNOWN },
-		{ "no-route", 1u << FATE_NOROUTE }, { "no_route", 1u << FATE_NOROUTE },
-		{ "delivered", 1u << FATE_LOCAL },
-		{ "forwarded", 1u << FATE_FORWARDED },
-		{ "sent", 1u << FATE_SENT },
-	};
 	unsigned int mask = 0;
 	const char *p = list;
 
 	for (;;) {
-		size_t n = strcspn(p, ","), i;
-		bool found = false;
+		size_t n = strcspn(p, ",");
+		unsigned int kinds = fate_mask(p, n);
 
-		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-			if (n == strlen(words[i].name) &&
-			    !strncasecmp(p, words[i].name, n)) {
-				mask |= words[i].kinds;
-				found = true;
-			}
-		if (!found)
+		if (!kinds)
 			usage_error("invalid --verdict '%s' (use drop, reject, accept, "
 				    "queue, stolen, unknown, no-route, delivered, "
-				    "forwarded or sent)", list);
+				    "forwarded, bridged or sent)", list);
+		mask |= kinds;
 		if (!p[n])
 			return mask;
 		p += n + 1;

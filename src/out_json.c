@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 
+#include "fate_names.h"
 #include "out_json.h"
 #include "out_text.h"
 #include "safe_text.h"
@@ -263,37 +264,16 @@ static json_t *changes_json(const struct story *s)
 	return a;
 }
 
-static const char *fate_key(enum fate_kind k)
-{
-	switch (k) {
-	case FATE_UNKNOWN: return "unknown";
-	case FATE_DROP: return "drop";
-	case FATE_REJECT: return "reject";
-	case FATE_QUEUE: return "queue";
-	case FATE_STOLEN: return "stolen";
-	case FATE_NOROUTE: return "no_route";
-	case FATE_LOCAL: return "delivered";
-	case FATE_FORWARDED: return "forwarded";
-	case FATE_BRIDGED: return "bridged";
-	case FATE_SENT: return "sent";
-	case FATE_ACCEPTED: return "accepted";
-	case FATE_UNTOUCHED: return "untouched";
-	}
-	return "?";
-}
-
 static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
 {
 	const struct story_fate *f = &s->fate;
+	const struct fate_name *n = fate_name(f->kind);
 	char *line = out_text_fate(s, quiet_ms);
 	json_t *o = json_object();
 
-	json_object_set_new(o, "kind", json_string(fate_key(f->kind)));
-	json_object_set_new(o, "verdict", f->kind == FATE_UNKNOWN ? json_null() :
-			    json_string(f->kind == FATE_DROP || f->kind == FATE_NOROUTE ? "DROP" :
-					f->kind == FATE_REJECT ? "REJECT" :
-					f->kind == FATE_QUEUE ? "QUEUE" :
-					f->kind == FATE_STOLEN ? "STOLEN" : "ACCEPT"));
+	json_object_set_new(o, "kind", json_string(n->key));
+	json_object_set_new(o, "verdict", n->verdict ? json_string(n->verdict) :
+			    json_null());
 	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
 	json_object_set_new(o, "incomplete", json_boolean(f->cut));
 	json_object_set_new(o, "step", step_index(s, f->by));

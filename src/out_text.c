@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fate_names.h"
 #include "out_text.h"
 #include "safe_text.h"
 
@@ -133,9 +134,9 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 	case FATE_QUEUE:
 	case FATE_STOLEN:
 		if (by->kind == STEP_POLICY)
-			return line("=> %s by policy of %s%s %s", fate_text(f->kind),
+			return line("=> %s by policy of %s%s %s", fate_name(f->kind)->text,
 				    backend(by), by->table, by->ev->chain);
-		return line("=> %s by %s%s %s (#%u) %s%s", fate_text(f->kind),
+		return line("=> %s by %s%s %s (#%u) %s%s", fate_name(f->kind)->text,
 			    backend(by), by->table, by->ev->chain, by->pos,
 			    by->text ? by->text : "(rule text unavailable)",
 			    stale(by));
@@ -147,13 +148,13 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 		return line("=> DROP by routing: %s; no chain in this "
 			    "namespace saw the packet", f->why);
 	case FATE_LOCAL:
-		return line("=> %s", fate_text(f->kind));
+		return line("=> %s", fate_name(f->kind)->text);
 	case FATE_FORWARDED:
 	case FATE_BRIDGED:
 	case FATE_SENT:
 		if (f->out[0])
-			return line("=> %s out %s", fate_text(f->kind), f->out);
-		return line("=> %s", fate_text(f->kind));
+			return line("=> %s out %s", fate_name(f->kind)->text, f->out);
+		return line("=> %s", fate_name(f->kind)->text);
 	case FATE_ACCEPTED:
 		return line("=> ACCEPT by %s%s %s; no later chain saw the "
 			    "packet", backend(by), by->table, by->ev->chain);
@@ -224,7 +225,7 @@ static const char *fate_color(const struct story *s, bool color)
 {
 	if (!color || s->fate.kind == FATE_UNKNOWN)
 		return NULL;
-	return s->fate.kind >= FATE_LOCAL ? C_GREEN : C_RED;
+	return fate_accepted(s->fate.kind) ? C_GREEN : C_RED;
 }
 
 void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)

@@ -122,7 +122,6 @@ void story_find_misses(struct story *s, struct resolver *r);
 /* The headers the packet leaves with: the last ones a chain saw, with
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
-const char *fate_text(enum fate_kind k);
 
 int story_build(struct story *s, const struct block *b, struct resolver *r);
 void story_free(struct story *s);

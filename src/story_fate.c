@@ -15,25 +15,6 @@
 /* NF_QUEUE's flag: no listener means accept, not drop. */
 #define QUEUE_BYPASS	0x8000
 
-const char *fate_text(enum fate_kind k)
-{
-	switch (k) {
-	case FATE_UNKNOWN: return "unknown";
-	case FATE_DROP: return "DROP";
-	case FATE_REJECT: return "REJECT";
-	case FATE_QUEUE: return "QUEUE";
-	case FATE_STOLEN: return "STOLEN";
-	case FATE_NOROUTE: return "DROP";
-	case FATE_LOCAL: return "ACCEPT, delivered locally";
-	case FATE_FORWARDED: return "ACCEPT, forwarded";
-	case FATE_BRIDGED: return "ACCEPT, bridged";
-	case FATE_SENT: return "ACCEPT, sent";
-	case FATE_ACCEPTED: return "ACCEPT";
-	case FATE_UNTOUCHED: return "ACCEPT";
-	}
-	return "?";
-}
-
 /* nft's reject and iptables' REJECT reach the kernel as a drop. In nft
  * text the reject statement is a word of its own, outside any quoted
  * comment, followed by nothing, "with ..." or a comment. */

@@ -167,6 +167,19 @@ load_docker_rules() {
 	assert_blocks 2
 }
 
+@test "docker: --verdict accept keeps bridged packets, --verdict bridged names them" {
+	iptt_start --verdict accept -p icmp
+	ping_ok "$CLI" $C2_IP
+	iptt_stop_ok
+	block "^IN=veth2 OUT= SRC=$C1_IP DST=$C2_IP .*PROTO=ICMP TYPE=8 " >/dev/null
+	assert_blocks 2
+
+	iptt_start --verdict bridged,drop -p icmp
+	ping_ok "$CLI" $C2_IP
+	iptt_stop_ok
+	assert_blocks 2
+}
+
 @test "docker: a container's packet to the host itself is one story, delivered locally" {
 	iptt_start -s $C1_IP -p icmp
 	ping_ok "$CLI" $BR_IP

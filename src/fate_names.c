@@ -1,0 +1,57 @@
+#include <ctype.h>
+#include <string.h>
+
+#include "fate_names.h"
+
+static const struct fate_name names[] = {
+	[FATE_UNKNOWN]   = { "unknown",   NULL,     "unknown" },
+	[FATE_DROP]      = { "drop",      "DROP",   "DROP" },
+	[FATE_REJECT]    = { "reject",    "REJECT", "REJECT" },
+	[FATE_QUEUE]     = { "queue",     "QUEUE",  "QUEUE" },
+	[FATE_STOLEN]    = { "stolen",    "STOLEN", "STOLEN" },
+	/* accepted by every chain, then dropped by routing */
+	[FATE_NOROUTE]   = { "no_route",  "DROP",   "DROP" },
+	[FATE_LOCAL]     = { "delivered", "ACCEPT", "ACCEPT, delivered locally" },
+	[FATE_FORWARDED] = { "forwarded", "ACCEPT", "ACCEPT, forwarded" },
+	[FATE_BRIDGED]   = { "bridged",   "ACCEPT", "ACCEPT, bridged" },
+	[FATE_SENT]      = { "sent",      "ACCEPT", "ACCEPT, sent" },
+	[FATE_ACCEPTED]  = { "accepted",  "ACCEPT", "ACCEPT" },
+	[FATE_UNTOUCHED] = { "untouched", "ACCEPT", "ACCEPT" },
+};
+
+#define N_FATES (sizeof(names) / sizeof(names[0]))
+
+const struct fate_name *fate_name(enum fate_kind k)
+{
+	static const struct fate_name none = { "?", NULL, "?" };
+
+	return (size_t)k < N_FATES && names[k].key ? &names[k] : &none;
+}
+
+/* word equals s, ignoring case and taking '-' for '_' */
+static bool same_word(const char *word, size_t len, const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != len)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = word[i] == '-' ? '_' : word[i];
+
+		if (tolower((unsigned char)c) != tolower((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+unsigned int fate_mask(const char *word, size_t len)
+{
+	unsigned int mask = 0;
+	size_t k;
+
+	for (k = 0; k < N_FATES; k++)
+		if (same_word(word, len, names[k].key) ||
+		    same_word(word, len, names[k].verdict))
+			mask |= 1u << k;
+	return mask;
+}

@@ -1,0 +1,34 @@
+/* The one table of fate names: the words of the fate line, the JSON
+ * key, the verdict each fate amounts to. The printers, --verdict and
+ * the exit summary take their words from here, so that a new fate kind
+ * is named once. */
+#ifndef IPTT_FATE_NAMES_H
+#define IPTT_FATE_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "story.h"
+
+struct fate_name {
+	const char *key;	/* JSON "kind" and a --verdict word */
+	const char *verdict;	/* ACCEPT, DROP, ...; NULL: not known */
+	const char *text;	/* the fate line's words: "ACCEPT, forwarded" */
+};
+
+const struct fate_name *fate_name(enum fate_kind k);
+
+/* The packet went on (green) rather than stopped (red). */
+static inline bool fate_accepted(enum fate_kind k)
+{
+	const char *v = fate_name(k)->verdict;
+
+	return v && v[0] == 'A';
+}
+
+/* A --verdict word of len bytes, case and '-'/'_' aside: a fate's key
+ * ("delivered", "no-route"), or a verdict ("accept"), which stands for
+ * every fate that amounts to it. The set of fates as 1 << kind, or 0
+ * for a word that names none. */
+unsigned int fate_mask(const char *word, size_t len);
+
+#endif
