@@ -8,7 +8,7 @@
 
 load lib
 
-PCD=$IPTT_ROOT/build/tests/probe_copy_dump
+PCD=${IPTT_PROBE_COPY_DUMP:-$IPTT_ROOT/build/tests/probe_copy_dump}
 
 setup() {
 	[ -x "$PCD" ] || { echo "# $PCD is missing: run make testlibs" >&3; return 1; }
@@ -185,9 +185,10 @@ quiet_lab() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.s0.router_solicitations=0 \
 			2>/dev/null || true
 	done
-	for i in $(seq 20); do
+	# MLD reports repeat once within a second or so: rest means 1.5 s
+	for i in $(seq 8); do
 		a=$(ip -n "$RTR" -s -j link | jq -c '[.[].stats64.rx.packets]')
-		sleep 0.5
+		sleep 1.5
 		b=$(ip -n "$RTR" -s -j link | jq -c '[.[].stats64.rx.packets]')
 		[ "$a" = "$b" ] && return 0
 	done
