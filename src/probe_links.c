@@ -31,6 +31,7 @@ struct src_link {
 	unsigned int flags;
 	unsigned short type;
 	int master;			/* source ifindex, 0 when none */
+	int pair;			/* a veth's peer in this same namespace, or 0 */
 };
 
 static int link_attr_cb(const struct nlattr *a, void *data)
@@ -77,6 +78,9 @@ static int parse_link(const struct nlmsghdr *nlh, struct src_link *l)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 		l->has_mac = true;
 	}
+	if (tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID] &&
+	    mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) == 0)
+		l->pair = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };
 
@@ -227,6 +231,8 @@ static int fill_from(struct pnl *p, struct probe_copy *pc, bool wire)
 
 			if (strcmp(f->name, l.name))
 				continue;
+			if (wire && l.type == ARPHRD_LOOPBACK)
+				continue;	/* the wire's own lo is no peer */
 			if (wire) {
 				f->wire_ifindex = l.index;
 				memcpy(f->wire_mac, l.mac, 6);
@@ -271,7 +277,7 @@ static int make_one(struct probe_ctx *c, const struct src_link *l, bool bridge)
 }
 
 static int note_kind(struct probe_ctx *c, const struct src_link *l,
-		     const struct src_link *master)
+		     const struct src_link *master, const struct src_link *pair)
 {
 	if (l->type != ARPHRD_ETHER && l->type != ARPHRD_LOOPBACK &&
 	    probe_note(c, "interface %s is not Ethernet in the traced namespace "
@@ -285,6 +291,12 @@ static int note_kind(struct probe_ctx *c, const struct src_link *l,
 	if (!strcmp(l->kind, "bridge") &&
 	    probe_note(c, "bridge %s is copied without its VLAN settings and "
 		       "forwarding database", l->name) < 0)
+		return -1;
+	if (!strcmp(l->kind, "veth") && l->pair && l->pair != l->index && pair &&
+	    l->index < pair->index &&
+	    probe_note(c, "interfaces %s and %s are one veth pair in the traced "
+		       "namespace; in the copy each leads to the wire", l->name,
+		       pair->name) < 0)
 		return -1;
 	if (l->master && (!master || strcmp(master->kind, "bridge")) &&
 	    probe_note(c, "interface %s is enslaved to %s in the traced namespace; "
@@ -311,7 +323,8 @@ static int links_from(struct probe_ctx *c, struct src_link *v, size_t n)
 			if (l->type == ARPHRD_LOOPBACK || bridge != (pass == 0))
 				continue;
 			if (make_one(c, l, bridge) < 0 ||
-			    note_kind(c, l, find_link(v, n, l->master)) < 0 ||
+			    note_kind(c, l, find_link(v, n, l->master),
+				      find_link(v, n, l->pair)) < 0 ||
 			    add_map(c, l->index) < 0)
 				return -1;
 			snprintf(pc->ifaces[pc->n_ifaces].name, IFNAMSIZ, "%s", l->name);
