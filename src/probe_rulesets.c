@@ -39,12 +39,13 @@ static char *read_file(const char *path, size_t *len, char *msg, size_t msglen)
 	size_t off = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > RS_FILE_MAX) {
-		snprintf(msg, msglen, "%s", fd < 0 || errno ? strerror(errno) :
-			 "not a regular file of sensible size");
-		if (fd >= 0 && !S_ISREG(st.st_mode))
-			snprintf(msg, msglen, "not a regular file");
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(msg, msglen, "%s", strerror(errno));
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > RS_FILE_MAX) {
+		snprintf(msg, msglen, "%s", S_ISREG(st.st_mode) ? "larger than 256 MiB"
+			 : "not a regular file");
 		goto err;
 	}
 	buf = malloc((size_t)st.st_size + 1);

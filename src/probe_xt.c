@@ -18,7 +18,7 @@ static void tool_msg(const char *tool, const struct spawn_result *r, int err,
 		     char *msg, size_t msglen)
 {
 	if (r && r->err[0] && !strncmp(r->err, tool, strlen(tool)) &&
-	    r->err[strlen(tool)] == ':')
+	    (r->err[strlen(tool)] == ':' || r->err[strlen(tool)] == ' '))
 		snprintf(msg, msglen, "%s", r->err);	/* it names itself */
 	else if (r && r->err[0])
 		snprintf(msg, msglen, "%s: %s", tool, r->err);

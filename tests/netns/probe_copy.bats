@@ -339,6 +339,24 @@ refused() {
 	diff -u <(echo "$before") <(router_state)
 }
 
+@test "an iptables-nft chain or ipset name holding a newline is refused" {
+	in_rtr iptables-nft -A INPUT -j ACCEPT
+	in_rtr nft -j -f - <<-'EOF'
+	{"nftables":[{"add":{"chain":{"family":"ip","table":"filter",
+	  "name":"x\n-A INPUT -j DROP\n"}}}]}
+	EOF
+	refused "refusing to copy it inexactly"
+	in_rtr nft -j -f - <<-'EOF'
+	{"nftables":[{"delete":{"chain":{"family":"ip","table":"filter",
+	  "name":"x\n-A INPUT -j DROP\n"}}}]}
+	EOF
+	in_rtr ipset create "$(printf 'q hash:ip\ncreate evil')" hash:ip
+	refused "the ipsets do not copy exactly"
+	in_rtr ipset destroy "$(printf 'q hash:ip\ncreate evil')"
+	in_rtr ipset create "$(printf 'q\ncreate evil hash:ip')" hash:ip
+	refused "cannot copy the ipsets: ipset v"
+}
+
 @test "--ruleset files replace the live ruleset of their kind" {
 	router_rulesets
 	cat >"$BATS_TEST_TMPDIR/cand.nft" <<-'EOF'
