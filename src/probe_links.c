@@ -231,8 +231,6 @@ static int fill_from(struct pnl *p, struct probe_copy *pc, bool wire)
 
 			if (strcmp(f->name, l.name))
 				continue;
-			if (wire && l.type == ARPHRD_LOOPBACK)
-				continue;	/* the wire's own lo is no peer */
 			if (wire) {
 				f->wire_ifindex = l.index;
 				memcpy(f->wire_mac, l.mac, 6);
