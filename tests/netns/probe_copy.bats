@@ -149,6 +149,9 @@ router_state() {
 	for what in links addrs routes rules path_sysctls; do
 		diff -u <(in_rtr bash -c "$what") <(in_copy bash -c "$what")
 	done
+	# the router's neighbours, usable at once (a known one as STALE)
+	ping_ok "$RTR" $SRV_IP
+	in_copy ip neigh show dev r1 | grep -q "^$SRV_IP lladdr .* \(STALE\|REACHABLE\|DELAY\)"
 	# r2's peer is down: no carrier in the copy either
 	in_copy ip -4 route show dev r2 | grep -q '^10.99.3.0/24 .* linkdown'
 
