@@ -26,7 +26,7 @@ _iptables_trace()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
 	local opts="-s --source -d --destination -p --protocol -i --in-interface
-		-o --out-interface --bpf --chain -4 -6 --limit --limit= -c --count
+		-o --out-interface --bpf --chain -4 -6 --limit --limit= --follow -c --count
 		--timeout --verdict --summary --netns
 		--backend= --trace-rules --cleanup --rule-syntax= -j --json
 		-t --timestamps -v --verbose -n -q --quiet --no-color --color=

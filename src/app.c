@@ -185,7 +185,7 @@ static struct arm_spec arm_spec(const struct app *app)
 		.hook_prerouting = c->hook_prerouting, .hook_output = c->hook_output,
 		.ipv4 = c->ipv4, .ipv6 = c->ipv6,
 		.limit_rate = c->limit_rate, .limit_unit = c->limit_unit,
-		.limit_burst = c->limit_burst,
+		.limit_burst = c->limit_burst, .follow = c->follow,
 	};
 }
 

@@ -10,9 +10,26 @@
  * does not cover keeps one rule with the xt bpf match in its place.
  * The rules never touch the packet mark.
  *
+ * Each rule that sets nftrace counts the packets it marked, so that the
+ * exit summary can say how many traced packets never reached us.
+ *
  * Where the namespace has a bridge, a bridge table of the same name and
  * owner marks frames at the bridge's prerouting, priority -301, before
- * br_netfilter runs the inet chains inside that hook at priority 0. */
+ * br_netfilter runs the inet chains inside that hook at priority 0.
+ *
+ * --follow adds a set of conntrack ids and, at both hooks, a chain at
+ * priority conntrack + 1 (-199), the first point where a packet has its
+ * conntrack entry:
+ *   [meta nfproto X] [meta iifname X] [path conditions] update @follow { ct id } return
+ *   ct id @follow update @follow { ct id } [limit] counter meta nftrace set 1
+ * The first rule sees the same headers as the arming rule (nothing
+ * before -199 rewrites them), so the connections of the packets the
+ * filter selected land in the set, and those packets, already marked,
+ * go no further. The second traces every other packet of them, both
+ * directions and before or after NAT, from -199 on: so each traced
+ * packet is counted and started once (story_starts_packet). The set
+ * is bounded (FOLLOW_SIZE) and forgets a connection idle for
+ * FOLLOW_TIMEOUT_MS. */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <poll.h>
@@ -29,6 +46,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
+#include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
@@ -44,6 +62,12 @@
 
 #define ARM_PRIORITY	(-301)		/* NF_IP_PRI_RAW - 1 */
 #define LIMIT_OBJ	"rate"
+#define FOLLOW_PRIORITY	(-199)		/* NF_IP_PRI_CONNTRACK + 1 */
+#define FOLLOW_SET	"follow"
+#define FOLLOW_SET_ID	1
+#define FOLLOW_SIZE	65536
+#define FOLLOW_TIMEOUT_MS (10 * 60 * 1000)
+#define FOLLOW_SUFFIX	"_follow"
 /* The batch: what the largest translation (BPF_NFT_MAX_TOTAL conditions,
  * twice) needs with room to spare; libmnl wants twice the limit. */
 #define BATCH_LIMIT	(256 * 1024)
@@ -170,12 +194,45 @@ struct bridge_variant {
 	uint16_t ethertype;		/* ETH_P_IP, ETH_P_IPV6, or 0: any */
 };
 
+static int add_ct_id(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = expr_new(r, "ct");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_ID);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	return 0;
+}
+
+/* update @follow { ct id }: add the connection, or refresh its timeout */
+static int add_follow_update(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e;
+
+	if (add_ct_id(r) < 0 || !(e = expr_new(r, "dynset")))
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, FOLLOW_SET);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, FOLLOW_SET_ID);
+	return 0;
+}
+
+static int add_counter(struct nftnl_rule *r)
+{
+	return expr_new(r, "counter") ? 0 : -1;
+}
+
 /* native: one path of the translated filter, or NULL for the xt match
- * (or no filter at all). bv: NULL for the inet table. */
+ * (or no filter at all). bv: NULL for the inet table. follow_add: the
+ * rule adds the packet's connection to the follow set instead of
+ * marking it. */
 static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 				     const struct arm_spec *s, bool input_side,
 				     const struct bnft_rule *native,
-				     const struct bridge_variant *bv)
+				     const struct bridge_variant *bv,
+				     bool follow_add)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
@@ -210,7 +267,22 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 	} else if (s->prog->len && add_bpf_match(r, s->prog) < 0) {
 		goto err;
 	}
+	if (follow_add) {
+		struct nftnl_expr *e;
+
+		/* return: the next rule is for the packets the filter did
+		 * not select, which our arming rule has not marked */
+		if (add_follow_update(r) < 0 || !(e = expr_new(r, "immediate")))
+			goto err;
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_RETURN);
+		return r;
+	}
 	if (s->limit_rate && !bv && add_limit_ref(r) < 0)
+		goto err;
+	/* The bridge table's marks are not counted: br_netfilter runs the
+	 * inet chain for the same frame, and its rule counts it. */
+	if (!bv && add_counter(r) < 0)
 		goto err;
 	if (add_set_nftrace(r) < 0)
 		goto err;
@@ -242,7 +314,8 @@ static int batch_done(struct batch_ctx *c)
 	return mnl_nlmsg_batch_next(c->b) ? 0 : -1;
 }
 
-static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
+static void add_chain_prio(struct batch_ctx *c, const char *name,
+			   uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 
@@ -251,7 +324,7 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, ARM_PRIORITY);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	nftnl_chain_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWCHAIN,
 						  NLM_F_CREATE), ch);
@@ -259,12 +332,13 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 	nftnl_chain_free(ch);
 }
 
-static int add_one_rule(struct batch_ctx *c, const char *chain,
-			const struct arm_spec *s, bool input_side,
-			const struct bnft_rule *native,
-			const struct bridge_variant *bv)
+static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 {
-	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native, bv);
+	add_chain_prio(c, name, hook, ARM_PRIORITY);
+}
+
+static int send_rule(struct batch_ctx *c, struct nftnl_rule *r)
+{
 	int rc;
 
 	if (!r)
@@ -278,19 +352,111 @@ static int add_one_rule(struct batch_ctx *c, const char *chain,
 	return rc;
 }
 
-static int add_rule(struct batch_ctx *c, const char *chain,
-		    const struct arm_spec *s, bool input_side)
+static int add_one_rule(struct batch_ctx *c, const char *chain,
+			const struct arm_spec *s, bool input_side,
+			const struct bnft_rule *native,
+			const struct bridge_variant *bv)
+{
+	return send_rule(c, build_rule(c->a, chain, s, input_side, native, bv,
+				       false));
+}
+
+static int add_rule_kind(struct batch_ctx *c, const char *chain,
+			 const struct arm_spec *s, bool input_side,
+			 bool follow_add)
 {
 	const struct bnft_prog *p = c->a->native;
 	unsigned int i;
 
 	if (!p)
-		return add_one_rule(c, chain, s, input_side, NULL, NULL);
+		return send_rule(c, build_rule(c->a, chain, s, input_side, NULL,
+					       NULL, follow_add));
 	/* a program that accepts nothing leaves the chain empty */
 	for (i = 0; i < p->nrules; i++)
-		if (add_one_rule(c, chain, s, input_side, &p->rules[i], NULL) < 0)
+		if (send_rule(c, build_rule(c->a, chain, s, input_side,
+					    &p->rules[i], NULL, follow_add)) < 0)
 			return -1;
 	return 0;
+}
+
+static int add_rule(struct batch_ctx *c, const char *chain,
+		    const struct arm_spec *s, bool input_side)
+{
+	return add_rule_kind(c, chain, s, input_side, false);
+}
+
+/* ct id @follow update @follow { ct id } [limit] counter meta nftrace set 1 */
+static int add_follow_trace_rule(struct batch_ctx *c, const char *chain,
+				 const struct arm_spec *s)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e;
+
+	if (!r)
+		return -1;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, c->a->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if (add_ct_id(r) < 0 || !(e = expr_new(r, "lookup")))
+		goto err;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, FOLLOW_SET);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, FOLLOW_SET_ID);
+	if (add_follow_update(r) < 0 ||
+	    (s->limit_rate && add_limit_ref(r) < 0) ||
+	    add_counter(r) < 0 || add_set_nftrace(r) < 0)
+		goto err;
+	return send_rule(c, r);
+err:
+	nftnl_rule_free(r);
+	return -1;
+}
+
+/* The set's user data, as nft 1.0.6 writes it for "typeof ct id", so
+ * that nft lists the set as such and loads the listing back: key byte
+ * order big endian, then the typeof expression (ct, key id, no
+ * direction). Without it nft would print "type integer", which it
+ * refuses as a set type. */
+static const unsigned char follow_set_udata[] = {
+	0x00, 0x04, 0x02, 0x00, 0x00, 0x00,
+	0x03, 0x14, 0x00, 0x04, 0x0c, 0x00, 0x00, 0x00,
+	0x01, 0x0c, 0x00, 0x04, NFT_CT_ID, 0x00, 0x00, 0x00,
+	0x01, 0x04, 0xff, 0xff, 0xff, 0xff,
+};
+
+static void add_follow_set(struct batch_ctx *c)
+{
+	struct nftnl_set *st = nftnl_set_alloc();
+
+	nftnl_set_set_u32(st, NFTNL_SET_FAMILY, c->family);
+	nftnl_set_set_str(st, NFTNL_SET_TABLE, c->a->table);
+	nftnl_set_set_str(st, NFTNL_SET_NAME, FOLLOW_SET);
+	nftnl_set_set_u32(st, NFTNL_SET_ID, FOLLOW_SET_ID);
+	nftnl_set_set_u32(st, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_TYPE, 4);	/* nft's integer */
+	nftnl_set_set_u32(st, NFTNL_SET_KEY_LEN, sizeof(uint32_t));
+	nftnl_set_set_u32(st, NFTNL_SET_DESC_SIZE, FOLLOW_SIZE);
+	nftnl_set_set_u64(st, NFTNL_SET_TIMEOUT, FOLLOW_TIMEOUT_MS);
+	nftnl_set_set_data(st, NFTNL_SET_USERDATA, follow_set_udata,
+			   sizeof(follow_set_udata));
+	nftnl_set_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWSET, NLM_F_CREATE), st);
+	batch_done(c);
+	nftnl_set_free(st);
+}
+
+/* --follow's chain at one hook: add the filter's connections, trace
+ * every packet of the connections in the set. */
+static int add_follow_chain(struct batch_ctx *c, const char *hook_chain,
+			    uint32_t hook, const struct arm_spec *s,
+			    bool input_side, bool select)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s" FOLLOW_SUFFIX, hook_chain);
+	add_chain_prio(c, name, hook, FOLLOW_PRIORITY);
+	if (select && add_rule_kind(c, name, s, input_side, true) < 0)
+		return -1;
+	return add_follow_trace_rule(c, name, s);
 }
 
 /* The bridge table's rules: the inet rules with an ethertype where the
@@ -424,6 +590,8 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 	add_table(&c);
 	if (s->limit_rate)
 		add_limit_obj(&c, s);
+	if (s->follow)
+		add_follow_set(&c);
 	if (s->hook_prerouting) {
 		add_chain(&c, "prerouting", NF_INET_PRE_ROUTING);
 		if (add_rule(&c, "prerouting", s, true) < 0)
@@ -435,6 +603,14 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 		if (add_rule(&c, "output", s, false) < 0)
 			goto out;
 	}
+	/* A followed connection's replies come in, or go out, at either
+	 * hook, whichever side the filter selected it on. */
+	if (s->follow &&
+	    (add_follow_chain(&c, "prerouting", NF_INET_PRE_ROUTING, s, true,
+			      s->hook_prerouting) < 0 ||
+	     add_follow_chain(&c, "output", NF_INET_LOCAL_OUT, s, false,
+			      s->hook_output && !s->in_iface) < 0))
+		goto out;
 	nftnl_batch_end(mnl_nlmsg_batch_current(c.b), a->seq++);
 	mnl_nlmsg_batch_next(c.b);
 	*what = "creating the tracing table";
@@ -544,6 +720,76 @@ err:
 	arm_remove(a);
 	errno = saved;
 	return NULL;
+}
+
+static int count_expr(struct nftnl_expr *e, void *data)
+{
+	uint64_t *sum = data;
+
+	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter"))
+		*sum += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+	return 0;
+}
+
+static int count_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (!r)
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+		nftnl_expr_foreach(r, count_expr, data);
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int arm_marked(struct arm *a, uint64_t *packets)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t portid = mnl_socket_get_portid(a->nl), seq = a->seq++;
+	struct pollfd pfd = { mnl_socket_get_fd(a->nl), POLLIN, 0 };
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int rc;
+
+	*packets = 0;
+	if (!r)
+		return -1;
+	memset(buf, 0, sizeof(buf));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
+				    NLM_F_DUMP, seq);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, a->table);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		if (poll(&pfd, 1, 5000) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = nl_recv_kernel(a->nl, buf, sizeof(buf));
+		if (n < 0)
+			return -1;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, count_rule_cb, packets);
+	} while (rc > 0);
+	/* a dump cut by a commit (EINTR) counted some rules twice or not
+	 * at all: no number is better than a wrong one */
+	return rc < 0 ? -1 : 0;
+}
+
+enum hook arm_chain_hook(const char *chain)
+{
+	char name[32];
+	size_t n = strlen(chain), k = strlen(FOLLOW_SUFFIX);
+
+	if (n > k && n < sizeof(name) && !strcmp(chain + n - k, FOLLOW_SUFFIX)) {
+		memcpy(name, chain, n - k);
+		name[n - k] = '\0';
+		return hook_from_name(name);
+	}
+	return hook_from_name(chain);
 }
 
 void arm_remove(struct arm *a)

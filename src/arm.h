@@ -4,7 +4,9 @@
 #define IPTT_ARM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "filter.h"
+#include "ruleset.h"
 
 #define ARM_TABLE_PREFIX "iptables-trace-"
 
@@ -18,6 +20,7 @@ struct arm_spec {
 	unsigned int limit_rate;	/* 0: unlimited */
 	unsigned int limit_unit;	/* seconds per unit: 1, 60, 3600, 86400 */
 	unsigned int limit_burst;
+	bool follow;			/* --follow: trace the selected connections */
 };
 
 struct arm;
@@ -31,6 +34,12 @@ const char *arm_table_name(const struct arm *a);
 /* True when the filter could not be written in native nft expressions
  * and the rules carry the xt bpf match, which nft prints with warnings. */
 bool arm_uses_xt_bpf(const struct arm *a);
+
+/* How many packets our rules marked so far (their counters). -1 with
+ * errno when the kernel could not say. */
+int arm_marked(struct arm *a, uint64_t *packets);
+/* The hook one of our chains sits at, by its name. */
+enum hook arm_chain_hook(const char *chain);
 
 /* True for any iptables-trace table, ours or another instance's. */
 bool arm_is_own_table(const char *table);

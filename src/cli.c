@@ -32,6 +32,9 @@ static const char usage_text[] =
 "      --bpf EXPR                the filter expression, as an option\n"
 "      --chain PREROUTING|OUTPUT start tracing at one hook (default: both)\n"
 "  -4, -6                        one address family only\n"
+"      --follow                  trace every later packet of the connections\n"
+"                                the filter selected, both directions, across\n"
+"                                NAT (the filter sees headers before NAT)\n"
 "      --limit [RATE]            trace at most RATE packets (N/second, N/minute,\n"
 "                                N/hour, N/day; default 1/second, burst 1)\n"
 "  -c, --count N                 exit after N printed packets\n"
@@ -135,6 +138,7 @@ enum {
 	OPT_BPF = 256, OPT_LIMIT, OPT_COUNT, OPT_TIMEOUT, OPT_NETNS,
 	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET, OPT_BACKEND, OPT_TRACE_RULES,
 	OPT_CLEANUP, OPT_CHAIN, OPT_VERDICT, OPT_SUMMARY, OPT_COLOR,
+	OPT_FOLLOW,
 };
 
 static const struct option long_opts[] = {
@@ -146,6 +150,7 @@ static const struct option long_opts[] = {
 	{ "bpf", required_argument, NULL, OPT_BPF },
 	{ "chain", required_argument, NULL, OPT_CHAIN },
 	{ "limit", optional_argument, NULL, OPT_LIMIT },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "count", required_argument, NULL, 'c' },
 	{ "verdict", required_argument, NULL, OPT_VERDICT },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
@@ -430,6 +435,7 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			break;
 		case OPT_VERDICT: cfg->verdicts |= parse_verdicts(optarg); break;
 		case OPT_SUMMARY: cfg->summary = true; break;
+		case OPT_FOLLOW: cfg->follow = true; break;
 		case OPT_TIMEOUT:
 			errno = 0;
 			cfg->timeout = strtod(optarg, &end);
@@ -522,6 +528,9 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->trace_rules && cfg->backend == BACKEND_NFT)
 		usage_error("--trace-rules traces legacy tables; it cannot be used "
 			    "with --backend=%s", "nft");
+	if (cfg->trace_rules && cfg->follow)
+		usage_error("--follow needs nf_tables to mark connections; it "
+			    "cannot be used with %s", "--trace-rules");
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);

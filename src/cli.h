@@ -35,6 +35,7 @@ struct config {
 	bool timestamps, verbose, json;
 	bool quiet;			/* -q: no armed line, no stderr summary */
 	bool summary;			/* --summary: rules and chains at exit */
+	bool follow;			/* --follow: whole connections */
 	unsigned int verdicts;		/* --verdict: 1 << fate_kind; 0: all */
 	char **argv_copy;		/* argv without iptables' "!" words */
 	unsigned int quiet_ms;

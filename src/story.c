@@ -40,10 +40,13 @@ const char *step_verdict_name(const struct story_step *st)
 bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 {
 	/* Only our own rule: another iptables-trace in the namespace has a
-	 * table too, and its rule fires for the same packet. */
+	 * table too, and its rule fires for the same packet. --follow's
+	 * rule that returns adds a packet our arming rule marked already
+	 * (arm.c). */
 	return own_table && ev->source == EV_SRC_NFT &&
 	       !strcmp(ev->table, own_table) &&
-	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE);
+	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE) &&
+	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN);
 }
 
 /* What a legacy event decided. x_tables TRACE names the rule, not its
@@ -403,7 +406,7 @@ static struct order *order_events(const struct block *b, struct resolver *r,
 
 		mixed |= ev->source == EV_SRC_XT;
 		if (arm_is_own_table(ev->table)) {
-			w->rank = hook_rank(hook_from_name(ev->chain));
+			w->rank = hook_rank(arm_chain_hook(ev->chain));
 			w->prio = INT32_MIN;
 		} else if (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) {
 			c = resolver_chain(r, ev);

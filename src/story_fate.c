@@ -78,7 +78,7 @@ static enum hook origin(const struct story *s)
 
 	for (i = 0; i < s->block->nevs; i++)
 		if (arm_is_own_table(s->block->evs[i].table))
-			return hook_from_name(s->block->evs[i].chain);
+			return arm_chain_hook(s->block->evs[i].chain);
 	return HOOK_NONE;
 }
 
