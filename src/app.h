@@ -5,6 +5,7 @@
 
 #include <time.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include "backend.h"
 #include "cli.h"
 #include "filter.h"
@@ -32,6 +33,9 @@ struct app {
 	struct json_opts json;
 	struct summary summary;		/* --summary */
 	unsigned long packets, events;
+	unsigned long received;		/* our packets that reached emit() */
+	uint64_t marked;		/* packets our rules marked (counters) */
+	bool have_marked;		/* ... when the kernel told us */
 	unsigned long lost;		/* legacy events lost, counted exactly */
 	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
 					 * lost an unknown number of events */

@@ -116,6 +116,7 @@ static void emit(const struct block *b, void *data)
 	 * our own rule marked it too. */
 	if (app->arm && !b->started)
 		return;
+	app->received++;
 	if (app->cfg.count && app->packets >= app->cfg.count)
 		return;
 	if (story_build(&s, b, &app->resolver) < 0) {
@@ -415,10 +416,24 @@ static void run(struct app *app)
 			add_ms(&app->next_check, ARM_XT_CHECK_MS);
 		}
 	}
+	/* How many packets were marked, before the last read: the events
+	 * of every packet counted by then are queued. */
+	if (app->arm)
+		app->have_marked = arm_marked(app->arm, &app->marked) == 0;
 	/* Events already queued when we were told to stop belong to
 	 * packets that crossed the firewall: read and print them too. */
 	if (!app->output_closed && !app->failed && drain_all(app) == 0)
 		asm_flush(app->assembler, true);
+}
+
+/* Packets our rules marked whose start never reached us: a lost event
+ * loses its packet. -1 when the counters could not be read. */
+static long long packets_lost(const struct app *app)
+{
+	if (!app->have_marked)
+		return -1;
+	return app->marked > app->received ?
+	       (long long)(app->marked - app->received) : 0;
 }
 
 /* The kernel does not say how many nf_tables events an overrun cost:
@@ -451,6 +466,20 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
 	fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, %s%lu "
 		"events lost", app->packets, app->events,
 		!exact && app->overruns ? "at least " : "", lost);
+	if (app->have_marked) {
+		unsigned long skipped = app->received - app->packets;
+
+		/* received can pass marked only through a packet that our
+		 * start event named twice; say what was shown */
+		fprintf(stderr, "; %lu of %llu traced packets shown", app->packets,
+			(unsigned long long)(app->marked > app->received ?
+					     app->marked : app->received));
+		if (packets_lost(app) > 0)
+			fprintf(stderr, ", %lld lost", packets_lost(app));
+		if (skipped)
+			fprintf(stderr, ", %lu left out by --verdict, -o or --count",
+				skipped);
+	}
 	if (app->overruns)
 		fprintf(stderr, " (the receive buffer overflowed %lu time%s; trace "
 			"fewer packets with a filter or --limit)", app->overruns,
@@ -512,6 +541,8 @@ int main(int argc, char **argv)
 	}
 
 	run(&app);
+	app.summary.traced = app.have_marked ? (long long)app.marked : -1;
+	app.summary.lost = packets_lost(&app);
 	/* after the last packet, while the rule snapshots are still open */
 	if (app.cfg.summary && !app.output_closed && !app.failed) {
 		errno = 0;

@@ -230,6 +230,10 @@ int summary_print_json(FILE *f, const struct summary *sm, struct resolver *r)
 
 	json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
 	json_object_set_new(o, "packets", json_integer((json_int_t)sm->packets));
+	json_object_set_new(o, "traced", sm->traced < 0 ? json_null() :
+			    json_integer((json_int_t)sm->traced));
+	json_object_set_new(o, "lost", sm->lost < 0 ? json_null() :
+			    json_integer((json_int_t)sm->lost));
 	for (i = 0; i < sm->nrules; i++) {
 		const struct sum_rule *ru = &sm->rules[i];
 		const struct sum_chain *ch = &sm->chains[ru->chain];

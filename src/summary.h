@@ -11,6 +11,9 @@ struct sum_chain;
 
 struct summary {
 	unsigned long packets;
+	/* how many packets our rules marked, and how many of them never
+	 * reached us; -1: not known (set by main.c before printing) */
+	long long traced, lost;
 	struct sum_rule *rules;
 	size_t nrules, cap_rules;
 	struct sum_chain *chains;

@@ -261,3 +261,16 @@ table bridge iptables-trace-$IPTT_PID" ]
 		"^  filter FORWARD \(#6\) -i docker0 -o docker0 -j ACCEPT => ACCEPT$" \
 		"^  => ACCEPT, bridged out veth3$"
 }
+
+# Issue 9 item 10: a bridged frame is marked by the bridge table and again
+# by the inet rule that br_netfilter runs: it must count once.
+@test "docker: bridged and routed packets each count once in N of M traced packets" {
+	iptt_start -p icmp
+	ping_ok "$CLI" $C2_IP
+	ping_ok "$CLI" $FAR
+	iptt_stop_ok
+	assert_blocks 4
+	[ "$(summary_field shown)" -eq 4 ]
+	[ "$(summary_field traced)" -eq 4 ]
+	[ "$(summary_field lost_packets)" -eq 0 ]
+}

@@ -46,7 +46,8 @@ state_file() {
 }
 
 ARMED_RE='^iptables-trace: tracing .* \(backend nft\) \.\.\. press Ctrl-C to stop$'
-SUMMARY_RE='^iptables-trace: [0-9]+ packets traced, [0-9]+ events, [0-9]+ events lost$'
+# The counts of packets come from our rules' counters; --trace-rules has none.
+SUMMARY_RE='^iptables-trace: [0-9]+ packets traced, [0-9]+ events, [0-9]+ events lost(; [0-9]+ of [0-9]+ traced packets shown(, [0-9]+ lost)?(, [0-9]+ left out by --verdict, -o or --count)?)?$'
 
 # ip6_re ADDR: an extended regex for an IPv6 address as the tool may print
 # it, compressed (fd00:99:1::2) or written out in full like the kernel's
@@ -344,14 +345,23 @@ assert_clean_stderr() {
 	fi
 }
 
-# The summary's numbers: summary_field packets|events|lost
+# The summary's numbers: summary_field packets|events|lost|shown|traced|
+# lost_packets (shown of traced, and lost, from our rules' counters)
 summary_field() {
 	local line
 	line=$(grep -E "$SUMMARY_RE" "$IPTT_ERR") || return 1
 	case $1 in
 	packets) echo "$line" | sed -E 's/^iptables-trace: ([0-9]+) packets.*/\1/' ;;
 	events) echo "$line" | sed -E 's/.* ([0-9]+) events,.*/\1/' ;;
-	lost) echo "$line" | sed -E 's/.* ([0-9]+) events lost$/\1/' ;;
+	lost) echo "$line" | sed -E 's/.* ([0-9]+) events lost.*/\1/' ;;
+	shown) echo "$line" | sed -nE 's/.*; ([0-9]+) of [0-9]+ traced packets shown.*/\1/p' ;;
+	traced) echo "$line" | sed -nE 's/.*; [0-9]+ of ([0-9]+) traced packets shown.*/\1/p' ;;
+	lost_packets)
+		if [[ $line == *"traced packets shown, "*" lost"* ]]; then
+			echo "$line" | sed -E 's/.*traced packets shown, ([0-9]+) lost.*/\1/'
+		elif [[ $line == *"traced packets shown"* ]]; then
+			echo 0
+		fi ;;
 	esac
 }
 

@@ -58,3 +58,41 @@ overflow_check() {
 	ARMED_RE='^iptables-trace: tracing .* \(backend nft\+legacy\) \.\.\. press Ctrl-C to stop$'
 	overflow_check
 }
+
+# Issue 9 item 10: our arming rule counts the packets it marks, so the
+# summary says how many traced packets were lost, not only events.
+@test "the summary counts the traced packets: 3 of 3 shown in a quiet run" {
+	iptt_start "${FILTER[@]}"
+	ip netns exec "$CLI" ping -q -n -c3 -i 0.2 -W1 $SRV_IP >/dev/null
+	iptt_stop_ok
+	[ "$(summary_field shown)" -eq 3 ]
+	[ "$(summary_field traced)" -eq 3 ]
+	[ "$(summary_field lost_packets)" -eq 0 ]
+	grep -Eq '; 3 of 3 traced packets shown$' "$IPTT_ERR"
+}
+
+@test "the summary says how many traced packets an overflow lost: shown + lost = sent" {
+	iptt_start "${FILTER[@]}"
+	kill -STOP "$IPTT_PID"
+	ip netns exec "$CLI" ping -q -n -f -c 20000 -W1 $SRV_IP >/dev/null || true
+	kill -CONT "$IPTT_PID"
+	iptt_stop
+	[ "$IPTT_RC" -eq 0 ]
+	line=$(grep -E "^iptables-trace: [0-9]+ packets traced" "$IPTT_ERR")
+	echo "# $line" >&3
+	[[ $line =~ \;\ ([0-9]+)\ of\ ([0-9]+)\ traced\ packets\ shown,\ ([0-9]+)\ lost ]]
+	shown=${BASH_REMATCH[1]} traced=${BASH_REMATCH[2]} lostp=${BASH_REMATCH[3]}
+	[ "$traced" -eq 20000 ]
+	[ "$lostp" -gt 0 ]
+	[ $((shown + lostp)) -eq 20000 ]
+	[ "$shown" -eq "$(echo "$line" | cut -d" " -f2)" ]
+}
+
+@test "--count: packets left out are not called lost; JSON --summary has traced and lost" {
+	iptt_start --json --summary -c 1 "${FILTER[@]}"
+	ip netns exec "$CLI" ping -q -n -c1 -W1 $SRV_IP >/dev/null
+	iptt_wait_exit 5
+	[ "$IPTT_RC" -eq 0 ]
+	jq -e 'select(.summary) | .summary.traced == 1 and .summary.lost == 0' "$IPTT_OUT"
+	grep -Eq '; 1 of 1 traced packets shown$' "$IPTT_ERR"
+}
