@@ -186,6 +186,8 @@ static struct arm_spec arm_spec(const struct app *app)
 		.ipv4 = c->ipv4, .ipv6 = c->ipv6,
 		.limit_rate = c->limit_rate, .limit_unit = c->limit_unit,
 		.limit_burst = c->limit_burst, .follow = c->follow,
+		/* legacy tables report no conntrack state */
+		.ct_chains = app->plan.listen_xt,
 	};
 }
 

@@ -67,7 +67,7 @@
 #define FOLLOW_SET_ID	1
 #define FOLLOW_SIZE	65536
 #define FOLLOW_TIMEOUT_MS (10 * 60 * 1000)
-#define FOLLOW_SUFFIX	"_follow"
+#define FOLLOW_SUFFIX	"_conntrack"
 /* The batch: what the largest translation (BPF_NFT_MAX_TOTAL conditions,
  * twice) needs with room to spare; libmnl wants twice the limit. */
 #define BATCH_LIMIT	(256 * 1024)
@@ -444,8 +444,12 @@ static void add_follow_set(struct batch_ctx *c)
 	nftnl_set_free(st);
 }
 
-/* --follow's chain at one hook: add the filter's connections, trace
- * every packet of the connections in the set. */
+/* The chain at one hook right after conntrack. Even empty, it reports
+ * a traced packet's conntrack state as the packet had it there: the
+ * first event of a base chain carries the CT_* attributes, and legacy
+ * tables, which report none, need them. With --follow: add the
+ * filter's connections, trace every packet of the connections in the
+ * set. */
 static int add_follow_chain(struct batch_ctx *c, const char *hook_chain,
 			    uint32_t hook, const struct arm_spec *s,
 			    bool input_side, bool select)
@@ -454,6 +458,8 @@ static int add_follow_chain(struct batch_ctx *c, const char *hook_chain,
 
 	snprintf(name, sizeof(name), "%s" FOLLOW_SUFFIX, hook_chain);
 	add_chain_prio(c, name, hook, FOLLOW_PRIORITY);
+	if (!s->follow)
+		return 0;
 	if (select && add_rule_kind(c, name, s, input_side, true) < 0)
 		return -1;
 	return add_follow_trace_rule(c, name, s);
@@ -605,7 +611,7 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 	}
 	/* A followed connection's replies come in, or go out, at either
 	 * hook, whichever side the filter selected it on. */
-	if (s->follow &&
+	if ((s->follow || s->ct_chains) &&
 	    (add_follow_chain(&c, "prerouting", NF_INET_PRE_ROUTING, s, true,
 			      s->hook_prerouting) < 0 ||
 	     add_follow_chain(&c, "output", NF_INET_LOCAL_OUT, s, false,
@@ -777,6 +783,13 @@ int arm_marked(struct arm *a, uint64_t *packets)
 	/* a dump cut by a commit (EINTR) counted some rules twice or not
 	 * at all: no number is better than a wrong one */
 	return rc < 0 ? -1 : 0;
+}
+
+bool arm_chain_after_conntrack(const char *chain)
+{
+	size_t n = strlen(chain), k = strlen(FOLLOW_SUFFIX);
+
+	return n > k && !strcmp(chain + n - k, FOLLOW_SUFFIX);
 }
 
 enum hook arm_chain_hook(const char *chain)

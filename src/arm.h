@@ -21,6 +21,7 @@ struct arm_spec {
 	unsigned int limit_unit;	/* seconds per unit: 1, 60, 3600, 86400 */
 	unsigned int limit_burst;
 	bool follow;			/* --follow: trace the selected connections */
+	bool ct_chains;			/* chains after conntrack, for its state */
 };
 
 struct arm;
@@ -38,6 +39,8 @@ bool arm_uses_xt_bpf(const struct arm *a);
 /* How many packets our rules marked so far (their counters). -1 with
  * errno when the kernel could not say. */
 int arm_marked(struct arm *a, uint64_t *packets);
+/* Is this chain of ours one after conntrack (priority -199)? */
+bool arm_chain_after_conntrack(const char *chain);
 /* The hook one of our chains sits at, by its name. */
 enum hook arm_chain_hook(const char *chain);
 

@@ -26,6 +26,8 @@
 #include "sock_drops.h"
 #include "story.h"
 
+#include <linux/netfilter.h>
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -184,6 +186,9 @@ static void on_event(const struct trace_event *ev, void *data)
 	    !starts_packet(ev, app))
 		return;
 	app->events++;
+	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
+	    (ev->nfproto == NFPROTO_IPV4 || ev->nfproto == NFPROTO_IPV6))
+		app->resolver.ct_seen[ev->nfproto == NFPROTO_IPV6] = true;
 	if (asm_add(app->assembler, ev) < 0)
 		app->failed = true;
 }

@@ -214,7 +214,8 @@ static json_t *ct_json(const struct story_ct *c)
 	o = json_object();
 	json_object_set_new(o, "state", c->have_state ?
 			    json_string(ct_state_name(c->state)) : json_null());
-	json_object_set_new(o, "direction", json_string(c->dir ? "reply" : "original"));
+	json_object_set_new(o, "direction", c->have_state && (c->state & CT_ST_INVALID) ?
+			    json_null() : json_string(c->dir ? "reply" : "original"));
 	json_object_set_new(o, "id", c->id || c->have_entry ?
 			    json_integer(c->id ? c->id : c->entry.id) : json_null());
 	ct_status_text(status, sizeof(status), c->status);
@@ -224,6 +225,7 @@ static json_t *ct_json(const struct story_ct *c)
 	json_object_set_new(o, "status", st);
 	json_object_set_new(o, "original", c->have_entry ? tuple_json(&c->entry.orig) : json_null());
 	json_object_set_new(o, "reply", c->have_entry ? tuple_json(&c->entry.reply) : json_null());
+	json_object_set_new(o, "looked_up_later", json_boolean(c->looked_up_later));
 	return o;
 }
 

@@ -180,8 +180,12 @@ static void print_ct(FILE *f, const struct story_ct *c)
 
 	if (!c->have_state && !c->have_entry)
 		return;
-	ct_status_text(status, sizeof(status), c->status);
 	fputs("  conntrack: ", f);
+	if (c->have_state && (c->state & CT_ST_INVALID)) {
+		fputs("invalid (conntrack gave the packet no entry)\n", f);
+		return;
+	}
+	ct_status_text(status, sizeof(status), c->status);
 	if (c->have_state)
 		fprintf(f, "%s, ", ct_state_name(c->state));
 	fputs(c->dir ? "reply direction" : "original direction", f);
@@ -192,6 +196,11 @@ static void print_ct(FILE *f, const struct story_ct *c)
 		ct_tuple_text(reply, sizeof(reply), &c->entry.reply);
 		fprintf(f, "; original %s, reply %s", orig, reply);
 	}
+	/* not what the packet saw: a first packet's entry is confirmed,
+	 * and has its reply, by the time we ask */
+	if (c->looked_up_later)
+		fputs(" (state unknown: the entry as looked up after the packet "
+		      "passed)", f);
 	fputc('\n', f);
 }
 

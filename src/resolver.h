@@ -24,6 +24,10 @@ struct resolver {
 					 * shown in iptables syntax */
 	struct ct_handle *ct;		/* NULL: no conntrack lookups */
 	enum syntax syntax;
+	/* [0] IPv4, [1] IPv6: some event of this run carried conntrack
+	 * attributes, so conntrack is at work for the family: a packet
+	 * without them after conntrack's hook is one it found invalid. */
+	bool ct_seen[2];
 };
 
 /* Bring the snapshots up to date; once per printed packet. */

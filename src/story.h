@@ -97,6 +97,8 @@ struct story_ct {
 	uint32_t state, status, id;
 	uint8_t dir;			/* 0 original, 1 reply */
 	bool have_entry;		/* looked up with libnetfilter_conntrack */
+	bool looked_up_later;		/* no state as the packet saw it: the
+					 * status is the entry's at print time */
 	struct ct_entry entry;
 };
 

@@ -8,8 +8,57 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/netfilter.h>
 
+#include "arm.h"
 #include "story.h"
+
+/* Did conntrack see the packet before this event's chain? The first
+ * event of a base chain's walk (it carries the headers) of a chain after
+ * conntrack's hook (-200 at prerouting and output). */
+static bool after_conntrack(const struct trace_event *ev, struct resolver *r)
+{
+	const struct rs_chain *c;
+
+	if (ev->source != EV_SRC_NFT || !(ev->has & EV_HAS_NETHDR) ||
+	    ev->family == NFPROTO_BRIDGE || ev->family == NFPROTO_NETDEV)
+		return false;
+	if (arm_is_own_table(ev->table))
+		return arm_chain_after_conntrack(ev->chain);
+	c = resolver_chain(r, ev);
+	if (!c)
+		return false;
+	switch (c->hook) {
+	case HOOK_PREROUTING:
+	case HOOK_OUTPUT:
+		return c->prio > -200;
+	case HOOK_INPUT:
+	case HOOK_FORWARD:
+	case HOOK_POSTROUTING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* No CT attributes where conntrack had run, in a family where it is at
+ * work: conntrack found the packet invalid (it attaches no entry then,
+ * and the kernel sends no CT_* attributes). */
+static bool seen_invalid(const struct story *s, struct resolver *r)
+{
+	size_t i;
+
+	for (i = 0; i < s->block->nevs; i++) {
+		const struct trace_event *ev = &s->block->evs[i];
+
+		if (!(ev->has & EV_HAS_NFPROTO) ||
+		    (ev->nfproto != NFPROTO_IPV4 && ev->nfproto != NFPROTO_IPV6))
+			continue;
+		if (r->ct_seen[ev->nfproto == NFPROTO_IPV6] && after_conntrack(ev, r))
+			return true;
+	}
+	return false;
+}
 
 void story_find_ct(struct story *s, struct resolver *r)
 {
@@ -30,6 +79,9 @@ void story_find_ct(struct story *s, struct resolver *r)
 		c->status = with_ct->ct_status;
 		c->id = with_ct->ct_id;
 		c->dir = with_ct->ct_dir;
+	} else if (seen_invalid(s, r)) {
+		c->have_state = true;
+		c->state = CT_ST_INVALID;
 	}
 	if (!r->ct || !s->have_first || !s->first.decoded)
 		return;
@@ -43,8 +95,10 @@ void story_find_ct(struct story *s, struct resolver *r)
 	if (c->have_entry && !c->have_state)
 		c->dir = memcmp(&c->entry.orig.src, &s->first.hdrs.src,
 				sizeof(c->entry.orig.src)) != 0;
-	if (c->have_entry && !c->have_state)
+	if (c->have_entry && !c->have_state) {
 		c->status = c->entry.status;
+		c->looked_up_later = true;
+	}
 	/* The kernel attaches CT_STATUS to the first event of each base
 	 * chain only, so NAT set up later in a jumped-to chain (kube-proxy's
 	 * KUBE-POSTROUTING, firewalld's nat_POST_*) is missing from it; the
