@@ -118,7 +118,8 @@ trace_nat_ping() {
 		.conntrack == {state: "new", direction: "original", id: $id,
 			status: ["dnat", "snat"],
 			original: {src: $cli, dst: $vip, proto: "icmp", icmp_id: 6101},
-			reply: {src: $src2, dst: $dst2, proto: "icmp", icmp_id: 6101}}'
+			reply: {src: $src2, dst: $dst2, proto: "icmp", icmp_id: 6101},
+			looked_up_later: false}'
 	# The reply: conntrack undid both NATs, no rule did.
 	jq_ok "$REP" --argjson id "$ct_id" --arg cli $CLI_IP --arg vip $VIP --arg srv $SRV_IP --arg r1 $RTR_IP2 '
 		.conntrack.state == "established" and .conntrack.direction == "reply" and
