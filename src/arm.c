@@ -79,6 +79,7 @@ struct arm {
 	bool bridge;			/* the bridge table is there too */
 	bool xt_bpf;			/* the filter stayed an xt bpf match */
 	struct bnft_prog *native;	/* NULL: none, or xt_bpf */
+	unsigned int inet_rules;	/* rules the inet batch added */
 };
 
 bool arm_is_own_table(const char *table)
@@ -345,6 +346,8 @@ static int send_rule(struct batch_ctx *c, struct nftnl_rule *r)
 		return -1;
 	nftnl_rule_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWRULE,
 						 NLM_F_CREATE | NLM_F_APPEND), r);
+	if (c->family == NFPROTO_INET)
+		c->a->inet_rules++;
 	rc = batch_done(c);
 	nftnl_rule_free(r);
 	if (rc < 0)
@@ -685,6 +688,8 @@ bool arm_uses_xt_bpf(const struct arm *a)
 	return a->xt_bpf;
 }
 
+static int verify_armed(struct arm *a);
+
 struct arm *arm_install(const struct arm_spec *spec, const char **what)
 {
 	struct arm *a = calloc(1, sizeof(*a));
@@ -719,6 +724,9 @@ struct arm *arm_install(const struct arm_spec *spec, const char **what)
 		if (build_and_send(a, spec, what) < 0)
 			goto err;
 	}
+	*what = "reading back the tracing rules";
+	if (verify_armed(a) < 0)
+		goto err;
 	install_bridge(a, spec);
 	return a;
 err:
@@ -728,38 +736,47 @@ err:
 	return NULL;
 }
 
+struct own_count {
+	uint64_t packets;		/* the counters' sum */
+	unsigned int rules;
+};
+
 static int count_expr(struct nftnl_expr *e, void *data)
 {
-	uint64_t *sum = data;
+	struct own_count *n = data;
 
 	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter"))
-		*sum += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		n->packets += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
 	return 0;
 }
 
 static int count_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct own_count *n = data;
 
 	if (!r)
 		return MNL_CB_ERROR;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0)
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
+		n->rules++;
 		nftnl_expr_foreach(r, count_expr, data);
+	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
-int arm_marked(struct arm *a, uint64_t *packets)
+/* Our inet table's rules, as the kernel's current generation has them. */
+static int dump_own(struct arm *a, struct own_count *n)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t portid = mnl_socket_get_portid(a->nl), seq = a->seq++;
 	struct pollfd pfd = { mnl_socket_get_fd(a->nl), POLLIN, 0 };
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
-	ssize_t n;
+	ssize_t got;
 	int rc;
 
-	*packets = 0;
+	memset(n, 0, sizeof(*n));
 	if (!r)
 		return -1;
 	memset(buf, 0, sizeof(buf));
@@ -775,14 +792,45 @@ int arm_marked(struct arm *a, uint64_t *packets)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		n = nl_recv_kernel(a->nl, buf, sizeof(buf));
-		if (n < 0)
+		got = nl_recv_kernel(a->nl, buf, sizeof(buf));
+		if (got < 0)
 			return -1;
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, count_rule_cb, packets);
+		rc = mnl_cb_run(buf, (size_t)got, seq, portid, count_rule_cb, n);
 	} while (rc > 0);
 	/* a dump cut by a commit (EINTR) counted some rules twice or not
 	 * at all: no number is better than a wrong one */
 	return rc < 0 ? -1 : 0;
+}
+
+int arm_marked(struct arm *a, uint64_t *packets)
+{
+	struct own_count n;
+	int rc = dump_own(a, &n);
+
+	*packets = n.packets;
+	return rc;
+}
+
+/* The armed line must be true: read our rules back from the current
+ * generation, so that the commit is known to be in effect, not only
+ * acknowledged. A dump cut by someone else's commit is asked again. */
+static int verify_armed(struct arm *a)
+{
+	struct own_count n;
+	int tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		if (dump_own(a, &n) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n.rules == a->inet_rules)
+			return 0;
+		errno = EPROTO;
+		return -1;
+	}
+	return -1;
 }
 
 bool arm_chain_after_conntrack(const char *chain)

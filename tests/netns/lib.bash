@@ -211,9 +211,11 @@ iptt_start() {
 	iptt_wait_armed
 }
 
+# IPTT_ARM_WAIT: seconds to wait for the armed line (default 5; a big
+# ruleset is read before the line).
 iptt_wait_armed() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq $(( ${IPTT_ARM_WAIT:-5} * 20 ))); do
 		grep -Eq "$ARMED_RE" "$IPTT_ERR" && return 0
 		if ! kill -0 "$IPTT_PID" 2>/dev/null; then
 			echo "# iptables-trace exited before arming; stderr:" >&3
@@ -222,7 +224,7 @@ iptt_wait_armed() {
 		fi
 		sleep 0.05
 	done
-	echo "# iptables-trace did not arm within 5 s; stderr:" >&3
+	echo "# iptables-trace did not arm within ${IPTT_ARM_WAIT:-5} s; stderr:" >&3
 	sed 's/^/#   /' "$IPTT_ERR" >&3
 	return 1
 }
