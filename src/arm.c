@@ -32,6 +32,7 @@
  * FOLLOW_TIMEOUT_MS. */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,8 @@
 #define FOLLOW_SIZE	65536
 #define FOLLOW_TIMEOUT_MS (10 * 60 * 1000)
 #define FOLLOW_SUFFIX	"_conntrack"
+#define L4_SUFFIX	"_l4"
+#define L4_PRIORITY	(-300)		/* right after the arming chains */
 /* The batch: what the largest translation (BPF_NFT_MAX_TOTAL conditions,
  * twice) needs with room to spare; libmnl wants twice the limit. */
 #define BATCH_LIMIT	(256 * 1024)
@@ -80,6 +83,20 @@ struct arm {
 	bool xt_bpf;			/* the filter stayed an xt bpf match */
 	struct bnft_prog *native;	/* NULL: none, or xt_bpf */
 	unsigned int inet_rules;	/* rules the inet batch added */
+	/* the IPv6 upper-protocol rules (L4_SUFFIX chains), by handle */
+	uint64_t l4_handle[ARM_L4_HINTS];
+	uint8_t l4_proto[ARM_L4_HINTS];
+	unsigned int n_l4;
+};
+
+/* nf_tables trace events carry the first 40 bytes of the network header
+ * and the transport header after any IPv6 extension headers, but not
+ * the protocol number in between. Where extension headers hide it, a
+ * rule per common upper protocol, in a chain of its own after ours,
+ * matches the packet, and the event of that rule names the protocol. */
+static const uint8_t l4_protos[] = {
+	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, IPPROTO_SCTP,
+	IPPROTO_UDPLITE, IPPROTO_DCCP, IPPROTO_GRE,
 };
 
 bool arm_is_own_table(const char *table)
@@ -415,6 +432,51 @@ err:
 	return -1;
 }
 
+/* meta nfproto ipv6 meta l4proto P ip6 nexthdr != P */
+static int add_l4_rule(struct batch_ctx *c, const char *chain, uint8_t proto)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	uint8_t v6 = NFPROTO_IPV6;
+	struct nftnl_expr *e;
+
+	if (!r)
+		return -1;
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, c->a->table);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	if (add_meta_cmp(r, NFT_META_NFPROTO, &v6, 1) < 0 ||
+	    add_meta_cmp(r, NFT_META_L4PROTO, &proto, 1) < 0 ||
+	    !(e = expr_new(r, "payload")))
+		goto err;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 6);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	if (!(e = expr_new(r, "cmp")))
+		goto err;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &proto, 1);
+	return send_rule(c, r);
+err:
+	nftnl_rule_free(r);
+	return -1;
+}
+
+static int add_l4_chain(struct batch_ctx *c, const char *hook_chain,
+			uint32_t hook)
+{
+	char name[32];
+	size_t i;
+
+	snprintf(name, sizeof(name), "%s" L4_SUFFIX, hook_chain);
+	add_chain_prio(c, name, hook, L4_PRIORITY);
+	for (i = 0; i < sizeof(l4_protos); i++)
+		if (add_l4_rule(c, name, l4_protos[i]) < 0)
+			return -1;
+	return 0;
+}
+
 /* The set's user data, as nft 1.0.6 writes it for "typeof ct id", so
  * that nft lists the set as such and loads the listing back: key byte
  * order big endian, then the typeof expression (ct, key id, no
@@ -612,6 +674,12 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 		if (add_rule(&c, "output", s, false) < 0)
 			goto out;
 	}
+	if (s->ipv6 &&
+	    ((s->hook_prerouting &&
+	      add_l4_chain(&c, "prerouting", NF_INET_PRE_ROUTING) < 0) ||
+	     (s->hook_output && !s->in_iface &&
+	      add_l4_chain(&c, "output", NF_INET_LOCAL_OUT) < 0)))
+		goto out;
 	/* A followed connection's replies come in, or go out, at either
 	 * hook, whichever side the filter selected it on. */
 	if ((s->follow || s->ct_chains) &&
@@ -739,7 +807,39 @@ err:
 struct own_count {
 	uint64_t packets;		/* the counters' sum */
 	unsigned int rules;
+	struct arm *a;			/* record the L4 rules' handles */
 };
+
+static int l4_expr(struct nftnl_expr *e, void *data)
+{
+	uint8_t *proto = data;
+	uint32_t len;
+	const uint8_t *d;
+
+	/* the second cmp of meta nfproto, meta l4proto, payload, cmp */
+	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp") &&
+	    (d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len)) && len == 1 &&
+	    proto[1]++ == 1)
+		proto[0] = d[0];
+	return 0;
+}
+
+static void record_l4(struct own_count *n, struct nftnl_rule *r)
+{
+	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	size_t k = strlen(L4_SUFFIX), cl = chain ? strlen(chain) : 0;
+	uint8_t proto[2] = { 0, 0 };
+	struct arm *a = n->a;
+
+	if (!a || cl <= k || strcmp(chain + cl - k, L4_SUFFIX) ||
+	    a->n_l4 >= ARM_L4_HINTS)
+		return;
+	nftnl_expr_foreach(r, l4_expr, proto);
+	if (!proto[0])
+		return;
+	a->l4_handle[a->n_l4] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	a->l4_proto[a->n_l4++] = proto[0];
+}
 
 static int count_expr(struct nftnl_expr *e, void *data)
 {
@@ -760,13 +860,14 @@ static int count_rule_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
 		n->rules++;
 		nftnl_expr_foreach(r, count_expr, data);
+		record_l4(n, r);
 	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
 /* Our inet table's rules, as the kernel's current generation has them. */
-static int dump_own(struct arm *a, struct own_count *n)
+static int dump_own(struct arm *a, struct own_count *n, bool l4)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	uint32_t portid = mnl_socket_get_portid(a->nl), seq = a->seq++;
@@ -777,6 +878,10 @@ static int dump_own(struct arm *a, struct own_count *n)
 	int rc;
 
 	memset(n, 0, sizeof(*n));
+	if (l4) {
+		n->a = a;
+		a->n_l4 = 0;
+	}
 	if (!r)
 		return -1;
 	memset(buf, 0, sizeof(buf));
@@ -805,7 +910,7 @@ static int dump_own(struct arm *a, struct own_count *n)
 int arm_marked(struct arm *a, uint64_t *packets)
 {
 	struct own_count n;
-	int rc = dump_own(a, &n);
+	int rc = dump_own(a, &n, false);
 
 	*packets = n.packets;
 	return rc;
@@ -820,7 +925,7 @@ static int verify_armed(struct arm *a)
 	int tries;
 
 	for (tries = 0; tries < 10; tries++) {
-		if (dump_own(a, &n) < 0) {
+		if (dump_own(a, &n, true) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -833,6 +938,21 @@ static int verify_armed(struct arm *a)
 	return -1;
 }
 
+unsigned int arm_l4_hints(const struct arm *a, uint64_t *handles,
+			  uint8_t *protos)
+{
+	memcpy(handles, a->l4_handle, a->n_l4 * sizeof(*handles));
+	memcpy(protos, a->l4_proto, a->n_l4);
+	return a->n_l4;
+}
+
+bool arm_chain_names_l4(const char *chain)
+{
+	size_t n = strlen(chain), k = strlen(L4_SUFFIX);
+
+	return n > k && !strcmp(chain + n - k, L4_SUFFIX);
+}
+
 bool arm_chain_after_conntrack(const char *chain)
 {
 	size_t n = strlen(chain), k = strlen(FOLLOW_SUFFIX);
@@ -843,11 +963,12 @@ bool arm_chain_after_conntrack(const char *chain)
 enum hook arm_chain_hook(const char *chain)
 {
 	char name[32];
-	size_t n = strlen(chain), k = strlen(FOLLOW_SUFFIX);
+	size_t n = strcspn(chain, "_");
 
-	if (n > k && n < sizeof(name) && !strcmp(chain + n - k, FOLLOW_SUFFIX)) {
-		memcpy(name, chain, n - k);
-		name[n - k] = '\0';
+	/* prerouting, prerouting_conntrack, prerouting_l4 */
+	if (chain[n] && n < sizeof(name)) {
+		memcpy(name, chain, n);
+		name[n] = '\0';
 		return hook_from_name(name);
 	}
 	return hook_from_name(chain);

@@ -39,6 +39,13 @@ bool arm_uses_xt_bpf(const struct arm *a);
 /* How many packets our rules marked so far (their counters). -1 with
  * errno when the kernel could not say. */
 int arm_marked(struct arm *a, uint64_t *packets);
+/* The handles of our rules that name an IPv6 packet's upper protocol
+ * behind extension headers, and those protocols; returns how many. */
+#define ARM_L4_HINTS 16
+unsigned int arm_l4_hints(const struct arm *a, uint64_t *handles,
+			  uint8_t *protos);
+/* Is this chain of ours one of those rules' chains? */
+bool arm_chain_names_l4(const char *chain);
 /* Is this chain of ours one after conntrack (priority -199)? */
 bool arm_chain_after_conntrack(const char *chain);
 /* The hook one of our chains sits at, by its name. */

@@ -160,6 +160,17 @@ int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 	return 0;
 }
 
+void decode_set_l4(struct pkt_hdrs *p, uint8_t proto, const uint8_t *l4,
+		   size_t l4len)
+{
+	if (!p->proto_unknown)
+		return;
+	p->proto_unknown = false;
+	p->proto = proto;
+	if (l4)
+		decode_l4(l4, l4len, p);
+}
+
 static const char *const tcp_flag_names[] = {
 	"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
 };

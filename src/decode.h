@@ -42,6 +42,11 @@ struct pkt_hdrs {
  * Returns 0, or -1 when the network header is truncated or unknown. */
 int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 	       size_t l4len, struct pkt_hdrs *p);
+/* The upper protocol of an IPv6 packet whose extension headers were not
+ * captured, learned elsewhere: set it and decode its header, l4 (the
+ * transport header the kernel sent, after the extension headers). */
+void decode_set_l4(struct pkt_hdrs *p, uint8_t proto, const uint8_t *l4,
+		   size_t l4len);
 
 /* Write the kernel LOG target's rendering of p (IN=.. OUT=.. SRC=..).
  * in/out are interface names, "" when absent. Returns snprintf's value. */

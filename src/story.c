@@ -46,7 +46,8 @@ bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 	return own_table && ev->source == EV_SRC_NFT &&
 	       !strcmp(ev->table, own_table) &&
 	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE) &&
-	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN);
+	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN) &&
+	       !arm_chain_names_l4(ev->chain);
 }
 
 /* What a legacy event decided. x_tables TRACE names the rule, not its
@@ -166,12 +167,36 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 	return !resolver_chain_after(r, ev->nfproto, c, first_packet(b));
 }
 
-static void view_from_event(struct pkt_view *v, const struct trace_event *ev)
+/* The IPv6 upper protocol that one of our rules named (arm.c), for a
+ * packet whose extension headers the trace event left out; 0: none. */
+static uint8_t l4_hint(const struct block *b, const struct resolver *r)
 {
+	size_t i;
+	unsigned int k;
+
+	for (i = 0; i < b->nevs; i++) {
+		const struct trace_event *ev = &b->evs[i];
+
+		if (ev->source != EV_SRC_NFT || !(ev->has & EV_HAS_HANDLE) ||
+		    !arm_is_own_table(ev->table) || !arm_chain_names_l4(ev->chain))
+			continue;
+		for (k = 0; k < r->n_l4; k++)
+			if (r->l4_handle[k] == ev->handle)
+				return r->l4_proto[k];
+	}
+	return 0;
+}
+
+static void view_from_event(struct pkt_view *v, const struct trace_event *ev,
+			    uint8_t l4)
+{
+	const uint8_t *th = ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL;
+
 	memset(v, 0, sizeof(*v));
-	v->decoded = decode_pkt(ev->hdr, ev->nethdr_len,
-				ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL,
-				ev->transhdr_len, &v->hdrs) == 0;
+	v->decoded = decode_pkt(ev->hdr, ev->nethdr_len, th, ev->transhdr_len,
+				&v->hdrs) == 0;
+	if (v->decoded && l4)
+		decode_set_l4(&v->hdrs, l4, th, ev->transhdr_len);
 	if ((ev->has & EV_HAS_IIF) && !ifname_get(ev->iif, v->in))
 		snprintf(v->in, sizeof(v->in), "if%u", ev->iif);
 	if ((ev->has & EV_HAS_OIF) && !ifname_get(ev->oif, v->out))
@@ -515,6 +540,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 	bool fresh = true;
 	int ret = -1;
 	size_t i;
+	uint8_t l4 = l4_hint(b, r);
 
 	memset(s, 0, sizeof(*s));
 	s->block = b;
@@ -544,7 +570,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		if (ev->has & EV_HAS_NETHDR) {
 			struct pkt_view v;
 
-			view_from_event(&v, ev);
+			view_from_event(&v, ev, l4);
 			if (!s->have_first) {
 				s->first = v;
 				s->have_first = true;
