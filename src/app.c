@@ -211,6 +211,8 @@ static void open_nft(struct app *app)
 	if ((app->arm = arm_install(&spec, &what))) {
 		app->resolver.n_l4 = arm_l4_hints(app->arm, app->resolver.l4_handle,
 						  app->resolver.l4_proto);
+		snprintf(app->resolver.l4_table, sizeof(app->resolver.l4_table),
+			 "%s", arm_table_name(app->arm));
 		if (arm_uses_xt_bpf(app->arm))
 			fprintf(stderr, "iptables-trace: the filter uses BPF the native "
 				"translation does not cover; falling back to the xt bpf "

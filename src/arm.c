@@ -69,8 +69,6 @@
 #define FOLLOW_SIZE	65536
 #define FOLLOW_TIMEOUT_MS (10 * 60 * 1000)
 #define FOLLOW_SUFFIX	"_conntrack"
-#define L4_SUFFIX	"_l4"
-#define L4_PRIORITY	(-300)		/* right after the arming chains */
 /* The batch: what the largest translation (BPF_NFT_MAX_TOTAL conditions,
  * twice) needs with room to spare; libmnl wants twice the limit. */
 #define BATCH_LIMIT	(256 * 1024)
@@ -92,8 +90,10 @@ struct arm {
 /* nf_tables trace events carry the first 40 bytes of the network header
  * and the transport header after any IPv6 extension headers, but not
  * the protocol number in between. Where extension headers hide it, a
- * rule per common upper protocol, in a chain of its own after ours,
- * matches the packet, and the event of that rule names the protocol. */
+ * rule per common upper protocol, after the marking rules of our chain,
+ * matches the packet, and the event of that rule names the protocol.
+ * They add no event to other packets: the chain's policy event is
+ * there anyway. */
 static const uint8_t l4_protos[] = {
 	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6, IPPROTO_SCTP,
 	IPPROTO_UDPLITE, IPPROTO_DCCP, IPPROTO_GRE,
@@ -463,16 +463,15 @@ err:
 	return -1;
 }
 
-static int add_l4_chain(struct batch_ctx *c, const char *hook_chain,
-			uint32_t hook)
+static int add_l4_rules(struct batch_ctx *c, const struct arm_spec *s,
+			const char *chain)
 {
-	char name[32];
 	size_t i;
 
-	snprintf(name, sizeof(name), "%s" L4_SUFFIX, hook_chain);
-	add_chain_prio(c, name, hook, L4_PRIORITY);
+	if (!s->ipv6)
+		return 0;
 	for (i = 0; i < sizeof(l4_protos); i++)
-		if (add_l4_rule(c, name, l4_protos[i]) < 0)
+		if (add_l4_rule(c, chain, l4_protos[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -665,21 +664,17 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 		add_follow_set(&c);
 	if (s->hook_prerouting) {
 		add_chain(&c, "prerouting", NF_INET_PRE_ROUTING);
-		if (add_rule(&c, "prerouting", s, true) < 0)
+		if (add_rule(&c, "prerouting", s, true) < 0 ||
+		    add_l4_rules(&c, s, "prerouting") < 0)
 			goto out;
 	}
 	/* An input interface never matches locally generated packets. */
 	if (s->hook_output && !s->in_iface) {
 		add_chain(&c, "output", NF_INET_LOCAL_OUT);
-		if (add_rule(&c, "output", s, false) < 0)
+		if (add_rule(&c, "output", s, false) < 0 ||
+		    add_l4_rules(&c, s, "output") < 0)
 			goto out;
 	}
-	if (s->ipv6 &&
-	    ((s->hook_prerouting &&
-	      add_l4_chain(&c, "prerouting", NF_INET_PRE_ROUTING) < 0) ||
-	     (s->hook_output && !s->in_iface &&
-	      add_l4_chain(&c, "output", NF_INET_LOCAL_OUT) < 0)))
-		goto out;
 	/* A followed connection's replies come in, or go out, at either
 	 * hook, whichever side the filter selected it on. */
 	if ((s->follow || s->ct_chains) &&
@@ -810,35 +805,49 @@ struct own_count {
 	struct arm *a;			/* record the L4 rules' handles */
 };
 
+struct l4_shape {
+	unsigned int exprs, cmps, metas_l4;
+	bool other;			/* an expression no L4 rule has */
+	uint8_t proto;
+};
+
+/* meta nfproto, cmp, meta l4proto, cmp P, payload, cmp != P */
 static int l4_expr(struct nftnl_expr *e, void *data)
 {
-	uint8_t *proto = data;
+	struct l4_shape *sh = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
 	uint32_t len;
 	const uint8_t *d;
 
-	/* the second cmp of meta nfproto, meta l4proto, payload, cmp */
-	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "cmp") &&
-	    (d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len)) && len == 1 &&
-	    proto[1]++ == 1)
-		proto[0] = d[0];
+	sh->exprs++;
+	if (!strcmp(name, "cmp")) {
+		d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+		if (++sh->cmps == 2 && d && len == 1)
+			sh->proto = d[0];
+	} else if (!strcmp(name, "meta")) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
+			sh->other = true;
+		else if (nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO)
+			sh->metas_l4++;
+	} else if (strcmp(name, "payload")) {
+		sh->other = true;
+	}
 	return 0;
 }
 
 static void record_l4(struct own_count *n, struct nftnl_rule *r)
 {
-	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
-	size_t k = strlen(L4_SUFFIX), cl = chain ? strlen(chain) : 0;
-	uint8_t proto[2] = { 0, 0 };
+	struct l4_shape sh = { 0, 0, 0, false, 0 };
 	struct arm *a = n->a;
 
-	if (!a || cl <= k || strcmp(chain + cl - k, L4_SUFFIX) ||
-	    a->n_l4 >= ARM_L4_HINTS)
+	if (!a || a->n_l4 >= ARM_L4_HINTS)
 		return;
-	nftnl_expr_foreach(r, l4_expr, proto);
-	if (!proto[0])
+	nftnl_expr_foreach(r, l4_expr, &sh);
+	if (sh.exprs != 6 || sh.cmps != 3 || sh.metas_l4 != 1 || sh.other ||
+	    !sh.proto)
 		return;
 	a->l4_handle[a->n_l4] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
-	a->l4_proto[a->n_l4++] = proto[0];
+	a->l4_proto[a->n_l4++] = sh.proto;
 }
 
 static int count_expr(struct nftnl_expr *e, void *data)
@@ -946,11 +955,17 @@ unsigned int arm_l4_hints(const struct arm *a, uint64_t *handles,
 	return a->n_l4;
 }
 
-bool arm_chain_names_l4(const char *chain)
+bool arm_l4_hint(const struct arm *a, const char *table, uint8_t family,
+		 uint64_t handle)
 {
-	size_t n = strlen(chain), k = strlen(L4_SUFFIX);
+	unsigned int i;
 
-	return n > k && !strcmp(chain + n - k, L4_SUFFIX);
+	if (!a || family != NFPROTO_INET || strcmp(table, a->table))
+		return false;
+	for (i = 0; i < a->n_l4; i++)
+		if (a->l4_handle[i] == handle)
+			return true;
+	return false;
 }
 
 bool arm_chain_after_conntrack(const char *chain)

@@ -44,8 +44,9 @@ int arm_marked(struct arm *a, uint64_t *packets);
 #define ARM_L4_HINTS 16
 unsigned int arm_l4_hints(const struct arm *a, uint64_t *handles,
 			  uint8_t *protos);
-/* Is this chain of ours one of those rules' chains? */
-bool arm_chain_names_l4(const char *chain);
+/* Is this rule (of table, family, handle) one of those? */
+bool arm_l4_hint(const struct arm *a, const char *table, uint8_t family,
+		 uint64_t handle);
 /* Is this chain of ours one after conntrack (priority -199)? */
 bool arm_chain_after_conntrack(const char *chain);
 /* The hook one of our chains sits at, by its name. */

@@ -173,6 +173,10 @@ static bool starts_packet(const struct trace_event *ev, void *data)
 {
 	struct app *app = data;
 
+	/* the rules naming an IPv6 upper protocol match marked packets */
+	if ((ev->has & EV_HAS_HANDLE) &&
+	    arm_l4_hint(app->arm, ev->table, ev->family, ev->handle))
+		return false;
 	return story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
 }
 

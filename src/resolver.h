@@ -28,7 +28,9 @@ struct resolver {
 	 * attributes, so conntrack is at work for the family: a packet
 	 * without them after conntrack's hook is one it found invalid. */
 	bool ct_seen[2];
-	/* our rules whose event names an IPv6 upper protocol (arm.h) */
+	/* our rules whose event names an IPv6 upper protocol (arm.h), in
+	 * our inet table */
+	char l4_table[64];
 	uint64_t l4_handle[16];
 	uint8_t l4_proto[16];
 	unsigned int n_l4;

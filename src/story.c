@@ -46,8 +46,7 @@ bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 	return own_table && ev->source == EV_SRC_NFT &&
 	       !strcmp(ev->table, own_table) &&
 	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE) &&
-	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN) &&
-	       !arm_chain_names_l4(ev->chain);
+	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN);
 }
 
 /* What a legacy event decided. x_tables TRACE names the rule, not its
@@ -178,7 +177,7 @@ static uint8_t l4_hint(const struct block *b, const struct resolver *r)
 		const struct trace_event *ev = &b->evs[i];
 
 		if (ev->source != EV_SRC_NFT || !(ev->has & EV_HAS_HANDLE) ||
-		    !arm_is_own_table(ev->table) || !arm_chain_names_l4(ev->chain))
+		    ev->family != NFPROTO_INET || strcmp(ev->table, r->l4_table))
 			continue;
 		for (k = 0; k < r->n_l4; k++)
 			if (r->l4_handle[k] == ev->handle)
