@@ -81,7 +81,7 @@ struct arm {
 	bool xt_bpf;			/* the filter stayed an xt bpf match */
 	struct bnft_prog *native;	/* NULL: none, or xt_bpf */
 	unsigned int inet_rules;	/* rules the inet batch added */
-	/* the IPv6 upper-protocol rules (L4_SUFFIX chains), by handle */
+	/* the rules naming an IPv6 upper protocol (l4_protos), by handle */
 	uint64_t l4_handle[ARM_L4_HINTS];
 	uint8_t l4_proto[ARM_L4_HINTS];
 	unsigned int n_l4;
