@@ -8,7 +8,8 @@
  * A packet follows one path, so at most one rule sets nftrace for it,
  * and the shared limit object counts it once. A program the translation
  * does not cover keeps one rule with the xt bpf match in its place.
- * The rules never touch the packet mark.
+ * The rules never touch the packet mark, except a probe's (--mark, in
+ * the probe's own copy of the namespace): see arm_spec.set_mark.
  *
  * Where the namespace has a bridge, a bridge table of the same name and
  * owner marks frames at the bridge's prerouting, priority -301, before
@@ -151,6 +152,21 @@ static int add_set_nftrace(struct nftnl_rule *r)
 	return 0;
 }
 
+static int add_set_mark(struct nftnl_rule *r, uint32_t mark)
+{
+	struct nftnl_expr *e = expr_new(r, "immediate");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, sizeof(mark));
+	if (!(e = expr_new(r, "meta")))
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
 static int add_limit_ref(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = expr_new(r, "objref");
@@ -175,7 +191,7 @@ struct bridge_variant {
 static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 				     const struct arm_spec *s, bool input_side,
 				     const struct bnft_rule *native,
-				     const struct bridge_variant *bv)
+				     const struct bridge_variant *bv, bool mark_rule)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
@@ -210,6 +226,11 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 	} else if (s->prog->len && add_bpf_match(r, s->prog) < 0) {
 		goto err;
 	}
+	if (mark_rule) {
+		if (add_set_mark(r, s->mark) < 0)
+			goto err;
+		return r;
+	}
 	if (s->limit_rate && !bv && add_limit_ref(r) < 0)
 		goto err;
 	if (add_set_nftrace(r) < 0)
@@ -242,7 +263,8 @@ static int batch_done(struct batch_ctx *c)
 	return mnl_nlmsg_batch_next(c->b) ? 0 : -1;
 }
 
-static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
+static void add_chain_prio(struct batch_ctx *c, const char *name, uint32_t hook,
+			   int32_t prio)
 {
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 
@@ -251,7 +273,7 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, ARM_PRIORITY);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	nftnl_chain_nlmsg_build_payload(batch_msg(c, NFT_MSG_NEWCHAIN,
 						  NLM_F_CREATE), ch);
@@ -259,12 +281,18 @@ static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 	nftnl_chain_free(ch);
 }
 
-static int add_one_rule(struct batch_ctx *c, const char *chain,
-			const struct arm_spec *s, bool input_side,
-			const struct bnft_rule *native,
-			const struct bridge_variant *bv)
+static void add_chain(struct batch_ctx *c, const char *name, uint32_t hook)
 {
-	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native, bv);
+	add_chain_prio(c, name, hook, ARM_PRIORITY);
+}
+
+static int add_one_rule_kind(struct batch_ctx *c, const char *chain,
+			     const struct arm_spec *s, bool input_side,
+			     const struct bnft_rule *native,
+			     const struct bridge_variant *bv, bool mark_rule)
+{
+	struct nftnl_rule *r = build_rule(c->a, chain, s, input_side, native, bv,
+					  mark_rule);
 	int rc;
 
 	if (!r)
@@ -278,19 +306,34 @@ static int add_one_rule(struct batch_ctx *c, const char *chain,
 	return rc;
 }
 
-static int add_rule(struct batch_ctx *c, const char *chain,
-		    const struct arm_spec *s, bool input_side)
+static int add_one_rule(struct batch_ctx *c, const char *chain,
+			const struct arm_spec *s, bool input_side,
+			const struct bnft_rule *native,
+			const struct bridge_variant *bv)
+{
+	return add_one_rule_kind(c, chain, s, input_side, native, bv, false);
+}
+
+static int add_rule_kind(struct batch_ctx *c, const char *chain,
+			 const struct arm_spec *s, bool input_side, bool mark_rule)
 {
 	const struct bnft_prog *p = c->a->native;
 	unsigned int i;
 
 	if (!p)
-		return add_one_rule(c, chain, s, input_side, NULL, NULL);
+		return add_one_rule_kind(c, chain, s, input_side, NULL, NULL, mark_rule);
 	/* a program that accepts nothing leaves the chain empty */
 	for (i = 0; i < p->nrules; i++)
-		if (add_one_rule(c, chain, s, input_side, &p->rules[i], NULL) < 0)
+		if (add_one_rule_kind(c, chain, s, input_side, &p->rules[i], NULL,
+				      mark_rule) < 0)
 			return -1;
 	return 0;
+}
+
+static int add_rule(struct batch_ctx *c, const char *chain,
+		    const struct arm_spec *s, bool input_side)
+{
+	return add_rule_kind(c, chain, s, input_side, false);
 }
 
 /* The bridge table's rules: the inet rules with an ethertype where the
@@ -424,6 +467,13 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 	add_table(&c);
 	if (s->limit_rate)
 		add_limit_obj(&c, s);
+	/* before everything, so every chain sees the probe's mark as if it
+	 * had come with the packet */
+	if (s->set_mark && s->hook_prerouting) {
+		add_chain_prio(&c, "mark", NF_INET_PRE_ROUTING, ARM_MARK_PRIORITY);
+		if (add_rule_kind(&c, "mark", s, true, true) < 0)
+			goto out;
+	}
 	if (s->hook_prerouting) {
 		add_chain(&c, "prerouting", NF_INET_PRE_ROUTING);
 		if (add_rule(&c, "prerouting", s, true) < 0)

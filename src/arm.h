@@ -4,6 +4,7 @@
 #define IPTT_ARM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "filter.h"
 
 #define ARM_TABLE_PREFIX "iptables-trace-"
@@ -18,7 +19,15 @@ struct arm_spec {
 	unsigned int limit_rate;	/* 0: unlimited */
 	unsigned int limit_unit;	/* seconds per unit: 1, 60, 3600, 86400 */
 	unsigned int limit_burst;
+	/* --probe --mark: a chain "mark" at prerouting, before every other
+	 * chain (ARM_MARK_PRIORITY), sets this mark on the filter's
+	 * packets. Only in a probe's copy: elsewhere the rules never touch
+	 * the mark. */
+	bool set_mark;
+	uint32_t mark;
 };
+
+#define ARM_MARK_PRIORITY	(-2147483647)	/* NF_IP_PRI_FIRST + 1 */
 
 struct arm;
 

@@ -16,6 +16,7 @@ enum exit_code {
 	EXIT_NETNS = 4,		/* unknown or unusable network namespace */
 	EXIT_KERNEL = 5,	/* the kernel lacks a needed feature */
 	EXIT_BUSY = 6,		/* another program holds what we need */
+	EXIT_EXPECT = 7,	/* --probe: a fate differed from --expect */
 };
 
 struct config {
