@@ -70,7 +70,7 @@ static const char usage_text[] =
 "      --sport N, --dport N      ports (default: a random high source port;\n"
 "                                destination 80, udp 53)\n"
 "      --tcp-flags FLAGS         SYN,ACK,FIN,RST,PSH,URG or NONE (default SYN;\n"
-"                                ACK with --ct established or related)\n"
+"                                ACK with --ct established)\n"
 "      --icmp-type TYPE          a name, TYPE or TYPE/CODE (default echo-request)\n"
 "      --mark VALUE              the packet's mark as it arrives or is sent\n"
 "      --ct new|established|related\n"

@@ -400,8 +400,9 @@ static int finish_spec(const struct raw_spec *r, struct probe_spec *ps,
 		k->inner_dport = random_port();
 	}
 	if (k->proto == IPPROTO_TCP) {
-		/* a connection's later packet, or its first */
-		k->tcp_flags = ps->ct == PROBE_CT_NEW ? PROBE_TCP_SYN : PROBE_TCP_ACK;
+		/* a connection's later packet, or its first (a related
+		 * connection's too: an expectation is met by its SYN) */
+		k->tcp_flags = ps->ct == PROBE_CT_ESTABLISHED ? PROBE_TCP_ACK : PROBE_TCP_SYN;
 		if (r->flags && parse_tcp_flags(r->flags, &k->tcp_flags, err, errlen) < 0)
 			return -1;
 		k->tcp_seq = 0x1a2b3c4d;

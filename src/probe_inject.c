@@ -179,8 +179,10 @@ static int ct_create(struct nfct_handle *h, struct nf_conntrack *ct)
 }
 
 /* TCP/UDP related: an expectation of the probe's flow, with a master
- * entry of its own (dst -> src, the probe's protocol, port 1). Without a
- * helper the kernel takes it as a userspace expectation. */
+ * entry of its own, src -> dst:21 with the ftp helper. Kernel 6.18
+ * refuses an expectation whose master has no helper (EOPNOTSUPP: the
+ * userspace expectations of old kernels are gone); any helper will do,
+ * and the expected tuple may be of another protocol than the master's. */
 static int expect_create(const struct probe_spec *ps, char *err, size_t errlen)
 {
 	const struct probe_pkt_spec *k = &ps->pkt;
@@ -193,7 +195,10 @@ static int expect_create(const struct probe_spec *ps, char *err, size_t errlen)
 	memset(&any, 0, sizeof(any));
 	any.family = k->src.family;
 	memset(&any.a, 0xff, sizeof(any.a));
-	master = flow_entry(&k->src, &k->dst, k->proto, 1, 1);
+	master = flow_entry(&k->src, &k->dst, IPPROTO_TCP,
+			    k->sport == 21 ? 22 : 21, 21);
+	if (master)
+		nfct_set_attr(master, ATTR_HELPER_NAME, "ftp");
 	expected = nfct_new();
 	mask = nfct_new();
 	exp = nfexp_new();
@@ -216,6 +221,7 @@ static int expect_create(const struct probe_spec *ps, char *err, size_t errlen)
 	nfexp_set_attr(exp, ATTR_EXP_EXPECTED, expected);
 	nfexp_set_attr(exp, ATTR_EXP_MASK, mask);
 	nfexp_set_attr_u32(exp, ATTR_EXP_TIMEOUT, 120);
+	nfexp_set_attr(exp, ATTR_EXP_HELPER_NAME, "ftp");
 	nfct_close(h);
 	h = nfct_open(EXPECT, 0);
 	if (!h || nfexp_query(h, NFCT_Q_CREATE, exp) < 0) {
