@@ -485,14 +485,15 @@ static void print_table(const struct probe_state *st, const struct probe_result 
 
 	if (st->o->json)
 		return;
-	printf("%-5s %-5s %-8s %-8s %s\n", "probe", "line", "expected", "actual", "");
+	printf("%-5s %-5s %-8s %-8s %-8s %s\n", "probe", "line", "expected", "actual",
+	       "result", "packet");
 	for (i = 0; i < st->o->n_probes; i++) {
 		const struct probe_spec *ps = &st->o->probes[i];
 		const char *actual = res[i].seen ? actual_name(res[i].fate) : "unknown";
 
-		printf("%-5zu %-5u %-8s %-8s %s%s\n", i + 1, ps->line,
+		printf("%-5zu %-5u %-8s %-8s %-8s %s\n", i + 1, ps->line,
 		       ps->expect ? probe_expect_name(ps->expect) : "-", actual,
-		       ps->expect && !res[i].matched ? "MISMATCH  " : "", ps->what);
+		       !ps->expect ? "-" : res[i].matched ? "ok" : "MISMATCH", ps->what);
 	}
 }
 
