@@ -57,7 +57,12 @@ $(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c tests/netns/shim.h | $(BU
 $(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c tests/netns/shim.h | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
-testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so
+# The probe copy's test driver (tests/netns/probe_copy.bats).
+$(BUILD)/tests/probe_copy_dump: tests/tools/probe_copy_dump.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so \
+	$(BUILD)/tests/probe_copy_dump
 
 # The unit tests alone, plain and under the sanitizers: no root, no apt.
 test: unit asan

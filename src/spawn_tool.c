@@ -121,11 +121,44 @@ static int spawn_attr(posix_spawnattr_t *attr)
 	return 0;
 }
 
+/* stdin from a memfd holding in: the tool reads it like a file, and we
+ * never block writing a pipe while it blocks writing to us. */
+static int input_fd(const char *in, size_t len)
+{
+	int fd = memfd_create("iptt-stdin", MFD_CLOEXEC), saved;
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t n = write(fd, in + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto err;
+		off += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) == 0)
+		return fd;
+err:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
+{
+	return spawn_run_input(argv, NULL, 0, want_out, r);
+}
+
+int spawn_run_input(const char *const argv[], const char *in, size_t in_len,
+		    bool want_out, struct spawn_result *r)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int pfd[2] = { -1, -1 }, efd, st, err = 0;
+	int pfd[2] = { -1, -1 }, efd, ifd = -1, st, err = 0;
 	char path[256];
 	pid_t pid;
 
@@ -139,9 +172,17 @@ int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
 	efd = memfd_create("iptt-stderr", MFD_CLOEXEC);
 	if (efd < 0)
 		return -1;
+	if (in && (ifd = input_fd(in, in_len)) < 0) {
+		err = errno;
+		close(efd);
+		errno = err;
+		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		err = errno;
 		close(efd);
+		if (ifd >= 0)
+			close(ifd);
 		errno = err;
 		return -1;
 	}
@@ -154,7 +195,9 @@ int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r)
 		goto out_attr;
 	}
 	/* dup2 clears close-on-exec on the copies the child keeps */
-	if (posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) ||
+	if ((ifd >= 0 ? posix_spawn_file_actions_adddup2(&fa, ifd, 0)
+		      : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+							 O_RDONLY, 0)) ||
 	    (want_out ? posix_spawn_file_actions_adddup2(&fa, pfd[1], 1)
 		      : posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
 							 O_WRONLY, 0)) ||
@@ -188,6 +231,8 @@ out_attr:
 	posix_spawnattr_destroy(&attr);
 out_fds:
 	close(efd);
+	if (ifd >= 0)
+		close(ifd);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)

@@ -19,6 +19,10 @@ struct spawn_result {
  * or -1 with errno set when it could not (ENOENT: not installed). Free
  * r->out with spawn_result_free(). */
 int spawn_run(const char *const argv[], bool want_out, struct spawn_result *r);
+/* The same with in[0..in_len) as its stdin (an iptables-restore or
+ * ipset restore script), given through a memory file. */
+int spawn_run_input(const char *const argv[], const char *in, size_t in_len,
+		    bool want_out, struct spawn_result *r);
 void spawn_result_free(struct spawn_result *r);
 
 #endif

@@ -1,0 +1,286 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <nftables/libnftables.h>
+
+#include "probe_notes.h"
+#include "probe_nft.h"
+#include "ruleset.h"
+
+static void first_line(const char *text, char *msg, size_t msglen)
+{
+	size_t n;
+
+	if (!msglen)
+		return;
+	while (text && (*text == '\n' || *text == ' '))
+		text++;
+	n = text ? strcspn(text, "\n") : 0;
+	snprintf(msg, msglen, "%.*s", (int)n, n ? text : "nft failed without a message");
+}
+
+/* A context per use, made in the namespace it works on: libnftables'
+ * netlink socket belongs to the namespace it was opened in. */
+static struct nft_ctx *json_ctx(void)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (!nft)
+		return NULL;
+	/* with JSON output set, libnftables 1.0.6 parses its input as JSON */
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
+	if (nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
+		nft_ctx_free(nft);
+		return NULL;
+	}
+	return nft;
+}
+
+char *probe_nft_list(char *msg, size_t msglen)
+{
+	struct nft_ctx *nft = json_ctx();
+	char *out = NULL;
+
+	if (!nft) {
+		first_line("cannot start libnftables", msg, msglen);
+		return NULL;
+	}
+	if (nft_run_cmd_from_buffer(nft, "list ruleset") == 0)
+		out = strdup(nft_ctx_get_output_buffer(nft));
+	else
+		first_line(nft_ctx_get_error_buffer(nft), msg, msglen);
+	nft_ctx_free(nft);
+	return out;
+}
+
+int probe_nft_load_json(const char *json, char *msg, size_t msglen)
+{
+	struct nft_ctx *nft = json_ctx();
+	int ret;
+
+	if (!nft) {
+		first_line("cannot start libnftables", msg, msglen);
+		return -1;
+	}
+	/* json is jansson's compact dump of a list that parsed: valid JSON,
+	 * so libnftables never falls back to reading it as nft text */
+	ret = nft_run_cmd_from_buffer(nft, json);
+	if (ret)
+		first_line(nft_ctx_get_error_buffer(nft), msg, msglen);
+	nft_ctx_free(nft);
+	return ret ? -1 : 0;
+}
+
+int probe_nft_load_file(const char *path, char *msg, size_t msglen)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	int ret;
+
+	if (!nft || nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
+		if (nft)
+			nft_ctx_free(nft);
+		first_line("cannot start libnftables", msg, msglen);
+		return -1;
+	}
+	/* the user's own file, in the syntax they wrote it in */
+	ret = nft_run_cmd_from_filename(nft, path);
+	if (ret)
+		first_line(nft_ctx_get_error_buffer(nft), msg, msglen);
+	nft_ctx_free(nft);
+	return ret ? -1 : 0;
+}
+
+/* An object of the list: its kind ("table", "chain", "rule" ...), and
+ * the table it belongs to. NULL kind for a malformed one. */
+static const char *object_of(json_t *o, uint8_t *family, const char **table,
+			     json_t **body)
+{
+	const char *kind;
+	json_t *b, *f, *t;
+
+	if (!json_is_object(o) || json_object_size(o) != 1)
+		return NULL;
+	kind = json_object_iter_key(json_object_iter(o));
+	b = json_object_iter_value(json_object_iter(o));
+	*body = b;
+	if (!strcmp(kind, "metainfo"))
+		return kind;
+	f = json_object_get(b, "family");
+	t = json_object_get(b, !strcmp(kind, "table") ? "name" : "table");
+	if (!json_is_string(f) || !json_is_string(t))
+		return NULL;
+	*family = family_from_name(json_string_value(f));
+	*table = json_string_value(t);
+	return kind;
+}
+
+static json_t *list_array(json_t *root)
+{
+	json_t *a = json_object_get(root, "nftables");
+
+	return json_is_array(a) ? a : NULL;
+}
+
+char *probe_nft_filter(const char *json, probe_nft_keep keep, const void *arg,
+		       unsigned int *ntables)
+{
+	json_t *root = json_loads(json, 0, NULL), *a, *kept, *o, *out;
+	char *text = NULL;
+	size_t i;
+
+	*ntables = 0;
+	if (!root || !(a = list_array(root))) {
+		json_decref(root);
+		errno = EINVAL;
+		return NULL;
+	}
+	kept = json_array();
+	json_array_foreach(a, i, o) {
+		const char *kind, *table = NULL;
+		uint8_t family = 0;
+		json_t *body;
+
+		kind = object_of(o, &family, &table, &body);
+		if (!kind)
+			continue;
+		if (strcmp(kind, "metainfo") && !keep(family, table, arg))
+			continue;
+		*ntables += !strcmp(kind, "table");
+		json_array_append(kept, o);
+	}
+	out = json_pack("{s:o}", "nftables", kept);
+	if (out)
+		/* compact: one line, control bytes in names escaped */
+		text = json_dumps(out, JSON_COMPACT);
+	json_decref(out);
+	json_decref(root);
+	if (!text)
+		errno = ENOMEM;
+	return text;
+}
+
+/* "filter INPUT", "inet fw input": how the tool names a chain elsewhere
+ * (out_text.c): ip tables by name alone. */
+static void chain_words(char *buf, size_t size, uint8_t family, const char *table,
+			const char *chain)
+{
+	if (family == 2 /* NFPROTO_IPV4 */)
+		snprintf(buf, size, "%s %s", table, chain);
+	else
+		snprintf(buf, size, "%s %s %s", family_name(family), table, chain);
+}
+
+/* Rule positions: the list prints a chain's rules in order, but the
+ * chains of a table may interleave with sets and other chains. */
+struct chain_pos {
+	uint8_t family;
+	const char *table, *chain;
+	unsigned int n;
+};
+
+static unsigned int next_pos(struct chain_pos **v, size_t *n, uint8_t family,
+			     const char *table, const char *chain)
+{
+	size_t i;
+	struct chain_pos *nv;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i].family == family && !strcmp((*v)[i].table, table) &&
+		    !strcmp((*v)[i].chain, chain))
+			return ++(*v)[i].n;
+	nv = realloc(*v, (*n + 1) * sizeof(*nv));
+	if (!nv)
+		return 0;
+	*v = nv;
+	nv[*n] = (struct chain_pos){ family, table, chain, 1 };
+	(*n)++;
+	return 1;
+}
+
+int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
+		   struct probe_nft_counts *cnt,
+		   int (*note)(const char *line, void *narg), void *narg)
+{
+	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	struct chain_pos *pos = NULL;
+	size_t i, npos = 0;
+	int ret = 0;
+
+	memset(cnt, 0, sizeof(*cnt));
+	if (!root || !(a = list_array(root))) {
+		json_decref(root);
+		errno = EINVAL;
+		return -1;
+	}
+	json_array_foreach(a, i, o) {
+		const char *kind, *table = NULL;
+		char what[128];
+		uint8_t family = 0;
+		json_t *body, *chain;
+		unsigned int p;
+
+		kind = object_of(o, &family, &table, &body);
+		if (!kind || !strcmp(kind, "metainfo") ||
+		    (keep && !keep(family, table, arg)))
+			continue;
+		cnt->tables += !strcmp(kind, "table");
+		cnt->chains += !strcmp(kind, "chain");
+		if (strcmp(kind, "rule"))
+			continue;
+		cnt->rules++;
+		chain = json_object_get(body, "chain");
+		if (!json_is_string(chain))
+			continue;
+		p = next_pos(&pos, &npos, family, table, json_string_value(chain));
+		if (!p) {
+			ret = -1;
+			errno = ENOMEM;
+			break;
+		}
+		if (note && probe_notes_nft_rule(json_object_get(body, "expr"), what,
+						 sizeof(what))) {
+			char where[300], line[512];
+
+			chain_words(where, sizeof(where), family, table,
+				    json_string_value(chain));
+			snprintf(line, sizeof(line), "note: %s (#%u) uses %s; its state "
+				 "is not copied", where, p, what);
+			if (note(line, narg) < 0) {
+				ret = -1;
+				break;
+			}
+		}
+	}
+	free(pos);
+	json_decref(root);
+	return ret;
+}
+
+int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
+			   unsigned int *chains, unsigned int *rules)
+{
+	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	size_t i;
+
+	*chains = *rules = 0;
+	if (!root || !(a = list_array(root))) {
+		json_decref(root);
+		errno = EINVAL;
+		return -1;
+	}
+	json_array_foreach(a, i, o) {
+		const char *kind, *t = NULL;
+		uint8_t f = 0;
+		json_t *body;
+
+		kind = object_of(o, &f, &t, &body);
+		if (!kind || !t || f != family || strcmp(t, table))
+			continue;
+		*chains += !strcmp(kind, "chain");
+		*rules += !strcmp(kind, "rule");
+	}
+	json_decref(root);
+	return 0;
+}

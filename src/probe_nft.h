@@ -1,0 +1,46 @@
+/* Native nftables tables for the probe copy, as JSON through
+ * libnftables. JSON keeps every name a string value: a table, chain or
+ * comment holding ';', quotes or a newline stays data, where the text
+ * syntax would parse it (see tests/netns/hostile_names.bats). */
+#ifndef IPTT_PROBE_NFT_H
+#define IPTT_PROBE_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "nft -j list ruleset" of the current namespace (malloc'd). Returns
+ * NULL with nft's own first line of error in msg. */
+char *probe_nft_list(char *msg, size_t msglen);
+
+/* keep(family NFPROTO_*, table, arg) decides per table. */
+typedef bool (*probe_nft_keep)(uint8_t family, const char *table, const void *arg);
+
+/* The list with only the objects of kept tables (and the metainfo),
+ * as one line of JSON (malloc'd); *ntables gets how many tables stayed.
+ * NULL on a list that does not parse (EINVAL) or ENOMEM. */
+char *probe_nft_filter(const char *json, probe_nft_keep keep, const void *arg,
+		       unsigned int *ntables);
+
+/* Load JSON / an nft file into the current namespace's nf_tables.
+ * Returns 0, or -1 with nft's own first error line in msg. */
+int probe_nft_load_json(const char *json, char *msg, size_t msglen);
+int probe_nft_load_file(const char *path, char *msg, size_t msglen);
+
+struct probe_nft_counts {
+	unsigned int tables, chains, rules;
+};
+
+/* Count the objects of kept tables (keep NULL: all); note(line, arg) gets
+ * one "note: ..." line per rule that uses state a copy lacks. Returns 0,
+ * or -1 (EINVAL: not an nft list, ENOMEM). */
+int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
+		   struct probe_nft_counts *cnt,
+		   int (*note)(const char *line, void *narg), void *narg);
+
+/* Chains and rules of one table, from a list: for checking what a save
+ * tool printed against the kernel's own count. */
+int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
+			   unsigned int *chains, unsigned int *rules);
+
+#endif

@@ -1,0 +1,581 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <linux/netfilter.h>
+
+#include "arm.h"
+#include "probe_nft.h"
+#include "probe_notes.h"
+#include "probe_rulesets.h"
+#include "probe_xt.h"
+
+#define RS_FILE_MAX	(256u << 20)	/* a --ruleset file larger than this is a mistake */
+
+static const char *const xt_table_names[] = {
+	"raw", "mangle", "nat", "filter", "security",
+};
+
+static const char *const tools[2][2][2] = {
+	/* [legacy][v6][restore] */
+	[0] = { { "iptables-nft-save", "iptables-nft-restore" },
+		{ "ip6tables-nft-save", "ip6tables-nft-restore" } },
+	[1] = { { "iptables-legacy-save", "iptables-legacy-restore" },
+		{ "ip6tables-legacy-save", "ip6tables-legacy-restore" } },
+};
+
+static const uint8_t xt_family[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+static const char *const fam_word[2] = { "IPv4", "IPv6" };
+
+/* ---- reading ------------------------------------------------------- */
+
+static char *read_file(const char *path, size_t *len, char *msg, size_t msglen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size > RS_FILE_MAX) {
+		snprintf(msg, msglen, "%s", fd < 0 || errno ? strerror(errno) :
+			 "not a regular file of sensible size");
+		if (fd >= 0 && !S_ISREG(st.st_mode))
+			snprintf(msg, msglen, "not a regular file");
+		goto err;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		snprintf(msg, msglen, "out of memory");
+		goto err;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + off, (size_t)st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	if (memchr(buf, '\0', off)) {
+		snprintf(msg, msglen, "holds a NUL byte: not a ruleset");
+		goto err;
+	}
+	close(fd);
+	*len = off;
+	return buf;
+err:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int read_files(struct probe_ctx *c, const struct probe_ruleset_file *files,
+		      size_t n, struct probe_rulesets *rs)
+{
+	size_t i;
+
+	rs->files = calloc(n ? n : 1, sizeof(*rs->files));
+	if (!rs->files)
+		return probe_fail(c, "probe: out of memory");
+	for (i = 0; i < n; i++) {
+		struct probe_rs_file *f = &rs->files[rs->n_files];
+		char msg[256];
+
+		f->path = files[i].path;
+		f->text = read_file(f->path, &f->len, msg, sizeof(msg));
+		if (!f->text)
+			return probe_fail(c, "probe: cannot read --ruleset %s: %s",
+					  f->path, msg);
+		rs->n_files++;
+		f->kind = probe_rsfile_kind(f->path, f->text);
+		if (f->kind == PROBE_RS_NFT)
+			rs->nft_replaced = true;
+		else
+			rs->xt_replaced[f->kind == PROBE_RS_XT6] = true;
+	}
+	return 0;
+}
+
+static bool is_xt_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(xt_table_names) / sizeof(xt_table_names[0]); i++)
+		if (!strcmp(name, xt_table_names[i]))
+			return true;
+	return false;
+}
+
+static bool keep_native(uint8_t family, const char *table, const void *arg)
+{
+	const struct probe_rulesets *rs = arg;
+
+	return !arm_is_own_table(table) &&
+	       !table_ref_has(rs->xt_tables, rs->n_xt, family, table);
+}
+
+static int append(char **buf, const char *more)
+{
+	size_t a = *buf ? strlen(*buf) : 0, b = strlen(more);
+	char *n = realloc(*buf, a + b + 1);
+
+	if (!n)
+		return -1;
+	memcpy(n + a, more, b + 1);
+	*buf = n;
+	return 0;
+}
+
+/* "# Table `filter' is incompatible, use 'nft' tool." and "# Table
+ * `filter' contains incompatible base-chains ...": only a comment line
+ * of the save tool's own, never a word in a rule, decides. */
+static bool incompatible(const char *out)
+{
+	const char *p = out;
+
+	for (; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (!strncmp(p, "# Table `", 9) && memmem(p, len, "incompatible", 12))
+			return true;
+	}
+	return false;
+}
+
+/* iptables-nft-save, table by table: a table it calls incompatible
+ * (native nft rules in "ip filter") is native nft to us, copied as JSON
+ * with the others. What it prints must stand for as many chains and
+ * rules as the kernel holds, or a name it printed raw broke a line. */
+static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int v6,
+			    const char *table)
+{
+	const char *tool = tools[0][v6][0];
+	unsigned int kchains, krules, tables = 0, chains = 0, rules = 0;
+	char *out = NULL, msg[600];
+
+	if (probe_xt_run_out(tool, table, &out, msg, sizeof(msg)) < 0) {
+		if (errno == ENOENT)
+			return probe_fail(c, "probe: %s is not installed; it is needed to "
+					  "copy the iptables-nft table %s", tool, table);
+		return 0;	/* it cannot read it: native rules, copied as JSON */
+	}
+	if (incompatible(out)) {
+		free(out);
+		return 0;
+	}
+	if (rs->n_xt == RULES_XT_MAX_TABLES) {
+		free(out);
+		return probe_fail(c, "probe: too many iptables-nft tables");
+	}
+	if (!rs->xt_replaced[v6]) {
+		probe_xt_counts(out, xt_family[v6], &tables, &chains, &rules);
+		if (probe_nft_table_counts(rs->src_json, xt_family[v6], table,
+					   &kchains, &krules) < 0 ||
+		    /* the tool prints every built-in chain, the kernel has
+			     * only those iptables-nft made */
+		    kchains > chains || krules != rules) {
+			free(out);
+			return probe_fail(c, "probe: %s prints table %s with %u chains and "
+					  "%u rules where the kernel has %u and %u (a name "
+					  "holding a newline?); refusing to copy it inexactly",
+					  tool, table, chains, rules, kchains, krules);
+		}
+		if (probe_xt_check_lines(out, xt_family[v6], tool, c->err, c->errlen) < 0 ||
+		    append(&rs->xtnft[v6], out) < 0) {
+			free(out);
+			return -1;
+		}
+	}
+	free(out);
+	rs->xt_tables[rs->n_xt].family = xt_family[v6];
+	snprintf(rs->xt_tables[rs->n_xt++].name, sizeof(rs->xt_tables[0].name), "%s",
+		 table);
+	return 0;
+}
+
+struct xt_seen {
+	bool has[2][5];
+};
+
+static void seen_table(uint8_t family, const char *table, const void *arg)
+{
+	struct xt_seen *s = (struct xt_seen *)arg;
+	size_t i;
+
+	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6)
+		return;
+	for (i = 0; i < 5; i++)
+		if (!strcmp(table, xt_table_names[i]))
+			s->has[family == NFPROTO_IPV6][i] = true;
+}
+
+static bool scan_tables(uint8_t family, const char *table, const void *arg)
+{
+	seen_table(family, table, arg);
+	return false;
+}
+
+static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
+{
+	struct xt_seen seen = { 0 };
+	struct probe_nft_counts cnt;
+	char msg[512];
+	int v6;
+	size_t i;
+
+	rs->src_json = probe_nft_list(msg, sizeof(msg));
+	if (!rs->src_json)
+		return probe_fail(c, "probe: cannot read the nftables ruleset: %s", msg);
+	/* which ip/ip6 tables carry an iptables table's name */
+	if (probe_nft_scan(rs->src_json, scan_tables, &seen, &cnt, NULL, NULL) < 0)
+		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+				  strerror(errno));
+	for (v6 = 0; v6 < 2; v6++)
+		for (i = 0; i < 5; i++)
+			if (seen.has[v6][i] &&
+			    read_xtnft_table(c, rs, v6, xt_table_names[i]) < 0)
+				return -1;
+	if (rs->nft_replaced)
+		return 0;
+	rs->nft_json = probe_nft_filter(rs->src_json, keep_native, rs, &rs->nft_tables);
+	if (!rs->nft_json)
+		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+				  strerror(errno));
+	return 0;
+}
+
+static bool has_legacy_tables(int v6)
+{
+	FILE *f = fopen(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names",
+			"re");
+	char line[64];
+	bool any = false;
+
+	if (!f)
+		return false;
+	while (!any && fgets(line, sizeof(line), f))
+		any = line[0] != '\n';
+	fclose(f);
+	return any;
+}
+
+static int read_legacy(struct probe_ctx *c, struct probe_rulesets *rs)
+{
+	int v6;
+	char msg[600];
+	unsigned int i;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		const char *tool = tools[1][v6][0];
+		bool nft_of_family = false;
+
+		if (!has_legacy_tables(v6))
+			continue;
+		for (i = 0; i < rs->n_xt; i++)
+			nft_of_family |= rs->xt_tables[i].family == xt_family[v6];
+		rs->legacy_host[v6] = !nft_of_family;
+		if (rs->xt_replaced[v6])
+			continue;
+		if (probe_xt_run_out(tool, NULL, &rs->legacy[v6], msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot read the legacy %s rules: %s",
+					  fam_word[v6], msg);
+		if (probe_xt_check_lines(rs->legacy[v6], xt_family[v6], tool, c->err,
+					 c->errlen) < 0 ||
+		    probe_xt_check_legacy(rs->legacy[v6], xt_family[v6], c->err,
+					  c->errlen) < 0)
+			return -1;
+	}
+	for (i = 0; i < rs->n_files; i++)
+		if (rs->files[i].kind != PROBE_RS_NFT)
+			rs->files[i].legacy = rs->legacy_host[rs->files[i].kind == PROBE_RS_XT6];
+	return 0;
+}
+
+/* ipset keeps its sets per namespace in the ip_set module; without the
+ * module loaded there are none (and asking would load it). */
+static int read_ipset(struct probe_ctx *c, struct probe_rulesets *rs)
+{
+	char msg[600];
+
+	if (access("/sys/module/ip_set", F_OK) < 0)
+		return 0;
+	static const char *const argv[] = { "ipset", "save", NULL };
+
+	if (probe_run_out(argv, &rs->ipset, msg, sizeof(msg)) < 0) {
+		if (errno == ENOENT)
+			return probe_note(c, "ipset is not installed: sets are not copied");
+		return probe_fail(c, "probe: cannot read the ipsets: %s", msg);
+	}
+	return 0;
+}
+
+int probe_rulesets_read(struct probe_ctx *c, const struct probe_ruleset_file *files,
+			size_t n_files, struct probe_rulesets *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	if (read_files(c, files, n_files, rs) < 0 || read_ipset(c, rs) < 0 ||
+	    read_nft(c, rs) < 0 || read_legacy(c, rs) < 0) {
+		probe_rulesets_free(rs);
+		return -1;
+	}
+	return 0;
+}
+
+void probe_rulesets_free(struct probe_rulesets *rs)
+{
+	size_t i;
+
+	free(rs->src_json);
+	free(rs->nft_json);
+	for (i = 0; i < 2; i++) {
+		free(rs->xtnft[i]);
+		free(rs->legacy[i]);
+	}
+	free(rs->ipset);
+	for (i = 0; i < rs->n_files; i++)
+		free(rs->files[i].text);
+	free(rs->files);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* ---- loading, in the copy ----------------------------------------- */
+
+static int load_ipset(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	static const char *const restore[] = { "ipset", "restore", NULL };
+	char msg[600];
+	const char *p;
+
+	if (!rs->ipset || !rs->ipset[0])
+		return 0;
+	for (p = rs->ipset; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		c->pc->ipsets += !strncmp(p, "create ", 7);
+	if (probe_run_in(restore, rs->ipset, strlen(rs->ipset), msg, sizeof(msg)) < 0)
+		return probe_fail(c, "probe: cannot copy the ipsets: %s", msg);
+	return 0;
+}
+
+static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	char msg[512];
+	size_t i;
+
+	if (rs->nft_json && rs->nft_tables &&
+	    probe_nft_load_json(rs->nft_json, msg, sizeof(msg)) < 0)
+		return probe_fail(c, "probe: cannot copy the nftables tables: nft: %s", msg);
+	for (i = 0; i < rs->n_files; i++)
+		if (rs->files[i].kind == PROBE_RS_NFT &&
+		    probe_nft_load_file(rs->files[i].path, msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: --ruleset %s does not load: %s",
+					  rs->files[i].path, msg);
+	return 0;
+}
+
+static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	char msg[600];
+	size_t i;
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		if (rs->xtnft[v6] &&
+		    probe_xt_run_in(tools[0][v6][1], rs->xtnft[v6], strlen(rs->xtnft[v6]),
+				    msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot copy the %s iptables-nft rules: %s",
+					  fam_word[v6], msg);
+		if (rs->legacy[v6] &&
+		    probe_xt_run_in(tools[1][v6][1], rs->legacy[v6], strlen(rs->legacy[v6]),
+				    msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot copy the %s legacy iptables rules: %s",
+					  fam_word[v6], msg);
+	}
+	for (i = 0; i < rs->n_files; i++) {
+		const struct probe_rs_file *f = &rs->files[i];
+
+		v6 = f->kind == PROBE_RS_XT6;
+		if (f->kind != PROBE_RS_NFT &&
+		    probe_xt_run_in(tools[f->legacy][v6][1], f->text, f->len, msg,
+				    sizeof(msg)) < 0)
+			return probe_fail(c, "probe: --ruleset %s does not load: %s",
+					  f->path, msg);
+	}
+	return 0;
+}
+
+static bool same_text(const char *a, const char *b, char *(*normal)(const char *))
+{
+	char *na = normal(a), *nb = normal(b);
+	bool same = na && nb && !strcmp(na, nb);
+
+	free(na);
+	free(nb);
+	return same;
+}
+
+/* Read back from the copy what the restore tools made of the save
+ * output: a restore that read a line differently from what the kernel
+ * holds (a raw newline or quote in a name) shows here, and the copy is
+ * refused rather than trusted. */
+static int verify(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	static const char *const ipset_save[] = { "ipset", "save", NULL };
+	char msg[600], *out = NULL, *all;
+	unsigned int i;
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		if (rs->xtnft[v6]) {
+			all = NULL;
+			for (i = 0; i < rs->n_xt; i++) {
+				if (rs->xt_tables[i].family != xt_family[v6])
+					continue;
+				if (probe_xt_run_out(tools[0][v6][0], rs->xt_tables[i].name,
+						     &out, msg, sizeof(msg)) < 0 ||
+				    append(&all, out) < 0) {
+					free(out);
+					free(all);
+					return probe_fail(c, "probe: cannot check the copy: %s", msg);
+				}
+				free(out);
+			}
+			if (!all || !same_text(rs->xtnft[v6], all, probe_xt_normal)) {
+				free(all);
+				return probe_fail(c, "probe: the %s iptables-nft rules do not copy "
+						  "exactly (a name or comment holding a newline or "
+						  "quote?); refusing an inexact copy", fam_word[v6]);
+			}
+			free(all);
+		}
+		if (rs->legacy[v6]) {
+			if (probe_xt_run_out(tools[1][v6][0], NULL, &out, msg, sizeof(msg)) < 0)
+				return probe_fail(c, "probe: cannot check the copy: %s", msg);
+			if (!same_text(rs->legacy[v6], out, probe_xt_normal)) {
+				free(out);
+				return probe_fail(c, "probe: the %s legacy iptables rules do not "
+						  "copy exactly (a name or comment holding a "
+						  "newline or quote?); refusing an inexact copy",
+						  fam_word[v6]);
+			}
+			free(out);
+		}
+	}
+	if (rs->ipset && rs->ipset[0]) {
+		if (probe_run_out(ipset_save, &out, msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot check the copy: %s", msg);
+		if (!same_text(rs->ipset, out, probe_ipset_normal)) {
+			free(out);
+			return probe_fail(c, "probe: the ipsets do not copy exactly (a set "
+					  "name holding a newline?); refusing an inexact copy");
+		}
+		free(out);
+	}
+	return 0;
+}
+
+static int add_note(const char *line, void *arg)
+{
+	return probe_note_add(arg, line) < 0 ? -1 : 0;
+}
+
+/* Tables iptables-nft-restore made in the copy: every ip/ip6 table with
+ * an iptables name, in a family that got iptables-nft rules. */
+struct xt_loaded {
+	bool nft[2];
+};
+
+static bool not_xt_loaded(uint8_t family, const char *table, const void *arg)
+{
+	const struct xt_loaded *l = arg;
+
+	if (arm_is_own_table(table))
+		return false;
+	if ((family == NFPROTO_IPV4 || family == NFPROTO_IPV6) && is_xt_name(table) &&
+	    l->nft[family == NFPROTO_IPV6])
+		return false;
+	return true;
+}
+
+static bool not_own(uint8_t family, const char *table, const void *arg)
+{
+	(void)family;
+	(void)arg;
+	return !arm_is_own_table(table);
+}
+
+static int xt_notes(struct probe_ctx *c, const char *text, int v6, bool legacy)
+{
+	struct probe_copy *pc = c->pc;
+	unsigned int t = 0, ch = 0, r = 0;
+
+	if (!text)
+		return 0;
+	if (legacy) {
+		probe_xt_counts(text, xt_family[v6], &t, &ch, &r);
+		pc->tables += t;
+		pc->chains += ch;
+		pc->rules += r;
+	}
+	if (probe_notes_xt_scan(text, xt_family[v6], legacy, add_note, pc) < 0)
+		return probe_fail(c, "probe: out of memory");
+	return 0;
+}
+
+/* The opening line's counts and the notes, from what the copy holds
+ * now: nf_tables as the copy lists it, legacy tables from what was
+ * restored (the copy's legacy tables are exactly that, as verified). */
+static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	struct probe_copy *pc = c->pc;
+	struct xt_loaded loaded = { { rs->xtnft[0] != NULL, rs->xtnft[1] != NULL } };
+	struct probe_nft_counts cnt;
+	char msg[512], *json;
+	size_t i;
+	int v6, ret = 0;
+
+	for (i = 0; i < rs->n_files; i++)
+		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
+			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
+	json = probe_nft_list(msg, sizeof(msg));
+	if (!json)
+		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
+	if (probe_nft_scan(json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
+	    probe_nft_scan(json, not_xt_loaded, &loaded, &(struct probe_nft_counts){ 0 },
+			   add_note, pc) < 0)
+		ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
+				 strerror(errno));
+	free(json);
+	pc->tables += cnt.tables;
+	pc->chains += cnt.chains;
+	pc->rules += cnt.rules;
+	for (v6 = 0; v6 < 2 && !ret; v6++)
+		if (xt_notes(c, rs->xtnft[v6], v6, false) < 0 ||
+		    xt_notes(c, rs->legacy[v6], v6, true) < 0)
+			ret = -1;
+	for (i = 0; i < rs->n_files && !ret; i++)
+		if (rs->files[i].kind != PROBE_RS_NFT)
+			ret = xt_notes(c, rs->files[i].text, rs->files[i].kind == PROBE_RS_XT6,
+				       rs->files[i].legacy);
+	return ret;
+}
+
+int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	int ret;
+
+	if (probe_enter(c->pc->copy_fd) < 0)
+		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
+	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
+	      verify(c, rs) < 0 || count_and_note(c, rs) < 0 ? -1 : 0;
+	if (probe_enter(c->src_fd) < 0)
+		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
+				 strerror(errno));
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* The probe copy's ipsets and rulesets: everything read from the traced
+ * namespace (or the --ruleset files) first, then loaded into the copy
+ * in the order rules need: ipsets, native nftables, iptables-nft,
+ * legacy iptables. */
+#ifndef IPTT_PROBE_RULESETS_H
+#define IPTT_PROBE_RULESETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "probe_int.h"
+#include "probe_rsfile.h"
+#include "ruleset.h"
+#include "rules_xt.h"
+
+struct probe_rs_file {
+	const char *path;
+	enum probe_rs_kind kind;
+	char *text;
+	size_t len;
+	bool legacy;			/* iptables file for iptables-legacy-restore */
+};
+
+struct probe_rulesets {
+	char *src_json;			/* the source's whole nft -j list */
+	char *nft_json;			/* its native tables, NULL when a file replaces them */
+	unsigned int nft_tables;
+	/* tables iptables-nft-save prints (ip/ip6 filter, nat ...) */
+	struct table_ref xt_tables[RULES_XT_MAX_TABLES];
+	unsigned int n_xt;
+	char *xtnft[2];			/* [0] IPv4, [1] IPv6: iptables-nft-save output */
+	char *legacy[2];		/* iptables-legacy-save output */
+	bool legacy_host[2];		/* the family's iptables tables are legacy ones */
+	char *ipset;			/* ipset save output */
+	struct probe_rs_file *files;
+	size_t n_files;
+	bool nft_replaced, xt_replaced[2];
+};
+
+int probe_rulesets_read(struct probe_ctx *c, const struct probe_ruleset_file *files,
+			size_t n_files, struct probe_rulesets *rs);
+int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs);
+void probe_rulesets_free(struct probe_rulesets *rs);
+
+#endif
