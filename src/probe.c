@@ -27,11 +27,7 @@
 #include "nl_log.h"
 #include "nl_trace.h"
 #include "probe.h"
-#if __has_include("probe_copy.h")
 #include "probe_copy.h"
-#else
-#include "probe_copy_pending.h"	/* TEMPORARY: until probe-copy is merged */
-#endif
 #include "probe_inject.h"
 #include "rules_nft.h"
 #include "safe_text.h"
@@ -623,8 +619,10 @@ static void make_copy(struct probe_state *st)
 
 	for (i = 0; i < st->o->n_rulesets; i++)
 		files[i].path = st->o->rulesets[i];
+	/* A --ruleset that does not load is bad input (its message names
+	 * the file and quotes the loader); anything else is a failure. */
 	if (probe_copy_make(files, st->o->n_rulesets, &st->pc, err, sizeof(err)) < 0)
-		die(errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s",
+		die(strstr(err, "--ruleset ") ? EXIT_USAGE : EXIT_RUNTIME, "%s",
 		    err[0] ? err : strerror(errno));
 	atexit(free_copy);
 	if (setns(st->pc.copy_fd, CLONE_NEWNET) < 0)
