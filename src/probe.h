@@ -28,7 +28,7 @@ struct probe_spec {
 	enum probe_ct ct;
 	enum probe_expect expect;
 	unsigned int line;		/* of the probe file; 0: command line */
-	char what[160];			/* "tcp 10.0.0.1:40000 -> 10.0.0.2:80 on r0" */
+	char what[200];			/* "tcp 10.0.0.1:40000 -> 10.0.0.2:80 in on r0" */
 };
 
 #define PROBE_MAX_RULESETS 16

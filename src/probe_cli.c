@@ -312,7 +312,8 @@ static const char *proto_word(uint8_t p)
 static void describe(struct probe_spec *ps)
 {
 	const struct probe_pkt_spec *k = &ps->pkt;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l4[64] = "";
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN], l4[24] = "";
+	size_t n;
 	bool v6 = k->src.family == AF_INET6;
 
 	inet_ntop(k->src.family, &k->src.a, s, sizeof(s));
@@ -326,7 +327,7 @@ static void describe(struct probe_spec *ps)
 		snprintf(ps->what, sizeof(ps->what), "%s %s -> %s%s",
 			 proto_word(k->proto), s, d, l4);
 	}
-	size_t n = strlen(ps->what);
+	n = strlen(ps->what);
 	snprintf(ps->what + n, sizeof(ps->what) - n, "%s%s",
 		 ps->from_host ? " from the host" : " in on ", ps->iface);
 }
