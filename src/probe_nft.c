@@ -284,3 +284,107 @@ int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
 	json_decref(root);
 	return 0;
 }
+
+static bool has_chain(json_t *a, uint8_t family, const char *table, const char *name)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(a, i, o) {
+		const char *kind, *t = NULL;
+		uint8_t f = 0;
+		json_t *body, *n;
+
+		kind = object_of(o, &f, &t, &body);
+		if (!kind || strcmp(kind, "chain") || f != family || strcmp(t, table))
+			continue;
+		n = json_object_get(body, "name");
+		if (json_is_string(n) && !strcmp(json_string_value(n), name))
+			return true;
+	}
+	return false;
+}
+
+static bool chain_has_rules(json_t *a, uint8_t family, const char *table,
+			    const char *name)
+{
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(a, i, o) {
+		const char *kind, *t = NULL;
+		uint8_t f = 0;
+		json_t *body, *n;
+
+		kind = object_of(o, &f, &t, &body);
+		if (!kind || strcmp(kind, "rule") || f != family || strcmp(t, table))
+			continue;
+		n = json_object_get(body, "chain");
+		if (json_is_string(n) && !strcmp(json_string_value(n), name))
+			return true;
+	}
+	return false;
+}
+
+char *probe_nft_extra_chains(const char *copy_json, const char *src_json,
+			     probe_nft_keep keep, const void *arg)
+{
+	json_t *copy = json_loads(copy_json, 0, NULL), *src = json_loads(src_json, 0, NULL);
+	json_t *ca = copy ? list_array(copy) : NULL, *sa = src ? list_array(src) : NULL;
+	json_t *cmds = json_array(), *o, *out = NULL;
+	char *text = NULL;
+	size_t i;
+
+	if (!ca || !sa || !cmds)
+		goto out;
+	json_array_foreach(ca, i, o) {
+		const char *kind, *t = NULL, *name;
+		uint8_t f = 0;
+		json_t *body, *n;
+
+		kind = object_of(o, &f, &t, &body);
+		n = kind ? json_object_get(body, "name") : NULL;
+		if (!kind || strcmp(kind, "chain") || !json_is_string(n) || !keep(f, t, arg))
+			continue;
+		name = json_string_value(n);
+		if (has_chain(sa, f, t, name) || chain_has_rules(ca, f, t, name))
+			continue;
+		json_array_append_new(cmds, json_pack("{s:{s:{s:s,s:s,s:s}}}", "delete",
+						      "chain", "family", family_name(f),
+						      "table", t, "name", name));
+	}
+	if (json_array_size(cmds)) {
+		out = json_pack("{s:O}", "nftables", cmds);
+		text = out ? json_dumps(out, JSON_COMPACT) : NULL;
+	}
+out:
+	json_decref(out);
+	json_decref(cmds);
+	json_decref(copy);
+	json_decref(src);
+	return text;
+}
+
+int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *table,
+						  void *arg), void *arg)
+{
+	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	size_t i;
+
+	if (!root || !(a = list_array(root))) {
+		json_decref(root);
+		errno = EINVAL;
+		return -1;
+	}
+	json_array_foreach(a, i, o) {
+		const char *kind, *t = NULL;
+		uint8_t f = 0;
+		json_t *body;
+
+		kind = object_of(o, &f, &t, &body);
+		if (kind && !strcmp(kind, "table"))
+			cb(f, t, arg);
+	}
+	json_decref(root);
+	return 0;
+}

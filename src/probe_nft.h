@@ -38,9 +38,21 @@ int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
 		   struct probe_nft_counts *cnt,
 		   int (*note)(const char *line, void *narg), void *narg);
 
+/* cb(family, table, arg) for each table of a list, in its order (the
+ * order the tables were made in). Returns 0, or -1 (EINVAL). */
+int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *table,
+						  void *arg), void *arg);
+
 /* Chains and rules of one table, from a list: for checking what a save
  * tool printed against the kernel's own count. */
 int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
 			   unsigned int *chains, unsigned int *rules);
+
+/* JSON commands deleting the empty chains of kept tables that the copy
+ * has and the source has not (NULL when there are none): iptables-nft
+ * makes a built-in chain only when a rule needs it, but its restore
+ * makes them all, and each would be one more step in a probe's trace. */
+char *probe_nft_extra_chains(const char *copy_json, const char *src_json,
+			     probe_nft_keep keep, const void *arg);
 
 #endif

@@ -121,18 +121,6 @@ static bool keep_native(uint8_t family, const char *table, const void *arg)
 	       !table_ref_has(rs->xt_tables, rs->n_xt, family, table);
 }
 
-static int append(char **buf, const char *more)
-{
-	size_t a = *buf ? strlen(*buf) : 0, b = strlen(more);
-	char *n = realloc(*buf, a + b + 1);
-
-	if (!n)
-		return -1;
-	memcpy(n + a, more, b + 1);
-	*buf = n;
-	return 0;
-}
-
 /* "# Table `filter' is incompatible, use 'nft' tool." and "# Table
  * `filter' contains incompatible base-chains ...": only a comment line
  * of the save tool's own, never a word in a rule, decides. */
@@ -188,11 +176,13 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 					  "holding a newline?); refusing to copy it inexactly",
 					  tool, table, chains, rules, kchains, krules);
 		}
-		if (probe_xt_check_lines(out, xt_family[v6], tool, c->err, c->errlen) < 0 ||
-		    append(&rs->xtnft[v6], out) < 0) {
+		if (probe_xt_check_lines(out, xt_family[v6], tool, c->err, c->errlen) < 0) {
 			free(out);
 			return -1;
 		}
+		rs->xt_text[rs->n_xt] = out;
+		rs->xtnft[v6] = true;
+		out = NULL;
 	}
 	free(out);
 	rs->xt_tables[rs->n_xt].family = xt_family[v6];
@@ -335,10 +325,10 @@ void probe_rulesets_free(struct probe_rulesets *rs)
 
 	free(rs->src_json);
 	free(rs->nft_json);
-	for (i = 0; i < 2; i++) {
-		free(rs->xtnft[i]);
+	for (i = 0; i < RULES_XT_MAX_TABLES; i++)
+		free(rs->xt_text[i]);
+	for (i = 0; i < 2; i++)
 		free(rs->legacy[i]);
-	}
 	free(rs->ipset);
 	for (i = 0; i < rs->n_files; i++)
 		free(rs->files[i].text);
@@ -363,20 +353,103 @@ static int load_ipset(struct probe_ctx *c, const struct probe_rulesets *rs)
 	return 0;
 }
 
+static int xt_index(const struct probe_rulesets *rs, uint8_t family, const char *table)
+{
+	unsigned int i;
+
+	for (i = 0; i < rs->n_xt; i++)
+		if (rs->xt_tables[i].family == family && !strcmp(rs->xt_tables[i].name, table))
+			return (int)i;
+	return -1;
+}
+
+static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs,
+			    unsigned int i)
+{
+	int v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
+	char msg[600];
+
+	if (probe_xt_run_in(tools[0][v6][1], rs->xt_text[i], strlen(rs->xt_text[i]),
+			    msg, sizeof(msg)) < 0)
+		return probe_fail(c, "probe: cannot copy the %s iptables-nft table %s: %s",
+				  fam_word[v6], rs->xt_tables[i].name, msg);
+	return 0;
+}
+
+struct one_table {
+	uint8_t family;
+	const char *name;
+};
+
+static bool is_table(uint8_t family, const char *table, const void *arg)
+{
+	const struct one_table *t = arg;
+
+	return family == t->family && !strcmp(table, t->name);
+}
+
+struct load_walk {
+	struct probe_ctx *c;
+	const struct probe_rulesets *rs;
+	int ret;
+};
+
+/* One table of the source, in the source's order: two base chains at
+ * the same hook and priority run in the reverse order of their making
+ * (KERNEL-FACTS), so the copy makes them in the source's order. */
+static void load_table(uint8_t family, const char *table, void *arg)
+{
+	struct load_walk *w = arg;
+	const struct probe_rulesets *rs = w->rs;
+	struct one_table one = { family, table };
+	unsigned int n;
+	char msg[512], *json;
+	int i;
+
+	if (w->ret < 0)
+		return;
+	i = xt_index(rs, family, table);
+	if (i >= 0) {
+		if (rs->xt_text[i])
+			w->ret = restore_xt_table(w->c, rs, (unsigned int)i);
+		return;
+	}
+	if (rs->nft_replaced || !keep_native(family, table, rs))
+		return;
+	json = probe_nft_filter(rs->src_json, is_table, &one, &n);
+	if (!json)
+		w->ret = probe_fail(w->c, "probe: out of memory");
+	else if (n && probe_nft_load_json(json, msg, sizeof(msg)) < 0)
+		w->ret = probe_fail(w->c, "probe: cannot copy the nftables tables: nft: %s",
+				    msg);
+	free(json);
+}
+
 static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
+	struct load_walk w = { c, rs, 0 };
 	char msg[512];
 	size_t i;
 
-	if (rs->nft_json && rs->nft_tables &&
-	    probe_nft_load_json(rs->nft_json, msg, sizeof(msg)) < 0)
-		return probe_fail(c, "probe: cannot copy the nftables tables: nft: %s", msg);
+	/* A --ruleset nft file may start with "flush ruleset": it goes
+	 * before the iptables-nft tables, which it would otherwise empty. */
 	for (i = 0; i < rs->n_files; i++)
 		if (rs->files[i].kind == PROBE_RS_NFT &&
 		    probe_nft_load_file(rs->files[i].path, msg, sizeof(msg)) < 0)
 			return probe_fail(c, "probe: --ruleset %s does not load: %s",
 					  rs->files[i].path, msg);
-	return 0;
+	if (!rs->xtnft[0] && !rs->xtnft[1]) {
+		/* nothing to keep in order with: one load */
+		if (rs->nft_json && rs->nft_tables &&
+		    probe_nft_load_json(rs->nft_json, msg, sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot copy the nftables tables: nft: %s",
+					  msg);
+		return 0;
+	}
+	if (probe_nft_tables(rs->src_json, load_table, &w) < 0)
+		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+				  strerror(errno));
+	return w.ret;
 }
 
 static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
@@ -385,18 +458,12 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 	size_t i;
 	int v6;
 
-	for (v6 = 0; v6 < 2; v6++) {
-		if (rs->xtnft[v6] &&
-		    probe_xt_run_in(tools[0][v6][1], rs->xtnft[v6], strlen(rs->xtnft[v6]),
-				    msg, sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot copy the %s iptables-nft rules: %s",
-					  fam_word[v6], msg);
+	for (v6 = 0; v6 < 2; v6++)
 		if (rs->legacy[v6] &&
 		    probe_xt_run_in(tools[1][v6][1], rs->legacy[v6], strlen(rs->legacy[v6]),
 				    msg, sizeof(msg)) < 0)
 			return probe_fail(c, "probe: cannot copy the %s legacy iptables rules: %s",
 					  fam_word[v6], msg);
-	}
 	for (i = 0; i < rs->n_files; i++) {
 		const struct probe_rs_file *f = &rs->files[i];
 
@@ -408,6 +475,33 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 					  f->path, msg);
 	}
 	return 0;
+}
+
+static bool is_xt_table(uint8_t family, const char *table, const void *arg)
+{
+	const struct probe_rulesets *rs = arg;
+
+	return table_ref_has(rs->xt_tables, rs->n_xt, family, table);
+}
+
+/* After the iptables-nft restore: the copy's nf_tables as the source's. */
+static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs)
+{
+	char msg[512], *copy, *cmds;
+	int ret = 0;
+
+	if ((!rs->xtnft[0] && !rs->xtnft[1]) || !rs->src_json)
+		return 0;
+	copy = probe_nft_list(msg, sizeof(msg));
+	if (!copy)
+		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
+	cmds = probe_nft_extra_chains(copy, rs->src_json, is_xt_table, rs);
+	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
+				 "nft: %s", msg);
+	free(cmds);
+	free(copy);
+	return ret;
 }
 
 static bool same_text(const char *a, const char *b, char *(*normal)(const char *))
@@ -427,33 +521,27 @@ static bool same_text(const char *a, const char *b, char *(*normal)(const char *
 static int verify(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
 	static const char *const ipset_save[] = { "ipset", "save", NULL };
-	char msg[600], *out = NULL, *all;
+	char msg[600], *out = NULL;
 	unsigned int i;
 	int v6;
 
-	for (v6 = 0; v6 < 2; v6++) {
-		if (rs->xtnft[v6]) {
-			all = NULL;
-			for (i = 0; i < rs->n_xt; i++) {
-				if (rs->xt_tables[i].family != xt_family[v6])
-					continue;
-				if (probe_xt_run_out(tools[0][v6][0], rs->xt_tables[i].name,
-						     &out, msg, sizeof(msg)) < 0 ||
-				    append(&all, out) < 0) {
-					free(out);
-					free(all);
-					return probe_fail(c, "probe: cannot check the copy: %s", msg);
-				}
-				free(out);
-			}
-			if (!all || !same_text(rs->xtnft[v6], all, probe_xt_normal)) {
-				free(all);
-				return probe_fail(c, "probe: the %s iptables-nft rules do not copy "
-						  "exactly (a name or comment holding a newline or "
-						  "quote?); refusing an inexact copy", fam_word[v6]);
-			}
-			free(all);
+	for (i = 0; i < rs->n_xt; i++) {
+		v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
+		if (!rs->xt_text[i])
+			continue;
+		if (probe_xt_run_out(tools[0][v6][0], rs->xt_tables[i].name, &out, msg,
+				     sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot check the copy: %s", msg);
+		if (!same_text(rs->xt_text[i], out, probe_xt_normal)) {
+			free(out);
+			return probe_fail(c, "probe: the %s iptables-nft table %s does not copy "
+					  "exactly (a name or comment holding a newline or "
+					  "quote?); refusing an inexact copy", fam_word[v6],
+					  rs->xt_tables[i].name);
 		}
+		free(out);
+	}
+	for (v6 = 0; v6 < 2; v6++) {
 		if (rs->legacy[v6]) {
 			if (probe_xt_run_out(tools[1][v6][0], NULL, &out, msg, sizeof(msg)) < 0)
 				return probe_fail(c, "probe: cannot check the copy: %s", msg);
@@ -534,7 +622,7 @@ static int xt_notes(struct probe_ctx *c, const char *text, int v6, bool legacy)
 static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
 	struct probe_copy *pc = c->pc;
-	struct xt_loaded loaded = { { rs->xtnft[0] != NULL, rs->xtnft[1] != NULL } };
+	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
 	struct probe_nft_counts cnt;
 	char msg[512], *json;
 	size_t i;
@@ -555,10 +643,11 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 	pc->tables += cnt.tables;
 	pc->chains += cnt.chains;
 	pc->rules += cnt.rules;
+	for (i = 0; i < rs->n_xt && !ret; i++)
+		ret = xt_notes(c, rs->xt_text[i], rs->xt_tables[i].family == NFPROTO_IPV6,
+			       false);
 	for (v6 = 0; v6 < 2 && !ret; v6++)
-		if (xt_notes(c, rs->xtnft[v6], v6, false) < 0 ||
-		    xt_notes(c, rs->legacy[v6], v6, true) < 0)
-			ret = -1;
+		ret = xt_notes(c, rs->legacy[v6], v6, true);
 	for (i = 0; i < rs->n_files && !ret; i++)
 		if (rs->files[i].kind != PROBE_RS_NFT)
 			ret = xt_notes(c, rs->files[i].text, rs->files[i].kind == PROBE_RS_XT6,
@@ -573,7 +662,7 @@ int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 	if (probe_enter(c->pc->copy_fd) < 0)
 		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
 	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
-	      verify(c, rs) < 0 || count_and_note(c, rs) < 0 ? -1 : 0;
+	      verify(c, rs) < 0 || prune_chains(c, rs) < 0 || count_and_note(c, rs) < 0 ? -1 : 0;
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));

@@ -28,7 +28,10 @@ struct probe_rulesets {
 	/* tables iptables-nft-save prints (ip/ip6 filter, nat ...) */
 	struct table_ref xt_tables[RULES_XT_MAX_TABLES];
 	unsigned int n_xt;
-	char *xtnft[2];			/* [0] IPv4, [1] IPv6: iptables-nft-save output */
+	/* iptables-nft-save -t output of each of them; NULL when a file
+	 * replaces the family's rules */
+	char *xt_text[RULES_XT_MAX_TABLES];
+	bool xtnft[2];			/* [0] IPv4, [1] IPv6: some xt_text */
 	char *legacy[2];		/* iptables-legacy-save output */
 	bool legacy_host[2];		/* the family's iptables tables are legacy ones */
 	char *ipset;			/* ipset save output */
