@@ -141,7 +141,7 @@ static void emit(const struct block *b, void *data)
 	app->json.probe_role = probe ? "probe" : "answer";
 	app->json.probe = st->index;
 	if (!app->cfg.json && !probe)
-		fputs("answer from the copy:\n", f);
+		fputs("the host's answer (from the copy):\n", f);
 	if (app->cfg.json)
 		out_json_story(f, &s, &app->json);
 	else

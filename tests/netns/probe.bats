@@ -125,7 +125,7 @@ probe() { iptt_run --probe "$@"; }
 	# and in text, the answer is a block of its own, marked as such
 	probe -i r0 -p tcp -s $CLI_IP -d $RTR_IP1 --sport 40022 --dport 22
 	[ "$IPTT_RC" -eq 0 ]
-	b=$(block '^answer from the copy:$')
+	b=$(block '^the host'\''s answer \(from the copy\):$')
 	assert_lines_re "$b" "^IN= OUT=r0 SRC=$RTR_IP1 DST=$CLI_IP .*SPT=22 DPT=40022 .*RST" \
 		"^  => ACCEPT, sent out r0$"
 }
