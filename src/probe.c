@@ -34,10 +34,12 @@
 #include "story.h"
 
 /* After the probe's fate is known: how long to wait for the copy's
- * answer (an RST, an echo reply, an ICMP error). Answers are made while
- * the kernel handles the probe, so their events are queued by the time
- * the probe's last one is read; this is slack for the softirq. */
-#define ANSWER_WAIT_MS	40
+ * answer (an RST, an echo reply, an ICMP error). The kernel handles a
+ * frame from a packet socket (in the softirq run when send() leaves its
+ * bh-disabled section) and a raw socket's packet within the send call,
+ * answers included, so their events are queued by the time the probe's
+ * last one is read; this is slack for a softirq deferred to ksoftirqd. */
+#define ANSWER_WAIT_MS	10
 /* A probe whose packet never reaches a traced hook (a bad route out of a
  * raw socket, an interface that is down) gives up after this. */
 #define PROBE_GIVE_UP_MS	1500

@@ -32,6 +32,9 @@ struct probe_spec {
 };
 
 #define PROBE_MAX_RULESETS 16
+/* The copy has no traffic but the probe's, handled within its send
+ * call: a block quiet this long is complete (live tracing waits 250). */
+#define PROBE_QUIET_MS	30
 
 struct probe_opts {
 	const char *netns;

@@ -465,7 +465,7 @@ int probe_parse_cmdline(int argc, char **argv, struct probe_opts *o,
 
 	memset(&r, 0, sizeof(r));
 	memset(o, 0, sizeof(*o));
-	o->quiet_ms = 250;
+	o->quiet_ms = PROBE_QUIET_MS;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, probe_shorts, probe_long_opts, NULL)) != -1) {
