@@ -2,8 +2,8 @@
  * its wire, held only by our descriptors (never bind-mounted, so they
  * go when we go), filled from the traced namespace in the order that
  * lets each part lean on the one before: interfaces, sysctls, links up,
- * addresses, routes, policy rules, then ipsets and rulesets (rules name
- * sets, interfaces and addresses). */
+ * addresses, routes, policy rules, neighbour entries, then ipsets and
+ * rulesets (rules name sets, interfaces and addresses). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -153,6 +153,7 @@ static int build(struct probe_ctx *c, const struct probe_ruleset_file *files,
 	ret = probe_links_copy(c) < 0 || probe_sysctl_copy(c) < 0 ||
 	      probe_links_up(c) < 0 || probe_addrs_copy(c) < 0 ||
 	      probe_routes_copy(c) < 0 || probe_rules_copy(c) < 0 ||
+	      probe_neigh_copy(c) < 0 ||
 	      probe_rulesets_load(c, &rs) < 0 ? -1 : 0;
 	probe_rulesets_free(&rs);
 	return ret;

@@ -20,6 +20,10 @@ struct probe_iface {
 					 * 0 for lo and bridges, which have none */
 	unsigned char wire_mac[6];
 	bool up;
+	/* The source's interface had a carrier (or was down): the wire's
+	 * end is up. Without one (a veth whose peer is down) the wire's end
+	 * stays down, so that the copy has no carrier either. */
+	bool carrier;
 };
 
 struct probe_copy {

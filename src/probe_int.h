@@ -46,6 +46,7 @@ int probe_addrs_copy(struct probe_ctx *c);
 int probe_sysctl_copy(struct probe_ctx *c);
 int probe_routes_copy(struct probe_ctx *c);
 int probe_rules_copy(struct probe_ctx *c);
+int probe_neigh_copy(struct probe_ctx *c);
 int probe_links_up(struct probe_ctx *c);
 
 #endif

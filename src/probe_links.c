@@ -17,6 +17,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#ifndef IFF_LOWER_UP		/* linux/if.h has it, but clashes with net/if.h */
+#define IFF_LOWER_UP	(1 << 16)
+#endif
+
 struct src_link {
 	int index;
 	char name[IFNAMSIZ];
@@ -27,6 +31,7 @@ struct src_link {
 	unsigned int flags;
 	unsigned short type;
 	int master;			/* source ifindex, 0 when none */
+	int pair;			/* a veth's peer in this same namespace, or 0 */
 };
 
 static int link_attr_cb(const struct nlattr *a, void *data)
@@ -73,6 +78,9 @@ static int parse_link(const struct nlmsghdr *nlh, struct src_link *l)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 		l->has_mac = true;
 	}
+	if (tb[IFLA_LINK] && !tb[IFLA_LINK_NETNSID] &&
+	    mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) == 0)
+		l->pair = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
 	if (tb[IFLA_LINKINFO]) {
 		const struct nlattr *info[IFLA_INFO_MAX + 1] = { 0 };
 
@@ -164,13 +172,13 @@ static int no_addr_gen(struct pnl *p, int ifindex)
 	return pnl_talk(p, nlh);
 }
 
-static int set_up(struct pnl *p, int ifindex)
+static int set_updown(struct pnl *p, int ifindex, bool up)
 {
 	char buf[128] = { 0 };
 	struct nlmsghdr *nlh = link_msg(buf, ifindex, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
-	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
 	ifi->ifi_change = IFF_UP;
 	return pnl_talk(p, nlh);
 }
@@ -215,7 +223,8 @@ static int fill_from(struct pnl *p, struct probe_copy *pc, bool wire)
 	for (i = 0; i < m.n; i++) {
 		struct src_link l;
 
-		if (parse_link(m.m[i], &l) < 0)
+		/* the wire's own lo is no peer: lo keeps wire_ifindex 0 */
+		if (parse_link(m.m[i], &l) < 0 || (wire && l.type == ARPHRD_LOOPBACK))
 			continue;
 		for (j = 0; j < pc->n_ifaces; j++) {
 			struct probe_iface *f = &pc->ifaces[j];
@@ -266,7 +275,7 @@ static int make_one(struct probe_ctx *c, const struct src_link *l, bool bridge)
 }
 
 static int note_kind(struct probe_ctx *c, const struct src_link *l,
-		     const struct src_link *master)
+		     const struct src_link *master, const struct src_link *pair)
 {
 	if (l->type != ARPHRD_ETHER && l->type != ARPHRD_LOOPBACK &&
 	    probe_note(c, "interface %s is not Ethernet in the traced namespace "
@@ -280,6 +289,12 @@ static int note_kind(struct probe_ctx *c, const struct src_link *l,
 	if (!strcmp(l->kind, "bridge") &&
 	    probe_note(c, "bridge %s is copied without its VLAN settings and "
 		       "forwarding database", l->name) < 0)
+		return -1;
+	if (!strcmp(l->kind, "veth") && l->pair && l->pair != l->index && pair &&
+	    l->index < pair->index &&
+	    probe_note(c, "interfaces %s and %s are one veth pair in the traced "
+		       "namespace; in the copy each leads to the wire", l->name,
+		       pair->name) < 0)
 		return -1;
 	if (l->master && (!master || strcmp(master->kind, "bridge")) &&
 	    probe_note(c, "interface %s is enslaved to %s in the traced namespace; "
@@ -306,10 +321,13 @@ static int links_from(struct probe_ctx *c, struct src_link *v, size_t n)
 			if (l->type == ARPHRD_LOOPBACK || bridge != (pass == 0))
 				continue;
 			if (make_one(c, l, bridge) < 0 ||
-			    note_kind(c, l, find_link(v, n, l->master)) < 0 ||
+			    note_kind(c, l, find_link(v, n, l->master),
+				      find_link(v, n, l->pair)) < 0 ||
 			    add_map(c, l->index) < 0)
 				return -1;
 			snprintf(pc->ifaces[pc->n_ifaces].name, IFNAMSIZ, "%s", l->name);
+			pc->ifaces[pc->n_ifaces].carrier = !(l->flags & IFF_UP) ||
+							   (l->flags & IFF_LOWER_UP);
 			pc->ifaces[pc->n_ifaces++].up = l->flags & IFF_UP;
 		}
 	return 0;
@@ -395,8 +413,9 @@ int probe_links_copy(struct probe_ctx *c)
 	return ret;
 }
 
-/* After the sysctls, before the addresses: the wire's ends are always
- * up, so a copy interface has its carrier exactly when it is up. */
+/* After the sysctls, before the addresses: the wire's end is up when
+ * the source's interface had a carrier, so the copy's has one exactly
+ * when the source's had. */
 int probe_links_up(struct probe_ctx *c)
 {
 	struct probe_copy *pc = c->pc;
@@ -405,11 +424,16 @@ int probe_links_up(struct probe_ctx *c)
 	for (i = 0; i < pc->n_ifaces; i++) {
 		const struct probe_iface *f = &pc->ifaces[i];
 
-		if (f->wire_ifindex && set_up(&c->wire, f->wire_ifindex) < 0)
-			return probe_fail(c, "probe: cannot bring up the wire of %s: %s",
-					  f->name, strerror(errno));
-		if (f->up && set_up(&c->copy, f->ifindex) < 0)
+		if (f->up && set_updown(&c->copy, f->ifindex, true) < 0)
 			return probe_fail(c, "probe: cannot bring up %s in the copy: %s",
+					  f->name, strerror(errno));
+		/* Without a carrier in the source, the wire's end stays
+		 * down: the copy's interface has no carrier either (no
+		 * LOWER_UP, routes "linkdown"). It never had one, so its
+		 * operstate stays "unknown" and ip shows no NO-CARRIER. */
+		if (f->wire_ifindex && f->carrier &&
+		    set_updown(&c->wire, f->wire_ifindex, true) < 0)
+			return probe_fail(c, "probe: cannot bring up the wire of %s: %s",
 					  f->name, strerror(errno));
 	}
 	return 0;

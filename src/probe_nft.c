@@ -388,3 +388,39 @@ int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *ta
 	json_decref(root);
 	return 0;
 }
+
+int probe_nft_base_chains(const char *json,
+			  int (*cb)(uint8_t family, const char *table, const char *chain,
+				    const char *hook, int32_t prio, void *arg),
+			  void *arg)
+{
+	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	size_t i;
+	int ret = 0;
+
+	if (!root || !(a = list_array(root))) {
+		json_decref(root);
+		errno = EINVAL;
+		return -1;
+	}
+	json_array_foreach(a, i, o) {
+		const char *kind, *t = NULL;
+		uint8_t f = 0;
+		json_t *body, *n, *h, *p;
+
+		kind = object_of(o, &f, &t, &body);
+		if (!kind || strcmp(kind, "chain"))
+			continue;
+		n = json_object_get(body, "name");
+		h = json_object_get(body, "hook");
+		p = json_object_get(body, "prio");
+		if (!json_is_string(n) || !json_is_string(h) || !json_is_integer(p))
+			continue;
+		ret = cb(f, t, json_string_value(n), json_string_value(h),
+			 (int32_t)json_integer_value(p), arg);
+		if (ret < 0)
+			break;
+	}
+	json_decref(root);
+	return ret;
+}

@@ -43,6 +43,13 @@ int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
 int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *table,
 						  void *arg), void *arg);
 
+/* cb(family, table, chain, hook, priority, arg) for each base chain of
+ * a list; cb's -1 stops. Returns 0, or -1 (EINVAL, or cb's). */
+int probe_nft_base_chains(const char *json,
+			  int (*cb)(uint8_t family, const char *table, const char *chain,
+				    const char *hook, int32_t prio, void *arg),
+			  void *arg);
+
 /* Chains and rules of one table, from a list: for checking what a save
  * tool printed against the kernel's own count. */
 int probe_nft_table_counts(const char *json, uint8_t family, const char *table,

@@ -156,7 +156,7 @@ static bool kernel_made(const struct nlmsghdr *nlh)
  * in or that is given up on with a note. Returns how many went in, or
  * -1 on a hard error. */
 static int route_pass(struct probe_ctx *c, const struct pnl_msgs *m, bool *done,
-		      bool last, int *err_out)
+		      bool last)
 {
 	char buf[4096];
 	size_t i;
@@ -177,7 +177,6 @@ static int route_pass(struct probe_ctx *c, const struct pnl_msgs *m, bool *done,
 			added++;
 			continue;
 		}
-		*err_out = errno;
 		if (b == 1 && !last)
 			continue;	/* maybe its gateway comes with a later route */
 		done[i] = true;
@@ -202,7 +201,7 @@ static int routes_of(struct probe_ctx *c, int family)
 	struct pnl_msgs m;
 	bool *done;
 	size_t i;
-	int pass, ret = 0, err = 0;
+	int pass, ret = 0;
 	bool stalled = false;
 
 	if (pnl_dump(&c->src, RTM_GETROUTE, &hdr, sizeof(hdr), &m) < 0)
@@ -221,7 +220,7 @@ static int routes_of(struct probe_ctx *c, int family)
 	for (pass = 0; ret >= 0; pass++) {
 		bool last = pass == ROUTE_PASSES - 1 || stalled;
 
-		ret = route_pass(c, &m, done, last, &err);
+		ret = route_pass(c, &m, done, last);
 		if (last)
 			break;
 		stalled = ret == 0;

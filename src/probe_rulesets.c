@@ -39,12 +39,13 @@ static char *read_file(const char *path, size_t *len, char *msg, size_t msglen)
 	size_t off = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > RS_FILE_MAX) {
-		snprintf(msg, msglen, "%s", fd < 0 || errno ? strerror(errno) :
-			 "not a regular file of sensible size");
-		if (fd >= 0 && !S_ISREG(st.st_mode))
-			snprintf(msg, msglen, "not a regular file");
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(msg, msglen, "%s", strerror(errno));
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > RS_FILE_MAX) {
+		snprintf(msg, msglen, "%s", S_ISREG(st.st_mode) ? "larger than 256 MiB"
+			 : "not a regular file");
 		goto err;
 	}
 	buf = malloc((size_t)st.st_size + 1);
@@ -616,6 +617,64 @@ static int xt_notes(struct probe_ctx *c, const char *text, int v6, bool legacy)
 	return 0;
 }
 
+/* Two base chains at one hook and priority run in the reverse order of
+ * their making. The copy makes its legacy tables after every nf_tables
+ * chain, so a legacy chain runs first there; in the traced namespace
+ * that depends on history the copy cannot see. Say so per pair. */
+struct same_prio {
+	struct probe_ctx *c;
+	const struct ruleset *legacy;
+};
+
+static int note_same_prio(uint8_t family, const char *table, const char *chain,
+			  const char *hook, int32_t prio, void *arg)
+{
+	const struct same_prio *sp = arg;
+	enum hook h = hook_from_name(hook);
+	uint32_t i;
+
+	if (h == HOOK_NONE || arm_is_own_table(table))
+		return 0;
+	for (i = 0; i < sp->legacy->nchains; i++) {
+		const struct rs_chain *l = &sp->legacy->chains[i];
+
+		if (l->hook != h || l->prio != prio ||
+		    (family != NFPROTO_INET && family != l->family))
+			continue;
+		if (probe_note(sp->c, "legacy %s %s and %s %s %s run at the same hook and "
+			       "priority; the copy runs the legacy one first, the traced "
+			       "namespace may not", l->table, l->name, family_name(family),
+			       table, chain) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *rs,
+			      const char *copy_json)
+{
+	struct ruleset legacy;
+	struct same_prio sp = { c, &legacy };
+	size_t i;
+	int v6, ret = 0;
+
+	ruleset_init(&legacy);
+	for (v6 = 0; v6 < 2 && !ret; v6++)
+		if (rs->legacy[v6])
+			ret = rules_xt_parse(rs->legacy[v6], xt_family[v6], &legacy);
+	for (i = 0; i < rs->n_files && !ret; i++)
+		if (rs->files[i].kind != PROBE_RS_NFT && rs->files[i].legacy)
+			ret = rules_xt_parse(rs->files[i].text,
+					     xt_family[rs->files[i].kind == PROBE_RS_XT6],
+					     &legacy);
+	if (ret < 0)
+		ret = probe_fail(c, "probe: out of memory");
+	else if (legacy.nchains)
+		ret = probe_nft_base_chains(copy_json, note_same_prio, &sp) < 0 ? -1 : 0;
+	ruleset_clear(&legacy);
+	return ret;
+}
+
 /* The opening line's counts and the notes, from what the copy holds
  * now: nf_tables as the copy lists it, legacy tables from what was
  * restored (the copy's legacy tables are exactly that, as verified). */
@@ -639,6 +698,8 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 			   add_note, pc) < 0)
 		ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
 				 strerror(errno));
+	if (!ret)
+		ret = legacy_order_notes(c, rs, json);
 	free(json);
 	pc->tables += cnt.tables;
 	pc->chains += cnt.chains;

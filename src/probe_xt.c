@@ -17,7 +17,10 @@
 static void tool_msg(const char *tool, const struct spawn_result *r, int err,
 		     char *msg, size_t msglen)
 {
-	if (r && r->err[0])
+	if (r && r->err[0] && !strncmp(r->err, tool, strlen(tool)) &&
+	    (r->err[strlen(tool)] == ':' || r->err[strlen(tool)] == ' '))
+		snprintf(msg, msglen, "%s", r->err);	/* it names itself */
+	else if (r && r->err[0])
 		snprintf(msg, msglen, "%s: %s", tool, r->err);
 	else if (r)
 		snprintf(msg, msglen, "%s: failed without a message (exit %d)", tool,
@@ -82,33 +85,61 @@ int probe_run_in(const char *const argv[], const char *text, size_t len,
 	return 0;
 }
 
+static int cmp_line(const void *a, const void *b);
+
+/* Without comments and chain counters; and the tables sorted, since the
+ * legacy save tools list them newest first (/proc/net/ip_tables_names)
+ * and a restore makes them in the order it reads them. */
 char *probe_xt_normal(const char *text)
 {
-	char *out = malloc(strlen(text) + 1), *o = out;
+	char *flat = malloc(strlen(text) + 1), *o = flat, **blocks = NULL, *out = NULL;
 	const char *p = text;
+	size_t n = 0, i, len = 0;
 
-	if (!out)
+	if (!flat)
 		return NULL;
 	while (*p) {
 		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
 
 		if (*p != '#') {
-			size_t keep = len;
+			size_t keep = l;
 
-			if (*p == ':' && len && p[len - 1] == ']') {
-				const char *b = memrchr(p, '[', len);
+			if (*p == ':' && l && p[l - 1] == ']') {
+				const char *b = memrchr(p, '[', l);
 
 				if (b && b > p && b[-1] == ' ')
 					keep = (size_t)(b - 1 - p);
 			}
 			memcpy(o, p, keep);
 			o += keep;
-			*o++ = '\n';
+			/* a table ends at its COMMIT: NUL-separated blocks */
+			*o++ = keep == 6 && !memcmp(p, "COMMIT", 6) ? '\0' : '\n';
+			n += o[-1] == '\0';
 		}
-		p += len + (eol ? 1 : 0);
+		p += l + (eol ? 1 : 0);
 	}
 	*o = '\0';
+	blocks = calloc(n + 1, sizeof(*blocks));
+	if (!blocks)
+		goto out;
+	for (i = 0, p = flat; i < n; i++) {
+		blocks[i] = (char *)p;
+		len += strlen(p) + 1;
+		p += strlen(p) + 1;
+	}
+	/* what follows the last COMMIT, if anything, stays last */
+	blocks[n] = (char *)p;
+	len += strlen(p) + 1;
+	qsort(blocks, n, sizeof(*blocks), cmp_line);
+	out = malloc(len + 1);
+	if (!out)
+		goto out;
+	for (o = out, i = 0; i <= n; i++)
+		o += sprintf(o, "%s%s", blocks[i], i < n ? "\n" : "");
+out:
+	free(blocks);
+	free(flat);
 	return out;
 }
 

@@ -4,10 +4,12 @@
  *
  * enters the `ip netns` namespace NS, makes the probe copy, prints what
  * probe_copy_make() returned (counts, interfaces, notes, the inode
- * numbers of the two namespaces), then runs CMD inside the copy (--wire:
+ * numbers of the two namespaces) and a line "----", then runs CMD inside the copy (--wire:
  * inside the wire) from a child that setns()es there, and exits with its
- * status. --hold: print "ready" and wait until stdin closes, holding the
- * copy (for the kill -9 test). The copy goes when we go. */
+ * status. --ct-flush: then flush the copy's conntrack table
+ * (probe_copy_ct_flush) and run CMD once more. --hold: print "ready" and
+ * wait until stdin closes, holding the copy (for the kill -9 test). The
+ * copy goes when we go. */
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -54,6 +56,7 @@ static void print_copy(const struct probe_copy *pc)
 		fput_visible(pc->notes[i], stdout);
 		putchar('\n');
 	}
+	printf("----\n");	/* what CMD prints follows */
 	fflush(stdout);
 }
 
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int i = 1, rc = 0;
 
+
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--ruleset") && i + 1 < argc && nfiles < 16)
 			files[nfiles++].path = argv[++i];
@@ -116,10 +120,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	print_copy(&pc);
-	if (flush && probe_copy_ct_flush(&pc) < 0) {
-		fprintf(stderr, "probe_copy_dump: conntrack flush: %s\n", strerror(errno));
-		rc = 1;
-	}
 	if (hold) {
 		char c;
 
@@ -128,8 +128,17 @@ int main(int argc, char **argv)
 		while (read(0, &c, 1) > 0)
 			;
 	}
-	if (!rc && i + 1 < argc)
+	if (i + 1 < argc)
 		rc = run_in(wire ? pc.wire_fd : pc.copy_fd, argv + i + 1);
+	if (!rc && flush) {
+		if (probe_copy_ct_flush(&pc) < 0) {
+			fprintf(stderr, "probe_copy_dump: conntrack flush: %s\n",
+				strerror(errno));
+			rc = 1;
+		} else if (i + 1 < argc) {
+			rc = run_in(wire ? pc.wire_fd : pc.copy_fd, argv + i + 1);
+		}
+	}
 	probe_copy_free(&pc);
 	return rc;
 }
