@@ -370,6 +370,8 @@ struct probe_result {
 	enum fate_kind fate;
 	bool seen, matched;
 	char fate_text[256];
+	int send_errno;			/* the copy refused to send it: why */
+	bool decided;			/* fate is known: seen, or refused */
 };
 
 /* ---- output around the stories ----------------------------------- */
@@ -448,7 +450,7 @@ static void print_probe_header(const struct probe_state *st, const struct probe_
 static void print_result(const struct probe_state *st, const struct probe_spec *ps,
 			 const struct probe_result *r)
 {
-	const char *actual = r->seen ? actual_name(r->fate) : "unknown";
+	const char *actual = r->decided ? actual_name(r->fate) : "unknown";
 
 	if (st->o->json) {
 		json_t *o = json_object();
@@ -459,6 +461,8 @@ static void print_result(const struct probe_state *st, const struct probe_spec *
 		json_object_set_new(o, "line", ps->line ? json_integer(ps->line) : json_null());
 		json_object_set_new(o, "what", json_text(ps->what));
 		json_object_set_new(o, "seen", json_boolean(r->seen));
+		json_object_set_new(o, "send_error", r->send_errno ?
+				    json_string(strerror(r->send_errno)) : json_null());
 		json_object_set_new(o, "fate", json_string(actual));
 		json_object_set_new(o, "fate_text", json_text(r->fate_text));
 		json_object_set_new(o, "expected", ps->expect ?
@@ -468,7 +472,11 @@ static void print_result(const struct probe_state *st, const struct probe_spec *
 		print_json(o);
 		return;
 	}
-	if (!r->seen)
+	if (r->send_errno)
+		printf("the probe never entered the firewall: %s refused to send "
+		       "it: %s\n\n", ps->from_host ? "the copy's raw socket" :
+		       "the wire side of its interface", strerror(r->send_errno));
+	else if (!r->seen)
 		printf("the probe was not seen at any traced hook within %d ms: the "
 		       "copy dropped it before the firewall, or never sent it\n\n",
 		       PROBE_GIVE_UP_MS);
@@ -487,7 +495,7 @@ static void print_table(const struct probe_state *st, const struct probe_result 
 	       "result", "packet");
 	for (i = 0; i < st->o->n_probes; i++) {
 		const struct probe_spec *ps = &st->o->probes[i];
-		const char *actual = res[i].seen ? actual_name(res[i].fate) : "unknown";
+		const char *actual = res[i].decided ? actual_name(res[i].fate) : "unknown";
 
 		printf("%-5zu %-5u %-8s %-8s %-8s %s\n", i + 1, ps->line,
 		       ps->expect ? probe_expect_name(ps->expect) : "-", actual,
@@ -547,16 +555,15 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 	out_begin(&st->story);
 	out_begin(&st->answers);
 	clock_gettime(CLOCK_MONOTONIC, &sent);
-	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0) {
-		/* the copy's routing refused it at the socket: that is a fate */
-		int e = errno;
-
-		probe_sender_close(&snd);
-		die(e == ENETUNREACH || e == EHOSTUNREACH ? EXIT_USAGE : EXIT_RUNTIME,
-		    "sending the probe in the copy: %s", strerror(e));
-	}
+	/* The copy may refuse to send it at all: a raw socket without a
+	 * route (ENETUNREACH), an interface without carrier (ENETDOWN). A
+	 * real packet would not get further: that is the probe's outcome. */
+	r->send_errno = 0;
+	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0)
+		r->send_errno = errno ? errno : EIO;
 	probe_sender_close(&snd);
-	run_loop(st, &sent);
+	if (!r->send_errno)
+		run_loop(st, &sent);
 	if (st->app.failed)
 		die(EXIT_RUNTIME, "tracing the probe in the copy: %s", strerror(errno));
 	print_probe_header(st, ps);
@@ -565,7 +572,16 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 	r->seen = st->seen;
 	r->fate = st->fate;
 	snprintf(r->fate_text, sizeof(r->fate_text), "%s", st->fate_text);
-	r->matched = st->seen && fate_matches(ps->expect, st->fate);
+	r->decided = st->seen;
+	/* no route for a packet of the host: routing dropped it, as the
+	 * story says of a routed packet that has none */
+	if (r->send_errno == ENETUNREACH || r->send_errno == EHOSTUNREACH) {
+		r->fate = FATE_NOROUTE;
+		r->decided = true;
+		snprintf(r->fate_text, sizeof(r->fate_text), "DROP by routing: no "
+			 "route to %s; the socket refused to send it", ps->dst_text);
+	}
+	r->matched = r->decided && fate_matches(ps->expect, r->fate);
 	print_result(st, ps, r);
 	fflush(stdout);
 }

@@ -507,3 +507,14 @@ snapshot() {
 	p2_assert_nf_log_back
 	assert_no_iptt_table
 }
+
+@test "--from-host without a route: routing drops it before any hook, as a real send" {
+	probe --from-host -p udp -s $RTR_IP1 -d 203.0.113.5 --expect drop
+	[ "$IPTT_RC" -eq 0 ]
+	grep -qx "the probe never entered the firewall: the copy's raw socket refused to send it: Network is unreachable" "$IPTT_OUT"
+	grep -qx 'expect drop: got drop (DROP by routing: no route to 203.0.113.5; the socket refused to send it)' "$IPTT_OUT"
+	# and the real router says the same
+	if ip netns exec "$RTR" ping -c1 -W1 203.0.113.5 >/dev/null 2>&1; then
+		return 1
+	fi
+}
