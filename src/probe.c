@@ -559,7 +559,8 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 	 * route (ENETUNREACH), an interface without carrier (ENETDOWN). A
 	 * real packet would not get further: that is the probe's outcome. */
 	r->send_errno = 0;
-	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0)
+	/* EPERM: a rule at OUTPUT dropped it, after its hooks traced it */
+	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0 && errno != EPERM)
 		r->send_errno = errno ? errno : EIO;
 	probe_sender_close(&snd);
 	if (!r->send_errno)

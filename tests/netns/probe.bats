@@ -289,6 +289,27 @@ probe() { iptt_run --probe "$@"; }
 	refute_line_re "$(cat "$IPTT_OUT")" "iptables-trace-"
 }
 
+@test "--from-host --mark: SO_MARK, and a drop at OUTPUT is the story's, not an error" {
+	rtr_nft <<-EOF
+	table inet filter {
+		chain output {
+			type filter hook output priority filter; policy accept;
+			meta mark 0x7 counter drop
+		}
+	}
+	EOF
+	probe --from-host -p udp -s $RTR_IP2 -d $SRV_IP --mark 7 --expect drop
+	[ "$IPTT_RC" -eq 0 ]
+	b=$(block "^IN= OUT=r1 ")
+	assert_lines_re "$b" "MARK=0x7" "^  inet filter output \(#1\) meta mark 0x00000007 counter drop => DROP$"
+	# a file mixing families, arming the copy for each
+	printf '%s\n' "--from-host -p udp -s $RTR_IP2 -d $SRV_IP --expect accept" \
+		"-i r0 -p icmpv6 -s $CLI_IP6 -d $RTR_IP6_1 --expect local" >"$BATS_TEST_TMPDIR/mixed"
+	iptt_run --probe-file "$BATS_TEST_TMPDIR/mixed"
+	[ "$IPTT_RC" -eq 0 ]
+	grep -Eq '^2 +2 +local +local +ok +icmpv6 ' "$IPTT_OUT"
+}
+
 @test "--ruleset: a candidate changes the fate; the live ruleset stays as it was" {
 	rtr_nft <<-EOF
 	table inet filter {
