@@ -526,12 +526,8 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			cfg->quiet_ms = (unsigned int)parse_ulong(optarg,
 				"invalid --quiet-time '%s' (milliseconds)", 60000);
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit_written();
-		case 'V':
-			printf("iptables-trace %s (%s)\n", IPTT_VERSION, IPTT_LIBVERSIONS);
-			exit_written();
+		case 'h': cli_help();
+		case 'V': cli_version();
 		default:
 			option_error(c, argv, shorts);
 		}
@@ -567,6 +563,18 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);
+}
+
+void cli_help(void)
+{
+	fputs(usage_text, stdout);
+	exit_written();
+}
+
+void cli_version(void)
+{
+	printf("iptables-trace %s (%s)\n", IPTT_VERSION, IPTT_LIBVERSIONS);
+	exit_written();
 }
 
 void cli_free(struct config *cfg)

@@ -44,5 +44,8 @@ struct config {
 /* Parse argv. Exits with a message for -h, -V and usage errors. */
 void cli_parse(int argc, char **argv, struct config *cfg);
 void cli_free(struct config *cfg);
+/* --help, --version: print and exit (for --probe's parser too). */
+void __attribute__((noreturn)) cli_help(void);
+void __attribute__((noreturn)) cli_version(void);
 
 #endif

@@ -45,10 +45,12 @@ static const struct option probe_long_opts[] = {
 	{ "mark", required_argument, NULL, PO_MARK },
 	{ "ct", required_argument, NULL, PO_CT },
 	{ "expect", required_argument, NULL, PO_EXPECT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char probe_shorts[] = ":i:p:s:d:jvqn";
+static const char probe_shorts[] = ":i:p:s:d:jvqnhV";
 
 bool probe_wanted(int argc, char **argv)
 {
@@ -484,6 +486,8 @@ int probe_parse_cmdline(int argc, char **argv, struct probe_opts *o,
 		case 'v': o->verbose = true; break;
 		case 'q': o->quiet = true; break;
 		case 'n': break;
+		case 'h': cli_help();
+		case 'V': cli_version();
 		case PO_NO_COLOR: o->color = COLOR_NEVER; break;
 		case PO_COLOR:
 			if (!strcmp(optarg, "auto"))

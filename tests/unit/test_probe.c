@@ -5,10 +5,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
 #include "probe.h"
@@ -275,6 +277,82 @@ static void test_bad_probes(void **state)
 	expect_error("-i r0 -p tcp -s 10.0.0.1 -d 10.0.0.2 --sport", "requires an argument");
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_read_file(void **state)
+{
+	char path[] = "/tmp/iptt-test-probes-XXXXXX", err[400];
+	struct probe_opts o;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, "# a comment\n\n  -i r0 -p tcp -s 10.0.0.1 -d 10.0.0.2  # why\n"
+		   "\t--from-host -p udp -s 10.0.0.1 -d 10.0.0.3 --expect drop\n");
+	memset(&o, 0, sizeof(o));
+	o.file = path;
+	assert_int_equal(probe_read_file(&o, err, sizeof(err)), 0);
+	assert_int_equal(o.n_probes, 2);
+	assert_int_equal(o.probes[0].line, 3);
+	assert_string_equal(o.probes[0].iface, "r0");
+	assert_int_equal(o.probes[1].line, 4);
+	assert_true(o.probes[1].from_host);
+	assert_int_equal(o.probes[1].expect, PROBE_EXPECT_DROP);
+	probe_opts_free(&o);
+
+	/* the error names the file's line */
+	write_file(path, "-i r0 -p tcp -s 10.0.0.1 -d 10.0.0.2\n\n-i r0 -p icmp -s 10.0.0.1 "
+		   "-d 10.0.0.2 --sport 1\n");
+	memset(&o, 0, sizeof(o));
+	o.file = path;
+	assert_int_equal(probe_read_file(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: --sport with -p icmp"));
+	probe_opts_free(&o);
+
+	write_file(path, "# nothing\n\n");
+	memset(&o, 0, sizeof(o));
+	o.file = path;
+	assert_int_equal(probe_read_file(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no probe in it"));
+	probe_opts_free(&o);
+	unlink(path);
+}
+
+static void test_cmdline(void **state)
+{
+	char *argv[] = { (char *)"iptables-trace", (char *)"--probe", (char *)"--netns",
+			 (char *)"router", (char *)"-i", (char *)"r0", (char *)"-p",
+			 (char *)"tcp", (char *)"-s", (char *)"10.0.0.1", (char *)"-d",
+			 (char *)"10.0.0.2", (char *)"--ruleset", (char *)"a.nft",
+			 (char *)"--ruleset", (char *)"b.v6", (char *)"--json", NULL };
+	char *file_argv[] = { (char *)"iptables-trace", (char *)"--probe-file",
+			      (char *)"p.txt", (char *)"-p", (char *)"tcp", NULL };
+	struct probe_opts o;
+	char err[400];
+
+	(void)state;
+	assert_true(probe_wanted(17, argv));
+	assert_int_equal(probe_parse_cmdline(17, argv, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.netns, "router");
+	assert_int_equal(o.n_rulesets, 2);
+	assert_string_equal(o.rulesets[1], "b.v6");
+	assert_true(o.json);
+	assert_int_equal(o.n_probes, 1);
+	assert_int_equal(o.quiet_ms, PROBE_QUIET_MS);
+	probe_opts_free(&o);
+	assert_int_equal(probe_parse_cmdline(5, file_argv, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "go on the file's lines"));
+	probe_opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +365,8 @@ int main(void)
 		cmocka_unit_test(test_split_line),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad_probes),
+		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_cmdline),
 	};
 
 	return cmocka_run_group_tests_name("probe", tests, NULL, NULL);
