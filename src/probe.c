@@ -517,9 +517,8 @@ static void open_sender(struct probe_state *st, const struct probe_spec *ps,
 		return;
 	}
 	pi = probe_copy_iface(&st->pc, ps->iface);
-	if (!pi || pi->wire_ifindex <= 0)
-		die(EXIT_RUNTIME, "-i %s: the copy has no such interface to send from",
-		    ps->iface);
+	if (!pi || pi->wire_ifindex <= 0)	/* check_wires() said so before */
+		die(EXIT_RUNTIME, "-i %s: the copy has no wire to send from", ps->iface);
 	if (probe_sender_wire(snd, st->pc.wire_fd, st->pc.copy_fd, pi->wire_ifindex,
 			      pi->wire_mac, pi->mac) < 0)
 		die(EXIT_RUNTIME, "opening a packet socket on the wire side of %s: %s",
@@ -610,6 +609,31 @@ static void check_ifaces(const struct probe_opts *o)
 	}
 }
 
+/* Before anything is printed: every -i has a wire in the copy. Loopback
+ * and bridges have none (a packet arrives on a bridge through a port). */
+static void check_wires(const struct probe_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->o->n_probes; i++) {
+		const struct probe_spec *ps = &st->o->probes[i];
+		const struct probe_iface *pi;
+
+		if (ps->from_host)
+			continue;
+		pi = probe_copy_iface(&st->pc, ps->iface);
+		if (pi && pi->wire_ifindex > 0)
+			continue;
+		if (ps->line)
+			die(EXIT_USAGE, "%s:%u: -i %s: no packet arrives on %s from a wire "
+			    "(loopback or a bridge); probe a port of it, or use "
+			    "--from-host", st->o->file, ps->line, ps->iface, ps->iface);
+		die(EXIT_USAGE, "-i %s: no packet arrives on %s from a wire (loopback "
+		    "or a bridge); probe a port of it, or use --from-host", ps->iface,
+		    ps->iface);
+	}
+}
+
 static void check_rulesets(const struct probe_opts *o)
 {
 	size_t i;
@@ -691,6 +715,7 @@ int probe_run(struct probe_opts *o)
 	check_ifaces(o);
 	check_rulesets(o);
 	make_copy(&st);
+	check_wires(&st);
 	print_copy_line(&st);
 	fflush(stdout);
 	setup_app(&st);

@@ -414,6 +414,12 @@ probe() { iptt_run --probe "$@"; }
 	assert_error 2 "-i r0 and --from-host"
 	probe -p tcp -s $CLI_IP -d $SRV_IP
 	assert_error 2 "needs -i IFACE"
+	probe -i lo -p tcp -s $CLI_IP -d $SRV_IP
+	assert_error 2 "-i lo: no packet arrives on lo from a wire"
+	probe --probe-file /nonexistent
+	assert_error 2 "--probe and --probe-file"
+	probe -i r0 -p tcp -s $CLI_IP -d $SRV_IP -c 1
+	assert_error 2 "invalid option '-c'"
 	printf 'table inet broken {\n\tchain c { nonsense here }\n}\n' >"$BATS_TEST_TMPDIR/bad.nft"
 	probe -i r0 -p tcp -s $CLI_IP -d $SRV_IP --ruleset "$BATS_TEST_TMPDIR/bad.nft"
 	assert_error 2 "bad.nft"
