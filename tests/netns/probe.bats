@@ -545,3 +545,24 @@ snapshot() {
 		return 1
 	fi
 }
+
+@test "the opening line names what was copied; notes follow it, before the story" {
+	rtr_nft <<-EOF
+	table inet filter {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport 22 limit rate 3/minute accept
+			tcp dport 22 drop
+		}
+	}
+	EOF
+	iptt_run --netns "$RTR" --probe -i r0 -p tcp -s $CLI_IP -d $RTR_IP1 --dport 22
+	[ "$IPTT_RC" -eq 0 ]
+	head -1 "$IPTT_OUT" | grep -Eqx "probe in a copy of namespace $RTR: 1 table, 1 chain, 2 rules, 0 ipsets, [0-9]+ interfaces, [0-9]+ routes"
+	sed -n 2p "$IPTT_OUT" | grep -qx 'note: inet filter input (#1) uses limit; its state is not copied'
+	b=$(block "^IN=r0 ")
+	assert_lines "$b" "inet filter input (#1) tcp dport 22 limit rate 3/minute accept => ACCEPT" \
+		"=> ACCEPT, delivered locally"
+	# the last line of the output is the probe's (or its answer's) fate
+	tail -n2 "$IPTT_OUT" | grep -q '^  => '
+}
