@@ -30,7 +30,9 @@ _iptables_trace()
 		--timeout --verdict --summary --netns
 		--backend= --trace-rules --cleanup --rule-syntax= -j --json
 		-t --timestamps -v --verbose -n -q --quiet --no-color --color=
-		--quiet-time -h --help -V --version"
+		--quiet-time -h --help -V --version
+		--probe --from-host --sport --dport --tcp-flags --icmp-type --mark
+		--ct --expect --ruleset --probe-file"
 	local IFS=$' \t\n'
 
 	# --opt=value: bash splits it into "--opt" "=" "value"
@@ -78,6 +80,28 @@ _iptables_trace()
 		COMPREPLY=($(compgen -W "auto iptables nft" -- "$cur"))
 		return
 		;;
+	--ct)
+		COMPREPLY=($(compgen -W "new established related" -- "$cur"))
+		return
+		;;
+	--expect)
+		COMPREPLY=($(compgen -W "accept drop reject local forward" -- "$cur"))
+		return
+		;;
+	--tcp-flags)
+		COMPREPLY=($(compgen -W "SYN ACK SYN,ACK FIN,ACK RST PSH,ACK NONE" -- "$cur"))
+		return
+		;;
+	--icmp-type)
+		COMPREPLY=($(compgen -W "echo-request echo-reply destination-unreachable
+			host-unreachable port-unreachable admin-prohibited time-exceeded
+			packet-too-big parameter-problem" -- "$cur"))
+		return
+		;;
+	--ruleset | --probe-file)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
 	--limit)
 		# after '=', or as the next word: a rate starts with a digit
 		if [ -n "$eq" ] || [[ $cur == [0-9]* ]]; then
@@ -85,7 +109,8 @@ _iptables_trace()
 			return
 		fi
 		;;
-	-s | --source | -d | --destination | --bpf | -c | --count | --timeout | --quiet-time)
+	-s | --source | -d | --destination | --bpf | -c | --count | --timeout | --quiet-time |\
+	--sport | --dport | --mark)
 		return
 		;;
 	esac

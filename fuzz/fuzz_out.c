@@ -202,7 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* FUZZ_OUT_PRINT=1 build/fuzz/fuzz_out INPUT shows what it printed */
 	out_text_story(print ? stderr : devnull, &s, &to);
 
-	jo = (struct json_opts){ opt & 0x40 ? next_str(&tail, end) : NULL, data[2] };
+	jo = (struct json_opts){ .netns = opt & 0x40 ? next_str(&tail, end) : NULL,
+				.quiet_ms = data[2] };
 	mem = open_memstream(&json, &json_len);
 	if (!mem)
 		abort();

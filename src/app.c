@@ -235,7 +235,7 @@ static void open_legacy(struct app *app)
 
 	if (!app->plan.listen_xt)
 		return;
-	app->log = nl_log_open();
+	app->log = app->ephemeral_ns ? nl_log_open_unrecorded() : nl_log_open();
 	fatal_log = app->log;
 	if (!app->log) {
 		if (errno == EBUSY)
@@ -303,7 +303,8 @@ void app_open(struct app *app, const struct asm_ops *ops)
 		die(EXIT_RUNTIME, "out of memory");
 	open_nft(app);
 	open_legacy(app);
-	repair_leftovers(app);
+	if (!app->ephemeral_ns)
+		repair_leftovers(app);
 	read_rules(app);
 }
 

@@ -43,6 +43,8 @@ struct app {
 	bool output_closed;		/* stdout's reader went away */
 	int output_errno;		/* why writing stdout failed, if not EPIPE */
 	bool failed;
+	bool ephemeral_ns;		/* in a probe's copy: it dies with us, so
+					 * nothing needs recording for repair */
 };
 
 /* Report an error in one line and exit; atexit handlers undo setup. */

@@ -8,7 +8,8 @@
  * A packet follows one path, so at most one rule sets nftrace for it,
  * and the shared limit object counts it once. A program the translation
  * does not cover keeps one rule with the xt bpf match in its place.
- * The rules never touch the packet mark.
+ * The rules never touch the packet mark, except a probe's (--mark, in
+ * the probe's own copy of the namespace): see arm_spec.set_mark.
  *
  * Each rule that sets nftrace counts the packets it marked, so that the
  * exit summary can say how many traced packets never reached us.
@@ -193,6 +194,21 @@ static int add_set_nftrace(struct nftnl_rule *r)
 	return 0;
 }
 
+static int add_set_mark(struct nftnl_rule *r, uint32_t mark)
+{
+	struct nftnl_expr *e = expr_new(r, "immediate");
+
+	if (!e)
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, sizeof(mark));
+	if (!(e = expr_new(r, "meta")))
+		return -1;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	return 0;
+}
+
 static int add_limit_ref(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = expr_new(r, "objref");
@@ -242,15 +258,20 @@ static int add_counter(struct nftnl_rule *r)
 	return expr_new(r, "counter") ? 0 : -1;
 }
 
+/* What a rule does with the packets its conditions select. */
+enum rule_end {
+	END_TRACE,		/* [limit] counter meta nftrace set 1 */
+	END_FOLLOW_ADD,		/* update @follow { ct id } return */
+	END_SET_MARK,		/* meta mark set X: a probe's --mark */
+};
+
 /* native: one path of the translated filter, or NULL for the xt match
- * (or no filter at all). bv: NULL for the inet table. follow_add: the
- * rule adds the packet's connection to the follow set instead of
- * marking it. */
+ * (or no filter at all). bv: NULL for the inet table. */
 static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 				     const struct arm_spec *s, bool input_side,
 				     const struct bnft_rule *native,
 				     const struct bridge_variant *bv,
-				     bool follow_add)
+				     enum rule_end end)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	uint8_t proto;
@@ -285,7 +306,7 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 	} else if (s->prog->len && add_bpf_match(r, s->prog) < 0) {
 		goto err;
 	}
-	if (follow_add) {
+	if (end == END_FOLLOW_ADD) {
 		struct nftnl_expr *e;
 
 		/* return: the next rule is for the packets the filter did
@@ -294,6 +315,11 @@ static struct nftnl_rule *build_rule(const struct arm *a, const char *chain,
 			goto err;
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_RETURN);
+		return r;
+	}
+	if (end == END_SET_MARK) {
+		if (add_set_mark(r, s->mark) < 0)
+			goto err;
 		return r;
 	}
 	if (s->limit_rate && !bv && add_limit_ref(r) < 0)
@@ -378,23 +404,23 @@ static int add_one_rule(struct batch_ctx *c, const char *chain,
 			const struct bridge_variant *bv)
 {
 	return send_rule(c, build_rule(c->a, chain, s, input_side, native, bv,
-				       false));
+				       END_TRACE));
 }
 
 static int add_rule_kind(struct batch_ctx *c, const char *chain,
 			 const struct arm_spec *s, bool input_side,
-			 bool follow_add)
+			 enum rule_end end)
 {
 	const struct bnft_prog *p = c->a->native;
 	unsigned int i;
 
 	if (!p)
 		return send_rule(c, build_rule(c->a, chain, s, input_side, NULL,
-					       NULL, follow_add));
+					       NULL, end));
 	/* a program that accepts nothing leaves the chain empty */
 	for (i = 0; i < p->nrules; i++)
 		if (send_rule(c, build_rule(c->a, chain, s, input_side,
-					    &p->rules[i], NULL, follow_add)) < 0)
+					    &p->rules[i], NULL, end)) < 0)
 			return -1;
 	return 0;
 }
@@ -402,7 +428,7 @@ static int add_rule_kind(struct batch_ctx *c, const char *chain,
 static int add_rule(struct batch_ctx *c, const char *chain,
 		    const struct arm_spec *s, bool input_side)
 {
-	return add_rule_kind(c, chain, s, input_side, false);
+	return add_rule_kind(c, chain, s, input_side, END_TRACE);
 }
 
 /* ct id @follow update @follow { ct id } [limit] counter meta nftrace set 1 */
@@ -524,7 +550,7 @@ static int add_follow_chain(struct batch_ctx *c, const char *hook_chain,
 	add_chain_prio(c, name, hook, FOLLOW_PRIORITY);
 	if (!s->follow)
 		return 0;
-	if (select && add_rule_kind(c, name, s, input_side, true) < 0)
+	if (select && add_rule_kind(c, name, s, input_side, END_FOLLOW_ADD) < 0)
 		return -1;
 	return add_follow_trace_rule(c, name, s);
 }
@@ -662,6 +688,13 @@ static int build_and_send(struct arm *a, const struct arm_spec *s,
 		add_limit_obj(&c, s);
 	if (s->follow)
 		add_follow_set(&c);
+	/* before everything, so every chain sees the probe's mark as if it
+	 * had come with the packet */
+	if (s->set_mark && s->hook_prerouting) {
+		add_chain_prio(&c, "mark", NF_INET_PRE_ROUTING, ARM_MARK_PRIORITY);
+		if (add_rule_kind(&c, "mark", s, true, END_SET_MARK) < 0)
+			goto out;
+	}
 	if (s->hook_prerouting) {
 		add_chain(&c, "prerouting", NF_INET_PRE_ROUTING);
 		if (add_rule(&c, "prerouting", s, true) < 0 ||

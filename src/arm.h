@@ -22,7 +22,15 @@ struct arm_spec {
 	unsigned int limit_burst;
 	bool follow;			/* --follow: trace the selected connections */
 	bool ct_chains;			/* chains after conntrack, for its state */
+	/* --probe --mark: a chain "mark" at prerouting, before every other
+	 * chain (ARM_MARK_PRIORITY), sets this mark on the filter's
+	 * packets. Only in a probe's copy: elsewhere the rules never touch
+	 * the mark. */
+	bool set_mark;
+	uint32_t mark;
 };
+
+#define ARM_MARK_PRIORITY	(-2147483647)	/* NF_IP_PRI_FIRST + 1 */
 
 struct arm;
 

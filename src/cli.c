@@ -17,6 +17,9 @@
 
 static const char usage_text[] =
 "Usage: iptables-trace [options] [FILTER EXPRESSION]\n"
+"       iptables-trace --probe [--netns NS] (-i IFACE | --from-host) -p PROTO\n"
+"                      -s SRC -d DST [probe options] [--ruleset FILE]...\n"
+"       iptables-trace --probe-file FILE [--netns NS] [--ruleset FILE]...\n"
 "Show which netfilter tables, chains and rules each matching packet crosses.\n"
 "\n"
 "FILTER EXPRESSION is pcap-filter(7) syntax, as in tcpdump; 'host X' traces\n"
@@ -62,11 +65,34 @@ static const char usage_text[] =
 "      --color=auto|always|never colours (auto: on a terminal, unless TERM=dumb\n"
 "                                or NO_COLOR is set); --no-color: never\n"
 "      --quiet-time MS           finish a packet after MS ms without events (250)\n"
+"\n"
+"Probes: the kernel judges a packet that does not exist, in a throwaway copy of\n"
+"the namespace (nothing is sent or changed in the namespace itself):\n"
+"      --probe                   probe one packet: -i IFACE (arriving there) or\n"
+"                                --from-host, -p tcp|udp|icmp|icmpv6, -s, -d\n"
+"      --from-host               a packet the host sends (the OUTPUT path)\n"
+"      --sport N, --dport N      ports (default: a random high source port;\n"
+"                                destination 80, udp 53)\n"
+"      --tcp-flags FLAGS         SYN,ACK,FIN,RST,PSH,URG or NONE (default SYN;\n"
+"                                ACK with --ct established)\n"
+"      --icmp-type TYPE          a name, TYPE or TYPE/CODE (default echo-request)\n"
+"      --mark VALUE              the packet's mark as it arrives or is sent\n"
+"      --ct new|established|related\n"
+"                                the conntrack entry the probe meets (default new)\n"
+"      --expect VERDICT          accept, drop, reject, local or forward: exit 7\n"
+"                                when the probe's fate differs\n"
+"      --ruleset FILE            load FILE (nft, or iptables-restore format) into\n"
+"                                the copy instead of the live ruleset of its kind\n"
+"      --probe-file FILE         one probe per line, all in one copy, and a table\n"
+"                                of expected and actual fates; exit 7 on a\n"
+"                                difference\n"
+"\n"
 "  -h, --help                    this text\n"
 "  -V, --version                 the version\n"
 "\n"
 "Exit codes: 0 done, 1 runtime failure, 2 bad usage or filter, 3 missing\n"
-"privilege, 4 unknown namespace, 5 kernel feature missing, 6 resource busy.\n";
+"privilege, 4 unknown namespace, 5 kernel feature missing, 6 resource busy,\n"
+"7 a probe's fate differed from --expect.\n";
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, const char *arg)
 {
@@ -490,12 +516,8 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 			cfg->quiet_ms = (unsigned int)parse_ulong(optarg,
 				"invalid --quiet-time '%s' (milliseconds)", 60000);
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit_written();
-		case 'V':
-			printf("iptables-trace %s (%s)\n", IPTT_VERSION, IPTT_LIBVERSIONS);
-			exit_written();
+		case 'h': cli_help();
+		case 'V': cli_version();
 		default:
 			option_error(c, argv, shorts);
 		}
@@ -534,6 +556,18 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->filter.in_iface && !cfg->hook_prerouting)
 		usage_error("-i %s matches arriving packets; it cannot be used with "
 			    "--chain OUTPUT", cfg->filter.in_iface);
+}
+
+void cli_help(void)
+{
+	fputs(usage_text, stdout);
+	exit_written();
+}
+
+void cli_version(void)
+{
+	printf("iptables-trace %s (%s)\n", IPTT_VERSION, IPTT_LIBVERSIONS);
+	exit_written();
 }
 
 void cli_free(struct config *cfg)

@@ -16,6 +16,7 @@ enum exit_code {
 	EXIT_NETNS = 4,		/* unknown or unusable network namespace */
 	EXIT_KERNEL = 5,	/* the kernel lacks a needed feature */
 	EXIT_BUSY = 6,		/* another program holds what we need */
+	EXIT_EXPECT = 7,	/* --probe: a fate differed from --expect */
 };
 
 struct config {
@@ -44,5 +45,8 @@ struct config {
 /* Parse argv. Exits with a message for -h, -V and usage errors. */
 void cli_parse(int argc, char **argv, struct config *cfg);
 void cli_free(struct config *cfg);
+/* --help, --version: print and exit (for --probe's parser too). */
+void __attribute__((noreturn)) cli_help(void);
+void __attribute__((noreturn)) cli_version(void);
 
 #endif

@@ -4,26 +4,26 @@
 #include "fate_names.h"
 
 static const struct fate_name names[] = {
-	[FATE_UNKNOWN]   = { "unknown",   NULL,     "unknown" },
-	[FATE_DROP]      = { "drop",      "DROP",   "DROP" },
-	[FATE_REJECT]    = { "reject",    "REJECT", "REJECT" },
-	[FATE_QUEUE]     = { "queue",     "QUEUE",  "QUEUE" },
-	[FATE_STOLEN]    = { "stolen",    "STOLEN", "STOLEN" },
+	[FATE_UNKNOWN]   = { "unknown",   NULL,     "unknown",  "unknown" },
+	[FATE_DROP]      = { "drop",      "DROP",   "DROP",     "drop" },
+	[FATE_REJECT]    = { "reject",    "REJECT", "REJECT",   "reject" },
+	[FATE_QUEUE]     = { "queue",     "QUEUE",  "QUEUE",    "queue" },
+	[FATE_STOLEN]    = { "stolen",    "STOLEN", "STOLEN",   "stolen" },
 	/* accepted by every chain, then dropped by routing */
-	[FATE_NOROUTE]   = { "no_route",  "DROP",   "DROP" },
-	[FATE_LOCAL]     = { "delivered", "ACCEPT", "ACCEPT, delivered locally" },
-	[FATE_FORWARDED] = { "forwarded", "ACCEPT", "ACCEPT, forwarded" },
-	[FATE_BRIDGED]   = { "bridged",   "ACCEPT", "ACCEPT, bridged" },
-	[FATE_SENT]      = { "sent",      "ACCEPT", "ACCEPT, sent" },
-	[FATE_ACCEPTED]  = { "accepted",  "ACCEPT", "ACCEPT" },
-	[FATE_UNTOUCHED] = { "untouched", "ACCEPT", "ACCEPT" },
+	[FATE_NOROUTE]   = { "no_route",  "DROP",   "DROP",     "drop" },
+	[FATE_LOCAL]     = { "delivered", "ACCEPT", "ACCEPT, delivered locally", "local" },
+	[FATE_FORWARDED] = { "forwarded", "ACCEPT", "ACCEPT, forwarded", "forward" },
+	[FATE_BRIDGED]   = { "bridged",   "ACCEPT", "ACCEPT, bridged", "forward" },
+	[FATE_SENT]      = { "sent",      "ACCEPT", "ACCEPT, sent", "accept" },
+	[FATE_ACCEPTED]  = { "accepted",  "ACCEPT", "ACCEPT",   "accept" },
+	[FATE_UNTOUCHED] = { "untouched", "ACCEPT", "ACCEPT",   "accept" },
 };
 
 #define N_FATES (sizeof(names) / sizeof(names[0]))
 
 const struct fate_name *fate_name(enum fate_kind k)
 {
-	static const struct fate_name none = { "?", NULL, "?" };
+	static const struct fate_name none = { "?", NULL, "?", "unknown" };
 
 	return (size_t)k < N_FATES && names[k].key ? &names[k] : &none;
 }
@@ -52,6 +52,18 @@ unsigned int fate_mask(const char *word, size_t len)
 	for (k = 0; k < N_FATES; k++)
 		if (same_word(word, len, names[k].key) ||
 		    same_word(word, len, names[k].verdict))
+			mask |= 1u << k;
+	return mask;
+}
+
+unsigned int fate_expect_mask(const char *word)
+{
+	unsigned int mask = 0;
+	size_t k;
+
+	for (k = 0; k < N_FATES; k++)
+		if (same_word(word, strlen(word), names[k].expect) ||
+		    same_word(word, strlen(word), names[k].verdict))
 			mask |= 1u << k;
 	return mask;
 }

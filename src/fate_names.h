@@ -13,6 +13,8 @@ struct fate_name {
 	const char *key;	/* JSON "kind" and a --verdict word */
 	const char *verdict;	/* ACCEPT, DROP, ...; NULL: not known */
 	const char *text;	/* the fate line's words: "ACCEPT, forwarded" */
+	const char *expect;	/* the --expect word that names it most
+				 * closely: local, forward, accept, drop, ... */
 };
 
 const struct fate_name *fate_name(enum fate_kind k);
@@ -30,5 +32,10 @@ static inline bool fate_accepted(enum fate_kind k)
  * every fate that amounts to it. The set of fates as 1 << kind, or 0
  * for a word that names none. */
 unsigned int fate_mask(const char *word, size_t len);
+
+/* A probe's --expect word (accept, drop, reject, local, forward): the
+ * fates it stands for, as fate_mask(); "accept" and "drop" take every
+ * fate of that verdict. */
+unsigned int fate_expect_mask(const char *word);
 
 #endif

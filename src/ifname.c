@@ -1,3 +1,5 @@
+#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,4 +30,31 @@ bool ifname_get(uint32_t ifindex, char *name)
 	if (slot->found)
 		memcpy(name, slot->name, IFNAMSIZ);
 	return slot->found;
+}
+
+void ifname_list(char *buf, size_t size)
+{
+	struct if_nameindex *ifs, *i;
+	size_t used = 0, k;
+
+	buf[0] = '\0';
+	ifs = if_nameindex();
+	for (i = ifs; i && i->if_name; i++) {
+		int w = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+				 i->if_name);
+
+		if (w < 0 || (size_t)w >= size - used) {
+			buf[used] = '\0';
+			break;
+		}
+		/* names are bytes: never a raw control byte in a message */
+		for (k = used; k < used + (size_t)w; k++)
+			if (!isprint((unsigned char)buf[k]))
+				buf[k] = '?';
+		used += (size_t)w;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	if (!buf[0])
+		snprintf(buf, size, "none");
 }

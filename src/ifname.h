@@ -4,11 +4,17 @@
 #define IPTT_IFNAME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
 
 /* Fill name (IFNAMSIZ bytes) for ifindex; false when there is no such
  * interface (any more). */
 bool ifname_get(uint32_t ifindex, char *name);
+
+/* "lo, eth0, eth1": the interfaces of the current namespace, for an
+ * error message ("none" when there are none); bytes that are not
+ * printable become '?'. */
+void ifname_list(char *buf, size_t size);
 
 #endif

@@ -22,6 +22,7 @@
 #include "netns.h"
 #include "nl_log.h"
 #include "nl_trace.h"
+#include "probe.h"
 #include "rules_nft.h"
 #include "sock_drops.h"
 #include "story.h"
@@ -262,26 +263,15 @@ static void enter_netns(const char *name)
 static void check_iface_exists(const char *opt, const char *name,
 			       const char *netns)
 {
-	struct if_nameindex *ifs, *i;
-	char list[1024] = "";
-	size_t n = strlen(name), used = 0;
+	char list[1024];
+	size_t n = strlen(name);
 
 	if (!name || (n && name[n - 1] == '+') || if_nametoindex(name))
 		return;
-	ifs = if_nameindex();
-	for (i = ifs; i && i->if_name; i++) {
-		int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-				 used ? ", " : "", i->if_name);
-
-		if (w < 0 || (size_t)w >= sizeof(list) - used)
-			break;
-		used += (size_t)w;
-	}
-	if (ifs)
-		if_freenameindex(ifs);
+	ifname_list(list, sizeof(list));
 	die(EXIT_USAGE, "%s %s: no such interface in %s%s (it has: %s)", opt, name,
 	    netns ? "network namespace " : "this network namespace", netns ? netns : "",
-	    list[0] ? list : "none");
+	    list);
 }
 
 static long ms_left(const struct timespec *deadline)
@@ -496,6 +486,32 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
 	fputc('\n', stderr);
 }
 
+/* --probe, --probe-file: parse, then the same checks as tracing, then
+ * probe.c does the rest in a copy of the namespace. */
+static int probe_main(int argc, char **argv)
+{
+	static struct probe_opts o;
+	char err[600];
+	int code;
+
+	if (probe_parse_cmdline(argc, argv, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "iptables-trace: %s; see iptables-trace --help\n", err);
+		return EXIT_USAGE;
+	}
+	if (o.file && probe_read_file(&o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "iptables-trace: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (!caps_have(CAP_NET_ADMIN) || !caps_have(CAP_SYS_ADMIN))
+		die(EXIT_PRIVILEGE, "--probe makes a network namespace: it needs root "
+		    "(CAP_SYS_ADMIN and CAP_NET_ADMIN); run it with sudo");
+	if (o.netns)
+		enter_netns(o.netns);
+	code = probe_run(&o);
+	probe_opts_free(&o);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	static struct app app;	/* app.c's atexit handler reaches it */
@@ -509,6 +525,8 @@ int main(int argc, char **argv)
 	const char *nc, *term;
 
 	hold_std_fds();
+	if (probe_wanted(argc, argv))
+		return probe_main(argc, argv);
 	cli_parse(argc, argv, &app.cfg);
 	compile_filter(&app);
 	if (!caps_have(CAP_NET_ADMIN))

@@ -284,7 +284,7 @@ static int restore(struct nl_log *l)
 	return ret;
 }
 
-struct nl_log *nl_log_open(void)
+static struct nl_log *open_log(bool record)
 {
 	struct nl_log *l = calloc(1, sizeof(*l));
 	int i, size = LOG_RCVBUF, err, ret;
@@ -326,7 +326,8 @@ struct nl_log *nl_log_open(void)
 	if (ret < 0 && config_group(l, NFULNL_CFG_F_SEQ) < 0)
 		goto err;
 
-	state_take(l);
+	if (record)
+		state_take(l);
 	for (i = 0; i < FAM_N; i++)
 		l->saved_len[i] = strlen(l->saved[i]);
 	l->closed = false;
@@ -341,6 +342,16 @@ err:
 	nl_log_free(l);
 	errno = err;
 	return NULL;
+}
+
+struct nl_log *nl_log_open(void)
+{
+	return open_log(true);
+}
+
+struct nl_log *nl_log_open_unrecorded(void)
+{
+	return open_log(false);
 }
 
 int nl_log_close(struct nl_log *l)

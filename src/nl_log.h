@@ -22,6 +22,9 @@ struct nl_log;
  *   ENOENT  the namespace has no nf_log sysctls (no nf_log support).
  * Enter the namespace before calling. */
 struct nl_log *nl_log_open(void);
+/* The same without a state file: for a namespace that dies with us (a
+ * probe's copy), where a killed run leaves no binding to repair. */
+struct nl_log *nl_log_open_unrecorded(void);
 
 /* Unbind and put back the logger each family had before nl_log_open()
  * ("NONE" when none), unless someone bound another logger meanwhile:

@@ -315,6 +315,10 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 	json_object_set_new(o, "timestamp", timestamp(&ev0->ts));
 	json_object_set_new(o, "trace_id", json_string(id));
 	json_object_set_new(o, "netns", str_or_null(opts->netns));
+	if (opts->probe_role) {
+		json_object_set_new(o, "probe_role", json_string(opts->probe_role));
+		json_object_set_new(o, "probe", json_integer(opts->probe));
+	}
 	json_object_set_new(o, "family", json_string(ev0->nfproto == 10 ? "ip6" : "ip"));
 	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
 	json_object_set_new(o, "oif", str_or_null(s->fate.out));

@@ -12,6 +12,10 @@
 struct json_opts {
 	const char *netns;		/* NULL: the tool's own namespace */
 	unsigned int quiet_ms;
+	/* --probe: "probe" or "answer" (the copy's answer to it), and the
+	 * probe's number (1-based); NULL outside a probe */
+	const char *probe_role;
+	unsigned int probe;
 };
 
 /* Returns 0, or -1 when the object could not be built or written. */

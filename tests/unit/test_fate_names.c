@@ -53,6 +53,21 @@ static void test_verdict_words_stand_for_their_fates(void **state)
 	assert_int_equal(fate_mask("dropx", 4), mask("drop"));
 }
 
+static void test_expect_words_stand_for_their_fates(void **state)
+{
+	(void)state;
+	assert_int_equal(fate_expect_mask("accept"), mask("accept"));
+	assert_int_equal(fate_expect_mask("drop"), mask("drop"));
+	assert_int_equal(fate_expect_mask("local"), BIT(FATE_LOCAL));
+	/* a bridged packet was forwarded, by the bridge */
+	assert_int_equal(fate_expect_mask("forward"),
+			 BIT(FATE_FORWARDED) | BIT(FATE_BRIDGED));
+	assert_int_equal(fate_expect_mask("reject"), BIT(FATE_REJECT));
+	assert_int_equal(fate_expect_mask("delivered"), 0);
+	assert_string_equal(fate_name(FATE_SENT)->expect, "accept");
+	assert_string_equal(fate_name(FATE_NOROUTE)->expect, "drop");
+}
+
 static void test_accepted_fates_go_on(void **state)
 {
 	(void)state;
@@ -68,6 +83,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_fate_has_a_name),
 		cmocka_unit_test(test_verdict_words_stand_for_their_fates),
+		cmocka_unit_test(test_expect_words_stand_for_their_fates),
 		cmocka_unit_test(test_accepted_fates_go_on),
 	};
 

@@ -21,7 +21,7 @@ static json_t *story_json(const char *table, const char *chain)
 	struct story_step st;
 	struct block b;
 	struct story s;
-	struct json_opts o = { NULL, 100 };
+	struct json_opts o = { .netns = NULL, .quiet_ms = 100 };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;

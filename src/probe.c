@@ -1,0 +1,722 @@
+/* --probe: the kernel judges a packet that does not exist, in a copy of
+ * the traced namespace (probe_copy.c makes it). Here: enter the copy,
+ * arm it like live tracing, send the packet in, run the same loop until
+ * its story is complete, and print it with whatever the copy answered.
+ *
+ * Nothing of this touches the traced namespace: the sockets, the owned
+ * table, the nf_log binding and the conntrack entries all live in the
+ * copy, which the kernel frees when our last descriptor of it closes,
+ * on every exit and on kill -9. */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <jansson.h>
+
+#include "app.h"
+#include "arm.h"
+#include "assemble.h"
+#include "fate_names.h"
+#include "ifname.h"
+#include "nl_log.h"
+#include "nl_trace.h"
+#include "probe.h"
+#include "probe_copy.h"
+#include "probe_inject.h"
+#include "rules_nft.h"
+#include "safe_text.h"
+#include "story.h"
+
+/* After the probe's fate is known: how long to wait for the copy's
+ * answer (an RST, an echo reply, an ICMP error). The kernel handles a
+ * frame from a packet socket (in the softirq run when send() leaves its
+ * bh-disabled section) and a raw socket's packet within the send call,
+ * answers included, so their events are queued by the time the probe's
+ * last one is read; this is slack for a softirq deferred to ksoftirqd. */
+#define ANSWER_WAIT_MS	10
+/* A probe whose packet never reaches a traced hook (a bad route out of a
+ * raw socket, an interface that is down) gives up after this. */
+#define PROBE_GIVE_UP_MS	1500
+
+struct probe_out {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+struct probe_state {
+	struct app app;
+	const struct probe_opts *o;
+	struct probe_copy pc;
+	const struct probe_spec *cur;
+	unsigned int index;		/* 1-based */
+	struct probe_out story, answers;
+	bool seen;			/* the probe's block was emitted */
+	enum fate_kind fate;
+	char fate_text[256];
+	unsigned int n_answers;
+	struct timespec seen_at;
+};
+
+static struct probe_state *the_state;	/* for the exit handler */
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void out_begin(struct probe_out *p)
+{
+	p->buf = NULL;
+	p->len = 0;
+	p->f = open_memstream(&p->buf, &p->len);
+	if (!p->f)
+		die(EXIT_RUNTIME, "out of memory");
+}
+
+/* Write what was collected to stdout, and free it. */
+static void out_end(struct probe_out *p, struct probe_state *st)
+{
+	if (fclose(p->f) == EOF)
+		die(EXIT_RUNTIME, "out of memory");
+	p->f = NULL;
+	if (p->len && !st->app.output_closed &&
+	    fwrite(p->buf, 1, p->len, stdout) != p->len)
+		st->app.output_closed = true;
+	free(p->buf);
+	p->buf = NULL;
+}
+
+/* ---- which block is the probe ------------------------------------ */
+
+static bool addr_eq(const struct pkt_hdrs *h, const struct probe_addr *src,
+		    const struct probe_addr *dst)
+{
+	size_t n = h->family == AF_INET ? 4 : 16;
+
+	return h->family == src->family && !memcmp(&h->src, &src->a, n) &&
+	       !memcmp(&h->dst, &dst->a, n);
+}
+
+/* The probe's packet as the first traced chain saw it: its addresses and
+ * protocol (nothing rewrote it before our chain at raw - 1). */
+static bool is_probe(const struct probe_spec *ps, const struct story *s)
+{
+	const struct pkt_hdrs *h = &s->first.hdrs;
+
+	if (!s->have_first || !s->first.decoded)
+		return false;
+	if (!addr_eq(h, &ps->pkt.src, &ps->pkt.dst) || h->proto != ps->pkt.proto)
+		return false;
+	if (ps->pkt.proto == IPPROTO_TCP || ps->pkt.proto == IPPROTO_UDP)
+		return h->sport == ps->pkt.sport && h->dport == ps->pkt.dport;
+	return h->icmp_type == ps->pkt.icmp_type;
+}
+
+static void emit(const struct block *b, void *data)
+{
+	struct probe_state *st = data;
+	struct app *app = &st->app;
+	struct story s;
+	bool probe;
+	FILE *f;
+	char *l;
+
+	if (app->failed || (app->arm && !b->started))
+		return;
+	if (story_build(&s, b, &app->resolver) < 0) {
+		story_free(&s);
+		app->failed = true;
+		return;
+	}
+	probe = !st->seen && is_probe(st->cur, &s);
+	f = probe ? st->story.f : st->answers.f;
+	app->json.probe_role = probe ? "probe" : "answer";
+	app->json.probe = st->index;
+	if (!app->cfg.json && !probe)
+		fputs("the host's answer (from the copy):\n", f);
+	if (app->cfg.json)
+		out_json_story(f, &s, &app->json);
+	else
+		out_text_story(f, &s, &app->text);
+	if (probe) {
+		st->seen = true;
+		st->fate = s.fate.kind;
+		l = out_text_fate(&s, app->cfg.quiet_ms);
+		/* without "=> " */
+		snprintf(st->fate_text, sizeof(st->fate_text), "%s",
+			 l && strlen(l) > 3 ? l + 3 : fate_name(s.fate.kind)->text);
+		free(l);
+		clock_gettime(CLOCK_MONOTONIC, &st->seen_at);
+	} else {
+		st->n_answers++;
+	}
+	app->packets++;
+	story_free(&s);
+}
+
+static bool ends_path(const struct block *b, const struct trace_event *ev, void *data)
+{
+	struct probe_state *st = data;
+
+	return story_ends_path(b, ev, &st->app.resolver);
+}
+
+static bool starts_packet(const struct trace_event *ev, void *data)
+{
+	struct probe_state *st = data;
+
+	return story_starts_packet(ev, st->app.arm ? arm_table_name(st->app.arm) : NULL);
+}
+
+static void on_event(const struct trace_event *ev, void *data)
+{
+	struct probe_state *st = data;
+
+	st->app.events++;
+	if (asm_add(st->app.assembler, ev) < 0)
+		st->app.failed = true;
+}
+
+/* ---- the filter that selects the probe and its answers ----------- */
+
+static void host_text(const struct probe_addr *a, char *buf, size_t size)
+{
+	inet_ntop(a->family, &a->a, buf, (socklen_t)size);
+}
+
+/* pcap-filter(7): the probe itself, and anything sent back to its
+ * source: the same flow reversed, or ICMP about it. The copy has no
+ * other traffic than its own (neighbour discovery, MLD), which this
+ * leaves out. */
+static void probe_filter(const struct probe_spec *ps, char *buf, size_t size)
+{
+	const struct probe_pkt_spec *k = &ps->pkt;
+	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+	const char *ip = k->src.family == AF_INET ? "ip" : "ip6";
+	const char *icmp = k->src.family == AF_INET ? "icmp" : "icmp6";
+
+	host_text(&k->src, s, sizeof(s));
+	host_text(&k->dst, d, sizeof(d));
+	if (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) {
+		const char *p = k->proto == IPPROTO_TCP ? "tcp" : "udp";
+
+		snprintf(buf, size, "%s and ((src host %s and dst host %s and %s "
+			 "and src port %u and dst port %u) or (dst host %s and "
+			 "((%s and dst port %u) or %s)))", ip, s, d, p, k->sport,
+			 k->dport, s, p, k->sport, icmp);
+	} else {
+		snprintf(buf, size, "%s and ((src host %s and dst host %s and %s) or "
+			 "(dst host %s and %s))", ip, s, d, icmp, s, icmp);
+	}
+}
+
+static void compile(struct probe_state *st, const struct probe_spec *ps,
+		    char *expr, size_t size)
+{
+	char err[512];
+
+	probe_filter(ps, expr, size);
+	st->app.cfg.filter.expr = expr;
+	if (filter_compile(&st->app.cfg.filter, &st->app.prog, err, sizeof(err)) != FILTER_OK)
+		die(EXIT_RUNTIME, "the probe's filter '%s': %s", expr, err);
+	st->app.cfg.filter.expr = NULL;	/* prog.text keeps it */
+}
+
+/* Arm the copy for this probe: the same owned table as live tracing,
+ * with the probe's filter (and its mark). */
+static void arm_for(struct probe_state *st, const struct probe_spec *ps)
+{
+	struct app *app = &st->app;
+	struct arm_spec spec;
+	const char *what = "";
+	char expr[1024];
+
+	if (!app->plan.arm_nft)
+		return;
+	compile(st, ps, expr, sizeof(expr));
+	arm_remove(app->arm);
+	app->arm = NULL;
+	memset(&spec, 0, sizeof(spec));
+	spec.prog = &app->prog;
+	spec.hook_prerouting = spec.hook_output = true;
+	spec.ipv4 = ps->pkt.src.family == AF_INET;
+	spec.ipv6 = !spec.ipv4;
+	spec.set_mark = ps->have_mark && !ps->from_host;
+	spec.mark = ps->mark;
+	app->arm = arm_install(&spec, &what);
+	if (!app->arm)
+		die(EXIT_RUNTIME, "arming the copy: %s: %s", what, strerror(errno));
+}
+
+/* ---- the loop ---------------------------------------------------- */
+
+static int drain(struct app *app)
+{
+	struct timespec start;
+	int got, rounds = 0;
+
+	do {
+		got = 0;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		if (app->trace) {
+			int n = nl_trace_drain(app->trace, on_event, the_state, &app->overruns);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+		if (app->log) {
+			int n = nl_log_drain(app->log, on_event, the_state, &app->lost);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+	} while (got && ++rounds < 8);
+	if (!got)
+		asm_drained(app->assembler, &start);
+	return 0;
+}
+
+/* Done when the probe's block is out and the answers had their time
+ * (none open, ANSWER_WAIT_MS quiet), or the probe never showed. */
+static bool probe_finished(struct probe_state *st, const struct timespec *sent)
+{
+	if (st->app.failed)
+		return true;
+	if (!st->seen)
+		return ms_since(sent) > PROBE_GIVE_UP_MS + (long)st->app.cfg.quiet_ms;
+	return ms_since(&st->seen_at) >= ANSWER_WAIT_MS &&
+	       asm_open_blocks(st->app.assembler) == 0;
+}
+
+static void run_loop(struct probe_state *st, const struct timespec *sent)
+{
+	struct app *app = &st->app;
+	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+
+	if (app->trace)
+		pfd[0].fd = nl_trace_fd(app->trace);
+	if (app->resolver.nft)
+		pfd[1].fd = rules_nft_fd(app->resolver.nft);
+	if (app->log)
+		pfd[2].fd = nl_log_fd(app->log);
+	while (!probe_finished(st, sent)) {
+		int t = asm_next_timeout(app->assembler), n;
+
+		/* short naps: the answers' wait is counted from here */
+		if (t < 0 || t > 10)
+			t = 10;
+		n = poll(pfd, 3, t);
+		if (n < 0 && errno != EINTR) {
+			app->failed = true;
+			break;
+		}
+		if (n > 0 && (pfd[1].revents & POLLIN))
+			rules_nft_changed(app->resolver.nft);
+		if (drain(app) < 0) {
+			app->failed = true;
+			break;
+		}
+		asm_flush(app->assembler, false);
+	}
+	if (!app->failed && drain(app) == 0)
+		asm_flush(app->assembler, true);
+}
+
+/* ---- fates and --expect ------------------------------------------ */
+
+static const char *actual_name(enum fate_kind k)
+{
+	return fate_name(k)->expect;
+}
+
+static bool fate_matches(enum probe_expect e, enum fate_kind k)
+{
+	return e == PROBE_EXPECT_NONE ||
+	       fate_expect_mask(probe_expect_name(e)) & 1u << k;
+}
+
+struct probe_result {
+	enum fate_kind fate;
+	bool seen, matched;
+	char fate_text[256];
+	int send_errno;			/* the copy refused to send it: why */
+	bool decided;			/* fate is known: seen, or refused */
+};
+
+/* ---- output around the stories ----------------------------------- */
+
+static void print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (s)
+		printf("%s\n", s);
+	free(s);
+}
+
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+
+	return j ? j : json_string("(not valid UTF-8)");
+}
+
+static void print_copy_line(const struct probe_state *st)
+{
+	const struct probe_copy *pc = &st->pc;
+	const char *ns = st->o->netns;
+	size_t i;
+
+	if (st->o->json) {
+		json_t *o = json_object(), *c = json_object(), *notes = json_array();
+
+		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
+		json_object_set_new(o, "netns", ns ? json_text(ns) : json_null());
+		json_object_set_new(c, "tables", json_integer(pc->tables));
+		json_object_set_new(c, "chains", json_integer(pc->chains));
+		json_object_set_new(c, "rules", json_integer(pc->rules));
+		json_object_set_new(c, "ipsets", json_integer(pc->ipsets));
+		json_object_set_new(c, "interfaces", json_integer(pc->interfaces));
+		json_object_set_new(c, "routes", json_integer(pc->routes));
+		for (i = 0; i < pc->n_notes; i++)
+			json_array_append_new(notes, json_text(pc->notes[i]));
+		json_object_set_new(c, "notes", notes);
+		json_object_set_new(o, "probe_copy", c);
+		print_json(o);
+		return;
+	}
+	fputs("probe in a copy of ", stdout);
+	if (ns) {
+		fputs("namespace ", stdout);
+		fput_visible(ns, stdout);
+	} else {
+		fputs("this namespace", stdout);
+	}
+	printf(": %u table%s, %u chain%s, %u rule%s, %u ipset%s, %u interface%s, "
+	       "%u route%s\n", pc->tables, pc->tables == 1 ? "" : "s",
+	       pc->chains, pc->chains == 1 ? "" : "s", pc->rules, pc->rules == 1 ? "" : "s",
+	       pc->ipsets, pc->ipsets == 1 ? "" : "s", pc->interfaces,
+	       pc->interfaces == 1 ? "" : "s", pc->routes, pc->routes == 1 ? "" : "s");
+	for (i = 0; i < pc->n_notes; i++) {
+		/* each note is a whole line, "note: ..." */
+		if (strncmp(pc->notes[i], "note: ", 6))
+			fputs("note: ", stdout);
+		fput_visible(pc->notes[i], stdout);
+		fputc('\n', stdout);
+	}
+	fputc('\n', stdout);
+}
+
+/* Before each story of a probe file: which line it is. */
+static void print_probe_header(const struct probe_state *st, const struct probe_spec *ps)
+{
+	if (st->o->json || !st->o->file)
+		return;
+	printf("probe %u (line %u): %s\n", st->index, ps->line, ps->what);
+}
+
+static void print_result(const struct probe_state *st, const struct probe_spec *ps,
+			 const struct probe_result *r)
+{
+	const char *actual = r->decided ? actual_name(r->fate) : "unknown";
+
+	if (st->o->json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
+		json_object_set_new(o, "probe", json_integer(st->index));
+		json_object_set_new(o, "probe_role", json_string("result"));
+		json_object_set_new(o, "line", ps->line ? json_integer(ps->line) : json_null());
+		json_object_set_new(o, "what", json_text(ps->what));
+		json_object_set_new(o, "seen", json_boolean(r->seen));
+		json_object_set_new(o, "send_error", r->send_errno ?
+				    json_string(strerror(r->send_errno)) : json_null());
+		json_object_set_new(o, "fate", json_string(actual));
+		json_object_set_new(o, "fate_text", json_text(r->fate_text));
+		json_object_set_new(o, "expected", ps->expect ?
+				    json_string(probe_expect_name(ps->expect)) : json_null());
+		json_object_set_new(o, "matched", ps->expect ? json_boolean(r->matched) :
+				    json_null());
+		print_json(o);
+		return;
+	}
+	if (r->send_errno)
+		printf("the probe never entered the firewall: %s refused to send "
+		       "it: %s\n\n", ps->from_host ? "the copy's raw socket" :
+		       "the wire side of its interface", strerror(r->send_errno));
+	else if (!r->seen)
+		printf("the probe was not seen at any traced hook within %d ms: the "
+		       "copy dropped it before the firewall, or never sent it\n\n",
+		       PROBE_GIVE_UP_MS);
+	if (ps->expect)
+		printf("expect %s: got %s (%s)%s\n\n", probe_expect_name(ps->expect),
+		       actual, r->fate_text, r->matched ? "" : ": MISMATCH");
+}
+
+static void print_table(const struct probe_state *st, const struct probe_result *res)
+{
+	size_t i;
+
+	if (st->o->json)
+		return;
+	printf("%-5s %-5s %-8s %-8s %-8s %s\n", "probe", "line", "expected", "actual",
+	       "result", "packet");
+	for (i = 0; i < st->o->n_probes; i++) {
+		const struct probe_spec *ps = &st->o->probes[i];
+		const char *actual = res[i].decided ? actual_name(res[i].fate) : "unknown";
+
+		printf("%-5zu %-5u %-8s %-8s %-8s %s\n", i + 1, ps->line,
+		       ps->expect ? probe_expect_name(ps->expect) : "-", actual,
+		       !ps->expect ? "-" : res[i].matched ? "ok" : "MISMATCH", ps->what);
+	}
+}
+
+/* ---- one probe --------------------------------------------------- */
+
+static void open_sender(struct probe_state *st, const struct probe_spec *ps,
+			struct probe_sender *snd)
+{
+	const struct probe_iface *pi;
+
+	if (ps->from_host) {
+		if (probe_sender_host(snd, ps->pkt.src.family, ps->have_mark, ps->mark) < 0)
+			die(EXIT_RUNTIME, "opening a raw socket in the copy: %s",
+			    strerror(errno));
+		return;
+	}
+	pi = probe_copy_iface(&st->pc, ps->iface);
+	if (!pi || pi->wire_ifindex <= 0)	/* check_wires() said so before */
+		die(EXIT_RUNTIME, "-i %s: the copy has no wire to send from", ps->iface);
+	if (probe_sender_wire(snd, st->pc.wire_fd, st->pc.copy_fd, pi->wire_ifindex,
+			      pi->wire_mac, pi->mac) < 0)
+		die(EXIT_RUNTIME, "opening a packet socket on the wire side of %s: %s",
+		    ps->iface, strerror(errno));
+}
+
+static void run_one(struct probe_state *st, const struct probe_spec *ps,
+		    struct probe_result *r)
+{
+	struct probe_sender snd;
+	struct timespec sent;
+	uint8_t pkt[PROBE_PKT_MAX];
+	char err[512];
+	int len;
+
+	st->cur = ps;
+	st->seen = false;
+	st->n_answers = 0;
+	st->fate = FATE_UNKNOWN;
+	snprintf(st->fate_text, sizeof(st->fate_text), "unknown");
+	if (st->index > 1 && probe_copy_ct_flush(&st->pc) < 0)
+		die(EXIT_RUNTIME, "emptying the copy's conntrack table: %s",
+		    strerror(errno));
+	if (st->index > 1 || (ps->have_mark && !ps->from_host))
+		arm_for(st, ps);
+	if (probe_ct_create(ps, err, sizeof(err)) < 0)
+		die(EXIT_RUNTIME, "--ct %s: %s", ps->ct == PROBE_CT_RELATED ?
+		    "related" : "established", err);
+	open_sender(st, ps, &snd);
+	len = probe_packet_build(&ps->pkt, pkt, sizeof(pkt));
+	if (len < 0)
+		die(EXIT_RUNTIME, "building the probe's packet: %s", strerror(errno));
+	out_begin(&st->story);
+	out_begin(&st->answers);
+	clock_gettime(CLOCK_MONOTONIC, &sent);
+	/* The copy may refuse to send it at all: a raw socket without a
+	 * route (ENETUNREACH), an interface without carrier (ENETDOWN). A
+	 * real packet would not get further: that is the probe's outcome. */
+	r->send_errno = 0;
+	/* EPERM: a rule at OUTPUT dropped it, after its hooks traced it */
+	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0 && errno != EPERM)
+		r->send_errno = errno ? errno : EIO;
+	probe_sender_close(&snd);
+	if (!r->send_errno)
+		run_loop(st, &sent);
+	if (st->app.failed)
+		die(EXIT_RUNTIME, "tracing the probe in the copy: %s", strerror(errno));
+	print_probe_header(st, ps);
+	out_end(&st->story, st);
+	out_end(&st->answers, st);
+	r->seen = st->seen;
+	r->fate = st->fate;
+	snprintf(r->fate_text, sizeof(r->fate_text), "%s", st->fate_text);
+	r->decided = st->seen;
+	/* no route for a packet of the host: routing dropped it, as the
+	 * story says of a routed packet that has none */
+	if (r->send_errno == ENETUNREACH || r->send_errno == EHOSTUNREACH) {
+		r->fate = FATE_NOROUTE;
+		r->decided = true;
+		snprintf(r->fate_text, sizeof(r->fate_text), "DROP by routing: no "
+			 "route to %s; the socket refused to send it", ps->dst_text);
+	}
+	r->matched = r->decided && fate_matches(ps->expect, r->fate);
+	print_result(st, ps, r);
+	fflush(stdout);
+}
+
+/* ---- set-up ------------------------------------------------------ */
+
+static void check_ifaces(const struct probe_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_probes; i++) {
+		const struct probe_spec *ps = &o->probes[i];
+		char list[1024];
+
+		if (ps->from_host || if_nametoindex(ps->iface))
+			continue;
+		ifname_list(list, sizeof(list));
+		if (ps->line)
+			die(EXIT_USAGE, "%s:%u: -i %s: no such interface in %s%s (it has: %s)",
+			    o->file, ps->line, ps->iface, o->netns ? "network namespace " :
+			    "this network namespace", o->netns ? o->netns : "", list);
+		die(EXIT_USAGE, "-i %s: no such interface in %s%s (it has: %s)", ps->iface,
+		    o->netns ? "network namespace " : "this network namespace",
+		    o->netns ? o->netns : "", list);
+	}
+}
+
+/* Before anything is printed: every -i has a wire in the copy. Loopback
+ * and bridges have none (a packet arrives on a bridge through a port). */
+static void check_wires(const struct probe_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->o->n_probes; i++) {
+		const struct probe_spec *ps = &st->o->probes[i];
+		const struct probe_iface *pi;
+
+		if (ps->from_host)
+			continue;
+		pi = probe_copy_iface(&st->pc, ps->iface);
+		if (pi && pi->wire_ifindex > 0)
+			continue;
+		if (ps->line)
+			die(EXIT_USAGE, "%s:%u: -i %s: no packet arrives on %s from a wire "
+			    "(loopback or a bridge); probe a port of it, or use "
+			    "--from-host", st->o->file, ps->line, ps->iface, ps->iface);
+		die(EXIT_USAGE, "-i %s: no packet arrives on %s from a wire (loopback "
+		    "or a bridge); probe a port of it, or use --from-host", ps->iface,
+		    ps->iface);
+	}
+}
+
+static void check_rulesets(const struct probe_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_rulesets; i++) {
+		FILE *f = fopen(o->rulesets[i], "re");
+
+		if (!f)
+			die(EXIT_USAGE, "--ruleset %s: %s", o->rulesets[i], strerror(errno));
+		fclose(f);
+	}
+}
+
+static void free_copy(void)
+{
+	if (the_state)
+		probe_copy_free(&the_state->pc);
+	the_state = NULL;
+}
+
+static void make_copy(struct probe_state *st)
+{
+	struct probe_ruleset_file files[PROBE_MAX_RULESETS];
+	char err[1024] = "";
+	size_t i;
+
+	for (i = 0; i < st->o->n_rulesets; i++)
+		files[i].path = st->o->rulesets[i];
+	/* A --ruleset that does not load is bad input (its message names
+	 * the file and quotes the loader); anything else is a failure. */
+	if (probe_copy_make(files, st->o->n_rulesets, &st->pc, err, sizeof(err)) < 0)
+		die(strstr(err, "--ruleset ") ? EXIT_USAGE : EXIT_RUNTIME, "%s",
+		    err[0] ? err : strerror(errno));
+	atexit(free_copy);
+	if (setns(st->pc.copy_fd, CLONE_NEWNET) < 0)
+		die(EXIT_RUNTIME, "entering the copy: %s", strerror(errno));
+}
+
+static void setup_app(struct probe_state *st)
+{
+	static char expr[1024];
+	const struct probe_opts *o = st->o;
+	struct app *app = &st->app;
+	struct asm_ops ops = {
+		.ends_path = ends_path, .starts_packet = starts_packet,
+		.emit = emit, .data = st,
+	};
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	memset(&app->cfg, 0, sizeof(app->cfg));
+	app->cfg.hook_prerouting = app->cfg.hook_output = true;
+	app->cfg.ipv4 = o->probes[0].pkt.src.family == AF_INET;
+	app->cfg.ipv6 = !app->cfg.ipv4;
+	app->cfg.quiet_ms = o->quiet_ms;
+	app->cfg.json = o->json;
+	app->cfg.netns = o->netns;
+	app->ephemeral_ns = true;
+	compile(st, &o->probes[0], expr, sizeof(expr));
+	app->text.color = o->color == COLOR_ALWAYS ||
+			  (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+			   !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+	app->text.verbose = o->verbose;
+	app->text.quiet_ms = o->quiet_ms;
+	app->json.netns = o->netns;
+	app->json.quiet_ms = o->quiet_ms;
+	app_open(app, &ops);
+}
+
+int probe_run(struct probe_opts *o)
+{
+	static struct probe_state st;	/* app.c's atexit handler reaches it */
+	struct probe_result *res;
+	bool all_matched = true;
+	size_t i;
+
+	st.o = o;
+	the_state = &st;
+	signal(SIGPIPE, SIG_IGN);
+	check_ifaces(o);
+	check_rulesets(o);
+	make_copy(&st);
+	check_wires(&st);
+	print_copy_line(&st);
+	fflush(stdout);
+	setup_app(&st);
+	res = calloc(o->n_probes, sizeof(*res));
+	if (!res)
+		die(EXIT_RUNTIME, "out of memory");
+	for (i = 0; i < o->n_probes; i++) {
+		/* the arming covers one family; a file may mix them */
+		st.index = (unsigned int)i + 1;
+		run_one(&st, &o->probes[i], &res[i]);
+		if (o->probes[i].expect && !res[i].matched)
+			all_matched = false;
+	}
+	if (o->file)
+		print_table(&st, res);
+	free(res);
+	if (fflush(stdout) == EOF && errno != EPIPE)
+		die(EXIT_RUNTIME, "writing output: %s", strerror(errno));
+	app_close();
+	free_copy();
+	return all_matched ? EXIT_OK : EXIT_EXPECT;
+}
