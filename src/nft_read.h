@@ -2,6 +2,7 @@
 #ifndef IPTT_NFT_READ_H
 #define IPTT_NFT_READ_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ruleset.h"
@@ -13,8 +14,10 @@ struct nft_ctx;
  * rule positions come from the kernel's objects; a rule's text is NULL
  * when nft could not be asked safely (a name that is not a plain nft
  * identifier) or its listing does not prove which text is the rule's.
+ * Without with_text, texts are all NULL and nft is not asked: the
+ * kernel's objects alone are cheap, the listing of a big table is not.
  * Returns 0, or -1 with errno set. */
 int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
-		   const char *table, const char *only);
+		   const char *table, const char *only, bool with_text);
 
 #endif

@@ -148,7 +148,7 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 	out->text = iptables_text(r, ev, &rs->chains[rule->chain], rule->pos);
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
-		out->text = rule->text;
+		out->text = rules_nft_text(r->nft, rs, rule);
 	return true;
 }
 
@@ -182,7 +182,7 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 	out->text = iptables_text(r, ev, c, pos);
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
-		out->text = rule->text;
+		out->text = rules_nft_text(r->nft, rs, rule);
 	return true;
 }
 

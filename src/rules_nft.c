@@ -97,7 +97,7 @@ static int read_table(struct rules_nft *r, struct ruleset *rs, uint8_t family,
 		      const char *table, const char *chain)
 {
 	/* a table or chain deleted meanwhile is simply not there any more */
-	if (nft_read_table(r->nft, rs, family, table, chain) < 0 &&
+	if (nft_read_table(r->nft, rs, family, table, chain, false) < 0 &&
 	    errno != ENOENT)
 		return -1;
 	return 0;
@@ -147,6 +147,29 @@ static int read_changed(struct rules_nft *r, struct ruleset *fresh)
 	return ruleset_index(fresh);
 }
 
+/* A rule re-read keeps the text it had: nothing changes under a handle
+ * while its table lives (a table made again has another handle). */
+static int keep_texts(const struct ruleset *old, struct ruleset *fresh)
+{
+	uint32_t i;
+
+	for (i = 0; i < fresh->nrules; i++) {
+		struct rs_rule *nr = &fresh->rules[i];
+		const struct rs_chain *nc = &fresh->chains[nr->chain];
+		const struct rs_rule *or;
+
+		if (nr->text || !nr->handle)
+			continue;
+		or = ruleset_rule_by_handle(old, nc->family, nc->table, nr->handle);
+		if (!or || !or->text ||
+		    old->chains[or->chain].table_handle != nc->table_handle)
+			continue;
+		if (!(nr->text = strdup(or->text)))
+			return -1;
+	}
+	return 0;
+}
+
 /* Carry the chains that did not change over from the last snapshot:
  * on a Kubernetes node one changed chain must not cost a listing of
  * every table. */
@@ -158,6 +181,8 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 
 	ruleset_init(&fresh);
 	ret = read_changed(r, &fresh);
+	if (ret == 0)
+		ret = keep_texts(&r->cur, &fresh);
 	if (ret == 0)
 		ret = ruleset_copy_if(&r->cur, rs, clean_chain, &k);
 	if (ret == 0)
@@ -412,6 +437,72 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 		mark_dirty(r, family, table);
 	if (r->dirty)
 		reread(r);
+}
+
+/* Take the texts of tmp's chains (one chain and those it binds, or a
+ * whole table, as nft listed them just now) into snapshot s, chain by
+ * chain, where the table is the same one and the chain holds the same
+ * rules in the same order: then every text belongs to its handle. */
+static void adopt_texts(struct ruleset *s, const struct ruleset *tmp)
+{
+	uint32_t i, p;
+
+	for (i = 0; i < tmp->nchains; i++) {
+		const struct rs_chain *tc = &tmp->chains[i];
+		const struct rs_chain *sc = ruleset_chain(s, tc->family, tc->table,
+							  tc->name);
+		bool same;
+
+		if (!sc || sc->table_handle != tc->table_handle ||
+		    sc->nrules != tc->nrules)
+			continue;
+		for (p = 1, same = true; same && p <= sc->nrules; p++) {
+			const struct rs_rule *a, *b;
+
+			a = ruleset_rule_by_pos(s, sc->family, sc->table, sc->name, p);
+			b = ruleset_rule_by_pos(tmp, tc->family, tc->table, tc->name, p);
+			same = a && b && a->handle == b->handle;
+		}
+		for (p = 1; same && p <= sc->nrules; p++) {
+			struct rs_rule *a = (struct rs_rule *)ruleset_rule_by_pos(
+				s, sc->family, sc->table, sc->name, p);
+			const struct rs_rule *b = ruleset_rule_by_pos(
+				tmp, tc->family, tc->table, tc->name, p);
+
+			if (!a->text && b->text)
+				a->text = strdup(b->text);	/* ENOMEM: none */
+		}
+		if (same)
+			s->chains[sc - s->chains].text_read = true;
+	}
+}
+
+/* Ask nft for the chain's rules, now. An anonymous chain (__chainN) is
+ * printed inside the rule that binds it, somewhere in its table: list
+ * the table then. */
+static void read_text(struct rules_nft *r, struct ruleset *s, uint32_t ci)
+{
+	struct rs_chain *c = &s->chains[ci];
+	const char *only = strncmp(c->name, "__chain", 7) ? c->name : NULL;
+	struct ruleset tmp;
+
+	c->text_read = true;	/* asked once, whatever the answer */
+	ruleset_init(&tmp);
+	if (nft_read_table(r->nft, &tmp, c->family, c->table, only, true) == 0 &&
+	    ruleset_index(&tmp) == 0)
+		adopt_texts(s, &tmp);
+	ruleset_clear(&tmp);
+}
+
+const char *rules_nft_text(struct rules_nft *r, const struct ruleset *rs,
+			   const struct rs_rule *rule)
+{
+	struct ruleset *s = rs == &r->cur ? &r->cur :
+			    rs == &r->prev ? &r->prev : NULL;
+
+	if (s && !rule->text && !s->chains[rule->chain].text_read)
+		read_text(r, s, rule->chain);
+	return rule->text;
 }
 
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,

@@ -28,6 +28,12 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
  * security) that re-reads covered since the last call: their
  * iptables-nft-save text is stale. Fills out (RULES_NFT_MAX_CHANGED
  * entries) and returns how many; *all when it lost track. */
+/* The text of a rule of rs (rules_nft_get() or rules_nft_previous()),
+ * as nft prints it: read from nft, for its whole chain, the first time
+ * it is asked for, and kept with the snapshot. NULL when it cannot be
+ * told for sure. */
+const char *rules_nft_text(struct rules_nft *r, const struct ruleset *rs,
+			   const struct rs_rule *rule);
 #define RULES_NFT_MAX_CHANGED	16
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,
 					     struct table_ref *out, bool *all);

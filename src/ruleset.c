@@ -64,6 +64,8 @@ int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 	c->policy = policy;
 	c->nrules = 0;
 	c->nat = false;
+	c->table_handle = 0;
+	c->text_read = false;
 	if (!c->table || !c->name) {
 		free(c->table);
 		free(c->name);
@@ -111,6 +113,8 @@ int ruleset_copy_if(const struct ruleset *from, struct ruleset *to,
 		if (map[i] < 0)
 			goto err;
 		to->chains[map[i]].nat = c->nat;
+		to->chains[map[i]].table_handle = c->table_handle;
+		to->chains[map[i]].text_read = c->text_read;
 	}
 	/* rules are stored chain by chain, in order: positions come out the same */
 	for (i = 0; i < from->nrules; i++) {

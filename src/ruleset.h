@@ -22,6 +22,12 @@ struct rs_chain {
 	int policy;			/* NF_ACCEPT/NF_DROP for base chains */
 	bool nat;			/* consulted only for a connection's first packet */
 	unsigned int nrules;
+	/* nf_tables: rule text is read the first time a rule of the chain
+	 * is shown (text_read then), not with the snapshot; it is kept for
+	 * as long as the table (table_handle) lives, since nothing changes
+	 * under a rule handle. */
+	uint64_t table_handle;
+	bool text_read;
 };
 
 struct rs_rule {
