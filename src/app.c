@@ -260,15 +260,12 @@ static void read_rules(struct app *app)
 		struct table_ref ignored[RULES_NFT_MAX_CHANGED];
 		bool all;
 
-		/* the full iptables-nft-save read below covers these */
+		/* iptables text is read when shown: nothing to catch up */
 		rules_nft_get(r->nft);
 		rules_nft_take_iptables_changes(r->nft, ignored, &all);
 	}
-	/* Without iptables-nft-save the rules keep their nft text. */
-	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {
-		rules_xt_close(r->iptnft);
-		r->iptnft = NULL;
-	}
+	/* iptables-nft text is read chain by chain as rules are shown;
+	 * without the tool the rules keep their nft text. */
 }
 
 /* What killed runs left here: their nf_log binding (a run that binds

@@ -61,7 +61,7 @@ void nft_dumper_close(struct nft_dumper *d)
  * next try reads only its own. */
 static int dump_once(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
 		     const char *table, const char *chain, nft_dump_cb cb,
-		     void *data)
+		     void *data, uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 	int ret = -1, saved;
@@ -76,13 +76,15 @@ static int dump_once(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
 	}
 	seq = ++d->seq;
 	memset(d->buf, 0, MNL_SOCKET_BUFFER_SIZE);
-	nlh = nftnl_nlmsg_build_hdr(d->buf, msg_type, family, NLM_F_DUMP, seq);
+	nlh = nftnl_nlmsg_build_hdr(d->buf, msg_type, family, flags, seq);
 	/* attribute 1 is the table in chain and rule messages alike
 	 * (NFTA_CHAIN_TABLE, NFTA_RULE_TABLE) */
 	if (table)
 		mnl_attr_put_strz(nlh, 1, table);
 	if (chain && msg_type == NFT_MSG_GETRULE)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	if (chain && msg_type == NFT_MSG_GETCHAIN)
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, chain);
 	if (mnl_socket_sendto(d->nl, nlh, nlh->nlmsg_len) < 0)
 		goto out;
 	do {
@@ -109,13 +111,21 @@ int nft_dumper_run(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
 	int ret = -1, i;
 
 	for (i = 0; i < DUMP_TRIES; i++) {
-		ret = dump_once(d, msg_type, family, table, chain, cb, data);
+		ret = dump_once(d, msg_type, family, table, chain, cb, data,
+				NLM_F_DUMP);
 		if (ret == 0 || errno != EINTR)
 			break;
 		if (restart)
 			restart(data);
 	}
 	return ret;
+}
+
+int nft_dumper_get(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
+		   const char *table, const char *name, nft_dump_cb cb,
+		   void *data)
+{
+	return dump_once(d, msg_type, family, table, name, cb, data, NLM_F_ACK);
 }
 
 int nft_dump(uint16_t msg_type, uint8_t family, const char *table,

@@ -385,7 +385,7 @@ static void split_texts(struct table_read *t, const char *text)
 }
 
 static int add_chains(const struct table_read *t, struct ruleset *rs,
-		      const char *table, bool text_read)
+		      const char *table, bool text_read, bool rules_unread)
 {
 	unsigned int i, j;
 
@@ -402,6 +402,7 @@ static int add_chains(const struct table_read *t, struct ruleset *rs,
 		rs->chains[idx].nat = c->nat;
 		rs->chains[idx].table_handle = t->table_handle;
 		rs->chains[idx].text_read = text_read;
+		rs->chains[idx].rules_unread = rules_unread;
 		for (j = 0; j < c->nrules; j++)
 			if (ruleset_add_rule(rs, (uint32_t)idx, c->rules[j],
 					     c->texts ? c->texts[j] : NULL) < 0)
@@ -447,18 +448,46 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* The anonymous chains (nft names them __chainN) that the rules of the
+ * one chain read bind, with their rules. */
+static int get_bound(struct nft_dumper *d, struct table_read *t)
+{
+	unsigned int j;
+
+	for (j = 0; j < t->c[0].nrules; j++) {
+		const char *bn = t->c[0].bind_names[j];
+		unsigned int before = t->n;
+		struct chain_info *b;
+
+		if (!bn || strncmp(bn, "__chain", 7) || chain_named(t, bn))
+			continue;
+		if (nft_dumper_get(d, NFT_MSG_GETCHAIN, t->family, t->table, bn,
+				   chain_cb, t) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		if (t->n == before || !t->c[t->n - 1].bound)
+			continue;
+		b = &t->c[t->n - 1];
+		t->redo = b;
+		if (nft_dumper_run(d, NFT_MSG_GETRULE, t->family, t->table,
+				   b->name, rule_cb, forget_rules, t) < 0)
+			return -1;
+		t->redo = NULL;
+	}
+	return 0;
+}
+
 int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
-		   const char *table, const char *only, bool with_text)
+		   const char *table, const char *only, unsigned int what)
 {
 	struct table_read t = { .family = family, .table = table };
 	struct nft_dumper *d = NULL;
+	bool with_text = what & NFT_READ_TEXT;
 	char *text = NULL;
 	int ret = -1, saved;
 
-	if (nft_dump(NFT_MSG_GETCHAIN, family, table, NULL, chain_cb,
-		     forget_chains, &t) < 0)
-		goto out;
-	index_chains(&t);
 	if (!(d = nft_dumper_open()))
 		goto out;
 	/* which table this is: one deleted and made again restarts its
@@ -466,37 +495,38 @@ int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
 	if (nft_dumper_run(d, NFT_MSG_GETTABLE, family, NULL, NULL, table_cb,
 			   NULL, &t) < 0)
 		goto out;
-	/* Chain by chain, the kernel filtering each dump by name: a dump of
-	 * the whole table costs the square of its rule count. */
-	if (!only && dump_each_chain(d, &t) < 0)
-		goto out;
-	if (only && nft_dumper_run(d, NFT_MSG_GETRULE, family, table, only,
-				   rule_cb, forget_rules, &t) < 0)
-		goto out;
-	if (only) {
-		/* add the rules of the anonymous chains it binds */
-		struct chain_info *c = chain_named(&t, only);
-		unsigned int j;
-
-		for (j = 0; c && j < c->nrules; j++) {
-			struct chain_info *b = c->bind_names[j] ?
-				chain_named(&t, c->bind_names[j]) : NULL;
-
-			if (!b || !b->bound || b->nrules)
-				continue;
-			t.redo = b;
-			if (nft_dumper_run(d, NFT_MSG_GETRULE, family, table,
-					   b->name, rule_cb, forget_rules, &t) < 0)
-				goto out;
-			t.redo = NULL;
+	if (!only) {
+		if (nft_dumper_run(d, NFT_MSG_GETCHAIN, family, table, NULL,
+				   chain_cb, forget_chains, &t) < 0)
+			goto out;
+		index_chains(&t);
+		/* Chain by chain, the kernel filtering each dump by name: a
+		 * dump of the whole table costs the square of its rule count. */
+		if ((what & (NFT_READ_RULES | NFT_READ_TEXT)) &&
+		    dump_each_chain(d, &t) < 0)
+			goto out;
+	} else {
+		/* the one chain, by name: a dump of a table's chains walks
+		 * all of them */
+		if (nft_dumper_get(d, NFT_MSG_GETCHAIN, family, table, only,
+				   chain_cb, &t) < 0)
+			goto out;
+		if (!t.n) {
+			errno = ENOENT;
+			goto out;
 		}
+		if (nft_dumper_run(d, NFT_MSG_GETRULE, family, table, only,
+				   rule_cb, forget_rules, &t) < 0 ||
+		    get_bound(d, &t) < 0)
+			goto out;
 	}
 	link_bindings(&t, only);
 	if (with_text && plain_names(table, only))
 		text = listing(nft, family, table, only);
 	if (text)
 		split_texts(&t, text);
-	ret = add_chains(&t, rs, table, with_text);
+	ret = add_chains(&t, rs, table, with_text,
+			 !only && !(what & (NFT_READ_RULES | NFT_READ_TEXT)));
 out:
 	saved = errno;
 	nft_dumper_close(d);
