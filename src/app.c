@@ -252,7 +252,7 @@ static void open_legacy(struct app *app)
 /* Read the rulesets now, not when the first packet arrives, and after
  * arming: creating our table changes the nf_tables generation, and a
  * snapshot from before would be re-read at the first packet. */
-static void read_rules(struct app *app)
+void app_read_rules(struct app *app)
 {
 	struct resolver *r = &app->resolver;
 
@@ -295,7 +295,6 @@ void app_open(struct app *app, const struct asm_ops *ops)
 	open_nft(app);
 	open_legacy(app);
 	repair_leftovers(app);
-	read_rules(app);
 }
 
 void app_close(void)

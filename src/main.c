@@ -510,6 +510,7 @@ int main(int argc, char **argv)
 			"Ctrl-C to stop\n", filter_describe(&app.cfg.filter,
 			&app.prog, what, sizeof(what)), app.backend_name);
 	}
+	app_read_rules(&app);
 
 	run(&app);
 	/* after the last packet, while the rule snapshots are still open */
