@@ -112,12 +112,61 @@ static bool iptables_table(const char *table)
 	return false;
 }
 
+/* Would iptables-nft have made this base chain itself: one of the
+ * table's built-in chains, at its own hook and priority? */
+static bool builtin_chain(const struct rs_chain *c)
+{
+	static const struct { const char *table; unsigned int hooks; int32_t prio; } b[] = {
+		{ "raw", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -300 },
+		{ "mangle", 1u << HOOK_PREROUTING | 1u << HOOK_INPUT |
+		  1u << HOOK_FORWARD | 1u << HOOK_OUTPUT | 1u << HOOK_POSTROUTING, -150 },
+		{ "nat", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -100 },
+		{ "nat", 1u << HOOK_INPUT | 1u << HOOK_POSTROUTING, 100 },
+		{ "filter", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 0 },
+		{ "security", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 50 },
+	};
+	const char *h = hook_name(c->hook), *n = c->name;
+	size_t i;
+
+	if (c->hook < HOOK_PREROUTING || c->hook > HOOK_POSTROUTING)
+		return false;
+	/* its name is the hook's, in capitals: "FORWARD", not "forward" */
+	for (; *h && *n == toupper((unsigned char)*h); h++, n++)
+		;
+	if (*h || *n)
+		return false;
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		if (!strcmp(c->table, b[i].table) && (b[i].hooks & 1u << c->hook) &&
+		    c->prio == b[i].prio)
+			return true;
+	return false;
+}
+
+/* iptables-nft-save leaves out a table with a base chain it did not
+ * make ("contains incompatible base-chains"): its rules keep their nft
+ * text, as they did when that save was our source. */
+static bool iptables_base_chains(const struct ruleset *rs, uint8_t family,
+				 const char *table)
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nbase; i++) {
+		const struct rs_chain *c = &rs->chains[rs->base[i]];
+
+		if (c->family == family && !strcmp(c->table, table) &&
+		    !builtin_chain(c))
+			return false;
+	}
+	return true;
+}
+
 static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
 				 const struct ruleset *rs, const struct rs_rule *rule)
 {
 	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
 	    (ev->family != NFPROTO_IPV4 && ev->family != NFPROTO_IPV6) ||
-	    !iptables_table(ev->table))
+	    !iptables_table(ev->table) ||
+	    !iptables_base_chains(rs, ev->family, ev->table))
 		return NULL;
 	return rules_nft_xt_text(r->nft, rs, rule);
 }
