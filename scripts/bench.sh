@@ -365,7 +365,7 @@ round() {
 	x_ovr=$(grep -c 'No buffer space' "$d/xt.err" || true)
 	u_ev=$(awk '/^events/ { print $2 }' "$d/null.out")
 	u_ovr=$(awk '/^events/ { print $4 }' "$d/null.out")
-	u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", c > 0 ? e / c : 0 }')
+	u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
 
 	for l in ours nft xt null; do
 		s=$d/$l.stats
