@@ -29,7 +29,11 @@
 #
 # Environment knobs: BENCH_REPS (3),
 # BENCH_RATE (500), BENCH_SERVICES (2000), BENCH_SIZES ("5000 20000"),
-# BENCH_CHANGES (4), BENCH_ROUNDS (all: "text json flood change").
+# BENCH_CHANGES (4), BENCH_ROUNDS (all: "text json flood change"),
+# BENCH_FLAVOUR (iptables-nft; nft: the same ruleset through
+# iptables-restore-translate and nft -f; legacy: iptables-legacy-restore).
+# BENCH_SERVICES=12400 gives the 100k-rule host. A fourth listener, the
+# null listener (bench/null.c: recv only, same 16 MiB buffer), is the limit.
 set -eu
 
 BIN=${1:?usage: bench.sh path/to/iptables-trace}
@@ -45,6 +49,7 @@ SERVICES=${BENCH_SERVICES:-2000}
 SIZES=${BENCH_SIZES:-"5000 20000"}
 CHANGES=${BENCH_CHANGES:-4}
 ROUNDS=${BENCH_ROUNDS:-"text json flood change"}
+FLAVOUR=${BENCH_FLAVOUR:-iptables-nft}
 
 OUT=$ROOT/build/bench
 TOOLS=$OUT/bin
@@ -85,6 +90,7 @@ trap 'exit 129' HUP
 build_tools() {
 	cc -O2 -Wall -Wextra -o "$TOOLS/run" "$ROOT/bench/run.c"
 	cc -O2 -Wall -Wextra -o "$TOOLS/udpburst" "$ROOT/bench/udpburst.c"
+	cc -O2 -Wall -Wextra -o "$TOOLS/null" "$ROOT/bench/null.c"
 }
 
 lab_up() {
@@ -103,10 +109,18 @@ lab_up() {
 load_ruleset() {
 	sh "$ROOT/bench/gen-kube-ruleset.sh" "$SERVICES" >"$OUT/kube-ruleset.txt"
 	t0=$(date +%s%N)
-	ip netns exec "$RTR" iptables-nft-restore <"$OUT/kube-ruleset.txt"
+	case $FLAVOUR in
+	iptables-nft) ip netns exec "$RTR" iptables-nft-restore <"$OUT/kube-ruleset.txt" ;;
+	legacy) ip netns exec "$RTR" iptables-legacy-restore <"$OUT/kube-ruleset.txt" ;;
+	nft)	# nft wants a protocol match before a DNAT port: keep the address
+		iptables-restore-translate -f "$OUT/kube-ruleset.txt" |
+			sed 's/dnat to \([0-9.]*\):[0-9]*/dnat to \1/' >"$OUT/kube-ruleset.nft"
+		ip netns exec "$RTR" nft -f "$OUT/kube-ruleset.nft" ;;
+	*) log "BENCH_FLAVOUR: iptables-nft, nft or legacy"; exit 1 ;;
+	esac
 	RESTORE_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
-	NRULES=$(ip netns exec "$RTR" iptables-nft-save 2>/dev/null | grep -c '^-A' || true)
-	NCHAINS=$(ip netns exec "$RTR" iptables-nft-save 2>/dev/null | grep -c '^:' || true)
+	NRULES=$(grep -c '^-A' "$OUT/kube-ruleset.txt" || true)
+	NCHAINS=$(grep -c '^:' "$OUT/kube-ruleset.txt" || true)
 	NSVCRULES=$(grep -c '^-A KUBE-SERVICES' "$OUT/kube-ruleset.txt" || true)
 	TARGET_POS=$(grep '^-A KUBE-SERVICES' "$OUT/kube-ruleset.txt" | grep -n " $VIP/32 " | cut -d: -f1)
 }
@@ -154,7 +168,10 @@ start_listeners() {
 	"$RUN" -o "$d/xt.stats" -e "$d/xt.err" -- \
 		ip netns exec "$RTR" xtables-monitor --trace >"$d/xt.out" &
 	W_XT=$!
-	WRAPPERS="$W_OURS $W_NFT $W_XT"
+	"$RUN" -o "$d/null.stats" -e "$d/null.err" -- \
+		ip netns exec "$RTR" "$TOOLS/null" >"$d/null.out" &
+	W_NULL=$!
+	WRAPPERS="$W_OURS $W_NFT $W_XT $W_NULL"
 }
 
 # Wait until ours is armed and both peers are in the NFTRACE group; note
@@ -162,7 +179,7 @@ start_listeners() {
 # also wait until their CPU use stops growing.
 wait_ready() {
 	d=$1
-	NFT_READY_MS=-1 XT_READY_MS=-1
+	NFT_READY_MS=-1 XT_READY_MS=-1 NULL_READY_MS=-1
 	i=0
 	while [ $i -lt 3000 ]; do
 		now=$(( ($(date +%s%N) - T_START) / 1000000 ))
@@ -174,7 +191,12 @@ wait_ready() {
 		   nftrace_member "$(pid_of "$d/xt")"; then
 			XT_READY_MS=$now
 		fi
+		if [ "$NULL_READY_MS" = -1 ] && [ -s "$d/null.stats.pid" ] &&
+		   nftrace_member "$(pid_of "$d/null")"; then
+			NULL_READY_MS=$now
+		fi
 		if [ "$NFT_READY_MS" != -1 ] && [ "$XT_READY_MS" != -1 ] &&
+		   [ "$NULL_READY_MS" != -1 ] &&
 		   grep -q "$ARMED" "$d/ours.err" 2>/dev/null; then
 			break
 		fi
@@ -206,7 +228,7 @@ settle() {
 }
 
 output_sizes() {
-	wc -c "$1/ours.out" "$1/nft.out" "$1/xt.out" | awk '{ s = s " " $1 } END { print s }'
+	wc -c "$1/ours.out" "$1/nft.out" "$1/xt.out" "$1/null.out" | awk '{ s = s " " $1 } END { print s }'
 }
 
 # All outputs unchanged for 1 s (ours finishes a packet after 250 ms of
@@ -226,7 +248,7 @@ wait_quiet() {
 
 stop_listeners() {
 	d=$1
-	for l in ours nft xt; do
+	for l in ours nft xt null; do
 		p=$(pid_of "$d/$l")
 		if alive "$p"; then
 			echo 0 >"$d/$l.early"
@@ -237,7 +259,7 @@ stop_listeners() {
 			echo -1 >"$d/$l.stopcpu"
 		fi
 	done
-	for w in $W_OURS $W_NFT $W_XT; do
+	for w in $W_OURS $W_NFT $W_XT $W_NULL; do
 		wait "$w" 2>/dev/null || true
 	done
 	WRAPPERS=""
@@ -270,6 +292,7 @@ round() {
 	r_ours=$(cpu_us "$(pid_of "$d/ours")")
 	r_nft=$(cpu_us "$(pid_of "$d/nft")")
 	r_xt=$(cpu_us "$(pid_of "$d/xt")")
+	r_null=$(cpu_us "$(pid_of "$d/null")")
 	# One warm-up packet first: ours re-reads the ruleset when it meets
 	# its first packet (its own table changed the generation), which is
 	# worth knowing on its own (first_ms) rather than inside the burst.
@@ -283,6 +306,7 @@ round() {
 	c_ours=$(cpu_us "$(pid_of "$d/ours")")
 	c_nft=$(cpu_us "$(pid_of "$d/nft")")
 	c_xt=$(cpu_us "$(pid_of "$d/xt")")
+	c_null=$(cpu_us "$(pid_of "$d/null")")
 
 	ratearg=""
 	[ "$rate" = 0 ] || ratearg="-r $rate"
@@ -339,8 +363,11 @@ round() {
 	x_ev=$(grep -c '^ TRACE:' "$d/xt.out" || true)
 	x_pk=$(grep -Ec '^ TRACE: [0-9]+ [0-9a-f]+ iptables-trace-[0-9]+:prerouting:policy' "$d/xt.out" || true)
 	x_ovr=$(grep -c 'No buffer space' "$d/xt.err" || true)
+	u_ev=$(awk '/^events/ { print $2 }' "$d/null.out")
+	u_ovr=$(awk '/^events/ { print $4 }' "$d/null.out")
+	u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
 
-	for l in ours nft xt; do
+	for l in ours nft xt null; do
 		s=$d/$l.stats
 		[ -s "$s" ] || { log "$l left no stats in $d"; continue; }
 		ut=$(stat_field "$s" utime_us)
@@ -352,6 +379,8 @@ round() {
 		      ready=$(stat_field "$s" ready_ms) ;;
 		nft)  pk=$n_pk ev=$n_ev ovr=$n_ovr rcpu=$r_nft ccpu=$c_nft ready=$NFT_READY_MS ;;
 		xt)   pk=$x_pk ev=$x_ev ovr=$x_ovr rcpu=$r_xt ccpu=$c_xt ready=$XT_READY_MS ;;
+		null) pk=${u_pk:-0} ev=${u_ev:-0} ovr=${u_ovr:-0} rcpu=$r_null ccpu=$c_null
+		      ready=$NULL_READY_MS ;;
 		esac
 		early=$(cat "$d/$l.early")
 		tot=$((ut + st))
@@ -364,7 +393,7 @@ round() {
 	done
 	log "$name #$rep: sent $sent in $send_ms ms; shown ours $o_pk/$o_ev nft $n_pk/$n_ev xt $x_pk/$x_ev (packets/events)"
 	# keep the start of each output to look at, not hundreds of MB
-	for l in ours nft xt; do
+	for l in ours nft xt null; do
 		head -n 400 "$d/$l.out" >"$d/$l.out.head"
 		rm -f "$d/$l.out"
 	done
@@ -374,7 +403,7 @@ round() {
 
 report() {
 	awk -F '\t' -v cal_o="$CAL_OURS" -v cal_n="$CAL_NFT" -v cal_x="$CAL_XT" '
-	function lname(l) { return l == "ours" ? "ours" : l == "nft" ? "nft-mon" : "xt-mon" }
+	function lname(l) { return l == "ours" ? "ours" : l == "nft" ? "nft-mon" : l == "null" ? "null" : "xt-mon" }
 	function median(key, col,   n, i, j, t, v) {
 		n = cnt[key]
 		for (i = 1; i <= n; i++) v[i] = val[key, i, col]
@@ -387,10 +416,11 @@ report() {
 		key = $1 SUBSEP $3
 		if (!(key in cnt)) order[++nk] = key
 		c = ++cnt[key]
-		cal = $3 == "ours" ? cal_o : $3 == "nft" ? cal_n : cal_x
+		cal = $3 == "ours" || $3 == "null" ? cal_o : $3 == "nft" ? cal_n : cal_x
 		tc = ($6 - $7 - $8 - $9) / 1e6	# the burst: total minus start, warm-up, exit
 		val[key, c, "sent"] = $4
 		val[key, c, "cpu"] = tc
+		if ($3 == "null" && cal > 0) $11 = int($12 / cal)	# it shows events only
 		val[key, c, "per"] = $11 > 0 ? tc / $11 : 0
 		val[key, c, "startcpu"] = $7 / 1e3
 		val[key, c, "warm"] = $8 / 1e3
@@ -538,7 +568,7 @@ log "events per packet: ours $CAL_OURS, nft monitor $CAL_NFT, xtables-monitor $C
 {
 	echo "iptables-trace benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "machine: $(nproc) cores, kernel $(uname -r); $(nft --version); $(iptables-nft --version)"
-	echo "ruleset: $NRULES iptables-nft rules in $NCHAINS chains, kube-proxy shape, $NSVCRULES rules in nat KUBE-SERVICES"
+	echo "ruleset: $NRULES rules ($FLAVOUR) in $NCHAINS chains, kube-proxy shape, $NSVCRULES rules in nat KUBE-SERVICES"
 	echo "traffic: UDP to $VIP:$VPORT (KUBE-SERVICES rule #$TARGET_POS), one new connection per packet,"
 	echo "         paced at $RATE packets/s except flood (as fast as possible); medians of $REPS runs"
 	echo "events per packet (calibration): ours $CAL_OURS, nft monitor $CAL_NFT, xtables-monitor $CAL_XT"

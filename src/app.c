@@ -258,7 +258,7 @@ static void open_legacy(struct app *app)
 /* Read the rulesets now, not when the first packet arrives, and after
  * arming: creating our table changes the nf_tables generation, and a
  * snapshot from before would be re-read at the first packet. */
-static void read_rules(struct app *app)
+void app_read_rules(struct app *app)
 {
 	struct resolver *r = &app->resolver;
 
@@ -266,15 +266,12 @@ static void read_rules(struct app *app)
 		struct table_ref ignored[RULES_NFT_MAX_CHANGED];
 		bool all;
 
-		/* the full iptables-nft-save read below covers these */
+		/* iptables text is read when shown: nothing to catch up */
 		rules_nft_get(r->nft);
 		rules_nft_take_iptables_changes(r->nft, ignored, &all);
 	}
-	/* Without iptables-nft-save the rules keep their nft text. */
-	if (r->iptnft && rules_xt_refresh(r->iptnft) < 0) {
-		rules_xt_close(r->iptnft);
-		r->iptnft = NULL;
-	}
+	/* iptables-nft text is read chain by chain as rules are shown;
+	 * without the tool the rules keep their nft text. */
 }
 
 /* What killed runs left here: their nf_log binding (a run that binds
@@ -305,7 +302,6 @@ void app_open(struct app *app, const struct asm_ops *ops)
 	open_legacy(app);
 	if (!app->ephemeral_ns)
 		repair_leftovers(app);
-	read_rules(app);
 }
 
 void app_close(void)

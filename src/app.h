@@ -55,6 +55,9 @@ die(int code, const char *fmt, ...);
  * die with a clear message. Everything opened is undone by app_close(),
  * which also runs from exit(). */
 void app_open(struct app *app, const struct asm_ops *ops);
+/* Read the rulesets (chains; rules and text come when shown). Once
+ * tracing is armed: events queue meanwhile, and arming never waits. */
+void app_read_rules(struct app *app);
 void app_close(void);
 /* --trace-rules: are our TRACE rules still there? Puts back what
  * someone else deleted and says so on stderr, one line per check that

@@ -566,6 +566,7 @@ int main(int argc, char **argv)
 			"Ctrl-C to stop\n", filter_describe(&app.cfg.filter,
 			&app.prog, what, sizeof(what)), app.backend_name);
 	}
+	app_read_rules(&app);
 
 	run(&app);
 	app.summary.traced = app.have_marked ? (long long)app.marked : -1;

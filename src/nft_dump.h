@@ -19,4 +19,21 @@ int nft_dump(uint16_t msg_type, uint8_t family, const char *table,
 	     const char *chain, nft_dump_cb cb, void (*restart)(void *data),
 	     void *data);
 
+/* The same on one socket kept from dump to dump: a reader that dumps
+ * chain by chain (a whole table's rule dump costs the kernel the square
+ * of its rule count, since every part of the answer walks the rules
+ * before it again) pays for one socket, not one per chain. */
+struct nft_dumper;
+struct nft_dumper *nft_dumper_open(void);
+void nft_dumper_close(struct nft_dumper *d);
+int nft_dumper_run(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
+		   const char *table, const char *chain, nft_dump_cb cb,
+		   void (*restart)(void *data), void *data);
+/* One object by name, not a dump: NFT_MSG_GETCHAIN of (family, table,
+ * name). cb sees its message. Returns 0, or -1 with errno set (ENOENT:
+ * there is no such chain). */
+int nft_dumper_get(struct nft_dumper *d, uint16_t msg_type, uint8_t family,
+		   const char *table, const char *name, nft_dump_cb cb,
+		   void *data);
+
 #endif

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
 
@@ -43,6 +45,9 @@ struct table_read {
 	uint8_t family;
 	const char *table;
 	struct chain_info *redo;	/* an interrupted dump forgets only this */
+	uint32_t *idx;			/* chain names: 0 empty, else index + 1 */
+	uint32_t idx_size;		/* a power of two, or 0 */
+	uint64_t table_handle;
 };
 
 static void chain_forget_rules(struct chain_info *c)
@@ -189,12 +194,50 @@ out:
 	return ret;
 }
 
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Chains by name: a kube-proxy table has tens of thousands, and every
+ * jump names one. Without the index (ENOMEM) lookups walk the list. */
+static void index_chains(struct table_read *t)
+{
+	uint32_t size, i, j;
+
+	for (size = 64; size < 2 * t->n; size *= 2)
+		;
+	t->idx = calloc(size, sizeof(*t->idx));
+	if (!t->idx)
+		return;
+	t->idx_size = size;
+	for (i = 0; i < t->n; i++) {
+		for (j = name_hash(t->c[i].name) & (size - 1); t->idx[j];
+		     j = (j + 1) & (size - 1))
+			;
+		t->idx[j] = i + 1;
+	}
+}
+
 static struct chain_info *chain_named(struct table_read *t, const char *name)
 {
 	unsigned int i;
 
 	if (t->last < t->n && !strcmp(t->c[t->last].name, name))
 		return &t->c[t->last];
+	if (t->idx_size) {
+		for (i = name_hash(name) & (t->idx_size - 1); t->idx[i];
+		     i = (i + 1) & (t->idx_size - 1))
+			if (!strcmp(t->c[t->idx[i] - 1].name, name)) {
+				t->last = t->idx[i] - 1;
+				return &t->c[t->last];
+			}
+		return NULL;
+	}
 	for (i = 0; i < t->n; i++)
 		if (!strcmp(t->c[i].name, name)) {
 			t->last = i;
@@ -342,7 +385,7 @@ static void split_texts(struct table_read *t, const char *text)
 }
 
 static int add_chains(const struct table_read *t, struct ruleset *rs,
-		      const char *table)
+		      const char *table, bool text_read, bool rules_unread)
 {
 	unsigned int i, j;
 
@@ -357,6 +400,9 @@ static int add_chains(const struct table_read *t, struct ruleset *rs,
 		if (idx < 0)
 			return -1;
 		rs->chains[idx].nat = c->nat;
+		rs->chains[idx].table_handle = t->table_handle;
+		rs->chains[idx].text_read = text_read;
+		rs->chains[idx].rules_unread = rules_unread;
 		for (j = 0; j < c->nrules; j++)
 			if (ruleset_add_rule(rs, (uint32_t)idx, c->rules[j],
 					     c->texts ? c->texts[j] : NULL) < 0)
@@ -365,51 +411,130 @@ static int add_chains(const struct table_read *t, struct ruleset *rs,
 	return 0;
 }
 
+static int dump_each_chain(struct nft_dumper *d, struct table_read *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		t->last = i;
+		t->redo = &t->c[i];
+		/* a chain deleted since the chain dump is simply empty */
+		if (nft_dumper_run(d, NFT_MSG_GETRULE, t->family, t->table,
+				   t->c[i].name, rule_cb, forget_rules, t) < 0 &&
+		    errno != ENOENT)
+			return -1;
+	}
+	t->redo = NULL;
+	return 0;
+}
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_read *t = data;
+	const struct nlattr *a;
+	const char *name = NULL;
+	uint64_t handle = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_TABLE_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			name = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == NFTA_TABLE_HANDLE &&
+			 mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			handle = be64toh(mnl_attr_get_u64(a));
+	}
+	if (name && !strcmp(name, t->table))
+		t->table_handle = handle;
+	return MNL_CB_OK;
+}
+
+/* The anonymous chains (nft names them __chainN) that the rules of the
+ * one chain read bind, with their rules. */
+static int get_bound(struct nft_dumper *d, struct table_read *t)
+{
+	unsigned int j;
+
+	for (j = 0; j < t->c[0].nrules; j++) {
+		const char *bn = t->c[0].bind_names[j];
+		unsigned int before = t->n;
+		struct chain_info *b;
+
+		if (!bn || strncmp(bn, "__chain", 7) || chain_named(t, bn))
+			continue;
+		if (nft_dumper_get(d, NFT_MSG_GETCHAIN, t->family, t->table, bn,
+				   chain_cb, t) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -1;
+		}
+		if (t->n == before || !t->c[t->n - 1].bound)
+			continue;
+		b = &t->c[t->n - 1];
+		t->redo = b;
+		if (nft_dumper_run(d, NFT_MSG_GETRULE, t->family, t->table,
+				   b->name, rule_cb, forget_rules, t) < 0)
+			return -1;
+		t->redo = NULL;
+	}
+	return 0;
+}
+
 int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
-		   const char *table, const char *only)
+		   const char *table, const char *only, unsigned int what)
 {
 	struct table_read t = { .family = family, .table = table };
+	struct nft_dumper *d = NULL;
+	bool with_text = what & NFT_READ_TEXT;
 	char *text = NULL;
 	int ret = -1, saved;
 
-	if (nft_dump(NFT_MSG_GETCHAIN, family, table, NULL, chain_cb,
-		     forget_chains, &t) < 0)
+	if (!(d = nft_dumper_open()))
 		goto out;
-	/* A chain's anonymous chains are dumped with the whole table; for
-	 * one chain, the kernel filters the dump by name. */
-	if (nft_dump(NFT_MSG_GETRULE, family, table, only, rule_cb, forget_rules,
-		     &t) < 0)
+	/* which table this is: one deleted and made again restarts its
+	 * handles, and must not get the old one's rule text */
+	if (nft_dumper_run(d, NFT_MSG_GETTABLE, family, NULL, NULL, table_cb,
+			   NULL, &t) < 0)
 		goto out;
-	if (only) {
-		/* add the rules of the anonymous chains it binds */
-		struct chain_info *c = chain_named(&t, only);
-		unsigned int j;
-
-		for (j = 0; c && j < c->nrules; j++) {
-			struct chain_info *b = c->bind_names[j] ?
-				chain_named(&t, c->bind_names[j]) : NULL;
-
-			if (!b || !b->bound || b->nrules)
-				continue;
-			t.redo = b;
-			if (nft_dump(NFT_MSG_GETRULE, family, table, b->name,
-				     rule_cb, forget_rules, &t) < 0)
-				goto out;
-			t.redo = NULL;
+	if (!only) {
+		if (nft_dumper_run(d, NFT_MSG_GETCHAIN, family, table, NULL,
+				   chain_cb, forget_chains, &t) < 0)
+			goto out;
+		index_chains(&t);
+		/* Chain by chain, the kernel filtering each dump by name: a
+		 * dump of the whole table costs the square of its rule count. */
+		if ((what & (NFT_READ_RULES | NFT_READ_TEXT)) &&
+		    dump_each_chain(d, &t) < 0)
+			goto out;
+	} else {
+		/* the one chain, by name: a dump of a table's chains walks
+		 * all of them */
+		if (nft_dumper_get(d, NFT_MSG_GETCHAIN, family, table, only,
+				   chain_cb, &t) < 0)
+			goto out;
+		if (!t.n) {
+			errno = ENOENT;
+			goto out;
 		}
+		if (nft_dumper_run(d, NFT_MSG_GETRULE, family, table, only,
+				   rule_cb, forget_rules, &t) < 0 ||
+		    get_bound(d, &t) < 0)
+			goto out;
 	}
 	link_bindings(&t, only);
-	if (plain_names(table, only))
+	if (with_text && plain_names(table, only))
 		text = listing(nft, family, table, only);
 	if (text)
 		split_texts(&t, text);
-	ret = add_chains(&t, rs, table);
+	ret = add_chains(&t, rs, table, with_text,
+			 !only && !(what & (NFT_READ_RULES | NFT_READ_TEXT)));
 out:
 	saved = errno;
+	nft_dumper_close(d);
 	free(text);
 	t.redo = NULL;
 	forget_chains(&t);
 	free(t.c);
+	free(t.idx);
 	errno = saved;
 	return ret;
 }

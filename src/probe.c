@@ -682,6 +682,7 @@ static void setup_app(struct probe_state *st)
 	app->json.netns = o->netns;
 	app->json.quiet_ms = o->quiet_ms;
 	app_open(app, &ops);
+	app_read_rules(app);
 }
 
 int probe_run(struct probe_opts *o)

@@ -10,20 +10,17 @@
 
 static const struct ruleset empty;
 
-/* Bring the iptables-nft-save text level with the nf_tables snapshot.
- * The save tool costs a fork and exec, so it runs only for the tables
- * iptables-nft may own that changed since its last read. */
+/* Forget which iptables tables changed: their text goes by handle. */
 static void sync_iptables_text(struct resolver *r)
 {
 	struct table_ref changed[RULES_NFT_MAX_CHANGED];
 	unsigned int n;
 	bool all;
 
+	/* iptables-nft text is read chain by chain, kept per rule handle
+	 * (rules_nft_xt_text): nothing to re-read here */
 	n = rules_nft_take_iptables_changes(r->nft, changed, &all);
-	if (r->iptnft && all)
-		rules_xt_refresh(r->iptnft);
-	else if (r->iptnft && n)
-		rules_xt_refresh_tables(r->iptnft, changed, n);
+	(void)n;
 }
 
 void resolver_sync(struct resolver *r)
@@ -70,7 +67,8 @@ const struct rs_chain *resolver_chain(struct resolver *r,
 	if (ev->source == EV_SRC_XT)
 		return r->legacy ? ruleset_chain(rules_xt_get(r->legacy), ev->family,
 						 ev->table, ev->chain) : NULL;
-	return ruleset_chain(resolver_nft_rules(r), ev->family, ev->table, ev->chain);
+	return r->nft ? rules_nft_chain(r->nft, ev->family, ev->table, ev->chain)
+		      : NULL;
 }
 
 /* By handle; a rule deleted since the packet crossed it is still in the
@@ -83,6 +81,7 @@ static const struct rs_rule *nft_rule(struct resolver *r,
 
 	if (!r->nft)
 		return NULL;
+	rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
 	*rs = rules_nft_get(r->nft);
 	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
 		return rule;
@@ -92,31 +91,84 @@ static const struct rs_rule *nft_rule(struct resolver *r,
 	rules_nft_refresh(r->nft, ev->family, ev->table);
 	/* positions may have moved: the iptables text must move with them */
 	sync_iptables_text(r);
+	rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
 	*rs = rules_nft_get(r->nft);
 	return ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle);
 }
 
-/* The same rule as iptables-nft-save prints it: same table, chain and
- * position, since iptables-nft keeps one nft rule per iptables rule. */
-static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
-				 const struct rs_chain *nft_chain, unsigned int pos)
+/* The same rule as iptables-nft prints it, for a table of iptables'
+ * names: same table, chain and position, since iptables-nft keeps one
+ * nft rule per iptables rule. Read chain by chain when first shown. */
+static bool iptables_table(const char *table)
 {
-	const struct ruleset *xt;
-	const struct rs_chain *c;
-	const struct rs_rule *rule;
+	static const char *const names[] = {
+		"filter", "nat", "mangle", "raw", "security",
+	};
+	size_t i;
 
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(table, names[i]))
+			return true;
+	return false;
+}
+
+/* Would iptables-nft have made this base chain itself: one of the
+ * table's built-in chains, at its own hook and priority? */
+static bool builtin_chain(const struct rs_chain *c)
+{
+	static const struct { const char *table; unsigned int hooks; int32_t prio; } b[] = {
+		{ "raw", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -300 },
+		{ "mangle", 1u << HOOK_PREROUTING | 1u << HOOK_INPUT |
+		  1u << HOOK_FORWARD | 1u << HOOK_OUTPUT | 1u << HOOK_POSTROUTING, -150 },
+		{ "nat", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -100 },
+		{ "nat", 1u << HOOK_INPUT | 1u << HOOK_POSTROUTING, 100 },
+		{ "filter", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 0 },
+		{ "security", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 50 },
+	};
+	const char *h = hook_name(c->hook), *n = c->name;
+	size_t i;
+
+	if (c->hook < HOOK_PREROUTING || c->hook > HOOK_POSTROUTING)
+		return false;
+	/* its name is the hook's, in capitals: "FORWARD", not "forward" */
+	for (; *h && *n == toupper((unsigned char)*h); h++, n++)
+		;
+	if (*h || *n)
+		return false;
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		if (!strcmp(c->table, b[i].table) && (b[i].hooks & 1u << c->hook) &&
+		    c->prio == b[i].prio)
+			return true;
+	return false;
+}
+
+/* iptables-nft-save leaves out a table with a base chain it did not
+ * make ("contains incompatible base-chains"): its rules keep their nft
+ * text, as they did when that save was our source. */
+static bool iptables_base_chains(const struct ruleset *rs, uint8_t family,
+				 const char *table)
+{
+	uint32_t i;
+
+	for (i = 0; i < rs->nbase; i++) {
+		const struct rs_chain *c = &rs->chains[rs->base[i]];
+
+		if (c->family == family && !strcmp(c->table, table) &&
+		    !builtin_chain(c))
+			return false;
+	}
+	return true;
+}
+
+static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
+				 const struct ruleset *rs, const struct rs_rule *rule)
+{
 	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
 	    (ev->family != NFPROTO_IPV4 && ev->family != NFPROTO_IPV6) ||
-	    !rules_xt_has_table(r->iptnft, ev->family, ev->table))
+	    !iptables_table(ev->table) ||
+	    !iptables_base_chains(rs, ev->family, ev->table))
 		return NULL;
-	xt = rules_xt_get(r->iptnft);
-	/* The positions are the kernel's; text printed by the save tool is
-	 * trusted only while its chain has as many rules as the kernel's. */
-	c = ruleset_chain(xt, ev->family, ev->table, ev->chain);
-	if (!c || c->nrules != nft_chain->nrules)
-		return NULL;
-	rule = ruleset_rule_by_pos(xt, ev->family, ev->table, ev->chain, pos);
-	return rule ? rule->text : NULL;
+	return rules_nft_xt_text(r->nft, rs, rule);
 }
 
 bool resolver_rule(struct resolver *r, const struct trace_event *ev,
@@ -145,10 +197,10 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 	if (!(ev->has & EV_HAS_HANDLE) || !(rule = nft_rule(r, ev, &rs)))
 		return false;
 	out->pos = rule->pos;
-	out->text = iptables_text(r, ev, &rs->chains[rule->chain], rule->pos);
+	out->text = iptables_text(r, ev, rs, rule);
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
-		out->text = rule->text;
+		out->text = rules_nft_text(r->nft, rs, rule);
 	return true;
 }
 
@@ -173,16 +225,18 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 		out->syntax = SYNTAX_IPTABLES;
 		return true;
 	}
+	if (!r->nft)
+		return false;
+	c = rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
 	rs = resolver_nft_rules(r);
-	c = ruleset_chain(rs, ev->family, ev->table, ev->chain);
 	rule = ruleset_rule_by_pos(rs, ev->family, ev->table, ev->chain, pos);
 	if (!c || !rule)
 		return false;
 	out->pos = pos;
-	out->text = iptables_text(r, ev, c, pos);
+	out->text = iptables_text(r, ev, rs, rule);
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
-		out->text = rule->text;
+		out->text = rules_nft_text(r->nft, rs, rule);
 	return true;
 }
 

@@ -52,6 +52,27 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* One socket for every lookup: one per packet was a socket, a bind and
+ * a close for each routed packet of a flood. Each request gets exactly
+ * one answer, read before the next is sent; after anything unexpected
+ * the socket goes, and the next lookup starts on a fresh one. */
+static struct mnl_socket *route_sock;
+static uint32_t route_seq;
+
+static struct mnl_socket *route_socket(void)
+{
+	if (route_sock)
+		return route_sock;
+	route_sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (route_sock && mnl_socket_bind(route_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(route_sock);
+		route_sock = NULL;
+	}
+	if (!route_seq)
+		route_seq = (uint32_t)time(NULL);
+	return route_sock;
+}
+
 void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a)
 {
 	char dst[INET6_ADDRSTRLEN];
@@ -60,16 +81,16 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	size_t alen = p->family == AF_INET ? 4 : 16;
-	uint32_t seq = (uint32_t)time(NULL);
+	uint32_t seq;
+	bool answered = false;
 	ssize_t n;
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	nl = mnl_socket_open(NETLINK_ROUTE);
+	nl = route_socket();
 	if (!nl)
 		return;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto out;
+	seq = ++route_seq;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -92,6 +113,8 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 		goto out;
 	errno = 0;
 	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), route_cb, a);
+	/* the kernel's answer, or its error for this request */
+	answered = ret >= 0 || (errno != ESRCH && errno != EPROTO);
 	/* A lookup that hits a prohibit route fails with EACCES (the
 	 * route's own error) instead of returning it. */
 	if (ret < 0 && errno == EACCES) {
@@ -109,5 +132,8 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 		snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why),
 			 " %s %s", errno == EXDEV || errno == EINVAL ? "for" : "to", dst);
 out:
-	mnl_socket_close(nl);
+	if (!answered) {
+		mnl_socket_close(route_sock);
+		route_sock = NULL;
+	}
 }

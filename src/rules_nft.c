@@ -17,6 +17,8 @@
 #include "arm.h"
 #include "nft_read.h"
 #include "nft_tables.h"
+#include "nft_text.h"
+#include "rules_xt.h"
 #include "rules_nft.h"
 
 /* A change to more tables than this re-reads them all. */
@@ -97,7 +99,7 @@ static int read_table(struct rules_nft *r, struct ruleset *rs, uint8_t family,
 		      const char *table, const char *chain)
 {
 	/* a table or chain deleted meanwhile is simply not there any more */
-	if (nft_read_table(r->nft, rs, family, table, chain) < 0 &&
+	if (nft_read_table(r->nft, rs, family, table, chain, 0) < 0 &&
 	    errno != ENOENT)
 		return -1;
 	return 0;
@@ -147,6 +149,31 @@ static int read_changed(struct rules_nft *r, struct ruleset *fresh)
 	return ruleset_index(fresh);
 }
 
+/* A rule re-read keeps the text it had: nothing changes under a handle
+ * while its table lives (a table made again has another handle). */
+static int keep_texts(const struct ruleset *old, struct ruleset *fresh)
+{
+	uint32_t i;
+
+	for (i = 0; i < fresh->nrules; i++) {
+		struct rs_rule *nr = &fresh->rules[i];
+		const struct rs_chain *nc = &fresh->chains[nr->chain];
+		const struct rs_rule *or;
+
+		if (!nr->handle)
+			continue;
+		or = ruleset_rule_by_handle(old, nc->family, nc->table, nr->handle);
+		if (!or || old->chains[or->chain].table_handle != nc->table_handle)
+			continue;
+		if (!nr->text && or->text && !(nr->text = strdup(or->text)))
+			return -1;
+		if (!nr->xt_text && or->xt_text &&
+		    !(nr->xt_text = strdup(or->xt_text)))
+			return -1;
+	}
+	return 0;
+}
+
 /* Carry the chains that did not change over from the last snapshot:
  * on a Kubernetes node one changed chain must not cost a listing of
  * every table. */
@@ -158,6 +185,8 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 
 	ruleset_init(&fresh);
 	ret = read_changed(r, &fresh);
+	if (ret == 0)
+		ret = keep_texts(&r->cur, &fresh);
 	if (ret == 0)
 		ret = ruleset_copy_if(&r->cur, rs, clean_chain, &k);
 	if (ret == 0)
@@ -412,6 +441,183 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 		mark_dirty(r, family, table);
 	if (r->dirty)
 		reread(r);
+}
+
+/* Take the texts of tmp's chains (one chain and those it binds, or a
+ * whole table, as nft listed them just now) into snapshot s, chain by
+ * chain, where the table is the same one and the chain holds the same
+ * rules in the same order: then every text belongs to its handle. */
+static void adopt_texts(struct ruleset *s, const struct ruleset *tmp)
+{
+	uint32_t i, p;
+
+	for (i = 0; i < tmp->nchains; i++) {
+		const struct rs_chain *tc = &tmp->chains[i];
+		const struct rs_chain *sc = ruleset_chain(s, tc->family, tc->table,
+							  tc->name);
+		bool same;
+
+		if (!sc || sc->table_handle != tc->table_handle ||
+		    sc->nrules != tc->nrules)
+			continue;
+		for (p = 1, same = true; same && p <= sc->nrules; p++) {
+			const struct rs_rule *a, *b;
+
+			a = ruleset_rule_by_pos(s, sc->family, sc->table, sc->name, p);
+			b = ruleset_rule_by_pos(tmp, tc->family, tc->table, tc->name, p);
+			same = a && b && a->handle == b->handle;
+		}
+		for (p = 1; same && p <= sc->nrules; p++) {
+			struct rs_rule *a = (struct rs_rule *)ruleset_rule_by_pos(
+				s, sc->family, sc->table, sc->name, p);
+			const struct rs_rule *b = ruleset_rule_by_pos(
+				tmp, tc->family, tc->table, tc->name, p);
+
+			if (!a->text && b->text)
+				a->text = strdup(b->text);	/* ENOMEM: none */
+		}
+		if (same)
+			s->chains[sc - s->chains].text_read = true;
+	}
+}
+
+/* Ask nft for the chain's rules, now. An anonymous chain (__chainN) is
+ * printed inside the rule that binds it, somewhere in its table: list
+ * the table then. */
+static void read_text(struct rules_nft *r, struct ruleset *s, uint32_t ci)
+{
+	struct rs_chain *c = &s->chains[ci];
+	const char *only = strncmp(c->name, "__chain", 7) ? c->name : NULL;
+	struct ruleset tmp;
+
+	c->text_read = true;	/* asked once, whatever the answer */
+	ruleset_init(&tmp);
+	if (nft_read_table(r->nft, &tmp, c->family, c->table, only,
+			   NFT_READ_TEXT) == 0 &&
+	    ruleset_index(&tmp) == 0)
+		adopt_texts(s, &tmp);
+	ruleset_clear(&tmp);
+}
+
+/* A snapshot's chain gets its rules when an event first names it: a
+ * dump of every chain's rules is most of the start-up on a big host.
+ * They are read from the kernel now, in the same table (by handle);
+ * a chain changed since the snapshot is re-read with it anyway. */
+static void load_rules(struct rules_nft *r, struct ruleset *s, uint32_t ci)
+{
+	struct rs_chain *c = &s->chains[ci];
+	const struct rs_chain *tc;
+	uint32_t first = s->nrules, p;
+	struct ruleset tmp;
+
+	c->rules_unread = false;
+	if (c->nrules)
+		return;		/* read with them after all */
+	ruleset_init(&tmp);
+	if (nft_read_table(r->nft, &tmp, c->family, c->table, c->name,
+			   NFT_READ_RULES) == 0 && ruleset_index(&tmp) == 0 &&
+	    (tc = ruleset_chain(&tmp, c->family, c->table, c->name)) &&
+	    tc->table_handle == c->table_handle)
+		for (p = 1; p <= tc->nrules; p++) {
+			const struct rs_rule *b = ruleset_rule_by_pos(
+				&tmp, tc->family, tc->table, tc->name, p);
+
+			if (!b || ruleset_add_rule(s, ci, b->handle, NULL) < 0)
+				break;
+		}
+	ruleset_clear(&tmp);
+	if (ruleset_index_rules(s, first) < 0)
+		ruleset_index(s);	/* ENOMEM: lookups fail, safely */
+}
+
+const struct rs_chain *rules_nft_chain(struct rules_nft *r, uint8_t family,
+				       const char *table, const char *chain)
+{
+	const struct rs_chain *c = ruleset_chain(rules_nft_get(r), family,
+						 table, chain);
+
+	if (c && c->rules_unread)
+		load_rules(r, &r->cur, (uint32_t)(c - r->cur.chains));
+	return c;
+}
+
+const char *rules_nft_text(struct rules_nft *r, const struct ruleset *rs,
+			   const struct rs_rule *rule)
+{
+	struct ruleset *s = rs == &r->cur ? &r->cur :
+			    rs == &r->prev ? &r->prev : NULL;
+
+	if (s && !rule->text && !s->chains[rule->chain].text_read)
+		read_text(r, s, rule->chain);
+	return rule->text;
+}
+
+/* Is a chain's listing by iptables-nft about the rules of snapshot
+ * chain sc? Only if nf_tables, read after it, still holds in that table
+ * the rules of sc, in sc's order, and the listing has as many: a rule
+ * handle is never used twice, so no change between the snapshot and the
+ * listing can leave both looking like this. */
+static bool same_rules(struct rules_nft *r, const struct ruleset *s,
+		       const struct rs_chain *sc, const struct ruleset *xt)
+{
+	const struct rs_chain *xc = ruleset_chain(xt, sc->family, sc->table,
+						  sc->name);
+	const struct rs_chain *kc;
+	struct ruleset k;
+	unsigned int p;
+	bool same;
+
+	if (!xc || xc->nrules != sc->nrules)
+		return false;
+	ruleset_init(&k);
+	same = nft_read_table(r->nft, &k, sc->family, sc->table, sc->name,
+			      NFT_READ_RULES) == 0 && ruleset_index(&k) == 0 &&
+	       (kc = ruleset_chain(&k, sc->family, sc->table, sc->name)) &&
+	       kc->table_handle == sc->table_handle && kc->nrules == sc->nrules;
+	for (p = 1; same && p <= sc->nrules; p++) {
+		const struct rs_rule *a, *b;
+
+		a = ruleset_rule_by_pos(s, sc->family, sc->table, sc->name, p);
+		b = ruleset_rule_by_pos(&k, sc->family, sc->table, sc->name, p);
+		same = a && b && a->handle == b->handle;
+	}
+	ruleset_clear(&k);
+	return same;
+}
+
+static void read_xt_text(struct rules_nft *r, struct ruleset *s, uint32_t ci)
+{
+	struct rs_chain *c = &s->chains[ci];
+	struct ruleset xt;
+	unsigned int p;
+
+	c->xt_read = true;	/* asked once, whatever the answer */
+	if (!nft_text_plain_name(c->name))
+		return;
+	ruleset_init(&xt);
+	if (rules_xt_read_chain(c->family, c->table, c->name, &xt) == 0 &&
+	    same_rules(r, s, c, &xt))
+		for (p = 1; p <= c->nrules; p++) {
+			struct rs_rule *a = (struct rs_rule *)ruleset_rule_by_pos(
+				s, c->family, c->table, c->name, p);
+			const struct rs_rule *b = ruleset_rule_by_pos(
+				&xt, c->family, c->table, c->name, p);
+
+			if (!a->xt_text && b->text)
+				a->xt_text = strdup(b->text);	/* ENOMEM: none */
+		}
+	ruleset_clear(&xt);
+}
+
+const char *rules_nft_xt_text(struct rules_nft *r, const struct ruleset *rs,
+			      const struct rs_rule *rule)
+{
+	struct ruleset *s = rs == &r->cur ? &r->cur :
+			    rs == &r->prev ? &r->prev : NULL;
+
+	if (s && !rule->xt_text && !s->chains[rule->chain].xt_read)
+		read_xt_text(r, s, rule->chain);
+	return rule->xt_text;
 }
 
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,

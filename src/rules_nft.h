@@ -28,6 +28,22 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
  * security) that re-reads covered since the last call: their
  * iptables-nft-save text is stale. Fills out (RULES_NFT_MAX_CHANGED
  * entries) and returns how many; *all when it lost track. */
+/* A chain of the current snapshot, with its rules read if they were not
+ * yet (rules_unread): what an event that names it needs. */
+const struct rs_chain *rules_nft_chain(struct rules_nft *r, uint8_t family,
+				       const char *table, const char *chain);
+/* The text of a rule of rs (rules_nft_get() or rules_nft_previous()),
+ * as nft prints it: read from nft, for its whole chain, the first time
+ * it is asked for, and kept with the snapshot. NULL when it cannot be
+ * told for sure. */
+const char *rules_nft_text(struct rules_nft *r, const struct ruleset *rs,
+			   const struct rs_rule *rule);
+/* The same as iptables-nft prints it (`iptables-nft -t TABLE -S
+ * CHAIN`), for a rule of a table with one of iptables' names. NULL when
+ * the tool refuses the chain (native nft in it) or its listing cannot
+ * be proved to be of these very rules. */
+const char *rules_nft_xt_text(struct rules_nft *r, const struct ruleset *rs,
+			      const struct rs_rule *rule);
 #define RULES_NFT_MAX_CHANGED	16
 unsigned int rules_nft_take_iptables_changes(struct rules_nft *r,
 					     struct table_ref *out, bool *all);

@@ -384,6 +384,38 @@ static int read_family(struct rules_xt *x, const char *tool, uint8_t family,
 
 static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
 
+int rules_xt_read_chain(uint8_t family, const char *table, const char *chain,
+			struct ruleset *rs)
+{
+	const char *tool = family == NFPROTO_IPV6 ? "ip6tables-nft" : "iptables-nft";
+	/* argv elements, never a shell: the table is one of iptables' own
+	 * names and the chain a plain one (no leading '-': not an option) */
+	const char *argv[] = { tool, "-t", table, "-S", chain, NULL };
+	struct spawn_result r;
+	char *text;
+	int ret;
+
+	if (spawn_run(argv, true, &r) < 0)
+		return -1;
+	if (r.status != 0) {
+		spawn_result_free(&r);
+		errno = EPROTO;
+		return -1;
+	}
+	/* -S prints the chain's "-P"/"-N" line and its "-A" lines as the
+	 * save tool does; give them the save tool's frame */
+	if (asprintf(&text, "*%s\n:%s - [0:0]\n%sCOMMIT\n", table, chain,
+		     r.out) < 0) {
+		spawn_result_free(&r);
+		errno = ENOMEM;
+		return -1;
+	}
+	spawn_result_free(&r);
+	ret = rules_xt_parse(text, family, rs);
+	free(text);
+	return ret;
+}
+
 static void note_tables(struct rules_xt *x)
 {
 	uint32_t i;

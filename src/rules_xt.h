@@ -114,6 +114,16 @@ int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
 int rules_xt_table_stamp(struct rules_xt *x, uint8_t family, const char *table,
 			 uint64_t *stamp);
 
+/* nft flavour, one chain: `iptables-nft -t TABLE -S CHAIN` (ip6tables-nft
+ * for IPv6) into rs, which gets that chain (a user chain to it) and its
+ * rules' text by position. TABLE must be one of iptables' table names
+ * and CHAIN a plain name (nft_text_plain_name). Costs one fork+exec and
+ * the tool's read of that chain, not of the whole ruleset. Returns 0, or
+ * -1 with errno set: EPROTO the tool refused (a chain it calls
+ * incompatible), ENOENT it is not installed. */
+int rules_xt_read_chain(uint8_t family, const char *table, const char *chain,
+			struct ruleset *rs);
+
 /* Parse the output of one save tool, family NFPROTO_IPV4 or IPV6, and
  * append its chains and rules to rs, then index rs. Built-in chains get
  * their hook, the table's priority and the policy; user chains HOOK_NONE.

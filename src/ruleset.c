@@ -21,8 +21,10 @@ void ruleset_clear(struct ruleset *rs)
 		free(rs->chains[i].table);
 		free(rs->chains[i].name);
 	}
-	for (i = 0; i < rs->nrules; i++)
+	for (i = 0; i < rs->nrules; i++) {
 		free(rs->rules[i].text);
+		free(rs->rules[i].xt_text);
+	}
 	free(rs->chains);
 	free(rs->rules);
 	free(rs->chain_idx);
@@ -64,6 +66,8 @@ int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 	c->policy = policy;
 	c->nrules = 0;
 	c->nat = false;
+	c->table_handle = 0;
+	c->text_read = c->xt_read = c->rules_unread = false;
 	if (!c->table || !c->name) {
 		free(c->table);
 		free(c->name);
@@ -84,6 +88,7 @@ int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 	r->handle = handle;
 	r->pos = ++rs->chains[chain].nrules;
 	r->text = text ? strdup(text) : NULL;
+	r->xt_text = NULL;
 	if (text && !r->text) {
 		rs->chains[chain].nrules--;
 		return -1;
@@ -111,13 +116,22 @@ int ruleset_copy_if(const struct ruleset *from, struct ruleset *to,
 		if (map[i] < 0)
 			goto err;
 		to->chains[map[i]].nat = c->nat;
+		to->chains[map[i]].table_handle = c->table_handle;
+		to->chains[map[i]].text_read = c->text_read;
+		to->chains[map[i]].xt_read = c->xt_read;
+		to->chains[map[i]].rules_unread = c->rules_unread;
 	}
 	/* rules are stored chain by chain, in order: positions come out the same */
 	for (i = 0; i < from->nrules; i++) {
 		const struct rs_rule *r = &from->rules[i];
 
-		if (map[r->chain] >= 0 &&
-		    ruleset_add_rule(to, (uint32_t)map[r->chain], r->handle, r->text) < 0)
+		int n;
+
+		if (map[r->chain] < 0)
+			continue;
+		n = ruleset_add_rule(to, (uint32_t)map[r->chain], r->handle, r->text);
+		if (n < 0 || (r->xt_text &&
+			      !(to->rules[n].xt_text = strdup(r->xt_text))))
 			goto err;
 	}
 	free(map);
@@ -201,6 +215,25 @@ int ruleset_index(struct ruleset *rs)
 			idx_put(rs->handle_idx, size,
 				hash_key(c->family, c->table, NULL, r->handle), i);
 		idx_put(rs->pos_idx, size,
+			hash_key(c->family, c->table, c->name, r->pos), i);
+	}
+	return 0;
+}
+
+int ruleset_index_rules(struct ruleset *rs, uint32_t first)
+{
+	uint32_t i;
+
+	if (!rs->idx_size || 2 * (rs->nchains + rs->nrules) > rs->idx_size)
+		return ruleset_index(rs);
+	for (i = first; i < rs->nrules; i++) {
+		const struct rs_rule *r = &rs->rules[i];
+		const struct rs_chain *c = &rs->chains[r->chain];
+
+		if (r->handle)
+			idx_put(rs->handle_idx, rs->idx_size,
+				hash_key(c->family, c->table, NULL, r->handle), i);
+		idx_put(rs->pos_idx, rs->idx_size,
 			hash_key(c->family, c->table, c->name, r->pos), i);
 	}
 	return 0;

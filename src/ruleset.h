@@ -22,6 +22,16 @@ struct rs_chain {
 	int policy;			/* NF_ACCEPT/NF_DROP for base chains */
 	bool nat;			/* consulted only for a connection's first packet */
 	unsigned int nrules;
+	/* nf_tables: rule text is read the first time a rule of the chain
+	 * is shown (text_read then), not with the snapshot; it is kept for
+	 * as long as the table (table_handle) lives, since nothing changes
+	 * under a rule handle. */
+	uint64_t table_handle;
+	bool text_read;
+	bool xt_read;			/* the same for xt_text */
+	/* nf_tables: the chain's rules are not read yet (nrules is 0
+	 * then); rules_nft reads them when an event names the chain */
+	bool rules_unread;
 };
 
 struct rs_rule {
@@ -29,6 +39,7 @@ struct rs_rule {
 	uint64_t handle;		/* nft handle; 0 for x_tables */
 	unsigned int pos;		/* 1-based */
 	char *text;			/* NULL when it could not be told for sure */
+	char *xt_text;			/* nf_tables: as iptables-nft prints it */
 };
 
 /* A table, as change notifications and re-reads name it. */
@@ -69,6 +80,8 @@ bool table_ref_has(const struct table_ref *tables, unsigned int n,
 
 /* Build the lookup indexes once all chains and rules are in. */
 int ruleset_index(struct ruleset *rs);
+/* Rules from index first on were added since: index them too. */
+int ruleset_index_rules(struct ruleset *rs, uint32_t first);
 
 const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
 				     const char *table, const char *chain);

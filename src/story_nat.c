@@ -107,25 +107,11 @@ void story_find_ct(struct story *s, struct resolver *r)
 		c->status |= c->entry.status & (CT_S_SRC_NAT | CT_S_DST_NAT);
 }
 
-/* Does phrase stand in text as whole words, outside quoted comments? */
-static bool has_phrase(const char *text, const char *phrase)
-{
-	size_t n = strlen(phrase);
-	bool quoted = false;
-	const char *p;
-
-	for (p = text; *p; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		if (!quoted && (p == text || p[-1] == ' ') && !strncmp(p, phrase, n) &&
-		    (p[n] == '\0' || p[n] == ' '))
-			return true;
-	}
-	return false;
-}
-
 /* The rewrite a rule's action makes. Only actions count: the match
- * "ct status dnat" or a comment that says "ttl" rewrites nothing. */
+ * "ct status dnat" or a comment that says "ttl" rewrites nothing. A
+ * phrase counts as whole words outside quoted comments; when several
+ * stand in the text, the first in this table wins. One pass over the
+ * text: this runs for every header change of every packet. */
 static const char *nat_kind(const struct story_step *st)
 {
 	static const struct { const char *phrase, *kind; } kinds[] = {
@@ -139,14 +125,31 @@ static const char *nat_kind(const struct story_step *st)
 		{ "-j HL", "HL" }, { "hoplimit set", "HL" },
 		{ "-j DSCP", "DSCP" }, { "dscp set", "DSCP" }, { "-j TOS", "TOS" },
 	};
-	size_t i;
+	const size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
+	size_t best = nkinds, i, n;
+	bool quoted = false;
+	const char *text, *p;
 
 	if (!st || !st->text)
 		return NULL;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (has_phrase(st->text, kinds[i].phrase))
-			return kinds[i].kind;
-	return NULL;
+	text = st->text;
+	for (p = text; *p && best; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		if (quoted || (p != text && p[-1] != ' '))
+			continue;
+		for (i = 0; i < best; i++) {
+			if (kinds[i].phrase[0] != *p)
+				continue;
+			n = strlen(kinds[i].phrase);
+			if (!strncmp(p, kinds[i].phrase, n) &&
+			    (p[n] == '\0' || p[n] == ' ')) {
+				best = i;
+				break;
+			}
+		}
+	}
+	return best < nkinds ? kinds[best].kind : NULL;
 }
 
 static bool kind_fits(const char *kind, const char *field)
