@@ -52,6 +52,11 @@ bool ifname_get(uint32_t ifindex, char *name)
 	return true;
 }
 
+void ifname_list(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", stub.ifname ? stub.ifname : "none");
+}
+
 void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a)
 {
 	(void)p;
