@@ -909,6 +909,20 @@ static int count_rule_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Our inet table's rules, as the kernel's current generation has them. */
+/* Does the datagram hold the last message (done, or an error) of the
+ * dump asked for with seq? */
+static bool dump_ends_in(const char *buf, size_t len, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_seq == seq && (nlh->nlmsg_type == NLMSG_DONE ||
+					      nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
 static int dump_own(struct arm *a, struct own_count *n, bool l4)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -945,7 +959,15 @@ static int dump_own(struct arm *a, struct own_count *n, bool l4)
 		rc = mnl_cb_run(buf, (size_t)got, seq, portid, count_rule_cb, n);
 	} while (rc > 0);
 	/* a dump cut by a commit (EINTR) counted some rules twice or not
-	 * at all: no number is better than a wrong one */
+	 * at all: no number is better than a wrong one. Its rest is still
+	 * on the way, and must not be read as the answer to the next ask. */
+	if (rc < 0 && errno == EINTR) {
+		while (!dump_ends_in(buf, (size_t)got, seq) &&
+		       poll(&pfd, 1, 1000) > 0 &&
+		       (got = nl_recv_kernel(a->nl, buf, sizeof(buf))) >= 0)
+			;
+		errno = EINTR;
+	}
 	return rc < 0 ? -1 : 0;
 }
 

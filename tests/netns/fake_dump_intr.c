@@ -3,8 +3,9 @@
  * interrupted by a concurrent commit, as they are on a host whose
  * ruleset keeps changing: every message of those answers gets
  * NLM_F_DUMP_INTR, which libmnl turns into EINTR. Only NETLINK_NETFILTER
- * sockets and the answers to NFT_MSG_GETTABLE dumps are touched; the race this
- * fakes is too rare to hit on demand with real commits. */
+ * sockets and the answers to NFT_MSG_GETTABLE dumps (NFT_MSG_GETRULE ones
+ * with FAKE_DUMP_INTR_OF=rule) are touched; the race this fakes is too
+ * rare to hit on demand with real commits. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -16,14 +17,20 @@
 #include "shim.h"
 
 #define NFT_GETTABLE	((10 << 8) | 1)	/* NFNL_SUBSYS_NFTABLES, NFT_MSG_GETTABLE */
+#define NFT_GETRULE	((10 << 8) | 7)	/* NFNL_SUBSYS_NFTABLES, NFT_MSG_GETRULE */
 
 static int left = -1;		/* dumps still to interrupt */
+static int of = NFT_GETTABLE;	/* the dumps to interrupt */
 static int dumping = -1;	/* the socket whose table dump is under way */
 
 static void init(void)
 {
+	const char *o = getenv("FAKE_DUMP_INTR_OF");
+
 	if (left < 0)
 		left = getenv("FAKE_DUMP_INTR") ? atoi(getenv("FAKE_DUMP_INTR")) : 1;
+	if (o && !strcmp(o, "rule"))
+		of = NFT_GETRULE;
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -39,7 +46,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		return -1;
 	}
 	init();
-	if (left > 0 && buf && len >= sizeof(*nlh) && nlh->nlmsg_type == NFT_GETTABLE &&
+	if (left > 0 && buf && len >= sizeof(*nlh) && nlh->nlmsg_type == of &&
 	    (nlh->nlmsg_flags & NLM_F_DUMP) && is_nfnetlink(fd))
 		dumping = fd;
 	return real(fd, buf, len, flags, to, tolen);
