@@ -19,22 +19,9 @@
 #include "arm.h"
 #include "backend.h"
 #include "nft_tables.h"
+#include "xt_tables.h"
 
 #define ACCEPT_VERDICT	(-NF_ACCEPT - 1)	/* x_tables standard verdict */
-
-static const char *const xt_names[] = {
-	"filter", "nat", "mangle", "raw", "security",
-};
-
-static bool is_xt_name(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(xt_names) / sizeof(xt_names[0]); i++)
-		if (!strcmp(name, xt_names[i]))
-			return true;
-	return false;
-}
 
 /* A table as iptables creates it: one policy entry per hook plus the
  * closing ERROR entry, every policy ACCEPT. Anything else was put there. */
@@ -128,7 +115,7 @@ static void count_table(uint8_t family, const char *name, void *data)
 	if (arm_is_own_table(name))
 		return;
 	bi->nft_tables++;
-	if ((family == NFPROTO_IPV4 || family == NFPROTO_IPV6) && is_xt_name(name))
+	if ((family == NFPROTO_IPV4 || family == NFPROTO_IPV6) && xt_table_find(name))
 		bi->nft_xt_tables++;
 }
 

@@ -32,6 +32,7 @@
 #include "nl_recv.h"
 #include "nl_log.h"
 #include "statedir.h"
+#include "xt_tables.h"
 
 /* Same as the nf_tables listener: a burst must not overrun us while a
  * block is printed. */
@@ -629,17 +630,6 @@ static int parse_prefix(const char *p, struct trace_event *ev)
  * chain's own hook; the copy not cut short by a rule's snaplen. A
  * forgery that passes names a rule at the right hook, which the
  * resolver then shows with that rule's real text. */
-struct xt_table_hooks { const char *name; uint8_t hooks; };
-static const struct xt_table_hooks xt_tables[] = {
-	{ "raw", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_OUT },
-	{ "mangle", 0x1f },
-	{ "nat", 1 << NF_INET_PRE_ROUTING | 1 << NF_INET_LOCAL_IN |
-		 1 << NF_INET_LOCAL_OUT | 1 << NF_INET_POST_ROUTING },
-	{ "filter", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
-		    1 << NF_INET_LOCAL_OUT },
-	{ "security", 1 << NF_INET_LOCAL_IN | 1 << NF_INET_FORWARD |
-		      1 << NF_INET_LOCAL_OUT },
-};
 static const char *const builtin_chains[NF_INET_NUMHOOKS] = {
 	"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
 };
@@ -648,18 +638,19 @@ static bool kernel_shaped(const char *prefix, const struct trace_event *ev,
 			  const struct nlattr *const *tb)
 {
 	const struct nfulnl_msg_packet_hdr *ph;
+	const struct xt_table *t;
 	const char *num;
 	size_t len = strlen(prefix), i;
-	uint8_t hooks = 0;
+	unsigned int hooks;
 
 	if (len < 2 || prefix[len - 1] != ' ' || prefix[len - 2] == ' ')
 		return false;
 	num = strrchr(prefix, ':') + 1;
 	if (num[0] == '0')
 		return false;
-	for (i = 0; i < sizeof(xt_tables) / sizeof(xt_tables[0]); i++)
-		if (!strcmp(ev->table, xt_tables[i].name))
-			hooks = xt_tables[i].hooks;
+	/* enum hook counts the hooks as NF_INET_* does */
+	t = xt_table_find(ev->table);
+	hooks = t ? t->hooks : 0;
 	if (!hooks || !tb[NFULA_PACKET_HDR] ||
 	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(*ph))
 		return false;

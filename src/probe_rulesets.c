@@ -12,12 +12,9 @@
 #include "probe_notes.h"
 #include "probe_rulesets.h"
 #include "probe_xt.h"
+#include "xt_tables.h"
 
 #define RS_FILE_MAX	(256u << 20)	/* a --ruleset file larger than this is a mistake */
-
-static const char *const xt_table_names[] = {
-	"raw", "mangle", "nat", "filter", "security",
-};
 
 static const char *const tools[2][2][2] = {
 	/* [legacy][v6][restore] */
@@ -106,12 +103,7 @@ static int read_files(struct probe_ctx *c, const struct probe_ruleset_file *file
 
 static bool is_xt_name(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(xt_table_names) / sizeof(xt_table_names[0]); i++)
-		if (!strcmp(name, xt_table_names[i]))
-			return true;
-	return false;
+	return xt_table_find(name) != NULL;
 }
 
 static bool keep_native(uint8_t family, const char *table, const void *arg)
@@ -193,7 +185,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 }
 
 struct xt_seen {
-	bool has[2][5];
+	bool has[2][XT_N_TABLES];
 };
 
 static void seen_table(uint8_t family, const char *table, const void *arg)
@@ -203,8 +195,8 @@ static void seen_table(uint8_t family, const char *table, const void *arg)
 
 	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6)
 		return;
-	for (i = 0; i < 5; i++)
-		if (!strcmp(table, xt_table_names[i]))
+	for (i = 0; i < XT_N_TABLES; i++)
+		if (!strcmp(table, xt_tables[i].name))
 			s->has[family == NFPROTO_IPV6][i] = true;
 }
 
@@ -230,9 +222,9 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
 	for (v6 = 0; v6 < 2; v6++)
-		for (i = 0; i < 5; i++)
+		for (i = 0; i < XT_N_TABLES; i++)
 			if (seen.has[v6][i] &&
-			    read_xtnft_table(c, rs, v6, xt_table_names[i]) < 0)
+			    read_xtnft_table(c, rs, v6, xt_tables[i].name) < 0)
 				return -1;
 	if (rs->nft_replaced)
 		return 0;

@@ -6,6 +6,7 @@
 #include "resolver.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
+#include "xt_tables.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
 static const struct ruleset empty;
@@ -101,32 +102,15 @@ static const struct rs_rule *nft_rule(struct resolver *r,
  * nft rule per iptables rule. Read chain by chain when first shown. */
 static bool iptables_table(const char *table)
 {
-	static const char *const names[] = {
-		"filter", "nat", "mangle", "raw", "security",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(table, names[i]))
-			return true;
-	return false;
+	return xt_table_find(table) != NULL;
 }
 
 /* Would iptables-nft have made this base chain itself: one of the
  * table's built-in chains, at its own hook and priority? */
 static bool builtin_chain(const struct rs_chain *c)
 {
-	static const struct { const char *table; unsigned int hooks; int32_t prio; } b[] = {
-		{ "raw", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -300 },
-		{ "mangle", 1u << HOOK_PREROUTING | 1u << HOOK_INPUT |
-		  1u << HOOK_FORWARD | 1u << HOOK_OUTPUT | 1u << HOOK_POSTROUTING, -150 },
-		{ "nat", 1u << HOOK_PREROUTING | 1u << HOOK_OUTPUT, -100 },
-		{ "nat", 1u << HOOK_INPUT | 1u << HOOK_POSTROUTING, 100 },
-		{ "filter", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 0 },
-		{ "security", 1u << HOOK_INPUT | 1u << HOOK_FORWARD | 1u << HOOK_OUTPUT, 50 },
-	};
+	const struct xt_table *t = xt_table_find(c->table);
 	const char *h = hook_name(c->hook), *n = c->name;
-	size_t i;
 
 	if (c->hook < HOOK_PREROUTING || c->hook > HOOK_POSTROUTING)
 		return false;
@@ -135,11 +119,7 @@ static bool builtin_chain(const struct rs_chain *c)
 		;
 	if (*h || *n)
 		return false;
-	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
-		if (!strcmp(c->table, b[i].table) && (b[i].hooks & 1u << c->hook) &&
-		    c->prio == b[i].prio)
-			return true;
-	return false;
+	return t && (t->hooks & 1u << c->hook) && c->prio == xt_table_prio(t, c->hook);
 }
 
 /* iptables-nft-save leaves out a table with a base chain it did not

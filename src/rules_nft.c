@@ -20,6 +20,7 @@
 #include "nft_text.h"
 #include "rules_xt.h"
 #include "rules_nft.h"
+#include "xt_tables.h"
 
 /* A change to more tables than this re-reads them all. */
 #define MAX_DIRTY_TABLES	RULES_NFT_MAX_CHANGED
@@ -200,22 +201,14 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
  * iptables-nft-save text is stale now. */
 static void note_iptables_table(struct rules_nft *r, const struct table_ref *t)
 {
-	static const char *const names[] = {
-		"filter", "nat", "mangle", "raw", "security",
-	};
-	unsigned int j;
-
 	if ((t->family != NFPROTO_IPV4 && t->family != NFPROTO_IPV6) ||
-	    table_ref_has(r->xt_changed, r->nxt_changed, t->family, t->name))
+	    table_ref_has(r->xt_changed, r->nxt_changed, t->family, t->name) ||
+	    !xt_table_find(t->name))
 		return;
-	for (j = 0; j < sizeof(names) / sizeof(names[0]); j++)
-		if (!strcmp(t->name, names[j])) {
-			if (r->nxt_changed == MAX_DIRTY_TABLES)
-				r->xt_all = true;
-			else
-				r->xt_changed[r->nxt_changed++] = *t;
-			return;
-		}
+	if (r->nxt_changed == MAX_DIRTY_TABLES)
+		r->xt_all = true;
+	else
+		r->xt_changed[r->nxt_changed++] = *t;
 }
 
 static void note_iptables_changes(struct rules_nft *r)

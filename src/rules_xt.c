@@ -24,6 +24,7 @@
 
 #include "rules_xt.h"
 #include "spawn_tool.h"
+#include "xt_tables.h"
 
 #define XT_MAX_TABLES	16	/* per family; the kernel has 5 */
 
@@ -70,24 +71,12 @@ struct rules_xt {
 
 /* ---- parsing ----------------------------------------------------- */
 
-static const struct { const char *table; int32_t prio; } table_prio[] = {
-	{ "raw", -300 }, { "mangle", -150 }, { "nat", -100 },
-	{ "filter", 0 }, { "security", 50 },
-};
-
-/* NF_IP_PRI_* (and NF_IP6_PRI_*): nat is -100 where it rewrites the
- * destination (PREROUTING, OUTPUT), 100 where the source. */
+/* NF_IP_PRI_* (and NF_IP6_PRI_*); 0 for a table iptables lacks */
 static int32_t chain_prio(const char *table, enum hook hook)
 {
-	size_t i;
+	const struct xt_table *t = xt_table_find(table);
 
-	if (!strcmp(table, "nat") &&
-	    (hook == HOOK_INPUT || hook == HOOK_POSTROUTING))
-		return 100;
-	for (i = 0; i < sizeof(table_prio) / sizeof(table_prio[0]); i++)
-		if (!strcmp(table, table_prio[i].table))
-			return table_prio[i].prio;
-	return 0;
+	return t ? xt_table_prio(t, hook) : 0;
 }
 
 /* Chain name -> ruleset index for the table being parsed. Save output
@@ -368,17 +357,14 @@ static int read_table(struct rules_xt *x, const char *tool, const char *table,
 static int read_family(struct rules_xt *x, const char *tool, uint8_t family,
 		       struct ruleset *rs, bool per_table_fallback)
 {
-	static const char *const tables[] = {
-		"raw", "mangle", "nat", "filter", "security",
-	};
 	size_t i;
 
 	if (read_table(x, tool, NULL, family, rs) == 0)
 		return 0;
 	if (!per_table_fallback || errno != EPROTO)
 		return -1;
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		read_table(x, tool, tables[i], family, rs);	/* keep what parses */
+	for (i = 0; i < XT_N_TABLES; i++)
+		read_table(x, tool, xt_tables[i].name, family, rs);	/* keep what parses */
 	return 0;
 }
 
