@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mono_time.h"
 #include "assemble.h"
 #include "decode.h"
 #include <linux/netfilter.h>
@@ -61,11 +62,6 @@ void asm_free(struct assembler *a)
 		block_free(a->open[i]);
 	free(a->open);
 	free(a);
-}
-
-static long ms_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 static void note_queued(struct assembler *a, const struct block *b)
@@ -367,7 +363,7 @@ void asm_flush(struct assembler *a, bool flush_all)
 		struct block *b = a->open[i];
 
 		if (!flush_all && !closed_whole(a, b) &&
-		    ms_between(&b->last, &now) < a->quiet_ms) {
+		    ts_ms_between(&b->last, &now) < a->quiet_ms) {
 			i++;
 			continue;
 		}
@@ -397,7 +393,7 @@ int asm_next_timeout(const struct assembler *a)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
 		left = closed_whole(a, a->open[i]) ? 0 :
-		       (long)a->quiet_ms - ms_between(&a->open[i]->last, &now);
+		       (long)a->quiet_ms - ts_ms_between(&a->open[i]->last, &now);
 		if (left <= 0)
 			left = hold(a, a->open[i]);
 		if (best < 0 || left < best)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <net/if.h>
 
+#include "mono_time.h"
 #include "app.h"
 #include "arm.h"
 #include "arm_xt.h"
@@ -276,21 +277,7 @@ static void check_iface_exists(const char *opt, const char *name,
 
 static long ms_left(const struct timespec *deadline)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (deadline->tv_sec - now.tv_sec) * 1000 +
-	       (deadline->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-static void add_ms(struct timespec *t, long ms)
-{
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
+	return -ts_ms_since(deadline);
 }
 
 static int poll_timeout(struct app *app, const struct timespec *deadline)
@@ -388,7 +375,7 @@ static void run(struct app *app)
 	if (app->log)
 		pfd[2].fd = nl_log_fd(app->log);
 	clock_gettime(CLOCK_MONOTONIC, &app->next_check);
-	add_ms(&app->next_check, ARM_XT_CHECK_MS);
+	ts_add_ms(&app->next_check, ARM_XT_CHECK_MS);
 
 	while (!done(app, &deadline)) {
 		int n = poll(pfd, 4, poll_timeout(app, &deadline));
@@ -412,7 +399,7 @@ static void run(struct app *app)
 		if (app->arm_xt && ms_left(&app->next_check) <= 0) {
 			app_check_trace_rules(app);
 			clock_gettime(CLOCK_MONOTONIC, &app->next_check);
-			add_ms(&app->next_check, ARM_XT_CHECK_MS);
+			ts_add_ms(&app->next_check, ARM_XT_CHECK_MS);
 		}
 	}
 	/* How many packets were marked, before the last read: the events

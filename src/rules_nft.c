@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "mono_time.h"
 #include "nl_recv.h"
 #include "arm.h"
 #include "nft_read.h"
@@ -420,16 +421,13 @@ const struct ruleset *rules_nft_previous(const struct rules_nft *r)
 
 void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 {
-	struct timespec now;
 	long ms;
 
 	rules_nft_changed(r);
 	/* The kernel switches generations a moment before it notifies, so
 	 * a miss may come before the news: re-read the table anyway, but
 	 * not more than every 100 ms however many misses there are. */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - r->last_read.tv_sec) * 1000 +
-	     (now.tv_nsec - r->last_read.tv_nsec) / 1000000;
+	ms = ts_ms_since(&r->last_read);
 	if (!r->dirty && ms >= 100)
 		mark_dirty(r, family, table);
 	if (r->dirty)

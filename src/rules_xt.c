@@ -22,6 +22,7 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include <linux/netfilter/xt_comment.h>
 
+#include "mono_time.h"
 #include "rules_xt.h"
 #include "spawn_tool.h"
 #include "xt_tables.h"
@@ -484,8 +485,7 @@ int rules_xt_refresh(struct rules_xt *x)
 		if (fingerprint_all(x, prints, true) < 0)
 			return -1;
 		clock_gettime(CLOCK_MONOTONIC, &end);
-		x->deep_cost_us = (end.tv_sec - start.tv_sec) * 1000000 +
-				  (end.tv_nsec - start.tv_nsec) / 1000;
+		x->deep_cost_us = ts_us_between(&start, &end);
 	}
 	ruleset_init(&fresh);
 	for (i = 0; i < 2; i++)
@@ -645,29 +645,10 @@ static bool print_equal(const struct xt_print *a, const struct xt_print *b,
 	       !memcmp(&a->info, &b->info, sizeof(a->info));
 }
 
-static long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 +
-	       (now.tv_nsec - t->tv_nsec) / 1000000;
-}
 
 void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms)
 {
 	x->deep_ms = ms;
-}
-
-static long us_between(const struct timespec *a, const struct timespec *b)
-{
-	return (b->tv_sec - a->tv_sec) * 1000000 + (b->tv_nsec - a->tv_nsec) / 1000;
-}
-
-static bool ts_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec != b->tv_sec ? a->tv_sec < b->tv_sec
-				      : a->tv_nsec < b->tv_nsec;
 }
 
 static int check(struct rules_xt *x, bool deep)
@@ -688,7 +669,7 @@ static int check(struct rules_xt *x, bool deep)
 	}
 	if (deep) {
 		clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
-		x->deep_cost_us = us_between(&start, &x->last_deep);
+		x->deep_cost_us = ts_us_between(&start, &x->last_deep);
 		x->verified = start;
 	}
 	return 0;
@@ -702,7 +683,7 @@ int rules_xt_changed(struct rules_xt *x)
 	 * count and size: GET_INFO alone catches them, in a microsecond.
 	 * Reading the blob costs about 0.5 us per rule, so same-size
 	 * edits are looked for only every deep_ms. */
-	return check(x, ms_since(&x->last_deep) >= (long)x->deep_ms);
+	return check(x, ts_ms_since(&x->last_deep) >= (long)x->deep_ms);
 }
 
 long rules_xt_deep_wait_ms(const struct rules_xt *x, const struct timespec *since)
@@ -714,7 +695,7 @@ long rules_xt_deep_wait_ms(const struct rules_xt *x, const struct timespec *sinc
 		return 0;
 	gap_us = x->deep_cost_us * (100 - RULES_XT_DEEP_SHARE) / RULES_XT_DEEP_SHARE;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (gap_us - us_between(&x->last_deep, &now) + 999) / 1000;
+	left = (gap_us - ts_us_between(&x->last_deep, &now) + 999) / 1000;
 	return left > 0 ? left : 0;
 }
 
