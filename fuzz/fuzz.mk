@@ -20,8 +20,6 @@ FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(FUZZ_SAN)
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_LIB_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o)
-# fuzz_out answers routing and interface-name lookups itself
-FUZZ_STUBBED := $(FUZZ_DIR)/obj/route.o $(FUZZ_DIR)/obj/ifname.o
 
 .PHONY: fuzz fuzz-build fuzz-seeds
 
@@ -37,9 +35,6 @@ $(FUZZ_DIR)/obj:
 # cli.c prints the version: the same header as the main build's
 $(FUZZ_DIR)/obj/cli.o: $(BUILD)/version.h
 $(FUZZ_DIR)/obj/cli.o: CPPFLAGS += -I$(BUILD)
-
-$(FUZZ_DIR)/fuzz_out: fuzz/fuzz_out.c $(filter-out $(FUZZ_STUBBED),$(FUZZ_LIB_OBJS))
-	$(FUZZ_CC) $(CPPFLAGS) -Isrc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
 $(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(CPPFLAGS) -Isrc $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)

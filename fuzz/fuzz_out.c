@@ -15,9 +15,10 @@
  *             per step a table label, a rule text and a jump target
  *
  * The story is built by story_build with an empty resolver (no rulesets,
- * no conntrack), as the unit tests do; routing and interface names are
- * answered from the input by the stubs below instead of the kernel. The
- * JSON line must parse back and keep the schema's keys (docs/json.md). */
+ * no conntrack), as the unit tests do; its lookups of routes and
+ * interface names are answered from the input below, and the bridge and
+ * conntrack know nothing, instead of the kernel. The JSON line must
+ * parse back and keep the schema's keys (docs/json.md). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "bridge.h"
 #include "event.h"
-#include "ifname.h"
 #include "out_json.h"
 #include "out_text.h"
 #include "resolver.h"
@@ -43,7 +44,7 @@ static struct {
 	const char *why;
 } stub;
 
-bool ifname_get(uint32_t ifindex, char *name)
+static bool fake_ifname(uint32_t ifindex, char *name)
 {
 	(void)ifindex;
 	if (!stub.ifname)
@@ -52,12 +53,8 @@ bool ifname_get(uint32_t ifindex, char *name)
 	return true;
 }
 
-void ifname_list(char *buf, size_t size)
-{
-	snprintf(buf, size, "%s", stub.ifname ? stub.ifname : "none");
-}
-
-void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a)
+static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
+		       struct route_answer *a)
 {
 	(void)p;
 	(void)iif;
@@ -66,6 +63,36 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 	snprintf(a->oif, sizeof(a->oif), "%s", stub.ifname ? stub.ifname : "");
 	snprintf(a->why, sizeof(a->why), "%s", stub.why);
 }
+
+static bool no_bridge_link(uint32_t ifindex, struct bridge_link *bl)
+{
+	(void)ifindex;
+	(void)bl;
+	return false;
+}
+
+static bool no_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+{
+	(void)br;
+	(void)mac;
+	(void)name;
+	return false;
+}
+
+static int no_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
+			struct ct_entry *out)
+{
+	(void)ct;
+	(void)p;
+	(void)out;
+	return -1;
+}
+
+static const struct story_lookups fake_lookups = {
+	.ifname = fake_ifname, .route = fake_route,
+	.bridge_link = no_bridge_link, .bridge_fdb_port = no_fdb_port,
+	.conntrack = no_conntrack,
+};
 
 /* Next NUL-separated string of the tail; "" once it is used up. */
 static const char *next_str(const char **p, const char *end)
@@ -186,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b.evs = evs;
 	b.nevs = b.cap = nev;
 	memset(&r, 0, sizeof(r));
-	if (story_build(&s, &b, &r) < 0) {
+	if (story_build(&s, &b, &r, true, &fake_lookups) < 0) {
 		story_free(&s);
 		free(tail_copy);
 		return 0;

@@ -134,7 +134,8 @@ static void emit(const struct block *b, void *data)
 
 	if (app->failed || (app->arm && !b->started))
 		return;
-	if (story_build(&s, b, &app->resolver) < 0) {
+	if (story_build(&s, b, &app->resolver,
+			resolver_sync_block(&app->resolver, b), &story_kernel) < 0) {
 		story_free(&s);
 		app->failed = true;
 		return;

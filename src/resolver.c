@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "arm.h"
+#include "assemble.h"
 #include "resolver.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
@@ -46,6 +47,16 @@ bool resolver_sync_since(struct resolver *r, const struct timespec *since,
 		sync_iptables_text(r);
 	}
 	return rules_xt_fresh_since(r->legacy, since, force) == 1;
+}
+
+/* Legacy text must come from a snapshot checked after the packet's
+ * events came in: same-size edits show only in a blob hash. */
+bool resolver_sync_block(struct resolver *r, const struct block *b)
+{
+	if (b->has_xt)
+		return resolver_sync_since(r, &b->last, b->no_hold);
+	resolver_sync(r);
+	return true;
 }
 
 long resolver_hold_ms(const struct resolver *r, const struct timespec *since)

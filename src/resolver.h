@@ -44,6 +44,10 @@ void resolver_sync(struct resolver *r);
  * be, and the legacy text may be older than the packet. */
 bool resolver_sync_since(struct resolver *r, const struct timespec *since,
 			 bool force);
+struct block;
+/* Either, as the block asks: true when its text may be trusted as
+ * newer than its packet (always, without legacy events). */
+bool resolver_sync_block(struct resolver *r, const struct block *b);
 /* How long to hold such a block so that the check can run: 0 now. */
 long resolver_hold_ms(const struct resolver *r, const struct timespec *since);
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "ifname.h"
 #include "arm.h"
 #include "arm_xt.h"
 #include "story.h"
@@ -186,8 +185,8 @@ static uint8_t l4_hint(const struct block *b, const struct resolver *r)
 	return 0;
 }
 
-static void view_from_event(struct pkt_view *v, const struct trace_event *ev,
-			    uint8_t l4)
+static void view_from_event(const struct story *s, struct pkt_view *v,
+			    const struct trace_event *ev, uint8_t l4)
 {
 	const uint8_t *th = ev->transhdr_len ? ev->hdr + ev->nethdr_len : NULL;
 
@@ -196,9 +195,9 @@ static void view_from_event(struct pkt_view *v, const struct trace_event *ev,
 				&v->hdrs) == 0;
 	if (v->decoded && l4)
 		decode_set_l4(&v->hdrs, l4, th, ev->transhdr_len);
-	if ((ev->has & EV_HAS_IIF) && !ifname_get(ev->iif, v->in))
+	if ((ev->has & EV_HAS_IIF) && !s->lk->ifname(ev->iif, v->in))
 		snprintf(v->in, sizeof(v->in), "if%u", ev->iif);
-	if ((ev->has & EV_HAS_OIF) && !ifname_get(ev->oif, v->out))
+	if ((ev->has & EV_HAS_OIF) && !s->lk->ifname(ev->oif, v->out))
 		snprintf(v->out, sizeof(v->out), "if%u", ev->oif);
 	v->mark = ev->mark;
 }
@@ -529,26 +528,21 @@ void story_find_misses(struct story *s, struct resolver *r)
 	}
 }
 
-int story_build(struct story *s, const struct block *b, struct resolver *r)
+int story_build(struct story *s, const struct block *b, struct resolver *r,
+		bool fresh, const struct story_lookups *lk)
 {
 	const struct pkt_view *last = NULL;
 	enum hook hook = HOOK_NONE;
 	bool nat = false;		/* the walk is of a nat chain */
 	struct story_step *st;
 	struct order *order;
-	bool fresh = true;
 	int ret = -1;
 	size_t i;
 	uint8_t l4 = l4_hint(b, r);
 
 	memset(s, 0, sizeof(*s));
 	s->block = b;
-	/* Legacy text must come from a snapshot checked after the packet's
-	 * events came in: same-size edits show only in a blob hash. */
-	if (b->has_xt)
-		fresh = resolver_sync_since(r, &b->last, b->no_hold);
-	else
-		resolver_sync(r);
+	s->lk = lk;
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));
 	order = order_events(b, r, s->order_note, sizeof(s->order_note));
@@ -569,7 +563,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r)
 		if (ev->has & EV_HAS_NETHDR) {
 			struct pkt_view v;
 
-			view_from_event(&v, ev, l4);
+			view_from_event(s, &v, ev, l4);
 			if (!s->have_first) {
 				s->first = v;
 				s->have_first = true;

@@ -102,8 +102,29 @@ struct story_ct {
 	struct ct_entry entry;
 };
 
+struct route_answer;
+struct bridge_link;
+
+/* What a story asks the kernel about a packet: names of interfaces,
+ * the routing table, the bridge, the conntrack entry. Handed in, so
+ * that the story itself does no I/O and a test can answer instead;
+ * story_kernel is the real thing. */
+struct story_lookups {
+	bool (*ifname)(uint32_t ifindex, char *name);
+	void (*route)(const struct pkt_hdrs *p, uint32_t iif,
+		      struct route_answer *a);
+	bool (*bridge_link)(uint32_t ifindex, struct bridge_link *bl);
+	bool (*bridge_fdb_port)(uint32_t br, const uint8_t mac[6], char *name);
+	/* ct: the resolver's conntrack handle (NULL: do not ask) */
+	int (*conntrack)(struct ct_handle *ct, const struct pkt_hdrs *p,
+			 struct ct_entry *out);
+};
+
+extern const struct story_lookups story_kernel;
+
 struct story {
 	const struct block *block;
+	const struct story_lookups *lk;
 	struct pkt_view first;		/* the packet as tracing began */
 	bool have_first;
 	struct story_step *steps;
@@ -125,7 +146,11 @@ void story_find_misses(struct story *s, struct resolver *r);
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
 
-int story_build(struct story *s, const struct block *b, struct resolver *r);
+/* Build the story of block b from the snapshots as they are: bring
+ * them up to date first (resolver_sync_block). fresh: what that said,
+ * whether legacy text is from a check newer than the packet. */
+int story_build(struct story *s, const struct block *b, struct resolver *r,
+		bool fresh, const struct story_lookups *lk);
 void story_free(struct story *s);
 
 /* For the assembler: event predicates that need the ruleset. */

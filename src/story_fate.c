@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <linux/netfilter.h>
 
-#include "ifname.h"
 #include "arm.h"
 #include "bridge.h"
 #include "route.h"
@@ -65,7 +64,7 @@ static void last_out(const struct story *s, char *out)
 		const struct trace_event *ev = &s->block->evs[i];
 
 		if ((ev->has & EV_HAS_OIF) && ev->oif &&
-		    ifname_get(ev->oif, out))
+		    s->lk->ifname(ev->oif, out))
 			return;
 	}
 	out[0] = '\0';
@@ -133,14 +132,14 @@ static enum fate_kind routed(struct story *s, enum hook from)
 	 * masqueraded source is the host's own, a martian on input). */
 	if (s->have_first && s->first.decoded && s->first.hdrs.family == h.family)
 		h.src = s->first.hdrs.src;
-	route_lookup(&h, iif, &a);
+	s->lk->route(&h, iif, &a);
 	/* Through a bridge, br_netfilter's bridge pass may be all we saw.
 	 * A frame to the bridge's own address was routed, so the lookup
 	 * stands; otherwise it cannot tell what the bridge did, and a drop
 	 * would be a guess. */
-	if (a.kind == ROUTE_DROP && iif && (!bridge_link_get(iif, &bl) || bl.bridge) &&
+	if (a.kind == ROUTE_DROP && iif && (!s->lk->bridge_link(iif, &bl) || bl.bridge) &&
 	    !to_bridge_mac(s, &bl)) {
-		if (!ifname_get(iif, br))
+		if (!s->lk->ifname(iif, br))
 			snprintf(br, sizeof(br), "if%u", iif);
 		snprintf(f->why, sizeof(f->why), "came in through bridge %s, no "
 			 "chain after prerouting saw it (routing says: %s)", br, a.why);
@@ -179,7 +178,7 @@ static bool bridged(const struct story *s, char *out)
 	for (i = 0; i < b->nevs && !first; i++)
 		if (b->evs[i].source == EV_SRC_NFT && (b->evs[i].has & EV_HAS_IIF))
 			first = &b->evs[i];
-	if (!first || !bridge_link_get(first->iif, &bl) || !bl.bridge)
+	if (!first || !s->lk->bridge_link(first->iif, &bl) || !bl.bridge)
 		return false;
 	if ((first->has & EV_HAS_LLHDR) && bl.have_mac) {
 		if (!memcmp(first->ll, bl.bridge_mac, 6))
@@ -203,15 +202,15 @@ static bool bridged(const struct story *s, char *out)
 		const struct trace_event *ev = &b->evs[i];
 
 		if (ev->family == NFPROTO_BRIDGE && (ev->has & EV_HAS_OIF) &&
-		    ev->oif && ev->oif != bl.bridge && bridge_link_get(ev->oif, &ol) &&
-		    ol.bridge == bl.bridge && ifname_get(ev->oif, out))
+		    ev->oif && ev->oif != bl.bridge && s->lk->bridge_link(ev->oif, &ol) &&
+		    ol.bridge == bl.bridge && s->lk->ifname(ev->oif, out))
 			return true;
 	}
 	/* a group address, or one the fdb has not learned, is flooded to
 	 * every port (and a group one may also go up to the host): no
 	 * single port to name */
 	if ((first->has & EV_HAS_LLHDR) && !(first->ll[0] & 1) &&
-	    bridge_fdb_port(bl.bridge, first->ll, out))
+	    s->lk->bridge_fdb_port(bl.bridge, first->ll, out))
 		return true;
 	out[0] = '\0';
 	return true;

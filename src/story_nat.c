@@ -87,7 +87,7 @@ void story_find_ct(struct story *s, struct resolver *r)
 		return;
 	if (c->have_state && (c->state & (CT_ST_UNTRACKED | CT_ST_INVALID)))
 		return;
-	if (ct_lookup(r->ct, &s->first.hdrs, &c->entry) < 0)
+	if (s->lk->conntrack(r->ct, &s->first.hdrs, &c->entry) < 0)
 		return;
 	/* The same tuple may belong to a newer connection than the one
 	 * the packet was part of; the trace's CT_ID settles it. */

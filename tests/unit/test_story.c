@@ -1,7 +1,8 @@
 /* The assembler's predicates from story.c, on captured events: which
  * event starts a packet, and which verdicts end its path. Only cases that
  * are decided without the live ruleset are here (the resolver has no
- * rules_nft: the function must not need it for them). */
+ * rules_nft: the function must not need it for them). And story_build
+ * with its kernel lookups answered here: the fate routing decides. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +10,9 @@
 #include <cmocka.h>
 
 #include "arm.h"
+#include "bridge.h"
 #include "fixture.h"
+#include "route.h"
 #include "story.h"
 
 #include <string.h>
@@ -235,6 +238,118 @@ static void test_changes_join_address_and_port(void **state)
 	assert_string_equal(s.changes[0].ep_to, "fd00::2");
 }
 
+/* ---- story_build with fake lookups -------------------------------- */
+
+static struct {
+	enum route_kind route;
+	uint32_t bridge;		/* the port's bridge; 0: not a port */
+	unsigned int asked_route;
+} fake;
+
+static bool fake_ifname(uint32_t ifindex, char *name)
+{
+	snprintf(name, IFNAMSIZ, "port%u", ifindex);
+	return true;
+}
+
+static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
+		       struct route_answer *a)
+{
+	(void)p;
+	(void)iif;
+	fake.asked_route++;
+	memset(a, 0, sizeof(*a));
+	a->kind = fake.route;
+	snprintf(a->oif, sizeof(a->oif), "uplink");
+	snprintf(a->why, sizeof(a->why), "no route to 10.99.2.2");
+}
+
+static bool fake_bridge_link(uint32_t ifindex, struct bridge_link *bl)
+{
+	(void)ifindex;
+	memset(bl, 0, sizeof(*bl));
+	bl->bridge = fake.bridge;
+	return true;
+}
+
+static bool no_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+{
+	(void)br;
+	(void)mac;
+	(void)name;
+	return false;
+}
+
+static int no_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
+			struct ct_entry *out)
+{
+	(void)ct;
+	(void)p;
+	(void)out;
+	return -1;
+}
+
+static const struct story_lookups fake_lookups = {
+	.ifname = fake_ifname, .route = fake_route,
+	.bridge_link = fake_bridge_link, .bridge_fdb_port = no_fdb_port,
+	.conntrack = no_conntrack,
+};
+
+/* A packet accepted at prerouting that no later chain saw: the routing
+ * table says where it went, asked through the lookups handed in. */
+static enum fate_kind routed_fate(enum route_kind route, uint32_t bridge,
+				  struct story *s, struct blk *k)
+{
+	static const char *const f[] = { "nft-ip4-icmp-prerouting-nftrace.nlmsg",
+					 "nft-policy-accept-prerouting.nlmsg" };
+	struct resolver r = { 0 };
+
+	blk_init(k, f, 2);
+	fake.route = route;
+	fake.bridge = bridge;
+	assert_int_equal(story_build(s, &k->b, &r, true, &fake_lookups), 0);
+	return s->fate.kind;
+}
+
+static void test_story_build_asks_routing_for_the_fate(void **state)
+{
+	struct story s;
+	struct blk k;
+
+	(void)state;
+	fake.asked_route = 0;
+	assert_int_equal(routed_fate(ROUTE_LOCAL, 0, &s, &k), FATE_LOCAL);
+	/* the packet line names interfaces through the lookup too */
+	assert_string_equal(s.first.in, "port2");
+	story_free(&s);
+	assert_int_equal(routed_fate(ROUTE_UNICAST, 0, &s, &k), FATE_FORWARDED);
+	assert_string_equal(s.fate.out, "uplink");
+	story_free(&s);
+	assert_int_equal(routed_fate(ROUTE_DROP, 0, &s, &k), FATE_NOROUTE);
+	assert_string_equal(s.fate.why, "no route to 10.99.2.2");
+	story_free(&s);
+	/* no answer: accepted, and no more is claimed */
+	assert_int_equal(routed_fate(ROUTE_UNKNOWN, 0, &s, &k), FATE_ACCEPTED);
+	story_free(&s);
+	assert_int_equal(fake.asked_route, 4);
+}
+
+/* Through a bridge port the bridge pass may be all that was traced: a
+ * routing drop would be a guess, so the fate is unknown, and says why. */
+static void test_story_build_bridge_port_drop_is_no_guess(void **state)
+{
+	struct story s;
+	struct blk k;
+
+	(void)state;
+	assert_int_equal(routed_fate(ROUTE_DROP, 7, &s, &k), FATE_UNKNOWN);
+	assert_non_null(strstr(s.fate.why, "came in through bridge port2"));
+	story_free(&s);
+	/* a frame that was routed after all still goes by the routing answer */
+	assert_int_equal(routed_fate(ROUTE_LOCAL, 7, &s, &k), FATE_LOCAL);
+	story_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +359,8 @@ int main(void)
 		cmocka_unit_test(test_non_final_verdicts),
 		cmocka_unit_test(test_policy_drop_ends_path),
 		cmocka_unit_test(test_changes_join_address_and_port),
+		cmocka_unit_test(test_story_build_asks_routing_for_the_fate),
+		cmocka_unit_test(test_story_build_bridge_port_drop_is_no_guess),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
