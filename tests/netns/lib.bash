@@ -532,3 +532,16 @@ load_nat_ruleset() {
 	}
 	EOF
 }
+
+# pin_neighbours NS...: make the namespaces' learned neighbour entries
+# permanent, so that no ARP or NS probe confirms them a few seconds
+# after traffic used them: tests that compare interface counters
+# before and after must see only what they sent.
+pin_neighbours() {
+	local ns ip dev mac
+	for ns in "$@"; do
+		while read -r ip dev mac; do
+			ip -n "$ns" neigh replace "$ip" lladdr "$mac" dev "$dev" nud permanent
+		done < <(ip -n "$ns" -j neigh | jq -r '.[] | select(.lladdr) | "\(.dst) \(.dev) \(.lladdr)"')
+	done
+}

@@ -467,6 +467,7 @@ snapshot() {
 	EOF
 	# a live connection in the router's table, which the copy must not touch
 	ping_ok "$CLI" $VIP
+	pin_neighbours "$CLI" "$RTR" "$SRV"
 	before=$(snapshot)
 	probe -i r0 -p tcp -s $CLI_IP -d $VIP --dport 8080 --expect forward
 	[ "$IPTT_RC" -eq 0 ]

@@ -206,11 +206,14 @@ router_state() {
 	"$PCD" "$RTR" true | grep -qx 'note: legacy filter INPUT and inet pcfw in0 run at the same hook and priority; the copy runs the legacy one first, the traced namespace may not'
 }
 
-# The lab's own IPv6 chatter (router solicitations, MLD reports) moves
-# the interface counters for some seconds after it comes up: stop the
-# solicitations and wait for the counters to rest.
+# The lab's own chatter moves the interface counters: IPv6 router
+# solicitations and MLD reports for some seconds after it comes up, and
+# the neighbour probes (ARP, NS) that confirm an entry a few seconds
+# after traffic used it. Pin the lab's neighbour entries, stop the
+# solicitations, and wait for the counters to rest.
 quiet_lab() {
 	local ns i a b
+	pin_neighbours "$CLI" "$RTR" "$SRV"
 	for ns in "$CLI" "$SRV"; do
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.router_solicitations=0 \
 			net.ipv6.conf.c0.router_solicitations=0 2>/dev/null || true
