@@ -485,12 +485,16 @@ static bool is_xt_table(uint8_t family, const char *table, const void *arg)
 	return table_ref_has(rs->xt_tables, rs->n_xt, family, table);
 }
 
-/* After the iptables-nft restore: the copy's nf_tables as the source's. */
-static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs)
+/* After the iptables-nft restore: the copy's nf_tables as the source's.
+ * *listing is the copy's listing when nothing had to be trimmed (the
+ * caller lists it once, not twice: 16k rules take seconds), else NULL. */
+static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs,
+			char **listing)
 {
 	char msg[512], *copy, *cmds;
 	int ret = 0;
 
+	*listing = NULL;
 	if ((!rs->xtnft[0] && !rs->xtnft[1]) || !rs->src_json)
 		return 0;
 	copy = probe_nft_list(msg, sizeof(msg));
@@ -500,8 +504,11 @@ static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs)
 	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
 		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
 				 "nft: %s", msg);
+	if (!cmds && !ret)
+		*listing = copy;
+	else
+		free(copy);
 	free(cmds);
-	free(copy);
 	return ret;
 }
 
@@ -526,20 +533,38 @@ static int verify(struct probe_ctx *c, const struct probe_rulesets *rs)
 	unsigned int i;
 	int v6;
 
-	for (i = 0; i < rs->n_xt; i++) {
-		v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
-		if (!rs->xt_text[i])
+	/* One save per family, not one per table: each save reads the
+	 * whole ruleset (a second at 16k rules). The tables come out as
+	 * blocks, compared sorted; a table the copy holds that the source
+	 * text has not (or the reverse) is a difference too. */
+	for (v6 = 0; v6 < 2; v6++) {
+		char *want = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&want, &len);
+
+		if (!f)
+			return probe_fail(c, "probe: out of memory");
+		for (i = 0; i < rs->n_xt; i++)
+			if (rs->xt_text[i] && (rs->xt_tables[i].family == NFPROTO_IPV6) == v6)
+				fputs(rs->xt_text[i], f);
+		if (fclose(f) == EOF || !want)
+			return probe_fail(c, "probe: out of memory");
+		if (!len) {
+			free(want);
 			continue;
-		if (probe_xt_run_out(tools[0][v6][0], rs->xt_tables[i].name, &out, msg,
-				     sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot check the copy: %s", msg);
-		if (!same_text(rs->xt_text[i], out, probe_xt_normal)) {
-			free(out);
-			return probe_fail(c, "probe: the %s iptables-nft table %s does not copy "
-					  "exactly (a name or comment holding a newline or "
-					  "quote?); refusing an inexact copy", fam_word[v6],
-					  rs->xt_tables[i].name);
 		}
+		if (probe_xt_run_out(tools[0][v6][0], NULL, &out, msg, sizeof(msg)) < 0) {
+			free(want);
+			return probe_fail(c, "probe: cannot check the copy: %s", msg);
+		}
+		if (!same_text(want, out, probe_xt_normal)) {
+			free(want);
+			free(out);
+			return probe_fail(c, "probe: the %s iptables-nft tables do not copy "
+					  "exactly (a name or comment holding a newline or "
+					  "quote?); refusing an inexact copy", fam_word[v6]);
+		}
+		free(want);
 		free(out);
 	}
 	for (v6 = 0; v6 < 2; v6++) {
@@ -678,7 +703,8 @@ static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *
 /* The opening line's counts and the notes, from what the copy holds
  * now: nf_tables as the copy lists it, legacy tables from what was
  * restored (the copy's legacy tables are exactly that, as verified). */
-static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
+static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
+			  char *listing)
 {
 	struct probe_copy *pc = c->pc;
 	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
@@ -690,7 +716,7 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 	for (i = 0; i < rs->n_files; i++)
 		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
 			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
-	json = probe_nft_list(msg, sizeof(msg));
+	json = listing ? listing : probe_nft_list(msg, sizeof(msg));
 	if (!json)
 		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
 	if (probe_nft_scan(json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
@@ -718,12 +744,18 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 
 int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
+	char *listing = NULL;
 	int ret;
 
 	if (probe_enter(c->pc->copy_fd) < 0)
 		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
 	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
-	      verify(c, rs) < 0 || prune_chains(c, rs) < 0 || count_and_note(c, rs) < 0 ? -1 : 0;
+	      verify(c, rs) < 0 || prune_chains(c, rs, &listing) < 0 ? -1 : 0;
+	/* count_and_note() frees the listing */
+	if (!ret)
+		ret = count_and_note(c, rs, listing);
+	else
+		free(listing);
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));
