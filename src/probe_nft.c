@@ -21,6 +21,59 @@ static void first_line(const char *text, char *msg, size_t msglen)
 	snprintf(msg, msglen, "%.*s", (int)n, n ? text : "nft failed without a message");
 }
 
+/* Each check walks a listing again: the source's is read by five
+ * functions, the copy's by four. At 16k iptables-nft rules a listing is
+ * 7 MB of JSON and one json_loads() of it costs a few hundred ms, so the
+ * last two parses are kept, keyed by the text itself (compared whole:
+ * a freed text's address may come back with other contents). Nothing
+ * here changes a parsed tree: the callers get a reference each. */
+struct parsed {
+	char *text;
+	size_t len;
+	json_t *root;
+};
+
+static struct parsed parsed[2];
+static unsigned int parsed_next;
+
+static json_t *load(const char *json)
+{
+	size_t len = strlen(json), i;
+	struct parsed *p;
+	json_t *root;
+
+	for (i = 0; i < 2; i++)
+		if (parsed[i].root && parsed[i].len == len &&
+		    !memcmp(parsed[i].text, json, len))
+			return json_incref(parsed[i].root);
+	root = json_loads(json, 0, NULL);
+	if (!root)
+		return NULL;
+	p = &parsed[parsed_next++ % 2];
+	free(p->text);
+	json_decref(p->root);
+	p->root = NULL;
+	p->text = malloc(len + 1);
+	if (p->text) {
+		memcpy(p->text, json, len + 1);
+		p->len = len;
+		p->root = json_incref(root);
+	}
+	return root;
+}
+
+void probe_nft_forget(void)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		free(parsed[i].text);
+		json_decref(parsed[i].root);
+		parsed[i].text = NULL;
+		parsed[i].root = NULL;
+	}
+}
+
 /* A context per use, made in the namespace it works on: libnftables'
  * netlink socket belongs to the namespace it was opened in. */
 static struct nft_ctx *json_ctx(void)
@@ -126,7 +179,7 @@ static json_t *list_array(json_t *root)
 char *probe_nft_filter(const char *json, probe_nft_keep keep, const void *arg,
 		       unsigned int *ntables)
 {
-	json_t *root = json_loads(json, 0, NULL), *a, *kept, *o, *out;
+	json_t *root = load(json), *a, *kept, *o, *out;
 	char *text = NULL;
 	size_t i;
 
@@ -203,7 +256,7 @@ int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
 		   struct probe_nft_counts *cnt,
 		   int (*note)(const char *line, void *narg), void *narg)
 {
-	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	json_t *root = load(json), *a, *o;
 	struct chain_pos *pos = NULL;
 	size_t i, npos = 0;
 	int ret = 0;
@@ -261,7 +314,7 @@ int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
 int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
 			   unsigned int *chains, unsigned int *rules)
 {
-	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	json_t *root = load(json), *a, *o;
 	size_t i;
 
 	*chains = *rules = 0;
@@ -329,7 +382,7 @@ static bool chain_has_rules(json_t *a, uint8_t family, const char *table,
 char *probe_nft_extra_chains(const char *copy_json, const char *src_json,
 			     probe_nft_keep keep, const void *arg)
 {
-	json_t *copy = json_loads(copy_json, 0, NULL), *src = json_loads(src_json, 0, NULL);
+	json_t *copy = load(copy_json), *src = load(src_json);
 	json_t *ca = copy ? list_array(copy) : NULL, *sa = src ? list_array(src) : NULL;
 	json_t *cmds = json_array(), *o, *out = NULL;
 	char *text = NULL;
@@ -368,7 +421,7 @@ out:
 int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *table,
 						  void *arg), void *arg)
 {
-	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	json_t *root = load(json), *a, *o;
 	size_t i;
 
 	if (!root || !(a = list_array(root))) {
@@ -394,7 +447,7 @@ int probe_nft_base_chains(const char *json,
 				    const char *hook, int32_t prio, void *arg),
 			  void *arg)
 {
-	json_t *root = json_loads(json, 0, NULL), *a, *o;
+	json_t *root = load(json), *a, *o;
 	size_t i;
 	int ret = 0;
 

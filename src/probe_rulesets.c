@@ -756,6 +756,7 @@ int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 		ret = count_and_note(c, rs, listing);
 	else
 		free(listing);
+	probe_nft_forget();
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));
