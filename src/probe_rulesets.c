@@ -144,13 +144,15 @@ static bool incompatible(const char *out)
  * with the others. What it prints must stand for as many chains and
  * rules as the kernel holds, or a name it printed raw broke a line. */
 static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int v6,
-			    const char *table)
+			    const char *table, bool given, char *part)
 {
 	const char *tool = tools[0][v6][0];
 	unsigned int kchains, krules, tables = 0, chains = 0, rules = 0;
-	char *out = NULL, msg[600];
+	char *out = part, msg[600];
 
-	if (probe_xt_run_out(tool, table, &out, msg, sizeof(msg)) < 0) {
+	if (given && !out)
+		return 0;	/* not printed: incompatible, copied as JSON */
+	if (!given && probe_xt_run_out(tool, table, &out, msg, sizeof(msg)) < 0) {
 		if (errno == ENOENT)
 			return probe_fail(c, "probe: %s is not installed; it is needed to "
 					  "copy the iptables-nft table %s", tool, table);
@@ -192,6 +194,74 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 	return 0;
 }
 
+static int xt_index_of(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(xt_table_names) / sizeof(xt_table_names[0]); i++)
+		if (strlen(xt_table_names[i]) == len && !memcmp(name, xt_table_names[i], len))
+			return (int)i;
+	return -1;
+}
+
+/* One iptables-nft-save of a family, cut into its tables: every save
+ * reads the whole ruleset, so one per table costs a second per table at
+ * 16k rules. A table's part runs from its "*name" line to its COMMIT;
+ * only the tool's comments are between parts. Anything else (a "*" line
+ * inside a part, a table twice, another line between parts: a name
+ * holding a newline) gives the cut up, and each table is saved alone as
+ * before (so does a table the tool calls incompatible); the counts
+ * against the kernel and the check after the restore
+ * judge the parts as they judged those saves. 0 with parts[] (NULL: not
+ * printed, an incompatible table), or -1. */
+static int save_parts(const char *tool, char *parts[5])
+{
+	char *out, msg[600];
+	const char *p, *start = NULL;
+	int cur = -1, i;
+
+	memset(parts, 0, 5 * sizeof(*parts));
+	if (probe_xt_run_out(tool, NULL, &out, msg, sizeof(msg)) < 0)
+		return -1;
+	for (p = out; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		const char *next = eol ? eol + 1 : p + l;
+
+		if (cur < 0 && *p == '*') {
+			cur = xt_index_of(p + 1, l - 1);
+			if (cur < 0 || parts[cur])
+				goto fail;
+			start = p;
+		} else if (cur < 0 && (*p != '#' ||
+				       /* which table it means is the per-table
+					* saves' to tell (incompatible()) */
+				       (!strncmp(p, "# Table `", 9) &&
+					memmem(p, l, "incompatible", 12)))) {
+			goto fail;
+		} else if (cur >= 0 && *p == '*') {
+			goto fail;
+		} else if (cur >= 0 && l == 6 && !memcmp(p, "COMMIT", 6)) {
+			parts[cur] = strndup(start, (size_t)(next - start));
+			if (!parts[cur])
+				goto fail;
+			cur = -1;
+		}
+		p = next;
+	}
+	if (cur >= 0)
+		goto fail;
+	free(out);
+	return 0;
+fail:
+	for (i = 0; i < 5; i++) {
+		free(parts[i]);
+		parts[i] = NULL;
+	}
+	free(out);
+	return -1;
+}
+
 struct xt_seen {
 	bool has[2][5];
 };
@@ -229,11 +299,26 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	if (probe_nft_scan(rs->src_json, scan_tables, &seen, &cnt, NULL, NULL) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
-	for (v6 = 0; v6 < 2; v6++)
+	for (v6 = 0; v6 < 2; v6++) {
+		char *parts[5];
+		bool any = false, cut;
+		int ret = 0;
+
 		for (i = 0; i < 5; i++)
-			if (seen.has[v6][i] &&
-			    read_xtnft_table(c, rs, v6, xt_table_names[i]) < 0)
-				return -1;
+			any |= seen.has[v6][i];
+		if (!any)
+			continue;
+		cut = save_parts(tools[0][v6][0], parts) == 0;
+		for (i = 0; i < 5; i++) {
+			if (seen.has[v6][i] && !ret)
+				ret = read_xtnft_table(c, rs, v6, xt_table_names[i], cut,
+						       cut ? parts[i] : NULL);
+			else if (cut)
+				free(parts[i]);
+		}
+		if (ret < 0)
+			return -1;
+	}
 	if (rs->nft_replaced)
 		return 0;
 	rs->nft_json = probe_nft_filter(rs->src_json, keep_native, rs, &rs->nft_tables);
