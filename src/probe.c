@@ -623,12 +623,13 @@ static struct probe_fence *fence_open(struct probe_state *st, const struct probe
 				     cpu_set_t *cpus)
 {
 	const struct probe_iface *pi;
+	const char *nofence = getenv("IPTT_PROBE_NO_FENCE");
 	struct probe_fence *f;
 	cpu_set_t one;
 	int cpu;
 
-	if (st->app.log || getenv("IPTT_PROBE_NO_FENCE"))
-		return false;
+	if (st->app.log || (nofence && *nofence))
+		return NULL;
 	pi = probe_copy_iface(&st->pc, ps->from_host ? "lo" : ps->iface);
 	if (!pi || pi->port || pi->ifindex <= 0 || (ps->from_host && !pi->up))
 		return NULL;
