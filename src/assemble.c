@@ -384,6 +384,14 @@ void asm_mark_cut(struct assembler *a)
 		a->open[i]->cut = true;
 }
 
+void asm_close_open(struct assembler *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nopen; i++)
+		a->open[i]->closed = true;
+}
+
 int asm_next_timeout(const struct assembler *a)
 {
 	struct timespec now;

@@ -84,6 +84,11 @@ void asm_drained(struct assembler *a, const struct timespec *at);
 /* A receive buffer overflowed: the kernel dropped events until it was
  * drained, so every block still open may have lost some. Mark them. */
 void asm_mark_cut(struct assembler *a);
+/* The caller knows that no more events can come for the blocks still
+ * open (--probe: a fence frame came back after them). Close them as the
+ * quiet time would: their fate stays unknown. The next asm_flush()
+ * emits them. */
+void asm_close_open(struct assembler *a);
 /* Milliseconds until the next quiet-time completion, -1 when none. */
 int asm_next_timeout(const struct assembler *a);
 size_t asm_open_blocks(const struct assembler *a);

@@ -25,6 +25,7 @@
 #include "assemble.h"
 #include "fate_names.h"
 #include "ifname.h"
+#include "mono_time.h"
 #include "nl_log.h"
 #include "nl_trace.h"
 #include "probe.h"
@@ -63,17 +64,16 @@ struct probe_state {
 	char fate_text[256];
 	unsigned int n_answers;
 	struct timespec seen_at;
+	/* Per interface of the copy, opened on first use and kept: closing
+	 * a packet socket waits for an RCU grace period (8-15 ms). */
+	struct probe_sender *wires;
+	struct probe_fence *fences;
+	/* the arming's --mark chain, as installed */
+	bool armed_mark;
+	uint32_t armed_mark_value;
 };
 
 static struct probe_state *the_state;	/* for the exit handler */
-
-static long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
 
 static void out_begin(struct probe_out *p)
 {
@@ -123,6 +123,32 @@ static bool is_probe(const struct probe_spec *ps, const struct story *s)
 	return h->icmp_type == ps->pkt.icmp_type;
 }
 
+/* What the filter of a single probe would select: the probe itself, and
+ * anything sent back to its source (the same flow reversed, or ICMP).
+ * The copy is armed once for every probe with a filter that selects all
+ * of its packets; this keeps each story to what the probe's own filter
+ * selected: the pcap-filter(7) expression, of old,
+ *   ip and ((src host S and dst host D and tcp and src port SP and dst
+ *   port DP) or (dst host S and ((tcp and dst port SP) or icmp)))
+ * (for ICMP: src S, dst D and icmp, or dst S and icmp). */
+static bool selected(const struct probe_spec *ps, const struct story *s)
+{
+	const struct pkt_hdrs *h = &s->first.hdrs;
+	const struct probe_pkt_spec *k = &ps->pkt;
+	size_t n = k->src.family == AF_INET ? 4 : 16;
+	uint8_t icmp = k->src.family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+	bool ports = k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP;
+
+	if (!s->have_first || !s->first.decoded || h->family != k->src.family)
+		return false;
+	if (addr_eq(h, &k->src, &k->dst) && h->proto == (ports ? k->proto : icmp) &&
+	    (!ports || (h->sport == k->sport && h->dport == k->dport)))
+		return true;
+	if (memcmp(&h->dst, &k->src.a, n))
+		return false;
+	return h->proto == icmp || (ports && h->proto == k->proto && h->dport == k->sport);
+}
+
 static void emit(const struct block *b, void *data)
 {
 	struct probe_state *st = data;
@@ -138,6 +164,10 @@ static void emit(const struct block *b, void *data)
 			resolver_sync_block(&app->resolver, b), &story_kernel) < 0) {
 		story_free(&s);
 		app->failed = true;
+		return;
+	}
+	if (!selected(st->cur, &s)) {
+		story_free(&s);
 		return;
 	}
 	probe = !st->seen && is_probe(st->cur, &s);
@@ -191,73 +221,46 @@ static void on_event(const struct trace_event *ev, void *data)
 
 /* ---- the filter that selects the probe and its answers ----------- */
 
-static void host_text(const struct probe_addr *a, char *buf, size_t size)
-{
-	inet_ntop(a->family, &a->a, buf, (socklen_t)size);
-}
-
-/* pcap-filter(7): the probe itself, and anything sent back to its
- * source: the same flow reversed, or ICMP about it. The copy has no
- * other traffic than its own (neighbour discovery, MLD), which this
- * leaves out. */
-static void probe_filter(const struct probe_spec *ps, char *buf, size_t size)
-{
-	const struct probe_pkt_spec *k = &ps->pkt;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	const char *ip = k->src.family == AF_INET ? "ip" : "ip6";
-	const char *icmp = k->src.family == AF_INET ? "icmp" : "icmp6";
-
-	host_text(&k->src, s, sizeof(s));
-	host_text(&k->dst, d, sizeof(d));
-	if (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) {
-		const char *p = k->proto == IPPROTO_TCP ? "tcp" : "udp";
-
-		snprintf(buf, size, "%s and ((src host %s and dst host %s and %s "
-			 "and src port %u and dst port %u) or (dst host %s and "
-			 "((%s and dst port %u) or %s)))", ip, s, d, p, k->sport,
-			 k->dport, s, p, k->sport, icmp);
-	} else {
-		snprintf(buf, size, "%s and ((src host %s and dst host %s and %s) or "
-			 "(dst host %s and %s))", ip, s, d, icmp, s, icmp);
-	}
-}
-
-static void compile(struct probe_state *st, const struct probe_spec *ps,
-		    char *expr, size_t size)
+/* Every packet of the probes' families (no expression): one arming
+ * serves every probe of a file. The copy has no traffic of its own but
+ * neighbour discovery and MLD, which selected() leaves out. */
+static void compile_all(struct probe_state *st)
 {
 	char err[512];
 
-	probe_filter(ps, expr, size);
-	st->app.cfg.filter.expr = expr;
+	st->app.cfg.filter.expr = NULL;
 	if (filter_compile(&st->app.cfg.filter, &st->app.prog, err, sizeof(err)) != FILTER_OK)
-		die(EXIT_RUNTIME, "the probe's filter '%s': %s", expr, err);
-	st->app.cfg.filter.expr = NULL;	/* prog.text keeps it */
+		die(EXIT_RUNTIME, "the probes' filter: %s", err);
 }
 
-/* Arm the copy for this probe: the same owned table as live tracing,
- * with the probe's filter (and its mark). */
+/* The copy is armed once, for every packet of the families the probes
+ * use (setup_app): emit() keeps what each probe's filter would have
+ * selected. Re-arm only when the --mark chain must change: closing the
+ * socket that owns the table costs 8-15 ms. */
 static void arm_for(struct probe_state *st, const struct probe_spec *ps)
 {
 	struct app *app = &st->app;
 	struct arm_spec spec;
 	const char *what = "";
-	char expr[1024];
+	bool mark = ps->have_mark && !ps->from_host;
 
-	if (!app->plan.arm_nft)
+	if (!app->plan.arm_nft || (mark == st->armed_mark &&
+				   (!mark || ps->mark == st->armed_mark_value)))
 		return;
-	compile(st, ps, expr, sizeof(expr));
 	arm_remove(app->arm);
 	app->arm = NULL;
 	memset(&spec, 0, sizeof(spec));
 	spec.prog = &app->prog;
 	spec.hook_prerouting = spec.hook_output = true;
-	spec.ipv4 = ps->pkt.src.family == AF_INET;
-	spec.ipv6 = !spec.ipv4;
-	spec.set_mark = ps->have_mark && !ps->from_host;
+	spec.ipv4 = app->cfg.ipv4;
+	spec.ipv6 = app->cfg.ipv6;
+	spec.set_mark = mark;
 	spec.mark = ps->mark;
 	app->arm = arm_install(&spec, &what);
 	if (!app->arm)
 		die(EXIT_RUNTIME, "arming the copy: %s: %s", what, strerror(errno));
+	st->armed_mark = mark;
+	st->armed_mark_value = ps->mark;
 }
 
 /* ---- the loop ---------------------------------------------------- */
@@ -297,8 +300,8 @@ static bool probe_finished(struct probe_state *st, const struct timespec *sent)
 	if (st->app.failed)
 		return true;
 	if (!st->seen)
-		return ms_since(sent) > PROBE_GIVE_UP_MS + (long)st->app.cfg.quiet_ms;
-	return ms_since(&st->seen_at) >= ANSWER_WAIT_MS &&
+		return ts_ms_since(sent) > PROBE_GIVE_UP_MS + (long)st->app.cfg.quiet_ms;
+	return ts_ms_since(&st->seen_at) >= ANSWER_WAIT_MS &&
 	       asm_open_blocks(st->app.assembler) == 0;
 }
 
@@ -334,6 +337,98 @@ static void run_loop(struct probe_state *st, const struct timespec *sent)
 	}
 	if (!app->failed && drain(app) == 0)
 		asm_flush(app->assembler, true);
+}
+
+/* ---- the fenced wait ---------------------------------------------- */
+
+/* A fence comes back after everything queued before it was handled (see
+ * probe_inject.h): no quiet time and no fixed wait for answers. An answer
+ * the copy sends to itself (over lo) is queued behind the fence, so a
+ * block still open after one takes another fence, until a round brings
+ * no new event. */
+#define FENCE_ROUNDS	8
+
+/* Wait for the fence just sent, then read every event queued before it.
+ * 0, or -1 when it did not come back in PROBE_GIVE_UP_MS or reading
+ * failed (app.failed says which). */
+static int fence_wait(struct probe_state *st, struct probe_fence *f)
+{
+	struct app *app = &st->app;
+	struct pollfd pfd[4] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
+				 { f->rx, POLLIN, 0 } };
+	struct timespec start;
+	unsigned long before;
+	int back = 0;
+
+	if (app->trace)
+		pfd[0].fd = nl_trace_fd(app->trace);
+	if (app->resolver.nft)
+		pfd[1].fd = rules_nft_fd(app->resolver.nft);
+	if (app->log)
+		pfd[2].fd = nl_log_fd(app->log);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!back) {
+		int n;
+
+		if (ts_ms_since(&start) > PROBE_GIVE_UP_MS)
+			return -1;
+		n = poll(pfd, 4, 10);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && (pfd[1].revents & POLLIN))
+			rules_nft_changed(app->resolver.nft);
+		/* the fence first: what the drain after it reads is all
+		 * that came before it */
+		back = probe_fence_back(f);
+		if (back < 0)
+			return -1;
+		if (drain(app) < 0) {
+			app->failed = true;
+			return -1;
+		}
+	}
+	do {
+		before = app->events;
+		if (drain(app) < 0) {
+			app->failed = true;
+			return -1;
+		}
+	} while (app->events != before);
+	return 0;
+}
+
+/* True when the probe's story and its answers are complete; false to
+ * fall back to the timed wait (a fence that did not come back, a probe
+ * that was not seen). */
+static bool run_fenced(struct probe_state *st, struct probe_fence *f,
+		       const struct probe_sender *snd)
+{
+	struct app *app = &st->app;
+	unsigned long before = app->events;
+	int round;
+
+	for (round = 0; round < FENCE_ROUNDS; round++) {
+		if (round && probe_fence_send(f, snd) < 0)
+			return false;
+		if (fence_wait(st, f) < 0)
+			return false;
+		asm_flush(app->assembler, false);
+		if (app->failed)
+			return false;
+		if (st->seen && !asm_open_blocks(app->assembler))
+			return true;
+		if (round && app->events == before)
+			break;
+		before = app->events;
+	}
+	if (round == FENCE_ROUNDS)
+		return false;
+	/* a round without events: what is still open is over */
+	asm_close_open(app->assembler);
+	asm_flush(app->assembler, false);
+	if (asm_open_blocks(app->assembler))
+		asm_flush(app->assembler, true);
+	return st->seen && !app->failed;
 }
 
 /* ---- fates and --expect ------------------------------------------ */
@@ -488,30 +583,67 @@ static void print_table(const struct probe_state *st, const struct probe_result 
 
 /* ---- one probe --------------------------------------------------- */
 
-static void open_sender(struct probe_state *st, const struct probe_spec *ps,
-			struct probe_sender *snd)
+static const struct probe_sender *open_sender(struct probe_state *st,
+					     const struct probe_spec *ps,
+					     struct probe_sender *host)
 {
 	const struct probe_iface *pi;
+	struct probe_sender *w;
 
 	if (ps->from_host) {
-		if (probe_sender_host(snd, ps->pkt.src.family, ps->have_mark, ps->mark) < 0)
+		if (probe_sender_host(host, ps->pkt.src.family, ps->have_mark, ps->mark) < 0)
 			die(EXIT_RUNTIME, "opening a raw socket in the copy: %s",
 			    strerror(errno));
-		return;
+		return host;
 	}
 	pi = probe_copy_iface(&st->pc, ps->iface);
 	if (!pi || pi->wire_ifindex <= 0)	/* check_wires() said so before */
 		die(EXIT_RUNTIME, "-i %s: the copy has no wire to send from", ps->iface);
-	if (probe_sender_wire(snd, st->pc.wire_fd, st->pc.copy_fd, pi->wire_ifindex,
+	w = &st->wires[pi - st->pc.ifaces];
+	if (w->fd >= 0)
+		return w;
+	if (probe_sender_wire(w, st->pc.wire_fd, st->pc.copy_fd, pi->wire_ifindex,
 			      pi->wire_mac, pi->mac) < 0)
 		die(EXIT_RUNTIME, "opening a packet socket on the wire side of %s: %s",
 		    ps->iface, strerror(errno));
+	return w;
+}
+
+/* A fence for this probe, and the CPU it must be sent from (the one the
+ * probe is sent from: each CPU has its own receive backlog). False when
+ * none can be used: legacy tables (nfnetlink_log sends in batches), a
+ * bridge's port, no lo. The timed wait does without. */
+static struct probe_fence *fence_open(struct probe_state *st, const struct probe_spec *ps,
+				     cpu_set_t *cpus)
+{
+	const struct probe_iface *pi;
+	const char *nofence = getenv("IPTT_PROBE_NO_FENCE");
+	struct probe_fence *f;
+	cpu_set_t one;
+	int cpu;
+
+	if (st->app.log || (nofence && *nofence))
+		return NULL;
+	pi = probe_copy_iface(&st->pc, ps->from_host ? "lo" : ps->iface);
+	if (!pi || pi->port || pi->ifindex <= 0 || (ps->from_host && !pi->up))
+		return NULL;
+	f = &st->fences[pi - st->pc.ifaces];
+	if (f->rx < 0 && probe_fence_open(f, pi->ifindex, ps->from_host) < 0)
+		return NULL;
+	if (sched_getaffinity(0, sizeof(*cpus), cpus) < 0 || (cpu = sched_getcpu()) < 0)
+		return NULL;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one) == 0 ? f : NULL;
 }
 
 static void run_one(struct probe_state *st, const struct probe_spec *ps,
 		    struct probe_result *r)
 {
-	struct probe_sender snd;
+	struct probe_sender host = { .fd = -1 };
+	const struct probe_sender *snd, *wire;
+	struct probe_fence *fence;
+	cpu_set_t cpus;
 	struct timespec sent;
 	uint8_t pkt[PROBE_PKT_MAX];
 	char err[512];
@@ -525,28 +657,32 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 	if (st->index > 1 && probe_copy_ct_flush(&st->pc) < 0)
 		die(EXIT_RUNTIME, "emptying the copy's conntrack table: %s",
 		    strerror(errno));
-	if (st->index > 1 || (ps->have_mark && !ps->from_host))
-		arm_for(st, ps);
+	arm_for(st, ps);
 	if (probe_ct_create(ps, err, sizeof(err)) < 0)
 		die(EXIT_RUNTIME, "--ct %s: %s", ps->ct == PROBE_CT_RELATED ?
 		    "related" : "established", err);
-	open_sender(st, ps, &snd);
+	snd = open_sender(st, ps, &host);
+	wire = ps->from_host ? NULL : snd;
 	len = probe_packet_build(&ps->pkt, pkt, sizeof(pkt));
 	if (len < 0)
 		die(EXIT_RUNTIME, "building the probe's packet: %s", strerror(errno));
 	out_begin(&st->story);
 	out_begin(&st->answers);
+	fence = fence_open(st, ps, &cpus);
 	clock_gettime(CLOCK_MONOTONIC, &sent);
 	/* The copy may refuse to send it at all: a raw socket without a
 	 * route (ENETUNREACH), an interface without carrier (ENETDOWN). A
 	 * real packet would not get further: that is the probe's outcome. */
 	r->send_errno = 0;
 	/* EPERM: a rule at OUTPUT dropped it, after its hooks traced it */
-	if (probe_send(&snd, pkt, (size_t)len, &ps->pkt.dst) < 0 && errno != EPERM)
+	if (probe_send(snd, pkt, (size_t)len, &ps->pkt.dst) < 0 && errno != EPERM)
 		r->send_errno = errno ? errno : EIO;
-	probe_sender_close(&snd);
-	if (!r->send_errno)
+	if (!r->send_errno && !(fence && probe_fence_send(fence, wire) == 0 &&
+				run_fenced(st, fence, wire)))
 		run_loop(st, &sent);
+	probe_sender_close(&host);
+	if (fence)
+		sched_setaffinity(0, sizeof(cpus), &cpus);
 	if (st->app.failed)
 		die(EXIT_RUNTIME, "tracing the probe in the copy: %s", strerror(errno));
 	print_probe_header(st, ps);
@@ -657,7 +793,7 @@ static void make_copy(struct probe_state *st)
 
 static void setup_app(struct probe_state *st)
 {
-	static char expr[1024];
+	size_t i;
 	const struct probe_opts *o = st->o;
 	struct app *app = &st->app;
 	struct asm_ops ops = {
@@ -668,13 +804,17 @@ static void setup_app(struct probe_state *st)
 
 	memset(&app->cfg, 0, sizeof(app->cfg));
 	app->cfg.hook_prerouting = app->cfg.hook_output = true;
-	app->cfg.ipv4 = o->probes[0].pkt.src.family == AF_INET;
-	app->cfg.ipv6 = !app->cfg.ipv4;
+	for (i = 0; i < o->n_probes; i++) {
+		if (o->probes[i].pkt.src.family == AF_INET)
+			app->cfg.ipv4 = true;
+		else
+			app->cfg.ipv6 = true;
+	}
 	app->cfg.quiet_ms = o->quiet_ms;
 	app->cfg.json = o->json;
 	app->cfg.netns = o->netns;
 	app->ephemeral_ns = true;
-	compile(st, &o->probes[0], expr, sizeof(expr));
+	compile_all(st);
 	app->text.color = o->color == COLOR_ALWAYS ||
 			  (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
 			   !(nc && *nc) && !(term && !strcmp(term, "dumb")));
@@ -700,6 +840,14 @@ int probe_run(struct probe_opts *o)
 	check_rulesets(o);
 	make_copy(&st);
 	check_wires(&st);
+	st.wires = calloc(st.pc.n_ifaces + 1, sizeof(*st.wires));
+	st.fences = calloc(st.pc.n_ifaces + 1, sizeof(*st.fences));
+	if (!st.wires || !st.fences)
+		die(EXIT_RUNTIME, "out of memory");
+	for (i = 0; i <= st.pc.n_ifaces; i++) {
+		st.wires[i].fd = -1;
+		st.fences[i].rx = st.fences[i].tx = -1;
+	}
 	print_copy_line(&st);
 	fflush(stdout);
 	setup_app(&st);
@@ -716,6 +864,12 @@ int probe_run(struct probe_opts *o)
 	if (o->file)
 		print_table(&st, res);
 	free(res);
+	for (i = 0; i <= st.pc.n_ifaces; i++) {
+		probe_sender_close(&st.wires[i]);
+		probe_fence_close(&st.fences[i]);
+	}
+	free(st.wires);
+	free(st.fences);
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		die(EXIT_RUNTIME, "writing output: %s", strerror(errno));
 	app_close();

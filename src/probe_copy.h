@@ -24,6 +24,9 @@ struct probe_iface {
 	 * end is up. Without one (a veth whose peer is down) the wire's end
 	 * stays down, so that the copy has no carrier either. */
 	bool carrier;
+	/* A port of a bridge in the copy: a frame that is not IP goes to
+	 * the bridge, not to a socket bound to the port. */
+	bool port;
 };
 
 struct probe_copy {

@@ -120,6 +120,91 @@ void probe_sender_close(struct probe_sender *s)
 	s->fd = -1;
 }
 
+/* ---- fences -------------------------------------------------------- */
+
+static int packet_socket(int ifindex, uint16_t proto)
+{
+	struct sockaddr_ll sll;
+	/* protocol 0 here, the real one at bind: a socket made with one
+	 * would unhook it again at bind, waiting for a grace period */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(proto);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int probe_fence_open(struct probe_fence *f, int ifindex, bool loopback)
+{
+	memset(f, 0, sizeof(*f));
+	f->tx = -1;
+	f->ifindex = ifindex;
+	f->rx = packet_socket(ifindex, PROBE_FENCE_ETHERTYPE);
+	if (f->rx < 0)
+		return -1;
+	/* protocol 0: sends only */
+	if (loopback && (f->tx = packet_socket(ifindex, 0)) < 0) {
+		probe_fence_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+int probe_fence_send(struct probe_fence *f, const struct probe_sender *s)
+{
+	uint8_t frame[ETH_ZLEN];
+	uint16_t type = htons(PROBE_FENCE_ETHERTYPE);
+	uint32_t seq = htonl(++f->seq);
+	int fd = s ? s->fd : f->tx;
+
+	memset(frame, 0, sizeof(frame));
+	if (s) {
+		memcpy(frame, s->dst_mac, 6);
+		memcpy(frame + 6, s->src_mac, 6);
+	}
+	memcpy(frame + 12, &type, 2);
+	memcpy(frame + ETH_HLEN, &seq, 4);
+	return send(fd, frame, sizeof(frame), 0) == (ssize_t)sizeof(frame) ? 0 : -1;
+}
+
+int probe_fence_back(struct probe_fence *f)
+{
+	uint8_t buf[ETH_ZLEN];
+	uint32_t seq;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(f->rx, buf, sizeof(buf), MSG_TRUNC);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		if (n < ETH_HLEN + 4)
+			continue;
+		memcpy(&seq, buf + ETH_HLEN, 4);
+		if (ntohl(seq) == f->seq)
+			return 1;
+	}
+}
+
+void probe_fence_close(struct probe_fence *f)
+{
+	if (f->rx >= 0)
+		close(f->rx);
+	if (f->tx >= 0)
+		close(f->tx);
+	f->rx = f->tx = -1;
+}
+
 /* ---- conntrack --------------------------------------------------- */
 
 static void set_tuple(struct nf_conntrack *ct, const struct probe_addr *src,

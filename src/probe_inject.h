@@ -29,6 +29,34 @@ int probe_send(const struct probe_sender *s, const uint8_t *pkt, size_t len,
 	       const struct probe_addr *dst);
 void probe_sender_close(struct probe_sender *s);
 
+/* A fence: a frame of an ethertype nothing in the copy handles
+ * (PROBE_FENCE_ETHERTYPE), sent after the probe into the same receive
+ * queue (the wire's interface, or lo for --from-host) from the same CPU.
+ * The kernel handles that queue in order, so when a socket bound to the
+ * interface gets the fence, every event of what came before it (the
+ * probe, and the answers the copy made while handling it) is queued on
+ * our trace socket. No hook sees the fence: netfilter's hooks are for IP
+ * and ARP. Not for a bridge's port: the bridge would take it. */
+#define PROBE_FENCE_ETHERTYPE	0x88b5	/* IEEE 802 local experimental 1 */
+
+struct probe_fence {
+	int rx;				/* AF_PACKET in the copy, on ifindex */
+	int tx;				/* for lo: AF_PACKET in the copy; -1 */
+	int ifindex;			/* in the copy */
+	uint32_t seq;			/* of the last fence sent */
+};
+
+/* Open the receiving socket (and for lo, the sending one) in the current
+ * namespace, the copy. 0, or -1 errno. */
+int probe_fence_open(struct probe_fence *f, int ifindex, bool loopback);
+/* Send the next fence: through the wire sender s, or on lo when s is
+ * NULL. 0, or -1 errno. */
+int probe_fence_send(struct probe_fence *f, const struct probe_sender *s);
+/* 1 when the last fence sent came back (older ones are read and
+ * skipped), 0 when not yet, -1 errno. */
+int probe_fence_back(struct probe_fence *f);
+void probe_fence_close(struct probe_fence *f);
+
 /* --ct established/related: one entry (or an expectation) in the current
  * namespace's conntrack table for the probe's flow. 0, or -1 with errno
  * and a one-line reason in err. */

@@ -381,6 +381,9 @@ static int finish_links(struct probe_ctx *c, struct src_link *v, size_t n)
 		if (set_master(&c->copy, port, master) < 0)
 			return probe_fail(c, "probe: cannot add %s to bridge %s in the copy: %s",
 					  v[i].name, m->name, strerror(errno));
+		for (size_t j = 0; j < pc->n_ifaces; j++)
+			if (pc->ifaces[j].ifindex == port)
+				pc->ifaces[j].port = true;
 	}
 	pc->interfaces = (unsigned int)pc->n_ifaces;
 	return 0;

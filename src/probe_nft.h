@@ -12,6 +12,8 @@
 /* "nft -j list ruleset" of the current namespace (malloc'd). Returns
  * NULL with nft's own first line of error in msg. */
 char *probe_nft_list(char *msg, size_t msglen);
+/* Drop the parsed listings the functions below keep (see load()). */
+void probe_nft_forget(void);
 
 /* keep(family NFPROTO_*, table, arg) decides per table. */
 typedef bool (*probe_nft_keep)(uint8_t family, const char *table, const void *arg);

@@ -136,13 +136,15 @@ static bool incompatible(const char *out)
  * with the others. What it prints must stand for as many chains and
  * rules as the kernel holds, or a name it printed raw broke a line. */
 static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int v6,
-			    const char *table)
+			    const char *table, bool given, char *part)
 {
 	const char *tool = tools[0][v6][0];
 	unsigned int kchains, krules, tables = 0, chains = 0, rules = 0;
-	char *out = NULL, msg[600];
+	char *out = part, msg[600];
 
-	if (probe_xt_run_out(tool, table, &out, msg, sizeof(msg)) < 0) {
+	if (given && !out)
+		return 0;	/* not printed: incompatible, copied as JSON */
+	if (!given && probe_xt_run_out(tool, table, &out, msg, sizeof(msg)) < 0) {
 		if (errno == ENOENT)
 			return probe_fail(c, "probe: %s is not installed; it is needed to "
 					  "copy the iptables-nft table %s", tool, table);
@@ -184,6 +186,74 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 	return 0;
 }
 
+static int xt_index_of(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < XT_N_TABLES; i++)
+		if (strlen(xt_tables[i].name) == len && !memcmp(name, xt_tables[i].name, len))
+			return (int)i;
+	return -1;
+}
+
+/* One iptables-nft-save of a family, cut into its tables: every save
+ * reads the whole ruleset, so one per table costs a second per table at
+ * 16k rules. A table's part runs from its "*name" line to its COMMIT;
+ * only the tool's comments are between parts. Anything else (a "*" line
+ * inside a part, a table twice, another line between parts: a name
+ * holding a newline) gives the cut up, and each table is saved alone as
+ * before (so does a table the tool calls incompatible); the counts
+ * against the kernel and the check after the restore
+ * judge the parts as they judged those saves. 0 with parts[] (NULL: not
+ * printed, an incompatible table), or -1. */
+static int save_parts(const char *tool, char *parts[XT_N_TABLES])
+{
+	char *out, msg[600];
+	const char *p, *start = NULL;
+	int cur = -1, i;
+
+	memset(parts, 0, XT_N_TABLES * sizeof(*parts));
+	if (probe_xt_run_out(tool, NULL, &out, msg, sizeof(msg)) < 0)
+		return -1;
+	for (p = out; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		const char *next = eol ? eol + 1 : p + l;
+
+		if (cur < 0 && *p == '*') {
+			cur = xt_index_of(p + 1, l - 1);
+			if (cur < 0 || parts[cur])
+				goto fail;
+			start = p;
+		} else if (cur < 0 && (*p != '#' ||
+				       /* which table it means is the per-table
+					* saves' to tell (incompatible()) */
+				       (!strncmp(p, "# Table `", 9) &&
+					memmem(p, l, "incompatible", 12)))) {
+			goto fail;
+		} else if (cur >= 0 && *p == '*') {
+			goto fail;
+		} else if (cur >= 0 && l == 6 && !memcmp(p, "COMMIT", 6)) {
+			parts[cur] = strndup(start, (size_t)(next - start));
+			if (!parts[cur])
+				goto fail;
+			cur = -1;
+		}
+		p = next;
+	}
+	if (cur >= 0)
+		goto fail;
+	free(out);
+	return 0;
+fail:
+	for (i = 0; i < XT_N_TABLES; i++) {
+		free(parts[i]);
+		parts[i] = NULL;
+	}
+	free(out);
+	return -1;
+}
+
 struct xt_seen {
 	bool has[2][XT_N_TABLES];
 };
@@ -221,11 +291,26 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	if (probe_nft_scan(rs->src_json, scan_tables, &seen, &cnt, NULL, NULL) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
-	for (v6 = 0; v6 < 2; v6++)
+	for (v6 = 0; v6 < 2; v6++) {
+		char *parts[XT_N_TABLES];
+		bool any = false, cut;
+		int ret = 0;
+
 		for (i = 0; i < XT_N_TABLES; i++)
-			if (seen.has[v6][i] &&
-			    read_xtnft_table(c, rs, v6, xt_tables[i].name) < 0)
-				return -1;
+			any |= seen.has[v6][i];
+		if (!any)
+			continue;
+		cut = save_parts(tools[0][v6][0], parts) == 0;
+		for (i = 0; i < XT_N_TABLES; i++) {
+			if (seen.has[v6][i] && !ret)
+				ret = read_xtnft_table(c, rs, v6, xt_tables[i].name, cut,
+						       cut ? parts[i] : NULL);
+			else if (cut)
+				free(parts[i]);
+		}
+		if (ret < 0)
+			return -1;
+	}
 	if (rs->nft_replaced)
 		return 0;
 	rs->nft_json = probe_nft_filter(rs->src_json, keep_native, rs, &rs->nft_tables);
@@ -477,12 +562,16 @@ static bool is_xt_table(uint8_t family, const char *table, const void *arg)
 	return table_ref_has(rs->xt_tables, rs->n_xt, family, table);
 }
 
-/* After the iptables-nft restore: the copy's nf_tables as the source's. */
-static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs)
+/* After the iptables-nft restore: the copy's nf_tables as the source's.
+ * *listing is the copy's listing when nothing had to be trimmed (the
+ * caller lists it once, not twice: 16k rules take seconds), else NULL. */
+static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs,
+			char **listing)
 {
 	char msg[512], *copy, *cmds;
 	int ret = 0;
 
+	*listing = NULL;
 	if ((!rs->xtnft[0] && !rs->xtnft[1]) || !rs->src_json)
 		return 0;
 	copy = probe_nft_list(msg, sizeof(msg));
@@ -492,8 +581,11 @@ static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs)
 	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
 		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
 				 "nft: %s", msg);
+	if (!cmds && !ret)
+		*listing = copy;
+	else
+		free(copy);
 	free(cmds);
-	free(copy);
 	return ret;
 }
 
@@ -518,20 +610,38 @@ static int verify(struct probe_ctx *c, const struct probe_rulesets *rs)
 	unsigned int i;
 	int v6;
 
-	for (i = 0; i < rs->n_xt; i++) {
-		v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
-		if (!rs->xt_text[i])
+	/* One save per family, not one per table: each save reads the
+	 * whole ruleset (a second at 16k rules). The tables come out as
+	 * blocks, compared sorted; a table the copy holds that the source
+	 * text has not (or the reverse) is a difference too. */
+	for (v6 = 0; v6 < 2; v6++) {
+		char *want = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&want, &len);
+
+		if (!f)
+			return probe_fail(c, "probe: out of memory");
+		for (i = 0; i < rs->n_xt; i++)
+			if (rs->xt_text[i] && (rs->xt_tables[i].family == NFPROTO_IPV6) == v6)
+				fputs(rs->xt_text[i], f);
+		if (fclose(f) == EOF || !want)
+			return probe_fail(c, "probe: out of memory");
+		if (!len) {
+			free(want);
 			continue;
-		if (probe_xt_run_out(tools[0][v6][0], rs->xt_tables[i].name, &out, msg,
-				     sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot check the copy: %s", msg);
-		if (!same_text(rs->xt_text[i], out, probe_xt_normal)) {
-			free(out);
-			return probe_fail(c, "probe: the %s iptables-nft table %s does not copy "
-					  "exactly (a name or comment holding a newline or "
-					  "quote?); refusing an inexact copy", fam_word[v6],
-					  rs->xt_tables[i].name);
 		}
+		if (probe_xt_run_out(tools[0][v6][0], NULL, &out, msg, sizeof(msg)) < 0) {
+			free(want);
+			return probe_fail(c, "probe: cannot check the copy: %s", msg);
+		}
+		if (!same_text(want, out, probe_xt_normal)) {
+			free(want);
+			free(out);
+			return probe_fail(c, "probe: the %s iptables-nft tables do not copy "
+					  "exactly (a name or comment holding a newline or "
+					  "quote?); refusing an inexact copy", fam_word[v6]);
+		}
+		free(want);
 		free(out);
 	}
 	for (v6 = 0; v6 < 2; v6++) {
@@ -670,7 +780,8 @@ static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *
 /* The opening line's counts and the notes, from what the copy holds
  * now: nf_tables as the copy lists it, legacy tables from what was
  * restored (the copy's legacy tables are exactly that, as verified). */
-static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
+static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
+			  char *listing)
 {
 	struct probe_copy *pc = c->pc;
 	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
@@ -682,7 +793,7 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 	for (i = 0; i < rs->n_files; i++)
 		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
 			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
-	json = probe_nft_list(msg, sizeof(msg));
+	json = listing ? listing : probe_nft_list(msg, sizeof(msg));
 	if (!json)
 		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
 	if (probe_nft_scan(json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
@@ -710,12 +821,19 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs)
 
 int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
+	char *listing = NULL;
 	int ret;
 
 	if (probe_enter(c->pc->copy_fd) < 0)
 		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
 	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
-	      verify(c, rs) < 0 || prune_chains(c, rs) < 0 || count_and_note(c, rs) < 0 ? -1 : 0;
+	      verify(c, rs) < 0 || prune_chains(c, rs, &listing) < 0 ? -1 : 0;
+	/* count_and_note() frees the listing */
+	if (!ret)
+		ret = count_and_note(c, rs, listing);
+	else
+		free(listing);
+	probe_nft_forget();
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));

@@ -403,6 +403,56 @@ probe() { iptt_run --probe "$@"; }
 	assert_error 2 "probes:7: --dport with -p icmp: ICMP has no ports"
 }
 
+@test "--probe-file: one arming serves every probe; each story is the probe's own" {
+	rtr_nft <<-EOF
+	table inet filter {
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			meta mark 0x2a accept
+			tcp dport 80 accept
+			icmpv6 type echo-request accept
+		}
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport 22 reject with tcp reset
+		}
+	}
+	EOF
+	# both families, a mark and then none (the mark chain goes again),
+	# an answer over lo, an answer on the wire
+	f=$BATS_TEST_TMPDIR/probes
+	cat >"$f" <<-EOF
+	-i r0 -p tcp -s $CLI_IP -d $SRV_IP --dport 80 --sport 40001
+	-i r0 -p icmpv6 -s $CLI_IP6 -d $SRV_IP6
+	-i r0 -p tcp -s $CLI_IP -d $SRV_IP --dport 81 --sport 40002 --mark 42
+	-i r0 -p tcp -s $CLI_IP -d $SRV_IP --dport 81 --sport 40003
+	--from-host -p tcp -s $RTR_IP1 -d $RTR_IP1 --dport 22 --sport 40004
+	-i r0 -p tcp -s $CLI_IP -d $RTR_IP1 --dport 22 --sport 40005
+	EOF
+	iptt_run --probe-file "$f" --json
+	[ "$IPTT_RC" -eq 0 ]
+	cp "$IPTT_OUT" "$BATS_TEST_TMPDIR/file.json"
+	n=0
+	while read -r line; do
+		n=$((n + 1))
+		jq -c "select(.probe == $n and .probe_role != \"result\")" \
+			"$BATS_TEST_TMPDIR/file.json" | jq -S "$NORM" >"$BATS_TEST_TMPDIR/in_file"
+		# shellcheck disable=SC2086 # the line's words are the options
+		probe $line --json
+		[ "$IPTT_RC" -eq 0 ]
+		jq -c 'select(.probe_role == "probe" or .probe_role == "answer")' "$IPTT_OUT" |
+			jq -S "$NORM" >"$BATS_TEST_TMPDIR/alone"
+		[ -s "$BATS_TEST_TMPDIR/alone" ]
+		diff -u "$BATS_TEST_TMPDIR/alone" "$BATS_TEST_TMPDIR/in_file"
+	done <"$f"
+	[ "$n" -eq 6 ]
+	# the marked probe went through, the next one did not
+	jq -se 'map(select(.probe == 3 and .probe_role == "probe"))[0].fate.kind ==
+		"forwarded"' "$BATS_TEST_TMPDIR/file.json" >/dev/null
+	jq -se 'map(select(.probe == 4 and .probe_role == "probe"))[0].fate.kind ==
+		"drop"' "$BATS_TEST_TMPDIR/file.json" >/dev/null
+}
+
 @test "bad probes: one line and exit 2" {
 	probe -i eth9 -p tcp -s $CLI_IP -d $SRV_IP
 	assert_error 2 "-i eth9: no such interface in this network namespace \(it has: lo, r0, r1\)"
