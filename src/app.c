@@ -13,6 +13,7 @@
 #include "arm.h"
 #include "arm_xt.h"
 #include "assemble.h"
+#include "story.h"
 #include "caps.h"
 #include "ct.h"
 #include "nl_log.h"
@@ -20,6 +21,7 @@
 #include "rules_nft.h"
 #include "rules_xt.h"
 #include "statedir.h"
+#include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
 /* atexit() takes no argument: the one app of this process. */
 static struct app *the_app;
@@ -411,4 +413,71 @@ int app_cleanup_leftovers(void)
 		fprintf(stderr, "iptables-trace: removed %u state file%s of killed "
 			"runs from %s\n", files, files == 1 ? "" : "s", statedir_path());
 	return EXIT_OK;
+}
+
+bool app_starts_packet(const struct app *app, const struct trace_event *ev)
+{
+	/* the rules naming an IPv6 upper protocol match marked packets */
+	if ((ev->has & EV_HAS_HANDLE) &&
+	    arm_l4_hint(app->arm, ev->table, ev->family, ev->handle))
+		return false;
+	return story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
+}
+
+static void take_event(const struct trace_event *ev, void *data)
+{
+	struct app *app = data;
+
+	/* Only the steps of the backends asked for; of nf_tables, at least
+	 * our own rule's, which marks our packets. */
+	if (ev->source == EV_SRC_NFT && !app->plan.listen_nft &&
+	    !app_starts_packet(app, ev))
+		return;
+	app->events++;
+	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
+	    (ev->nfproto == NFPROTO_IPV4 || ev->nfproto == NFPROTO_IPV6))
+		app->resolver.ct_seen[ev->nfproto == NFPROTO_IPV6] = true;
+	if (asm_add(app->assembler, ev) < 0)
+		app->failed = true;
+}
+
+/* Read both channels until both are empty: a packet's legacy events
+ * sit on the NFLOG socket while its nft events are read, and a block
+ * must not be finished before they are in. */
+int app_drain(struct app *app)
+{
+	int got, rounds = 0;
+
+	struct timespec start;
+
+	/* bounded, so a flood cannot hold finished blocks back forever */
+	do {
+		got = 0;
+		unsigned long overruns = app->overruns, lost = app->lost;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+
+		if (app->trace) {
+			int n = nl_trace_drain(app->trace, take_event, app, &app->overruns);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+		if (app->log) {
+			int n = nl_log_drain(app->log, take_event, app, &app->lost);
+
+			if (n < 0)
+				return -1;
+			got += n;
+		}
+		if (app->overruns != overruns || app->lost != lost)
+			asm_mark_cut(app->assembler);
+	} while (got && !app->failed && ++rounds < 8);
+	/* A round that found both sockets empty: everything sent before it
+	 * began is in. After the round limit some may not be, and a block
+	 * whose other channel's events are still queued must wait. */
+	if (!got)
+		asm_drained(app->assembler, &start);
+	return 0;
 }

@@ -63,6 +63,12 @@ void app_close(void);
  * someone else deleted and says so on stderr, one line per check that
  * found something. Every ARM_XT_CHECK_MS from the loop. */
 void app_check_trace_rules(struct app *app);
+/* Does ev start a packet we traced (our arming rule firing)? */
+bool app_starts_packet(const struct app *app, const struct trace_event *ev);
+/* Read both channels until both are empty, handing each event to the
+ * assembler; a loss marks the open blocks cut. Returns 0, or -1 when a
+ * channel failed. For the tracing loop and the probe alike. */
+int app_drain(struct app *app);
 /* --cleanup: remove leftover legacy TRACE rules of killed runs. */
 int app_cleanup_leftovers(void);
 

@@ -174,30 +174,7 @@ static long hold_ms(const struct block *b, void *data)
 
 static bool starts_packet(const struct trace_event *ev, void *data)
 {
-	struct app *app = data;
-
-	/* the rules naming an IPv6 upper protocol match marked packets */
-	if ((ev->has & EV_HAS_HANDLE) &&
-	    arm_l4_hint(app->arm, ev->table, ev->family, ev->handle))
-		return false;
-	return story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
-}
-
-static void on_event(const struct trace_event *ev, void *data)
-{
-	struct app *app = data;
-
-	/* Only the steps of the backends asked for; of nf_tables, at least
-	 * our own rule's, which marks our packets. */
-	if (ev->source == EV_SRC_NFT && !app->plan.listen_nft &&
-	    !starts_packet(ev, app))
-		return;
-	app->events++;
-	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
-	    (ev->nfproto == NFPROTO_IPV4 || ev->nfproto == NFPROTO_IPV6))
-		app->resolver.ct_seen[ev->nfproto == NFPROTO_IPV6] = true;
-	if (asm_add(app->assembler, ev) < 0)
-		app->failed = true;
+	return app_starts_packet(data, ev);
 }
 
 static void setup_signals(void)
@@ -310,47 +287,6 @@ static bool done(struct app *app, const struct timespec *deadline)
 	       (app->cfg.timeout > 0 && ms_left(deadline) <= 0);
 }
 
-/* Read both channels until both are empty: a packet's legacy events
- * sit on the NFLOG socket while its nft events are read, and a block
- * must not be finished before they are in. */
-static int drain_all(struct app *app)
-{
-	int got, rounds = 0;
-
-	struct timespec start;
-
-	/* bounded, so a flood cannot hold finished blocks back forever */
-	do {
-		got = 0;
-		unsigned long overruns = app->overruns, lost = app->lost;
-
-		clock_gettime(CLOCK_MONOTONIC, &start);
-
-		if (app->trace) {
-			int n = nl_trace_drain(app->trace, on_event, app, &app->overruns);
-
-			if (n < 0)
-				return -1;
-			got += n;
-		}
-		if (app->log) {
-			int n = nl_log_drain(app->log, on_event, app, &app->lost);
-
-			if (n < 0)
-				return -1;
-			got += n;
-		}
-		if (app->overruns != overruns || app->lost != lost)
-			asm_mark_cut(app->assembler);
-	} while (got && !app->failed && ++rounds < 8);
-	/* A round that found both sockets empty: everything sent before it
-	 * began is in. After the round limit some may not be, and a block
-	 * whose other channel's events are still queued must wait. */
-	if (!got)
-		asm_drained(app->assembler, &start);
-	return 0;
-}
-
 static void run(struct app *app)
 {
 	struct timespec deadline;
@@ -392,7 +328,7 @@ static void run(struct app *app)
 		/* Ruleset news first, so the rules a packet met are known. */
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			rules_nft_changed(app->resolver.nft);
-		if (n > 0 && drain_all(app) < 0) {
+		if (n > 0 && app_drain(app) < 0) {
 			app->failed = true;
 			break;
 		}
@@ -409,7 +345,7 @@ static void run(struct app *app)
 		app->have_marked = arm_marked(app->arm, &app->marked) == 0;
 	/* Events already queued when we were told to stop belong to
 	 * packets that crossed the firewall: read and print them too. */
-	if (!app->output_closed && !app->failed && drain_all(app) == 0)
+	if (!app->output_closed && !app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);
 }
 

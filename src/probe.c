@@ -207,16 +207,7 @@ static bool starts_packet(const struct trace_event *ev, void *data)
 {
 	struct probe_state *st = data;
 
-	return story_starts_packet(ev, st->app.arm ? arm_table_name(st->app.arm) : NULL);
-}
-
-static void on_event(const struct trace_event *ev, void *data)
-{
-	struct probe_state *st = data;
-
-	st->app.events++;
-	if (asm_add(st->app.assembler, ev) < 0)
-		st->app.failed = true;
+	return app_starts_packet(&st->app, ev);
 }
 
 /* ---- the filter that selects the probe and its answers ----------- */
@@ -265,34 +256,6 @@ static void arm_for(struct probe_state *st, const struct probe_spec *ps)
 
 /* ---- the loop ---------------------------------------------------- */
 
-static int drain(struct app *app)
-{
-	struct timespec start;
-	int got, rounds = 0;
-
-	do {
-		got = 0;
-		clock_gettime(CLOCK_MONOTONIC, &start);
-		if (app->trace) {
-			int n = nl_trace_drain(app->trace, on_event, the_state, &app->overruns);
-
-			if (n < 0)
-				return -1;
-			got += n;
-		}
-		if (app->log) {
-			int n = nl_log_drain(app->log, on_event, the_state, &app->lost);
-
-			if (n < 0)
-				return -1;
-			got += n;
-		}
-	} while (got && ++rounds < 8);
-	if (!got)
-		asm_drained(app->assembler, &start);
-	return 0;
-}
-
 /* Done when the probe's block is out and the answers had their time
  * (none open, ANSWER_WAIT_MS quiet), or the probe never showed. */
 static bool probe_finished(struct probe_state *st, const struct timespec *sent)
@@ -329,13 +292,13 @@ static void run_loop(struct probe_state *st, const struct timespec *sent)
 		}
 		if (n > 0 && (pfd[1].revents & POLLIN))
 			rules_nft_changed(app->resolver.nft);
-		if (drain(app) < 0) {
+		if (app_drain(app) < 0) {
 			app->failed = true;
 			break;
 		}
 		asm_flush(app->assembler, false);
 	}
-	if (!app->failed && drain(app) == 0)
+	if (!app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);
 }
 
@@ -382,14 +345,14 @@ static int fence_wait(struct probe_state *st, struct probe_fence *f)
 		back = probe_fence_back(f);
 		if (back < 0)
 			return -1;
-		if (drain(app) < 0) {
+		if (app_drain(app) < 0) {
 			app->failed = true;
 			return -1;
 		}
 	}
 	do {
 		before = app->events;
-		if (drain(app) < 0) {
+		if (app_drain(app) < 0) {
 			app->failed = true;
 			return -1;
 		}
