@@ -488,10 +488,24 @@ static void print_probe_header(const struct probe_state *st, const struct probe_
 	printf("probe %u (line %u): %s\n", st->index, ps->line, ps->what);
 }
 
+/* --ct established|related: the entry comes from ctnetlink, without the
+ * NAT the rules would have bound to the connection's first packet. An
+ * established packet is rewritten only by that binding, so a probe of a
+ * NATed connection is judged unrewritten: say so, rather than let the
+ * fate pass for a real packet's. */
+static const char *ct_note(const struct probe_spec *ps)
+{
+	if (ps->ct != PROBE_CT_ESTABLISHED && ps->ct != PROBE_CT_RELATED)
+		return NULL;
+	return "the conntrack entry was made without NAT: if the rules NAT this "
+	       "connection, its real packets are rewritten and this probe was not";
+}
+
 static void print_result(const struct probe_state *st, const struct probe_spec *ps,
 			 const struct probe_result *r)
 {
 	const char *actual = r->decided ? actual_name(r->fate) : "unknown";
+	const char *note = ct_note(ps);
 
 	if (st->o->json) {
 		json_t *o = json_object();
@@ -510,9 +524,13 @@ static void print_result(const struct probe_state *st, const struct probe_spec *
 				    json_string(probe_expect_name(ps->expect)) : json_null());
 		json_object_set_new(o, "matched", ps->expect ? json_boolean(r->matched) :
 				    json_null());
+		json_object_set_new(o, "ct_note", note ? json_string(note) : json_null());
 		print_json(o);
 		return;
 	}
+	if (note)
+		printf("note: --ct %s: %s\n\n", ps->ct == PROBE_CT_RELATED ?
+		       "related" : "established", note);
 	if (r->send_errno)
 		printf("the probe never entered the firewall: %s refused to send "
 		       "it: %s\n\n", ps->from_host ? "the copy's raw socket" :

@@ -246,6 +246,8 @@ probe() { iptt_run --probe "$@"; }
 	b=$(block "^IN=r0 ")
 	assert_lines "$b" "inet filter input (#1) ct state established counter accept => ACCEPT"
 	assert_lines_re "$b" "^  conntrack: established, original direction"
+	# the entry has no NAT binding, and the output says so
+	grep -qx "note: --ct established: the conntrack entry was made without NAT: if the rules NAT this connection, its real packets are rewritten and this probe was not" "$IPTT_OUT"
 	# a new connection is dropped by #2
 	probe -i r0 -p tcp -s $CLI_IP -d $RTR_IP1 --dport 22 --expect drop
 	[ "$IPTT_RC" -eq 0 ]
