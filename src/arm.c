@@ -59,6 +59,7 @@
 
 #include "nl_recv.h"
 #include "arm.h"
+#include "nft_dump.h"
 #include "bpf_nft.h"
 #include "bridge.h"
 
@@ -908,67 +909,30 @@ static int count_rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Our inet table's rules, as the kernel's current generation has them. */
-/* Does the datagram hold the last message (done, or an error) of the
- * dump asked for with seq? */
-static bool dump_ends_in(const char *buf, size_t len, uint32_t seq)
+/* A dump cut by a commit starts again from nothing. */
+static void own_count_restart(void *data)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int left = (int)len;
+	struct own_count *n = data;
+	struct arm *a = n->a;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-		if (nlh->nlmsg_seq == seq && (nlh->nlmsg_type == NLMSG_DONE ||
-					      nlh->nlmsg_type == NLMSG_ERROR))
-			return true;
-	return false;
+	memset(n, 0, sizeof(*n));
+	n->a = a;
+	if (a)
+		a->n_l4 = 0;
 }
 
+/* Our inet table's rules, as the kernel's current generation has them.
+ * Any socket sees them, so nft_dump's own does: a dump a commit cut is
+ * asked again on a fresh one, with nothing of the cut answer queued. */
 static int dump_own(struct arm *a, struct own_count *n, bool l4)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	uint32_t portid = mnl_socket_get_portid(a->nl), seq = a->seq++;
-	struct pollfd pfd = { mnl_socket_get_fd(a->nl), POLLIN, 0 };
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
-	ssize_t got;
-	int rc;
-
 	memset(n, 0, sizeof(*n));
 	if (l4) {
 		n->a = a;
 		a->n_l4 = 0;
 	}
-	if (!r)
-		return -1;
-	memset(buf, 0, sizeof(buf));
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET,
-				    NLM_F_DUMP, seq);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, a->table);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	if (mnl_socket_sendto(a->nl, nlh, nlh->nlmsg_len) < 0)
-		return -1;
-	do {
-		if (poll(&pfd, 1, 5000) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		got = nl_recv_kernel(a->nl, buf, sizeof(buf));
-		if (got < 0)
-			return -1;
-		rc = mnl_cb_run(buf, (size_t)got, seq, portid, count_rule_cb, n);
-	} while (rc > 0);
-	/* a dump cut by a commit (EINTR) counted some rules twice or not
-	 * at all: no number is better than a wrong one. Its rest is still
-	 * on the way, and must not be read as the answer to the next ask. */
-	if (rc < 0 && errno == EINTR) {
-		while (!dump_ends_in(buf, (size_t)got, seq) &&
-		       poll(&pfd, 1, 1000) > 0 &&
-		       (got = nl_recv_kernel(a->nl, buf, sizeof(buf))) >= 0)
-			;
-		errno = EINTR;
-	}
-	return rc < 0 ? -1 : 0;
+	return nft_dump(NFT_MSG_GETRULE, NFPROTO_INET, a->table, NULL,
+			count_rule_cb, own_count_restart, n);
 }
 
 int arm_marked(struct arm *a, uint64_t *packets)
@@ -982,24 +946,18 @@ int arm_marked(struct arm *a, uint64_t *packets)
 
 /* The armed line must be true: read our rules back from the current
  * generation, so that the commit is known to be in effect, not only
- * acknowledged. A dump cut by someone else's commit is asked again. */
+ * acknowledged. */
 static int verify_armed(struct arm *a)
 {
 	struct own_count n;
-	int tries;
 
-	for (tries = 0; tries < 10; tries++) {
-		if (dump_own(a, &n, true) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n.rules == a->inet_rules)
-			return 0;
+	if (dump_own(a, &n, true) < 0)
+		return -1;
+	if (n.rules != a->inet_rules) {
 		errno = EPROTO;
 		return -1;
 	}
-	return -1;
+	return 0;
 }
 
 unsigned int arm_l4_hints(const struct arm *a, uint64_t *handles,

@@ -1,5 +1,5 @@
 /* LD_PRELOAD shim for the namespace tests: make the kernel's answers to
- * the first FAKE_DUMP_INTR (default 1) nf_tables table dumps look
+ * the first FAKE_DUMP_INTR (default 1) nf_tables table dumps asked for look
  * interrupted by a concurrent commit, as they are on a host whose
  * ruleset keeps changing: every message of those answers gets
  * NLM_F_DUMP_INTR, which libmnl turns into EINTR. Only NETLINK_NETFILTER
@@ -46,9 +46,19 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		return -1;
 	}
 	init();
-	if (left > 0 && buf && len >= sizeof(*nlh) && nlh->nlmsg_type == of &&
-	    (nlh->nlmsg_flags & NLM_F_DUMP) && is_nfnetlink(fd))
-		dumping = fd;
+	/* Dumps are counted as they are asked for: a reader that gives up
+	 * at the first interrupted message never reads its NLMSG_DONE. Any
+	 * new request on the socket (a reused descriptor, too) ends the
+	 * marking of the last answer. */
+	if (buf && len >= sizeof(*nlh) && (fd == dumping || left > 0) &&
+	    is_nfnetlink(fd)) {
+		if (fd == dumping)
+			dumping = -1;
+		if (left > 0 && nlh->nlmsg_type == of && (nlh->nlmsg_flags & NLM_F_DUMP)) {
+			dumping = fd;
+			left--;
+		}
+	}
 	return real(fd, buf, len, flags, to, tolen);
 }
 
@@ -60,10 +70,8 @@ static void mark(void *buf, size_t total)
 
 	for (nlh = buf, len = total; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
 		nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
-		if (nlh->nlmsg_type == NLMSG_DONE) {
-			left--;
+		if (nlh->nlmsg_type == NLMSG_DONE)
 			dumping = -1;
-		}
 	}
 }
 

@@ -98,9 +98,10 @@ churn() {
 	[ -z "$(ip netns exec "$RTR" cat /proc/net/ip_tables_names)" ]
 }
 
-# The armed line reads our own rules back over the socket that owns our
-# table, which cannot be swapped for a fresh one: an interrupted dump's
-# rest must be read away, or the next ask takes it for its answer.
+# The armed line reads our own rules back. A dump a commit cut leaves
+# its rest queued on its socket: asked again on that socket, the rest
+# is taken for the answer ("Protocol error"). The read-back must retry
+# as every other dump does, on a fresh socket.
 @test "our rules' read-back interrupted by a commit (faked): asked again, armed" {
 	make -C "$IPTT_ROOT" -s build/tests/fake_dump_intr.so >&3
 	local shim=$IPTT_ROOT/build/tests/fake_dump_intr.so
