@@ -323,29 +323,61 @@ int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
 	return ret;
 }
 
-int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
-			   unsigned int *chains, unsigned int *rules)
+struct table_size {
+	uint8_t family;
+	const char *table;		/* in the parsed list */
+	unsigned int chains, rules;
+};
+
+int probe_nft_table_sizes(const char *json,
+			  void (*cb)(uint8_t family, const char *table,
+				     unsigned int chains, unsigned int rules, void *arg),
+			  void *arg)
 {
 	json_t *root = load(json), *a, *o;
-	size_t i;
+	struct table_size *t = NULL, *grown;
+	size_t i, k, n = 0, last = 0;
 
-	*chains = *rules = 0;
 	if (!root || !(a = list_array(root))) {
 		json_decref(root);
 		errno = EINVAL;
 		return -1;
 	}
 	json_array_foreach(a, i, o) {
-		const char *kind, *t = NULL;
+		const char *kind, *name = NULL;
 		uint8_t f = 0;
 		json_t *body;
 
-		kind = object_of(o, &f, &t, &body);
-		if (!kind || !t || f != family || strcmp(t, table))
+		kind = object_of(o, &f, &name, &body);
+		if (!kind || !name || !strcmp(kind, "metainfo"))
 			continue;
-		*chains += !strcmp(kind, "chain");
-		*rules += !strcmp(kind, "rule");
+		/* a list holds a table's objects together: the last one
+		 * found is nearly always the one */
+		if (last < n && t[last].family == f && !strcmp(t[last].table, name)) {
+			k = last;
+		} else {
+			for (k = 0; k < n; k++)
+				if (t[k].family == f && !strcmp(t[k].table, name))
+					break;
+			if (k == n) {
+				grown = realloc(t, (n + 1) * sizeof(*t));
+				if (!grown) {
+					free(t);
+					json_decref(root);
+					errno = ENOMEM;
+					return -1;
+				}
+				t = grown;
+				t[n++] = (struct table_size){ f, name, 0, 0 };
+			}
+			last = k;
+		}
+		t[k].chains += !strcmp(kind, "chain");
+		t[k].rules += !strcmp(kind, "rule");
 	}
+	for (k = 0; k < n; k++)
+		cb(t[k].family, t[k].table, t[k].chains, t[k].rules, arg);
+	free(t);
 	json_decref(root);
 	return 0;
 }

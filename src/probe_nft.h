@@ -52,10 +52,14 @@ int probe_nft_base_chains(const char *json,
 				    const char *hook, int32_t prio, void *arg),
 			  void *arg);
 
-/* Chains and rules of one table, from a list: for checking what a save
- * tool printed against the kernel's own count. */
-int probe_nft_table_counts(const char *json, uint8_t family, const char *table,
-			   unsigned int *chains, unsigned int *rules);
+/* cb(family, table, chains, rules, arg) for each table of a list, with
+ * its chain and rule counts, all from one parse: for checking what a
+ * save tool printed against the kernel's own count. Returns 0, or -1
+ * (EINVAL, ENOMEM). */
+int probe_nft_table_sizes(const char *json,
+			  void (*cb)(uint8_t family, const char *table,
+				     unsigned int chains, unsigned int rules, void *arg),
+			  void *arg);
 
 /* JSON commands deleting the empty chains of kept tables that the copy
  * has and the source has not (NULL when there are none): iptables-nft

@@ -136,10 +136,11 @@ static bool incompatible(const char *out)
  * with the others. What it prints must stand for as many chains and
  * rules as the kernel holds, or a name it printed raw broke a line. */
 static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int v6,
-			    const char *table, bool given, char *part)
+			    const char *table, unsigned int kchains, unsigned int krules,
+			    bool given, char *part)
 {
 	const char *tool = tools[0][v6][0];
-	unsigned int kchains, krules, tables = 0, chains = 0, rules = 0;
+	unsigned int tables = 0, chains = 0, rules = 0;
 	char *out = part, msg[600];
 
 	if (given && !out)
@@ -160,11 +161,9 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 	}
 	if (!rs->xt_replaced[v6]) {
 		probe_xt_counts(out, xt_family[v6], &tables, &chains, &rules);
-		if (probe_nft_table_counts(rs->src_json, xt_family[v6], table,
-					   &kchains, &krules) < 0 ||
-		    /* the tool prints every built-in chain, the kernel has
-			     * only those iptables-nft made */
-		    kchains > chains || krules != rules) {
+		/* the tool prints every built-in chain, the kernel has
+		 * only those iptables-nft made */
+		if (kchains > chains || krules != rules) {
 			free(out);
 			return probe_fail(c, "probe: %s prints table %s with %u chains and "
 					  "%u rules where the kernel has %u and %u (a name "
@@ -254,32 +253,30 @@ fail:
 	return -1;
 }
 
+/* The ip/ip6 tables that carry an iptables table's name, and how many
+ * chains and rules the kernel has in each. */
 struct xt_seen {
 	bool has[2][XT_N_TABLES];
+	unsigned int chains[2][XT_N_TABLES], rules[2][XT_N_TABLES];
 };
 
-static void seen_table(uint8_t family, const char *table, const void *arg)
+static void seen_table(uint8_t family, const char *table, unsigned int chains,
+		       unsigned int rules, void *arg)
 {
-	struct xt_seen *s = (struct xt_seen *)arg;
-	size_t i;
+	struct xt_seen *s = arg;
+	const struct xt_table *t = xt_table_find(table);
+	int v6 = family == NFPROTO_IPV6;
 
-	if (family != NFPROTO_IPV4 && family != NFPROTO_IPV6)
+	if ((family != NFPROTO_IPV4 && family != NFPROTO_IPV6) || !t)
 		return;
-	for (i = 0; i < XT_N_TABLES; i++)
-		if (!strcmp(table, xt_tables[i].name))
-			s->has[family == NFPROTO_IPV6][i] = true;
-}
-
-static bool scan_tables(uint8_t family, const char *table, const void *arg)
-{
-	seen_table(family, table, arg);
-	return false;
+	s->has[v6][t - xt_tables] = true;
+	s->chains[v6][t - xt_tables] = chains;
+	s->rules[v6][t - xt_tables] = rules;
 }
 
 static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 {
 	struct xt_seen seen = { 0 };
-	struct probe_nft_counts cnt;
 	char msg[512];
 	int v6;
 	size_t i;
@@ -287,8 +284,7 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	rs->src_json = probe_nft_list(msg, sizeof(msg));
 	if (!rs->src_json)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s", msg);
-	/* which ip/ip6 tables carry an iptables table's name */
-	if (probe_nft_scan(rs->src_json, scan_tables, &seen, &cnt, NULL, NULL) < 0)
+	if (probe_nft_table_sizes(rs->src_json, seen_table, &seen) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
 	for (v6 = 0; v6 < 2; v6++) {
@@ -303,7 +299,8 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 		cut = save_parts(tools[0][v6][0], parts) == 0;
 		for (i = 0; i < XT_N_TABLES; i++) {
 			if (seen.has[v6][i] && !ret)
-				ret = read_xtnft_table(c, rs, v6, xt_tables[i].name, cut,
+				ret = read_xtnft_table(c, rs, v6, xt_tables[i].name,
+						       seen.chains[v6][i], seen.rules[v6][i], cut,
 						       cut ? parts[i] : NULL);
 			else if (cut)
 				free(parts[i]);
