@@ -415,6 +415,16 @@ int app_cleanup_leftovers(void)
 	return EXIT_OK;
 }
 
+int app_build_story(struct app *app, const struct block *b, struct story *s)
+{
+	if (story_build(s, b, &app->resolver, resolver_sync_block(&app->resolver, b),
+			&story_kernel) == 0)
+		return 0;
+	story_free(s);
+	app->failed = true;
+	return -1;
+}
+
 bool app_starts_packet(const struct app *app, const struct trace_event *ev)
 {
 	/* the rules naming an IPv6 upper protocol match marked packets */

@@ -63,6 +63,9 @@ void app_close(void);
  * someone else deleted and says so on stderr, one line per check that
  * found something. Every ARM_XT_CHECK_MS from the loop. */
 void app_check_trace_rules(struct app *app);
+/* The story of a finished block, from snapshots brought up to date
+ * now. Returns 0, or -1 with app->failed set (s is freed then). */
+int app_build_story(struct app *app, const struct block *b, struct story *s);
 /* Does ev start a packet we traced (our arming rule firing)? */
 bool app_starts_packet(const struct app *app, const struct trace_event *ev);
 /* Read both channels until both are empty, handing each event to the

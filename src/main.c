@@ -123,12 +123,8 @@ static void emit(const struct block *b, void *data)
 	app->received++;
 	if (app->cfg.count && app->packets >= app->cfg.count)
 		return;
-	if (story_build(&s, b, &app->resolver,
-			resolver_sync_block(&app->resolver, b), &story_kernel) < 0) {
-		story_free(&s);
-		app->failed = true;
+	if (app_build_story(app, b, &s) < 0)
 		return;
-	}
 	if (!wanted(&app->cfg, &s)) {
 		story_free(&s);
 		return;

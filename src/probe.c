@@ -160,12 +160,8 @@ static void emit(const struct block *b, void *data)
 
 	if (app->failed || (app->arm && !b->started))
 		return;
-	if (story_build(&s, b, &app->resolver,
-			resolver_sync_block(&app->resolver, b), &story_kernel) < 0) {
-		story_free(&s);
-		app->failed = true;
+	if (app_build_story(app, b, &s) < 0)
 		return;
-	}
 	if (!selected(st->cur, &s)) {
 		story_free(&s);
 		return;
