@@ -137,8 +137,10 @@ static enum fate_kind routed(struct story *s, enum hook from)
 	 * A frame to the bridge's own address was routed, so the lookup
 	 * stands; otherwise it cannot tell what the bridge did, and a drop
 	 * would be a guess. */
-	if (a.kind == ROUTE_DROP && iif && (!s->lk->bridge_link(iif, &bl) || bl.bridge) &&
-	    !to_bridge_mac(s, &bl)) {
+	/* a port that cannot be asked about (gone) may have been one: no
+	 * guess either, and nothing read of what the failed lookup left */
+	if (a.kind == ROUTE_DROP && iif &&
+	    (!s->lk->bridge_link(iif, &bl) || (bl.bridge && !to_bridge_mac(s, &bl)))) {
 		if (!s->lk->ifname(iif, br))
 			snprintf(br, sizeof(br), "if%u", iif);
 		snprintf(f->why, sizeof(f->why), "came in through bridge %s, no "
