@@ -17,6 +17,9 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 BIN := $(BUILD)/iptables-trace
 MAN := $(BUILD)/iptables-trace.8
 
+# mk/package.mk defines targets of its own: plain `make` must build all
+.DEFAULT_GOAL := all
+
 # ---- packaging: version, quiet build, missing libraries, install, dist
 include mk/package.mk
 
