@@ -194,3 +194,10 @@ complete_bash() {
 	grep -qx "  LD   $b/iptables-trace" <<<"$out" || { echo "# got: $out" >&3; false; }
 	! grep -qE '(^| )(cc|gcc) ' <<<"$out"
 }
+
+@test "plain make builds the program and the man page, not a part of them" {
+	b=$BATS_TEST_TMPDIR/build
+	out=$(make -n --no-print-directory -C "$IPTT_ROOT" BUILD="$b" 2>&1)
+	grep -q -- "-o $b/iptables-trace " <<<"$out" || { echo "# got: $out" >&3; false; }
+	grep -q "$b/iptables-trace.8" <<<"$out"
+}
