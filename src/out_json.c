@@ -6,6 +6,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <linux/netfilter.h>
 
 #include "fate_names.h"
 #include "out_json.h"
@@ -132,9 +133,9 @@ static json_t *step_ref(const struct story_step *st)
 	if (!st)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "table", str_valid(st->ev->table));
-	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "chain", str_valid(st->ev->chain));
+	json_object_set_new(o, "table", str_valid(st->table_name));
+	json_object_set_new(o, "family", json_string(family_name(st->family)));
+	json_object_set_new(o, "chain", str_valid(st->chain));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	return o;
@@ -164,15 +165,15 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 
 	json_object_set_new(o, "index", json_integer(index));
 	json_object_set_new(o, "type", json_string(kind_name(st->kind)));
-	json_object_set_new(o, "source", json_string(st->ev->source == EV_SRC_NFT ?
-						     "nftables" : "x_tables"));
-	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "table", str_valid(st->ev->table));
-	json_object_set_new(o, "chain", str_valid(st->ev->chain));
+	json_object_set_new(o, "source", json_string(st->legacy ?
+						     "x_tables" : "nftables"));
+	json_object_set_new(o, "family", json_string(family_name(st->family)));
+	json_object_set_new(o, "table", str_valid(st->table_name));
+	json_object_set_new(o, "chain", str_valid(st->chain));
 	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	json_object_set_new(o, "handle", (st->ev->has & EV_HAS_HANDLE) ?
-			    json_integer((json_int_t)st->ev->handle) : json_null());
+	json_object_set_new(o, "handle", st->has_handle ?
+			    json_integer((json_int_t)st->handle) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
 			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
@@ -301,7 +302,6 @@ static json_t *timestamp(const struct timespec *ts)
 
 int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 {
-	const struct trace_event *ev0 = &s->block->evs[0];
 	json_t *o = json_object(), *steps = json_array(), *versions = json_array();
 	char *text;
 	size_t i;
@@ -310,16 +310,17 @@ int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
 	char id[16];
 
 	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
-	snprintf(id, sizeof(id), "%08x", s->block->id);
+	snprintf(id, sizeof(id), "%08x", s->id);
 	json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
-	json_object_set_new(o, "timestamp", timestamp(&ev0->ts));
+	json_object_set_new(o, "timestamp", timestamp(&s->ts));
 	json_object_set_new(o, "trace_id", json_string(id));
 	json_object_set_new(o, "netns", str_or_null(opts->netns));
 	if (opts->probe_role) {
 		json_object_set_new(o, "probe_role", json_string(opts->probe_role));
 		json_object_set_new(o, "probe", json_integer(opts->probe));
 	}
-	json_object_set_new(o, "family", json_string(ev0->nfproto == 10 ? "ip6" : "ip"));
+	json_object_set_new(o, "family", json_string(family_name(s->nfproto == NFPROTO_IPV6 ?
+						       NFPROTO_IPV6 : NFPROTO_IPV4)));
 	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
 	json_object_set_new(o, "oif", str_or_null(s->fate.out));
 	json_object_set_new(o, "packet", s->have_first ? packet_json(&s->first) : json_null());

@@ -54,7 +54,7 @@ static void verdict_text(char *buf, size_t size, const struct story_step *st)
  * families read "inet fw": the two backends' "filter FORWARD" differ. */
 static const char *backend(const struct story_step *st)
 {
-	return st->ev->source == EV_SRC_XT ? "legacy " : "";
+	return st->legacy ? "legacy " : "";
 }
 
 static const char *stale(const struct story_step *st)
@@ -69,21 +69,21 @@ char *out_text_step(const struct story_step *st, bool verbose)
 	verdict_text(v, sizeof(v), st);
 	switch (st->kind) {
 	case STEP_RULE:
-		if (verbose && (st->ev->has & EV_HAS_HANDLE))
+		if (verbose && st->has_handle)
 			snprintf(extra, sizeof(extra), " [handle %llu verdict %d]",
-				 (unsigned long long)st->ev->handle, st->verdict);
+				 (unsigned long long)st->handle, st->verdict);
 		if (st->pos)
 			return line("%s%s %s (#%u) %s%s => %s%s", backend(st),
-				    st->table, st->ev->chain, st->pos,
+				    st->table, st->chain, st->pos,
 				    st->text ? st->text : "(rule text unavailable)",
 				    stale(st), v, extra);
 		return line("%s %s (handle %llu, no longer in the ruleset) => %s%s",
-			    st->table, st->ev->chain,
-			    (unsigned long long)st->ev->handle, v, extra);
+			    st->table, st->chain,
+			    (unsigned long long)st->handle, v, extra);
 	case STEP_POLICY:
-		return line("%s%s %s %s", backend(st), st->table, st->ev->chain, v);
+		return line("%s%s %s %s", backend(st), st->table, st->chain, v);
 	case STEP_RETURN:
-		return line("%s%s %s return", backend(st), st->table, st->ev->chain);
+		return line("%s%s %s return", backend(st), st->table, st->chain);
 	case STEP_PACKET:
 		break;
 	}
@@ -98,13 +98,13 @@ static void packet_line(char *buf, size_t size, const struct pkt_view *v)
 		snprintf(buf, size, "IN=%s OUT=%s (headers not decoded)", v->in, v->out);
 }
 
-static void print_timestamp(FILE *f, const struct trace_event *ev)
+static void print_timestamp(FILE *f, const struct timespec *ts)
 {
 	struct tm tm;
 
-	localtime_r(&ev->ts.tv_sec, &tm);
+	localtime_r(&ts->tv_sec, &tm);
 	fprintf(f, "%02d:%02d:%02d.%06ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		ev->ts.tv_nsec / 1000);
+		ts->tv_nsec / 1000);
 }
 
 /* "DNAT by nat PREROUTING (#1): 203.0.113.1:2222 -> 10.77.2.20:22",
@@ -120,7 +120,7 @@ char *out_text_change(const struct story_change *c)
 	if (!c->by)
 		return line("%s by conntrack%s: %s", c->what, c->note, what);
 	return line("%s by %s%s %s (#%u): %s", c->what, backend(c->by),
-		    c->by->table, c->by->ev->chain, c->by->pos, what);
+		    c->by->table, c->by->chain, c->by->pos, what);
 }
 
 char *out_text_fate(const struct story *s, unsigned int quiet_ms)
@@ -135,16 +135,16 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 	case FATE_STOLEN:
 		if (by->kind == STEP_POLICY)
 			return line("=> %s by policy of %s%s %s", fate_name(f->kind)->text,
-				    backend(by), by->table, by->ev->chain);
+				    backend(by), by->table, by->chain);
 		return line("=> %s by %s%s %s (#%u) %s%s", fate_name(f->kind)->text,
-			    backend(by), by->table, by->ev->chain, by->pos,
+			    backend(by), by->table, by->chain, by->pos,
 			    by->text ? by->text : "(rule text unavailable)",
 			    stale(by));
 	case FATE_NOROUTE:
 		if (by)
 			return line("=> DROP by routing: %s, after %s%s %s "
 				    "accepted it", f->why, backend(by), by->table,
-				    by->ev->chain);
+				    by->chain);
 		return line("=> DROP by routing: %s; no chain in this "
 			    "namespace saw the packet", f->why);
 	case FATE_LOCAL:
@@ -157,7 +157,7 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 		return line("=> %s", fate_name(f->kind)->text);
 	case FATE_ACCEPTED:
 		return line("=> ACCEPT by %s%s %s; no later chain saw the "
-			    "packet", backend(by), by->table, by->ev->chain);
+			    "packet", backend(by), by->table, by->chain);
 	case FATE_UNTOUCHED:
 		return line("=> ACCEPT: no chain in this namespace saw "
 			    "the packet");
@@ -171,7 +171,7 @@ char *out_text_fate(const struct story *s, unsigned int quiet_ms)
 	}
 	return line("=> fate unknown: no verdict followed %s%s %s "
 		    "within %u ms", by ? backend(by) : "", by ? by->table : "?",
-		    by ? by->ev->chain : "?", quiet_ms);
+		    by ? by->chain : "?", quiet_ms);
 }
 
 static void print_ct(FILE *f, const struct story_ct *c)
@@ -247,7 +247,7 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 	if (o->color)
 		fputs(C_BOLD, f);
 	if (o->timestamps)
-		print_timestamp(f, &s->block->evs[0]);
+		print_timestamp(f, &s->ts);
 	if (s->have_first) {
 		packet_line(pkt, sizeof(pkt), &s->first);
 		fput_visible(pkt, f);
@@ -255,7 +255,7 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		fputs("(packet headers not captured)", f);
 	}
 	if (o->verbose)
-		fprintf(f, " [trace id %08x]", s->block->id);
+		fprintf(f, " [trace id %08x]", s->id);
 	if (o->color)
 		fputs(C_RESET, f);
 	fputc('\n', f);
@@ -276,10 +276,10 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		if (o->verbose && st->miss_from) {
 			l = st->miss_to > st->miss_from ?
 			    line("%s%s %s (#%u-#%u did not match)", backend(st),
-				 st->table, st->ev->chain, st->miss_from,
+				 st->table, st->chain, st->miss_from,
 				 st->miss_to) :
 			    line("%s%s %s (#%u did not match)", backend(st),
-				 st->table, st->ev->chain, st->miss_from);
+				 st->table, st->chain, st->miss_from);
 			put_line(f, "  ", o->color ? C_DIM : NULL, l);
 			free(l);
 		}

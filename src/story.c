@@ -221,7 +221,7 @@ static struct story_step *add_step(struct story *s, enum step_kind kind,
 
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
-	st->ev = ev;
+	story_step_set_event(st, ev);
 	st->hook = hook;
 	st->verdict = verdict;
 	if (target && *target && !(st->target = strdup(target)))
@@ -541,7 +541,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r,
 	uint8_t l4 = l4_hint(b, r);
 
 	memset(s, 0, sizeof(*s));
-	s->block = b;
+	story_set_block(s, b);
 	s->lk = lk;
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));

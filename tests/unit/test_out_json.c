@@ -35,11 +35,11 @@ static json_t *story_json(const char *table, const char *chain)
 	b.nevs = b.cap = 1;
 	memset(&st, 0, sizeof(st));
 	st.kind = STEP_POLICY;
-	st.ev = &ev;
+	story_step_set_event(&st, &ev);
 	st.table = ev.table;
 	st.verdict = NF_DROP;
 	memset(&s, 0, sizeof(s));
-	s.block = &b;
+	story_set_block(&s, &b);
 	s.steps = &st;
 	s.nsteps = 1;
 	s.fate.kind = FATE_DROP;

@@ -38,7 +38,7 @@ static struct story_step step(enum step_kind kind, const struct trace_event *ev,
 
 	memset(&st, 0, sizeof(st));
 	st.kind = kind;
-	st.ev = ev;
+	story_step_set_event(&st, ev);
 	st.table = (char *)table;
 	st.pos = pos;
 	st.text = (char *)text;
@@ -151,7 +151,7 @@ static void test_goto_and_bare_jump(void **state)
 	st.target = NULL;
 	assert_step(&st, false, "inet parse input (#5) goto web => jump");
 	/* verbose needs a handle */
-	ev.has = EV_HAS_VERDICT;
+	st.has_handle = false;
 	assert_step(&st, true, "inet parse input (#5) goto web => jump");
 }
 
