@@ -30,13 +30,14 @@ static char *line(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
-static const char *verdict_color(int32_t v)
+/* The escape for a colour the name tables give; NULL: none. */
+static const char *escape(enum name_color c)
 {
-	switch (v) {
-	case EV_V_ACCEPT: return C_GREEN;
-	case EV_V_DROP: return C_RED;
-	case EV_V_JUMP:
-	case EV_V_GOTO: return C_BLUE;
+	switch (c) {
+	case NC_GREEN: return C_GREEN;
+	case NC_RED: return C_RED;
+	case NC_BLUE: return C_BLUE;
+	case NC_NONE: break;
 	}
 	return NULL;
 }
@@ -44,8 +45,10 @@ static const char *verdict_color(int32_t v)
 /* "ACCEPT", "jump CHAIN", "continue" ... */
 static void verdict_text(char *buf, size_t size, const struct story_step *st)
 {
-	if ((st->verdict == EV_V_JUMP || st->verdict == EV_V_GOTO) && st->target)
-		snprintf(buf, size, "%s %s", verdict_name(st->verdict), st->target);
+	const struct verdict_name *n = verdict_lookup(st->verdict);
+
+	if (n->takes_target && st->target)
+		snprintf(buf, size, "%s %s", n->name, st->target);
 	else
 		snprintf(buf, size, "%s", step_verdict_name(st));
 }
@@ -232,9 +235,7 @@ static void print_changes(FILE *f, const struct story *s, size_t after)
 
 static const char *fate_color(const struct story *s, bool color)
 {
-	if (!color || s->fate.kind == FATE_UNKNOWN)
-		return NULL;
-	return fate_accepted(s->fate.kind) ? C_GREEN : C_RED;
+	return color ? escape(fate_name(s->fate.kind)->color) : NULL;
 }
 
 void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
@@ -285,7 +286,7 @@ void out_text_story(FILE *f, const struct story *s, const struct text_opts *o)
 		}
 		l = out_text_step(st, o->verbose);
 		put_line(f, "  ", o->color && st->kind != STEP_RETURN ?
-			 verdict_color(st->verdict) : NULL, l);
+			 escape(verdict_lookup(st->verdict)->color) : NULL, l);
 		free(l);
 	}
 	print_changes(f, s, s->nsteps);

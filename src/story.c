@@ -11,26 +11,6 @@
 #include "story.h"
 #include <linux/netfilter.h>
 
-const char *verdict_name(int32_t v)
-{
-	switch (v) {
-	case EV_V_DROP: return "DROP";
-	case EV_V_ACCEPT: return "ACCEPT";
-	case EV_V_STOLEN: return "STOLEN";
-	case EV_V_QUEUE: return "QUEUE";
-	case EV_V_REPEAT: return "REPEAT";
-	case EV_V_CONTINUE: return "continue";
-	case EV_V_BREAK: return "break";
-	case EV_V_JUMP: return "jump";
-	case EV_V_GOTO: return "goto";
-	case EV_V_RETURN: return "return";
-	}
-	/* NF_QUEUE carries the queue number in the upper bits */
-	if ((v & 0xff) == EV_V_QUEUE)
-		return "QUEUE";
-	return "?";
-}
-
 const char *step_verdict_name(const struct story_step *st)
 {
 	return st->rejects ? "REJECT" : verdict_name(st->verdict);

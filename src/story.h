@@ -14,6 +14,7 @@
 #include "ruleset.h"
 
 #include "resolver.h"
+#include "verdict_names.h"
 
 enum step_kind {
 	STEP_PACKET,		/* the packet as a chain saw it (headers changed) */
@@ -179,7 +180,6 @@ bool story_starts_packet(const struct trace_event *ev, const char *own_table);
 bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		     struct resolver *r);
 
-const char *verdict_name(int32_t verdict);
 /* A step's verdict as users name it: REJECT for a rejecting rule, whose
  * kernel verdict is a drop. */
 const char *step_verdict_name(const struct story_step *st);

@@ -28,6 +28,13 @@ static void test_verdict_name(void **state)
 	assert_string_equal(verdict_name(5 << 16 | NF_QUEUE), "QUEUE");
 	assert_string_equal(verdict_name(99), "?");
 	assert_string_equal(verdict_name(-99), "?");
+	/* the text output's colours, and the verdicts a chain name follows */
+	assert_int_equal(verdict_lookup(NF_ACCEPT)->color, NC_GREEN);
+	assert_int_equal(verdict_lookup(NF_DROP)->color, NC_RED);
+	assert_int_equal(verdict_lookup(NFT_JUMP)->color, NC_BLUE);
+	assert_int_equal(verdict_lookup(5 << 16 | NF_QUEUE)->color, NC_NONE);
+	assert_true(verdict_lookup(NFT_GOTO)->takes_target);
+	assert_false(verdict_lookup(NFT_RETURN)->takes_target);
 }
 
 static struct story_step step(enum step_kind kind, const struct trace_event *ev,
