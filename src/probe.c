@@ -28,6 +28,7 @@
 #include "mono_time.h"
 #include "nl_log.h"
 #include "nl_trace.h"
+#include "out_json.h"
 #include "probe.h"
 #include "probe_copy.h"
 #include "probe_inject.h"
@@ -168,18 +169,15 @@ static void emit(const struct block *b, void *data)
 	}
 	probe = !st->seen && is_probe(st->cur, &s);
 	f = probe ? st->story.f : st->answers.f;
-	app->json.probe_role = probe ? "probe" : "answer";
-	app->json.probe = st->index;
+	app->out.probe_role = probe ? "probe" : "answer";
+	app->out.probe = st->index;
 	if (!app->cfg.json && !probe)
 		fputs("the host's answer (from the copy):\n", f);
-	if (app->cfg.json)
-		out_json_story(f, &s, &app->json);
-	else
-		out_text_story(f, &s, &app->text);
+	out_story(app->out_ops, f, &s, &app->out);
 	if (probe) {
 		st->seen = true;
 		st->fate = s.fate.kind;
-		l = out_text_fate(&s, app->cfg.quiet_ms);
+		l = out_fate_line(&s, app->cfg.quiet_ms);
 		/* without "=> " */
 		snprintf(st->fate_text, sizeof(st->fate_text), "%s",
 			 l && strlen(l) > 3 ? l + 3 : fate_name(s.fate.kind)->text);
@@ -792,13 +790,13 @@ static void setup_app(struct probe_state *st)
 	app->cfg.netns = o->netns;
 	app->ephemeral_ns = true;
 	compile_all(st);
-	app->text.color = o->color == COLOR_ALWAYS ||
-			  (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
-			   !(nc && *nc) && !(term && !strcmp(term, "dumb")));
-	app->text.verbose = o->verbose;
-	app->text.quiet_ms = o->quiet_ms;
-	app->json.netns = o->netns;
-	app->json.quiet_ms = o->quiet_ms;
+	app->out_ops = out_ops_for(app->cfg.json ? OUT_JSON : OUT_TEXT);
+	app->out.color = o->color == COLOR_ALWAYS ||
+			 (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+			  !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+	app->out.verbose = o->verbose;
+	app->out.quiet_ms = o->quiet_ms;
+	app->out.netns = o->netns;
 	app_open(app, &ops);
 	app_read_rules(app);
 }

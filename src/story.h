@@ -146,7 +146,8 @@ struct story {
 	struct story_step *steps;
 	size_t nsteps;
 	struct story_change changes[STORY_MAX_CHANGES];
-	size_t nchanges;
+	size_t nchanges;		/* in step order: after never decreases,
+					 * and is at most nsteps */
 	struct story_ct ct;
 	struct story_fate fate;
 	char order_note[160];		/* "" or why the order of two steps is a

@@ -1,4 +1,5 @@
-/* The text backend's step, change and fate lines, and verdict_name. */
+/* The text backend's step lines, the change and fate lines (out.c),
+ * and verdict_name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,7 +67,7 @@ static void assert_step(const struct story_step *st, bool verbose,
 
 static void assert_change(const struct story_change *c, const char *want)
 {
-	char *got = out_text_change(c);
+	char *got = out_change_line(c);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -76,7 +77,7 @@ static void assert_change(const struct story_change *c, const char *want)
 static void assert_fate(const struct story *s, unsigned int quiet_ms,
 			const char *want)
 {
-	char *got = out_text_fate(s, quiet_ms);
+	char *got = out_fate_line(s, quiet_ms);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
