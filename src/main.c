@@ -457,7 +457,7 @@ int main(int argc, char **argv)
 		check_iface_exists("-o", app.cfg.filter.out_iface, app.cfg.netns);
 	setup_signals();
 
-	app.out_ops = out_ops_for(app.cfg.json ? OUT_JSON : OUT_TEXT);
+	app.out_ops = out_ops_for(app.cfg.format);
 	/* auto: a terminal that can show it, and no NO_COLOR (no-color.org) */
 	nc = getenv("NO_COLOR");
 	term = getenv("TERM");

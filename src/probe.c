@@ -171,7 +171,7 @@ static void emit(const struct block *b, void *data)
 	f = probe ? st->story.f : st->answers.f;
 	app->out.probe_role = probe ? "probe" : "answer";
 	app->out.probe = st->index;
-	if (!app->cfg.json && !probe)
+	if (app->cfg.format == OUT_TEXT && !probe)
 		fputs("the host's answer (from the copy):\n", f);
 	out_story(app->out_ops, f, &s, &app->out);
 	if (probe) {
@@ -434,7 +434,7 @@ static void print_copy_line(const struct probe_state *st)
 	const char *ns = st->o->netns;
 	size_t i;
 
-	if (st->o->json) {
+	if (st->o->format == OUT_JSON) {
 		json_t *o = json_object(), *c = json_object(), *notes = json_array();
 
 		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
@@ -477,7 +477,7 @@ static void print_copy_line(const struct probe_state *st)
 /* Before each story of a probe file: which line it is. */
 static void print_probe_header(const struct probe_state *st, const struct probe_spec *ps)
 {
-	if (st->o->json || !st->o->file)
+	if (st->o->format == OUT_JSON || !st->o->file)
 		return;
 	printf("probe %u (line %u): %s\n", st->index, ps->line, ps->what);
 }
@@ -501,7 +501,7 @@ static void print_result(const struct probe_state *st, const struct probe_spec *
 	const char *actual = r->decided ? actual_name(r->fate) : "unknown";
 	const char *note = ct_note(ps);
 
-	if (st->o->json) {
+	if (st->o->format == OUT_JSON) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
@@ -542,7 +542,7 @@ static void print_table(const struct probe_state *st, const struct probe_result 
 {
 	size_t i;
 
-	if (st->o->json)
+	if (st->o->format == OUT_JSON)
 		return;
 	printf("%-5s %-5s %-8s %-8s %-8s %s\n", "probe", "line", "expected", "actual",
 	       "result", "packet");
@@ -786,11 +786,11 @@ static void setup_app(struct probe_state *st)
 			app->cfg.ipv6 = true;
 	}
 	app->cfg.quiet_ms = o->quiet_ms;
-	app->cfg.json = o->json;
+	app->cfg.format = o->format;
 	app->cfg.netns = o->netns;
 	app->ephemeral_ns = true;
 	compile_all(st);
-	app->out_ops = out_ops_for(app->cfg.json ? OUT_JSON : OUT_TEXT);
+	app->out_ops = out_ops_for(app->cfg.format);
 	app->out.color = o->color == COLOR_ALWAYS ||
 			 (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
 			  !(nc && *nc) && !(term && !strcmp(term, "dumb")));
