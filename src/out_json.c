@@ -35,15 +35,12 @@ static json_t *str_or_null(const char *s)
 
 static json_t *tcp_flags(uint8_t flags)
 {
-	static const char *const names[] = {
-		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
-	};
 	json_t *a = json_array();
-	int i;
+	unsigned int i;
 
 	for (i = 0; i < 8; i++)
 		if (flags & (1 << i))
-			json_array_append_new(a, json_string(names[i]));
+			json_array_append_new(a, json_string(decode_tcp_flag(i)));
 	return a;
 }
 
