@@ -64,12 +64,6 @@ char *out_fate_line(const struct story *s, unsigned int quiet_ms)
 				"namespace saw the packet", f->why);
 	case FATE_LOCAL:
 		return out_line("=> %s", words);
-	case FATE_FORWARDED:
-	case FATE_BRIDGED:
-	case FATE_SENT:
-		if (f->out[0])
-			return out_line("=> %s out %s", words, f->out);
-		return out_line("=> %s", words);
 	case FATE_ACCEPTED:
 		return out_line("=> ACCEPT by %s%s %s; no later chain saw the "
 				"packet", out_backend(by), by->table, by->chain);
@@ -83,6 +77,12 @@ char *out_fate_line(const struct story *s, unsigned int quiet_ms)
 		if (f->why[0])
 			return out_line("=> fate unknown: %s", f->why);
 		break;
+	default:
+		/* forwarded, bridged, sent: the table's words and where the
+		 * packet went; a new fate kind too, until it needs more */
+		if (f->out[0])
+			return out_line("=> %s out %s", words, f->out);
+		return out_line("=> %s", words);
 	}
 	return out_line("=> fate unknown: no verdict followed %s%s %s "
 			"within %u ms", by ? out_backend(by) : "",
