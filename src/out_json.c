@@ -247,6 +247,7 @@ static int json_begin(struct out_ctx *c)
 	const struct story *s = c->s;
 	const struct out_opts *opts = c->o;
 	json_t *o = json_object();
+	uint8_t fam;
 	char id[16];
 
 	if (!o)
@@ -261,8 +262,9 @@ static int json_begin(struct out_ctx *c)
 		json_object_set_new(o, "probe_role", json_string(opts->probe_role));
 		json_object_set_new(o, "probe", json_integer(opts->probe));
 	}
-	json_object_set_new(o, "family", json_string(family_name(s->nfproto == NFPROTO_IPV6 ?
-						       NFPROTO_IPV6 : NFPROTO_IPV4)));
+	/* an event that did not say is IPv4's */
+	fam = s->nfproto == NFPROTO_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	json_object_set_new(o, "family", json_string(family_name(fam)));
 	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
 	json_object_set_new(o, "oif", str_or_null(s->fate.out));
 	json_object_set_new(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
