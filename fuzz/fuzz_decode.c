@@ -1,6 +1,7 @@
 /* libFuzzer target: packet header decoding (decode.c) on truncated
  * headers, IPv4 options and odd IHLs, IPv6 extension headers, fragments,
- * and the LOG-style line and rewrite check built from the result.
+ * and the LOG-style line (log_line.c) and rewrite check built from the
+ * result.
  *
  * Input: one control byte, then header bytes.
  *   control & 0x80: the transport header is separate (as nf_tables
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "log_line.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,11 +58,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		rb = decode_pkt(l3, l3len ? l3len - 1 : 0, NULL, 0, &b);
 	if (ra == 0) {
-		n = decode_log_line(line, sizeof(line), &a, "eth0", "", data[0]);
+		n = log_line(line, sizeof(line), &a, "eth0", "", data[0]);
 		if (n < 0 || (size_t)n != strlen(line))
 			abort();	/* the line never needs 512 bytes */
 		/* cut short: snprintf semantics, still terminated */
-		n = decode_log_line(tiny, sizeof(tiny), &a, "in", "out", 0);
+		n = log_line(tiny, sizeof(tiny), &a, "in", "out", 0);
 		if (n < 0 || strlen(tiny) >= sizeof(tiny))
 			abort();
 		if (rb == 0)

@@ -1,4 +1,4 @@
-/* libFuzzer target: the text and JSON printers (out_text.c, out_json.c)
+/* libFuzzer target: the print layer (out.c) and its text and JSON formats
  * on stories built from fuzzed events, with odd strings everywhere a
  * name or rule text comes from the kernel or the user's ruleset.
  *
@@ -28,8 +28,7 @@
 
 #include "bridge.h"
 #include "event.h"
-#include "out_json.h"
-#include "out_text.h"
+#include "out.h"
 #include "resolver.h"
 #include "route.h"
 #include "story.h"
@@ -167,8 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct resolver r;
 	struct block b;
 	struct story s;
-	struct text_opts to;
-	struct json_opts jo;
+	struct out_opts to, jo;
 	const char *tail, *end;
 	char *tail_copy;
 	size_t tail_len = 0;
@@ -230,16 +228,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			st->pos = (unsigned int)(st->ev->handle % 1000);
 		}
 
-	to = (struct text_opts){ opt & 1, opt & 2, opt & 4, data[2] };
+	to = (struct out_opts){ .color = opt & 1, .timestamps = opt & 2,
+				.verbose = opt & 4, .quiet_ms = data[2] };
 	/* FUZZ_OUT_PRINT=1 build/fuzz/fuzz_out INPUT shows what it printed */
-	out_text_story(print ? stderr : devnull, &s, &to);
+	out_story(&out_text_ops, print ? stderr : devnull, &s, &to);
 
-	jo = (struct json_opts){ .netns = opt & 0x40 ? next_str(&tail, end) : NULL,
+	jo = (struct out_opts){ .netns = opt & 0x40 ? next_str(&tail, end) : NULL,
 				.quiet_ms = data[2] };
 	mem = open_memstream(&json, &json_len);
 	if (!mem)
 		abort();
-	if (out_json_story(mem, &s, &jo) < 0)
+	if (out_story(&out_json_ops, mem, &s, &jo) < 0)
 		abort();	/* the packet would be missing from the output */
 	fclose(mem);
 	if (print)

@@ -9,8 +9,7 @@
 #include "backend.h"
 #include "cli.h"
 #include "filter.h"
-#include "out_json.h"
-#include "out_text.h"
+#include "out.h"
 #include "resolver.h"
 #include "summary.h"
 
@@ -29,8 +28,8 @@ struct app {
 	struct nl_log *log;		/* NFLOG group 0 */
 	struct assembler *assembler;
 	struct resolver resolver;
-	struct text_opts text;
-	struct json_opts json;
+	const struct out_ops *out_ops;	/* of cfg.format */
+	struct out_opts out;
 	struct summary summary;		/* --summary */
 	unsigned long packets, events;
 	unsigned long received;		/* our packets that reached emit() */

@@ -496,7 +496,7 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 		case OPT_TRACE_RULES: cfg->trace_rules = true; break;
 		case OPT_CLEANUP: cfg->cleanup = true; break;
 		case 't': cfg->timestamps = true; break;
-		case 'j': cfg->json = true; break;
+		case 'j': cfg->format = OUT_JSON; break;
 		case 'v': cfg->verbose = true; break;
 		case 'n': break;	/* tcpdump's and iptables' habit: we never resolve */
 		case 'q': cfg->quiet = true; break;

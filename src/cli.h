@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include "backend.h"
 #include "filter.h"
+#include "out_format.h"
 #include "resolver.h"
 
 /* Exit codes, documented in --help, README and the man page. */
@@ -33,7 +34,8 @@ struct config {
 	bool trace_rules;		/* arm with legacy TRACE rules */
 	bool cleanup;			/* remove leftovers and exit */
 	enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color;
-	bool timestamps, verbose, json;
+	bool timestamps, verbose;
+	enum out_format format;		/* -j: OUT_JSON */
 	bool quiet;			/* -q: no armed line, no stderr summary */
 	bool summary;			/* --summary: rules and chains at exit */
 	bool follow;			/* --follow: whole connections */

@@ -48,10 +48,9 @@ int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 void decode_set_l4(struct pkt_hdrs *p, uint8_t proto, const uint8_t *l4,
 		   size_t l4len);
 
-/* Write the kernel LOG target's rendering of p (IN=.. OUT=.. SRC=..).
- * in/out are interface names, "" when absent. Returns snprintf's value. */
-int decode_log_line(char *buf, size_t size, const struct pkt_hdrs *p,
-		    const char *in, const char *out, uint32_t mark);
+/* The name of TCP flag bit 0..7 (FIN .. CWR) as the LOG target and
+ * the JSON output write it. */
+const char *decode_tcp_flag(unsigned int bit);
 
 /* True when the two differ in what NAT or mangling can change
  * (addresses, ports, TOS, TTL): worth a new packet line. */

@@ -3,27 +3,30 @@
 
 #include "fate_names.h"
 
+/* Colour: green where the packet went on, red where it stopped; none
+ * where nobody knows. */
 static const struct fate_name names[] = {
-	[FATE_UNKNOWN]   = { "unknown",   NULL,     "unknown",  "unknown" },
-	[FATE_DROP]      = { "drop",      "DROP",   "DROP",     "drop" },
-	[FATE_REJECT]    = { "reject",    "REJECT", "REJECT",   "reject" },
-	[FATE_QUEUE]     = { "queue",     "QUEUE",  "QUEUE",    "queue" },
-	[FATE_STOLEN]    = { "stolen",    "STOLEN", "STOLEN",   "stolen" },
+	[FATE_UNKNOWN]   = { "unknown",   NULL,     "unknown",  "unknown", NC_NONE },
+	[FATE_DROP]      = { "drop",      "DROP",   "DROP",     "drop",    NC_RED },
+	[FATE_REJECT]    = { "reject",    "REJECT", "REJECT",   "reject",  NC_RED },
+	[FATE_QUEUE]     = { "queue",     "QUEUE",  "QUEUE",    "queue",   NC_RED },
+	[FATE_STOLEN]    = { "stolen",    "STOLEN", "STOLEN",   "stolen",  NC_RED },
 	/* accepted by every chain, then dropped by routing */
-	[FATE_NOROUTE]   = { "no_route",  "DROP",   "DROP",     "drop" },
-	[FATE_LOCAL]     = { "delivered", "ACCEPT", "ACCEPT, delivered locally", "local" },
-	[FATE_FORWARDED] = { "forwarded", "ACCEPT", "ACCEPT, forwarded", "forward" },
-	[FATE_BRIDGED]   = { "bridged",   "ACCEPT", "ACCEPT, bridged", "forward" },
-	[FATE_SENT]      = { "sent",      "ACCEPT", "ACCEPT, sent", "accept" },
-	[FATE_ACCEPTED]  = { "accepted",  "ACCEPT", "ACCEPT",   "accept" },
-	[FATE_UNTOUCHED] = { "untouched", "ACCEPT", "ACCEPT",   "accept" },
+	[FATE_NOROUTE]   = { "no_route",  "DROP",   "DROP",     "drop",    NC_RED },
+	[FATE_LOCAL]     = { "delivered", "ACCEPT", "ACCEPT, delivered locally", "local",
+			     NC_GREEN },
+	[FATE_FORWARDED] = { "forwarded", "ACCEPT", "ACCEPT, forwarded", "forward", NC_GREEN },
+	[FATE_BRIDGED]   = { "bridged",   "ACCEPT", "ACCEPT, bridged", "forward", NC_GREEN },
+	[FATE_SENT]      = { "sent",      "ACCEPT", "ACCEPT, sent", "accept", NC_GREEN },
+	[FATE_ACCEPTED]  = { "accepted",  "ACCEPT", "ACCEPT",   "accept",  NC_GREEN },
+	[FATE_UNTOUCHED] = { "untouched", "ACCEPT", "ACCEPT",   "accept",  NC_GREEN },
 };
 
 #define N_FATES (sizeof(names) / sizeof(names[0]))
 
 const struct fate_name *fate_name(enum fate_kind k)
 {
-	static const struct fate_name none = { "?", NULL, "?", "unknown" };
+	static const struct fate_name none = { "?", NULL, "?", "unknown", NC_RED };
 
 	return (size_t)k < N_FATES && names[k].key ? &names[k] : &none;
 }

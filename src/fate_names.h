@@ -1,13 +1,14 @@
 /* The one table of fate names: the words of the fate line, the JSON
- * key, the verdict each fate amounts to. The printers, --verdict and
- * the exit summary take their words from here, so that a new fate kind
- * is named once. */
+ * key, the verdict each fate amounts to, its colour. The printers,
+ * --verdict and the exit summary take their words from here, so that a
+ * new fate kind is named once. */
 #ifndef IPTT_FATE_NAMES_H
 #define IPTT_FATE_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include "story.h"
+#include "verdict_names.h"
 
 struct fate_name {
 	const char *key;	/* JSON "kind" and a --verdict word */
@@ -15,6 +16,8 @@ struct fate_name {
 	const char *text;	/* the fate line's words: "ACCEPT, forwarded" */
 	const char *expect;	/* the --expect word that names it most
 				 * closely: local, forward, accept, drop, ... */
+	enum name_color color;	/* of the fate line: the packet went on
+				 * (green) or stopped (red) */
 };
 
 const struct fate_name *fate_name(enum fate_kind k);

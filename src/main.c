@@ -130,14 +130,10 @@ static void emit(const struct block *b, void *data)
 		return;
 	}
 	errno = 0;
-	if (app->cfg.json) {
-		if (out_json_story(stdout, &s, &app->json) < 0) {
-			story_free(&s);
-			output_failed(app, errno);
-			return;
-		}
-	} else {
-		out_text_story(stdout, &s, &app->text);
+	if (out_story(app->out_ops, stdout, &s, &app->out) < 0) {
+		story_free(&s);
+		output_failed(app, errno);
+		return;
 	}
 	if (app->cfg.summary && summary_add(&app->summary, &s, &app->resolver) < 0)
 		app->failed = true;
@@ -461,17 +457,17 @@ int main(int argc, char **argv)
 		check_iface_exists("-o", app.cfg.filter.out_iface, app.cfg.netns);
 	setup_signals();
 
+	app.out_ops = out_ops_for(app.cfg.format);
 	/* auto: a terminal that can show it, and no NO_COLOR (no-color.org) */
 	nc = getenv("NO_COLOR");
 	term = getenv("TERM");
-	app.text.color = app.cfg.color == COLOR_ALWAYS ||
-			 (app.cfg.color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
-			  !(nc && *nc) && !(term && !strcmp(term, "dumb")));
-	app.text.timestamps = app.cfg.timestamps;
-	app.text.verbose = app.cfg.verbose;
-	app.text.quiet_ms = app.cfg.quiet_ms;
-	app.json.netns = app.cfg.netns;
-	app.json.quiet_ms = app.cfg.quiet_ms;
+	app.out.color = app.cfg.color == COLOR_ALWAYS ||
+			(app.cfg.color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+			 !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+	app.out.timestamps = app.cfg.timestamps;
+	app.out.verbose = app.cfg.verbose;
+	app.out.quiet_ms = app.cfg.quiet_ms;
+	app.out.netns = app.cfg.netns;
 
 	app_open(&app, &ops);
 	/* Set-up is done: from here on only the netlink reads, the save
@@ -494,8 +490,7 @@ int main(int argc, char **argv)
 	/* after the last packet, while the rule snapshots are still open */
 	if (app.cfg.summary && !app.output_closed && !app.failed) {
 		errno = 0;
-		if ((app.cfg.json ? summary_print_json(stdout, &app.summary, &app.resolver) :
-		     summary_print_text(stdout, &app.summary, &app.resolver)) < 0 ||
+		if (app.out_ops->summary(stdout, &app.summary, &app.resolver) < 0 ||
 		    fflush(stdout) == EOF)
 			output_failed(&app, errno);
 	}

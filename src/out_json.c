@@ -6,11 +6,12 @@
 #include <time.h>
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <linux/netfilter.h>
 
 #include "fate_names.h"
 #include "out_json.h"
-#include "out_text.h"
 #include "safe_text.h"
+#include "summary.h"
 
 /* A string from the kernel as JSON: jansson refuses bytes that are not
  * UTF-8, which would drop the key; they become U+FFFD instead. */
@@ -34,15 +35,12 @@ static json_t *str_or_null(const char *s)
 
 static json_t *tcp_flags(uint8_t flags)
 {
-	static const char *const names[] = {
-		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
-	};
 	json_t *a = json_array();
-	int i;
+	unsigned int i;
 
 	for (i = 0; i < 8; i++)
 		if (flags & (1 << i))
-			json_array_append_new(a, json_string(names[i]));
+			json_array_append_new(a, json_string(decode_tcp_flag(i)));
 	return a;
 }
 
@@ -132,9 +130,9 @@ static json_t *step_ref(const struct story_step *st)
 	if (!st)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "table", str_valid(st->ev->table));
-	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "chain", str_valid(st->ev->chain));
+	json_object_set_new(o, "table", str_valid(st->table_name));
+	json_object_set_new(o, "family", json_string(family_name(st->family)));
+	json_object_set_new(o, "chain", str_valid(st->chain));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	return o;
@@ -164,15 +162,15 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 
 	json_object_set_new(o, "index", json_integer(index));
 	json_object_set_new(o, "type", json_string(kind_name(st->kind)));
-	json_object_set_new(o, "source", json_string(st->ev->source == EV_SRC_NFT ?
-						     "nftables" : "x_tables"));
-	json_object_set_new(o, "family", json_string(family_name(st->ev->family)));
-	json_object_set_new(o, "table", str_valid(st->ev->table));
-	json_object_set_new(o, "chain", str_valid(st->ev->chain));
+	json_object_set_new(o, "source", json_string(st->legacy ?
+						     "x_tables" : "nftables"));
+	json_object_set_new(o, "family", json_string(family_name(st->family)));
+	json_object_set_new(o, "table", str_valid(st->table_name));
+	json_object_set_new(o, "chain", str_valid(st->chain));
 	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
 	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	json_object_set_new(o, "handle", (st->ev->has & EV_HAS_HANDLE) ?
-			    json_integer((json_int_t)st->ev->handle) : json_null());
+	json_object_set_new(o, "handle", st->has_handle ?
+			    json_integer((json_int_t)st->handle) : json_null());
 	json_object_set_new(o, "rule", str_or_null(st->text));
 	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
 			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
@@ -229,64 +227,6 @@ static json_t *ct_json(const struct story_ct *c)
 	return o;
 }
 
-/* The text output's line for a change: a port change joined to its
- * address change shares that change's line. */
-static json_t *change_text(const struct story *s, const struct story_change *c)
-{
-	char *line;
-	json_t *j;
-
-	while (c->joined && c > s->changes)
-		c--;
-	line = out_text_change(c);
-	j = line ? str_valid(line) : json_null();
-	free(line);
-	return j;
-}
-
-static json_t *changes_json(const struct story *s)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < s->nchanges; i++) {
-		const struct story_change *c = &s->changes[i];
-		json_t *o = json_object();
-
-		json_object_set_new(o, "what", json_string(c->what));
-		json_object_set_new(o, "field", json_string(c->field));
-		json_object_set_new(o, "from", json_string(c->from));
-		json_object_set_new(o, "to", json_string(c->to));
-		json_object_set_new(o, "by", c->by ? json_string("rule") : json_string("conntrack"));
-		json_object_set_new(o, "step", step_index(s, c->by));
-		json_object_set_new(o, "rule", step_ref(c->by));
-		json_object_set_new(o, "text", change_text(s, c));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
-static json_t *fate_json(const struct story *s, unsigned int quiet_ms)
-{
-	const struct story_fate *f = &s->fate;
-	const struct fate_name *n = fate_name(f->kind);
-	char *line = out_text_fate(s, quiet_ms);
-	json_t *o = json_object();
-
-	json_object_set_new(o, "kind", json_string(n->key));
-	json_object_set_new(o, "verdict", n->verdict ? json_string(n->verdict) :
-			    json_null());
-	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
-	json_object_set_new(o, "incomplete", json_boolean(f->cut));
-	json_object_set_new(o, "step", step_index(s, f->by));
-	json_object_set_new(o, "rule", step_ref(f->by));
-	json_object_set_new(o, "out", str_or_null(f->out));
-	/* without "=> " */
-	json_object_set_new(o, "text", line ? str_valid(line + 3) : json_null());
-	free(line);
-	return o;
-}
-
 static json_t *timestamp(const struct timespec *ts)
 {
 	char buf[64];
@@ -299,53 +239,133 @@ static json_t *timestamp(const struct timespec *ts)
 	return json_string(buf);
 }
 
-int out_json_story(FILE *f, const struct story *s, const struct json_opts *opts)
+/* The object's keys are set in the schema's order when the story
+ * begins, the ones the walk fills in as placeholders: jansson keeps a
+ * key's place when its value is replaced. */
+static int json_begin(struct out_ctx *c)
 {
-	const struct trace_event *ev0 = &s->block->evs[0];
-	json_t *o = json_object(), *steps = json_array(), *versions = json_array();
-	char *text;
-	size_t i;
-	int ret;
-
+	const struct story *s = c->s;
+	const struct out_opts *opts = c->o;
+	json_t *o = json_object();
+	uint8_t fam;
 	char id[16];
 
+	if (!o)
+		return -1;
 	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
-	snprintf(id, sizeof(id), "%08x", s->block->id);
+	snprintf(id, sizeof(id), "%08x", s->id);
 	json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
-	json_object_set_new(o, "timestamp", timestamp(&ev0->ts));
+	json_object_set_new(o, "timestamp", timestamp(&s->ts));
 	json_object_set_new(o, "trace_id", json_string(id));
 	json_object_set_new(o, "netns", str_or_null(opts->netns));
 	if (opts->probe_role) {
 		json_object_set_new(o, "probe_role", json_string(opts->probe_role));
 		json_object_set_new(o, "probe", json_integer(opts->probe));
 	}
-	json_object_set_new(o, "family", json_string(ev0->nfproto == 10 ? "ip6" : "ip"));
+	/* an event that did not say is IPv4's */
+	fam = s->nfproto == NFPROTO_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	json_object_set_new(o, "family", json_string(family_name(fam)));
 	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
 	json_object_set_new(o, "oif", str_or_null(s->fate.out));
 	json_object_set_new(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
-	for (i = 0; i < s->nsteps; i++) {
-		const struct story_step *st = &s->steps[i];
+	json_object_set_new(o, "steps", json_array());
+	json_object_set_new(o, "order_note", json_null());
+	json_object_set_new(o, "packet_versions", json_array());
+	json_object_set_new(o, "changes", json_array());
+	json_object_set_new(o, "conntrack", json_null());
+	json_object_set_new(o, "fate", json_null());
+	c->priv = o;
+	return 0;
+}
 
-		if (st->kind == STEP_PACKET) {
-			json_t *v = packet_json(&st->pkt);
+static void append(struct out_ctx *c, const char *key, json_t *v)
+{
+	json_array_append_new(json_object_get(c->priv, key), v);
+}
 
-			json_object_set_new(v, "before_step", json_integer(json_index(s, st)));
-			json_array_append_new(versions, v);
-			continue;
-		}
-		json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
-	}
-	json_object_set_new(o, "steps", steps);
-	json_object_set_new(o, "order_note", s->order_note[0] ?
-			    json_string(s->order_note) : json_null());
-	json_object_set_new(o, "packet_versions", versions);
-	json_object_set_new(o, "changes", changes_json(s));
-	json_object_set_new(o, "conntrack", ct_json(&s->ct));
-	json_object_set_new(o, "fate", fate_json(s, opts->quiet_ms));
-	/* One string, one write: json_dumpf writes token by token. */
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	ret = text && fputs(text, f) != EOF && fputc('\n', f) != EOF ? 0 : -1;
+static void json_packet(struct out_ctx *c, const struct story_step *st)
+{
+	json_t *v = packet_json(&st->pkt);
+
+	json_object_set_new(v, "before_step", json_integer(json_index(c->s, st)));
+	append(c, "packet_versions", v);
+}
+
+static void json_step(struct out_ctx *c, const struct story_step *st)
+{
+	json_t *steps = json_object_get(c->priv, "steps");
+
+	json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
+}
+
+/* text: the text output's line for it, which a port change joined to
+ * its address change shares */
+static void json_change(struct out_ctx *c, const struct story_change *ch,
+			const char *text)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "what", json_string(ch->what));
+	json_object_set_new(o, "field", json_string(ch->field));
+	json_object_set_new(o, "from", json_string(ch->from));
+	json_object_set_new(o, "to", json_string(ch->to));
+	json_object_set_new(o, "by", ch->by ? json_string("rule") : json_string("conntrack"));
+	json_object_set_new(o, "step", step_index(c->s, ch->by));
+	json_object_set_new(o, "rule", step_ref(ch->by));
+	json_object_set_new(o, "text", text ? str_valid(text) : json_null());
+	append(c, "changes", o);
+}
+
+static void json_order_note(struct out_ctx *c, const char *note)
+{
+	json_object_set_new(c->priv, "order_note", json_string(note));
+}
+
+static void json_conntrack(struct out_ctx *c, const struct story_ct *ct)
+{
+	json_object_set_new(c->priv, "conntrack", ct_json(ct));
+}
+
+static void json_fate(struct out_ctx *c, const char *line)
+{
+	const struct story *s = c->s;
+	const struct story_fate *f = &s->fate;
+	const struct fate_name *n = fate_name(f->kind);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "kind", json_string(n->key));
+	json_object_set_new(o, "verdict", n->verdict ? json_string(n->verdict) :
+			    json_null());
+	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
+	json_object_set_new(o, "incomplete", json_boolean(f->cut));
+	json_object_set_new(o, "step", step_index(s, f->by));
+	json_object_set_new(o, "rule", step_ref(f->by));
+	json_object_set_new(o, "out", str_or_null(f->out));
+	/* the text output's fate line without "=> " */
+	json_object_set_new(o, "text", line ? str_valid(line + 3) : json_null());
+	json_object_set_new(c->priv, "fate", o);
+}
+
+/* One string, one write: json_dumpf writes token by token. */
+static int json_end(struct out_ctx *c)
+{
+	char *text = json_dumps(c->priv, JSON_COMPACT);
+	int ret;
+
+	json_decref(c->priv);
+	ret = text && fputs(text, c->f) != EOF && fputc('\n', c->f) != EOF ? 0 : -1;
 	free(text);
 	return ret;
 }
+
+const struct out_ops out_json_ops = {
+	.begin = json_begin,
+	.packet = json_packet,
+	.step = json_step,
+	.change = json_change,
+	.order_note = json_order_note,
+	.conntrack = json_conntrack,
+	.fate = json_fate,
+	.end = json_end,
+	.summary = summary_print_json,
+};

@@ -28,6 +28,7 @@
 #include "mono_time.h"
 #include "nl_log.h"
 #include "nl_trace.h"
+#include "out_json.h"
 #include "probe.h"
 #include "probe_copy.h"
 #include "probe_inject.h"
@@ -168,18 +169,15 @@ static void emit(const struct block *b, void *data)
 	}
 	probe = !st->seen && is_probe(st->cur, &s);
 	f = probe ? st->story.f : st->answers.f;
-	app->json.probe_role = probe ? "probe" : "answer";
-	app->json.probe = st->index;
-	if (!app->cfg.json && !probe)
+	app->out.probe_role = probe ? "probe" : "answer";
+	app->out.probe = st->index;
+	if (app->cfg.format == OUT_TEXT && !probe)
 		fputs("the host's answer (from the copy):\n", f);
-	if (app->cfg.json)
-		out_json_story(f, &s, &app->json);
-	else
-		out_text_story(f, &s, &app->text);
+	out_story(app->out_ops, f, &s, &app->out);
 	if (probe) {
 		st->seen = true;
 		st->fate = s.fate.kind;
-		l = out_text_fate(&s, app->cfg.quiet_ms);
+		l = out_fate_line(&s, app->cfg.quiet_ms);
 		/* without "=> " */
 		snprintf(st->fate_text, sizeof(st->fate_text), "%s",
 			 l && strlen(l) > 3 ? l + 3 : fate_name(s.fate.kind)->text);
@@ -436,7 +434,7 @@ static void print_copy_line(const struct probe_state *st)
 	const char *ns = st->o->netns;
 	size_t i;
 
-	if (st->o->json) {
+	if (st->o->format == OUT_JSON) {
 		json_t *o = json_object(), *c = json_object(), *notes = json_array();
 
 		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
@@ -479,7 +477,7 @@ static void print_copy_line(const struct probe_state *st)
 /* Before each story of a probe file: which line it is. */
 static void print_probe_header(const struct probe_state *st, const struct probe_spec *ps)
 {
-	if (st->o->json || !st->o->file)
+	if (st->o->format == OUT_JSON || !st->o->file)
 		return;
 	printf("probe %u (line %u): %s\n", st->index, ps->line, ps->what);
 }
@@ -503,7 +501,7 @@ static void print_result(const struct probe_state *st, const struct probe_spec *
 	const char *actual = r->decided ? actual_name(r->fate) : "unknown";
 	const char *note = ct_note(ps);
 
-	if (st->o->json) {
+	if (st->o->format == OUT_JSON) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
@@ -544,7 +542,7 @@ static void print_table(const struct probe_state *st, const struct probe_result 
 {
 	size_t i;
 
-	if (st->o->json)
+	if (st->o->format == OUT_JSON)
 		return;
 	printf("%-5s %-5s %-8s %-8s %-8s %s\n", "probe", "line", "expected", "actual",
 	       "result", "packet");
@@ -788,17 +786,17 @@ static void setup_app(struct probe_state *st)
 			app->cfg.ipv6 = true;
 	}
 	app->cfg.quiet_ms = o->quiet_ms;
-	app->cfg.json = o->json;
+	app->cfg.format = o->format;
 	app->cfg.netns = o->netns;
 	app->ephemeral_ns = true;
 	compile_all(st);
-	app->text.color = o->color == COLOR_ALWAYS ||
-			  (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
-			   !(nc && *nc) && !(term && !strcmp(term, "dumb")));
-	app->text.verbose = o->verbose;
-	app->text.quiet_ms = o->quiet_ms;
-	app->json.netns = o->netns;
-	app->json.quiet_ms = o->quiet_ms;
+	app->out_ops = out_ops_for(app->cfg.format);
+	app->out.color = o->color == COLOR_ALWAYS ||
+			 (o->color == COLOR_AUTO && isatty(STDOUT_FILENO) &&
+			  !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+	app->out.verbose = o->verbose;
+	app->out.quiet_ms = o->quiet_ms;
+	app->out.netns = o->netns;
 	app_open(app, &ops);
 	app_read_rules(app);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+#include "out_format.h"
 #include "probe_packet.h"
 
 enum probe_ct { PROBE_CT_NONE, PROBE_CT_NEW, PROBE_CT_ESTABLISHED, PROBE_CT_RELATED };
@@ -41,7 +42,8 @@ struct probe_opts {
 	const char *rulesets[PROBE_MAX_RULESETS];
 	size_t n_rulesets;
 	const char *file;		/* --probe-file */
-	bool json, verbose, quiet;
+	enum out_format format;		/* -j: OUT_JSON */
+	bool verbose, quiet;
 	int color;			/* enum color_mode */
 	unsigned int quiet_ms;
 	struct probe_spec *probes;

@@ -482,7 +482,7 @@ int probe_parse_cmdline(int argc, char **argv, struct probe_opts *o,
 				FAIL("--ruleset: at most %d files", PROBE_MAX_RULESETS);
 			o->rulesets[o->n_rulesets++] = optarg;
 			break;
-		case 'j': o->json = true; break;
+		case 'j': o->format = OUT_JSON; break;
 		case 'v': o->verbose = true; break;
 		case 'q': o->quiet = true; break;
 		case 'n': break;

@@ -11,26 +11,6 @@
 #include "story.h"
 #include <linux/netfilter.h>
 
-const char *verdict_name(int32_t v)
-{
-	switch (v) {
-	case EV_V_DROP: return "DROP";
-	case EV_V_ACCEPT: return "ACCEPT";
-	case EV_V_STOLEN: return "STOLEN";
-	case EV_V_QUEUE: return "QUEUE";
-	case EV_V_REPEAT: return "REPEAT";
-	case EV_V_CONTINUE: return "continue";
-	case EV_V_BREAK: return "break";
-	case EV_V_JUMP: return "jump";
-	case EV_V_GOTO: return "goto";
-	case EV_V_RETURN: return "return";
-	}
-	/* NF_QUEUE carries the queue number in the upper bits */
-	if ((v & 0xff) == EV_V_QUEUE)
-		return "QUEUE";
-	return "?";
-}
-
 const char *step_verdict_name(const struct story_step *st)
 {
 	return st->rejects ? "REJECT" : verdict_name(st->verdict);
@@ -221,7 +201,7 @@ static struct story_step *add_step(struct story *s, enum step_kind kind,
 
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
-	st->ev = ev;
+	story_step_set_event(st, ev);
 	st->hook = hook;
 	st->verdict = verdict;
 	if (target && *target && !(st->target = strdup(target)))
@@ -541,7 +521,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r,
 	uint8_t l4 = l4_hint(b, r);
 
 	memset(s, 0, sizeof(*s));
-	s->block = b;
+	story_set_block(s, b);
 	s->lk = lk;
 	/* at most one packet line and one step per event */
 	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));

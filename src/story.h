@@ -5,6 +5,8 @@
 #define IPTT_STORY_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 #include <net/if.h>
 #include "assemble.h"
 #include "ct.h"
@@ -12,6 +14,7 @@
 #include "ruleset.h"
 
 #include "resolver.h"
+#include "verdict_names.h"
 
 enum step_kind {
 	STEP_PACKET,		/* the packet as a chain saw it (headers changed) */
@@ -29,7 +32,16 @@ struct pkt_view {
 
 struct story_step {
 	enum step_kind kind;
-	const struct trace_event *ev;
+	const struct trace_event *ev;	/* for the story's own work; the
+					 * printers read the fields below */
+	/* Where the step happened, as its event says (story_step_set_event):
+	 * names point into the event, which outlives the story. */
+	const char *table_name;		/* the table's own name: "fw" */
+	const char *chain;
+	uint8_t family;			/* of the table: NFPROTO_* */
+	bool legacy;			/* x_tables' TRACE, not nf_tables */
+	bool has_handle;
+	uint64_t handle;		/* nf_tables rule handle */
 	char *table;			/* as shown: "nat", or "inet fw" */
 	unsigned int pos;		/* 1-based; 0 when unknown */
 	char *text;			/* rule text; NULL when unknown */
@@ -125,12 +137,17 @@ extern const struct story_lookups story_kernel;
 struct story {
 	const struct block *block;
 	const struct story_lookups *lk;
+	/* Of the packet, from its first event (story_set_block) */
+	uint32_t id;			/* the kernel's trace id */
+	struct timespec ts;		/* when its first event arrived */
+	uint8_t nfproto;		/* NFPROTO_IPV4 or NFPROTO_IPV6 */
 	struct pkt_view first;		/* the packet as tracing began */
 	bool have_first;
 	struct story_step *steps;
 	size_t nsteps;
 	struct story_change changes[STORY_MAX_CHANGES];
-	size_t nchanges;
+	size_t nchanges;		/* in step order: after never decreases,
+					 * and is at most nsteps */
 	struct story_ct ct;
 	struct story_fate fate;
 	char order_note[160];		/* "" or why the order of two steps is a
@@ -146,6 +163,11 @@ void story_find_misses(struct story *s, struct resolver *r);
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
 
+/* story_event.c: the one place that copies what the printers show
+ * from the events into the story, so that they never read an event. */
+void story_set_block(struct story *s, const struct block *b);
+void story_step_set_event(struct story_step *st, const struct trace_event *ev);
+
 /* Build the story of block b from the snapshots as they are: bring
  * them up to date first (resolver_sync_block). fresh: what that said,
  * whether legacy text is from a check newer than the packet. */
@@ -159,7 +181,6 @@ bool story_starts_packet(const struct trace_event *ev, const char *own_table);
 bool story_ends_path(const struct block *b, const struct trace_event *ev,
 		     struct resolver *r);
 
-const char *verdict_name(int32_t verdict);
 /* A step's verdict as users name it: REJECT for a rejecting rule, whose
  * kernel verdict is a drop. */
 const char *step_verdict_name(const struct story_step *st);

@@ -1,4 +1,4 @@
-/* decode_pkt, decode_log_line and decode_rewritten. The packets are the
+/* decode_pkt, log_line and decode_rewritten. The packets are the
  * header snapshots of real trace events (tests/fixtures); the golden LOG
  * lines follow net/netfilter/nf_log_syslog.c field by field, without the
  * MAC= part (trace events do not keep the link-layer header) and without
@@ -13,6 +13,7 @@
 
 #include "decode.h"
 #include "fixture.h"
+#include "log_line.h"
 
 /* Decode the headers of a fixture event, as story.c does. */
 static void decode_fixture(const char *name, struct pkt_hdrs *p)
@@ -30,7 +31,7 @@ static void assert_log(const struct pkt_hdrs *p, const char *in,
 		       const char *out, uint32_t mark, const char *want)
 {
 	char buf[512];
-	int n = decode_log_line(buf, sizeof(buf), p, in, out, mark);
+	int n = log_line(buf, sizeof(buf), p, in, out, mark);
 
 	assert_string_equal(buf, want);
 	assert_int_equal(n, strlen(want));
@@ -338,7 +339,7 @@ static void test_ip6_traffic_class_flowlabel(void **state)
 	assert_int_equal(p.flowlabel, 0xfffff);
 	assert_int_equal(p.ttl, 1);
 	/* the address form is test_log_ip6_icmpv6's business */
-	n = decode_log_line(buf, sizeof(buf), &p, "lo", "", 0);
+	n = log_line(buf, sizeof(buf), &p, "lo", "", 0);
 	assert_int_equal(n, strlen(buf));
 	tail = strstr(buf, " LEN=");
 	assert_non_null(tail);
@@ -367,14 +368,14 @@ static void test_ip6_extension_headers(void **state)
 	assert_false(p.proto_unknown);
 	assert_true(p.have_l4);
 	assert_int_equal(p.icmp_type, 143);
-	decode_log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	log_line(buf, sizeof(buf), &p, "r0", "", 0);
 	assert_non_null(strstr(buf, " PROTO=ICMPv6 TYPE=143 CODE=0"));
 
 	/* a trace event: 40 bytes of network header, the rest elsewhere */
 	assert_int_equal(decode_pkt(pkt, 40, mld, 8, &p), 0);
 	assert_true(p.proto_unknown);
 	assert_false(p.have_l4);
-	decode_log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	log_line(buf, sizeof(buf), &p, "r0", "", 0);
 	assert_non_null(strstr(buf, " PROTO=unknown (behind IPv6 extension headers"));
 	assert_null(strstr(buf, "PROTO=0"));
 
@@ -431,12 +432,12 @@ static void test_log_short_buffer(void **state)
 
 	(void)state;
 	decode_fixture("nft-tcp-syn-jump.nlmsg", &p);
-	n = decode_log_line(full, sizeof(full), &p, "veth0", "", 0);
-	assert_int_equal(decode_log_line(small, sizeof(small), &p, "veth0", "", 0), n);
+	n = log_line(full, sizeof(full), &p, "veth0", "", 0);
+	assert_int_equal(log_line(small, sizeof(small), &p, "veth0", "", 0), n);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, full, sizeof(small) - 1);
 	small[0] = 'x';
-	assert_int_equal(decode_log_line(small, 0, &p, "veth0", "", 0), n);
+	assert_int_equal(log_line(small, 0, &p, "veth0", "", 0), n);
 	assert_int_equal(small[0], 'x');
 }
 

@@ -30,6 +30,9 @@ static void test_every_fate_has_a_name(void **state)
 		assert_int_equal(mask(n->key) & ~BIT(k) & ~mask("accept") &
 				 ~mask("drop"), 0);
 		assert_true(mask(n->key) & BIT(k));
+		/* the text output's colour: went on, stopped, not known */
+		assert_int_equal(n->color, k == FATE_UNKNOWN ? NC_NONE :
+				 fate_accepted(k) ? NC_GREEN : NC_RED);
 	}
 	assert_null(fate_name(FATE_UNKNOWN)->verdict);
 	assert_string_equal(fate_name(FATE_UNTOUCHED + 1)->key, "?");

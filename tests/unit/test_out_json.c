@@ -1,4 +1,4 @@
-/* out_json_story on names that are not UTF-8. Table and chain names are
+/* The JSON printer on names that are not UTF-8. Table and chain names are
  * bytes (nft -j takes any), and jansson refuses non-UTF-8 strings: the
  * key used to vanish from the object (found by fuzz/fuzz_out). */
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "fixture.h"
-#include "out_json.h"
+#include "out.h"
 #include "story.h"
 
 #include <linux/netfilter.h>
@@ -21,7 +21,7 @@ static json_t *story_json(const char *table, const char *chain)
 	struct story_step st;
 	struct block b;
 	struct story s;
-	struct json_opts o = { .netns = NULL, .quiet_ms = 100 };
+	struct out_opts o = { .netns = NULL, .quiet_ms = 100 };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -35,11 +35,11 @@ static json_t *story_json(const char *table, const char *chain)
 	b.nevs = b.cap = 1;
 	memset(&st, 0, sizeof(st));
 	st.kind = STEP_POLICY;
-	st.ev = &ev;
+	story_step_set_event(&st, &ev);
 	st.table = ev.table;
 	st.verdict = NF_DROP;
 	memset(&s, 0, sizeof(s));
-	s.block = &b;
+	story_set_block(&s, &b);
 	s.steps = &st;
 	s.nsteps = 1;
 	s.fate.kind = FATE_DROP;
@@ -47,7 +47,7 @@ static json_t *story_json(const char *table, const char *chain)
 
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
-	assert_int_equal(out_json_story(f, &s, &o), 0);
+	assert_int_equal(out_story(&out_json_ops, f, &s, &o), 0);
 	fclose(f);
 	j = json_loads(text, 0, NULL);
 	assert_non_null(j);

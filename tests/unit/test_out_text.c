@@ -1,4 +1,5 @@
-/* The text backend's step, change and fate lines, and verdict_name. */
+/* The text backend's step lines, the change and fate lines (out.c),
+ * and verdict_name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,13 @@ static void test_verdict_name(void **state)
 	assert_string_equal(verdict_name(5 << 16 | NF_QUEUE), "QUEUE");
 	assert_string_equal(verdict_name(99), "?");
 	assert_string_equal(verdict_name(-99), "?");
+	/* the text output's colours, and the verdicts a chain name follows */
+	assert_int_equal(verdict_lookup(NF_ACCEPT)->color, NC_GREEN);
+	assert_int_equal(verdict_lookup(NF_DROP)->color, NC_RED);
+	assert_int_equal(verdict_lookup(NFT_JUMP)->color, NC_BLUE);
+	assert_int_equal(verdict_lookup(5 << 16 | NF_QUEUE)->color, NC_NONE);
+	assert_true(verdict_lookup(NFT_GOTO)->takes_target);
+	assert_false(verdict_lookup(NFT_RETURN)->takes_target);
 }
 
 static struct story_step step(enum step_kind kind, const struct trace_event *ev,
@@ -38,7 +46,7 @@ static struct story_step step(enum step_kind kind, const struct trace_event *ev,
 
 	memset(&st, 0, sizeof(st));
 	st.kind = kind;
-	st.ev = ev;
+	story_step_set_event(&st, ev);
 	st.table = (char *)table;
 	st.pos = pos;
 	st.text = (char *)text;
@@ -59,7 +67,7 @@ static void assert_step(const struct story_step *st, bool verbose,
 
 static void assert_change(const struct story_change *c, const char *want)
 {
-	char *got = out_text_change(c);
+	char *got = out_change_line(c);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -69,7 +77,7 @@ static void assert_change(const struct story_change *c, const char *want)
 static void assert_fate(const struct story *s, unsigned int quiet_ms,
 			const char *want)
 {
-	char *got = out_text_fate(s, quiet_ms);
+	char *got = out_fate_line(s, quiet_ms);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -151,7 +159,7 @@ static void test_goto_and_bare_jump(void **state)
 	st.target = NULL;
 	assert_step(&st, false, "inet parse input (#5) goto web => jump");
 	/* verbose needs a handle */
-	ev.has = EV_HAS_VERDICT;
+	st.has_handle = false;
 	assert_step(&st, true, "inet parse input (#5) goto web => jump");
 }
 

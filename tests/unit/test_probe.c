@@ -344,7 +344,7 @@ static void test_cmdline(void **state)
 	assert_string_equal(o.netns, "router");
 	assert_int_equal(o.n_rulesets, 2);
 	assert_string_equal(o.rulesets[1], "b.v6");
-	assert_true(o.json);
+	assert_int_equal(o.format, OUT_JSON);
 	assert_int_equal(o.n_probes, 1);
 	assert_int_equal(o.quiet_ms, PROBE_QUIET_MS);
 	probe_opts_free(&o);
