@@ -483,11 +483,11 @@ int app_drain(struct app *app)
 		}
 		if (app->overruns != overruns || app->lost != lost)
 			asm_mark_cut(app->assembler);
-	} while (got && !app->failed && ++rounds < 8);
-	/* A round that found both sockets empty: everything sent before it
-	 * began is in. After the round limit some may not be, and a block
-	 * whose other channel's events are still queued must wait. */
-	if (!got)
+		/* Each socket was read until it was empty, after the round
+		 * began: every event sent before then is in, on both. (Waiting
+		 * for a round that finds both empty held every finished block
+		 * back for as long as a burst lasted.) */
 		asm_drained(app->assembler, &start);
+	} while (got && !app->failed && ++rounds < 8);
 	return 0;
 }

@@ -19,6 +19,15 @@
  * no event of our tracing rule, which ran before the queue. */
 #define QUEUED_KEPT	64
 
+/* Counting filters over the open blocks' trace ids and packet keys. A
+ * slot at zero proves that no open block has that id or key, so the
+ * common miss, a new packet, costs no walk over the open blocks: in a
+ * burst thousands are open, and a walk per event made the receive path
+ * quadratic. A count is never too low; a slot shared by two ids only
+ * costs a walk. (Counts fit: a block adds at most two ids and one key,
+ * and at most MAX_OPEN_BLOCKS are open.) */
+#define FILTER_SLOTS	65536
+
 struct queued {
 	uint32_t id;
 	struct pkt_key key;
@@ -33,7 +42,63 @@ struct assembler {
 	unsigned int next_queued;
 	bool track_drain;		/* asm_drained() is called */
 	struct timespec drained;
+	size_t n_nft;			/* open blocks with an nf_tables event */
+	uint16_t id_count[FILTER_SLOTS];
+	uint16_t key_count[FILTER_SLOTS];
 };
+
+static unsigned int id_slot(uint32_t id)
+{
+	return (id * 2654435761u) >> 16;	/* Knuth's multiplicative hash */
+}
+
+static unsigned int key_slot(const struct pkt_key *k)
+{
+	uint32_t h = k->family;
+
+	h = h * 31 + k->proto;
+	h = h * 31 + k->len;
+	h = h * 31 + k->ipid;
+	h = h * 31 + k->l4a;
+	h = h * 31 + k->l4b;
+	return id_slot(h);
+}
+
+static void count_id(struct assembler *a, uint32_t id, int delta)
+{
+	if (id)
+		a->id_count[id_slot(id)] += delta;
+}
+
+static void count_key(struct assembler *a, const struct pkt_key *k, int delta)
+{
+	if (k->valid)
+		a->key_count[key_slot(k)] += delta;
+}
+
+static bool may_have_id(const struct assembler *a, uint32_t id)
+{
+	return id && a->id_count[id_slot(id)];
+}
+
+static bool may_have_key(const struct assembler *a, const struct pkt_key *k)
+{
+	return k->valid && a->key_count[key_slot(k)];
+}
+
+static void set_id(struct assembler *a, struct block *b, uint32_t id)
+{
+	count_id(a, b->id, -1);
+	b->id = id;
+	count_id(a, id, 1);
+}
+
+static void set_joined_id(struct assembler *a, struct block *b, uint32_t id)
+{
+	count_id(a, b->joined_id, -1);
+	b->joined_id = id;
+	count_id(a, id, 1);
+}
 
 struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms)
 {
@@ -76,13 +141,14 @@ static void note_queued(struct assembler *a, const struct block *b)
 	a->next_queued = (a->next_queued + 1) % QUEUED_KEPT;
 }
 
-/* Emit and drop open[i], keeping the others in order. */
-static void complete(struct assembler *a, size_t i)
+/* Emit and free a block already taken out of the open list. */
+static void finish(struct assembler *a, struct block *b)
 {
-	struct block *b = a->open[i];
-
-	memmove(&a->open[i], &a->open[i + 1], (a->nopen - i - 1) * sizeof(b));
-	a->nopen--;
+	count_id(a, b->id, -1);
+	count_id(a, b->joined_id, -1);
+	count_key(a, &b->key, -1);
+	if (b->has_nft)
+		a->n_nft--;
 	if (b->nevs) {
 		note_queued(a, b);
 		a->ops.emit(b, a->ops.data);
@@ -90,10 +156,22 @@ static void complete(struct assembler *a, size_t i)
 	block_free(b);
 }
 
+/* Emit and drop open[i], keeping the others in order. */
+static void complete(struct assembler *a, size_t i)
+{
+	struct block *b = a->open[i];
+
+	memmove(&a->open[i], &a->open[i + 1], (a->nopen - i - 1) * sizeof(b));
+	a->nopen--;
+	finish(a, b);
+}
+
 static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 {
 	size_t i;
 
+	if (!may_have_id(a, id))
+		return NULL;
 	/* A block closed by its verdict still takes the rest of its nft
 	 * events: they may come after legacy ones that ended its path. One
 	 * superseded by a new packet of the same id takes none. */
@@ -127,7 +205,7 @@ static struct block *block_new(struct assembler *a, uint32_t id)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->id = id;
+	set_id(a, b, id);
 	clock_gettime(CLOCK_MONOTONIC, &b->first);
 	a->open[a->nopen++] = b;
 	return b;
@@ -195,6 +273,8 @@ static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
 {
 	size_t i;
 
+	if (!may_have_key(a, k) || (legacy_only && a->n_nft == a->nopen))
+		return NULL;
 	for (i = a->nopen; i-- > 0;)
 		if (key_equal(&a->open[i]->key, k) &&
 		    (!legacy_only || !a->open[i]->has_nft))
@@ -221,6 +301,8 @@ static struct block *find_first_pass(struct assembler *a,
 	if (!(ev->has & EV_HAS_NETHDR) || !(ev->has & EV_HAS_IIF) || !ev->iif)
 		return NULL;
 	asm_pkt_key(ev, &key);
+	if (!may_have_key(a, &key))
+		return NULL;
 	for (i = a->nopen; i-- > 0;) {
 		struct block *b = a->open[i];
 
@@ -277,10 +359,10 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	if (!b && starts) {
 		asm_pkt_key(ev, &key);
 		if ((b = find_by_key(a, &key, true)))
-			b->id = ev->id;
+			set_id(a, b, ev->id);
 	}
 	if (!b && !starts && (b = find_first_pass(a, ev)))
-		b->joined_id = ev->id;
+		set_joined_id(a, b, ev->id);
 	return b;
 }
 
@@ -303,9 +385,13 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 
 	if (!b && !(b = block_new(a, ev->source == EV_SRC_NFT ? ev->id : 0)))
 		return -1;
-	if (!b->key.valid)
+	if (!b->key.valid) {
 		asm_pkt_key(ev, &b->key);
+		count_key(a, &b->key, 1);
+	}
 	if (ev->source == EV_SRC_NFT) {
+		if (!b->has_nft)
+			a->n_nft++;
 		b->has_nft = true;
 		/* a bridge chain's input is the port, the ip chains' the bridge */
 		if (!b->iif && (ev->has & EV_HAS_IIF) && ev->family != NFPROTO_BRIDGE)
@@ -358,13 +444,17 @@ void asm_flush(struct assembler *a, bool flush_all)
 	struct timespec now;
 	size_t i = 0;
 
+	size_t kept = 0;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	while (i < a->nopen) {
+	/* One pass that keeps the open blocks in order: taking finished
+	 * ones out one memmove at a time was quadratic in a burst. */
+	for (; i < a->nopen; i++) {
 		struct block *b = a->open[i];
 
 		if (!flush_all && !closed_whole(a, b) &&
 		    ts_ms_between(&b->last, &now) < a->quiet_ms) {
-			i++;
+			a->open[kept++] = b;
 			continue;
 		}
 		/* a held block keeps the ones after it back too: blocks
@@ -372,8 +462,10 @@ void asm_flush(struct assembler *a, bool flush_all)
 		if (!flush_all && hold(a, b) > 0)
 			break;
 		b->no_hold = flush_all;
-		complete(a, i);
+		finish(a, b);
 	}
+	memmove(&a->open[kept], &a->open[i], (a->nopen - i) * sizeof(*a->open));
+	a->nopen = kept + (a->nopen - i);
 }
 
 void asm_mark_cut(struct assembler *a)

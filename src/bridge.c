@@ -114,7 +114,7 @@ static bool get_link(uint32_t ifindex, struct link_answer *a)
 	return ask(nlh, buf, link_cb, a) == 0 && a->got;
 }
 
-bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl)
+static bool ask_bridge_link(uint32_t ifindex, struct bridge_link *bl)
 {
 	struct link_answer a, m;
 
@@ -135,6 +135,36 @@ bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl)
 		bl->have_mac = m.have_mac;
 	}
 	return true;
+}
+
+/* Answers are kept a second, as ifname.c keeps names: the fate of every
+ * routed packet asks whether it came in through a bridge (two requests
+ * and a socket each, most of the receive path's system time in a burst),
+ * and interfaces join or leave bridges rarely. */
+#define LINK_SLOTS	64
+#define LINK_TTL_S	1
+
+static struct {
+	uint32_t ifindex;
+	time_t when;
+	bool ok;
+	struct bridge_link bl;
+} link_cache[LINK_SLOTS];
+
+bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl)
+{
+	typeof(link_cache[0]) *slot = &link_cache[ifindex % LINK_SLOTS];
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!ifindex || slot->ifindex != ifindex ||
+	    now.tv_sec - slot->when >= LINK_TTL_S) {
+		slot->ifindex = ifindex;
+		slot->when = now.tv_sec;
+		slot->ok = ask_bridge_link(ifindex, &slot->bl);
+	}
+	*bl = slot->bl;
+	return slot->ok;
 }
 
 struct fdb_answer {

@@ -1,8 +1,10 @@
 /* What the fate of a packet that came through a Linux bridge needs to
  * know of the interfaces: is one a bridge or a bridge port, the bridge's
  * own MAC (frames to it are routed, others bridged), and which port a
- * MAC sits behind. Asked over rtnetlink in the traced namespace, once
- * per printed packet that came through a bridge: not a hot path. */
+ * MAC sits behind. Asked over rtnetlink in the traced namespace: the
+ * fate of every routed packet asks of its input link, so link answers
+ * are kept a second (bridge.c); the others are asked once per packet
+ * that came through a bridge. */
 #ifndef IPTT_BRIDGE_H
 #define IPTT_BRIDGE_H
 

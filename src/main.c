@@ -139,9 +139,16 @@ static void emit(const struct block *b, void *data)
 		app->failed = true;
 	story_free(&s);
 	app->packets++;
-	/* a write error inside the story left its errno behind; fflush
-	 * sets its own when it fails again */
-	if (fflush(stdout) == EOF || ferror(stdout))
+	/* a write error inside the story left its errno behind */
+	if (ferror(stdout))
+		output_failed(app, errno);
+}
+
+/* Once per batch of stories, not per story: a burst prints thousands
+ * between two polls, and a write each was a tenth of our CPU there. */
+static void flush_output(struct app *app)
+{
+	if (!app->output_closed && (fflush(stdout) == EOF || ferror(stdout)))
 		output_failed(app, errno);
 }
 
@@ -325,6 +332,7 @@ static void run(struct app *app)
 			break;
 		}
 		asm_flush(app->assembler, false);
+		flush_output(app);
 		if (app->arm_xt && ms_left(&app->next_check) <= 0) {
 			app_check_trace_rules(app);
 			clock_gettime(CLOCK_MONOTONIC, &app->next_check);
@@ -339,6 +347,7 @@ static void run(struct app *app)
 	 * packets that crossed the firewall: read and print them too. */
 	if (!app->output_closed && !app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);
+	flush_output(app);
 }
 
 /* Packets our rules marked whose start never reached us: a lost event

@@ -281,6 +281,46 @@ static void test_open_block_limit(void **state)
 	asm_free(a);
 }
 
+/* A burst: thousands of packets open at once, their events interleaved
+ * out of order. Each event still reaches its own packet's block (the
+ * open blocks are found through counting filters that must never miss
+ * one), and an id seen again after its block is gone starts afresh. */
+static void test_burst_of_open_blocks(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	enum { N = 3000 };
+	static uint32_t ids[N];
+	uint32_t x = 12345;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;	/* distinct, scattered ids */
+		ids[i] = (x & 0x7fffffffu) | 1u;
+		add(a, ev(ids[i], "start", 1, NFT_CONTINUE));
+	}
+	assert_int_equal(asm_open_blocks(a), N);
+	for (i = N; i-- > 0;)
+		add(a, ev(ids[i], "c", 2, NFT_CONTINUE));
+	for (i = 0; i < N; i += 2)
+		add(a, ev(ids[i], "d", 3, NF_DROP));
+	assert_int_equal(r.total_evs, (N / 2) * 3);
+	assert_int_equal(asm_open_blocks(a), N / 2);
+	for (i = 1; i < N; i += 2)
+		add(a, ev(ids[i], "d", 3, NF_DROP));
+	assert_int_equal(r.total_evs, N * 3);
+	assert_int_equal(asm_open_blocks(a), 0);
+	/* the ids again: new packets, each a block of its own */
+	for (i = 0; i < 100; i++)
+		add(a, ev(ids[i], "c", 4, NFT_CONTINUE));
+	assert_int_equal(asm_open_blocks(a), 100);
+	asm_flush(a, true);
+	assert_int_equal(r.total_evs, N * 3 + 100);
+	assert_false(r.mixed_ids);
+	asm_free(a);
+}
+
 /* The real capture (nft-server-all.txt): 72 events, 12 packets. */
 static bool fx_starts(const struct trace_event *e)
 {
@@ -502,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_fate_on_first_event),
 		cmocka_unit_test(test_quiet_flush),
 		cmocka_unit_test(test_open_block_limit),
+		cmocka_unit_test(test_burst_of_open_blocks),
 		cmocka_unit_test(test_real_capture),
 		cmocka_unit_test(test_legacy_events_join_by_headers),
 		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
