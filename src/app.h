@@ -12,7 +12,16 @@
 #include "out_json.h"
 #include "out_text.h"
 #include "resolver.h"
+#include "source.h"
 #include "summary.h"
+
+/* An open source, and what its events are for. */
+struct app_source {
+	const struct source_ops *ops;
+	void *h;
+	bool marks_only;		/* see struct plan_source */
+	struct app *app;		/* for the drain callback */
+};
 
 struct app {
 	struct config cfg;
@@ -25,8 +34,10 @@ struct app {
 	struct timespec next_check;
 	struct arm *arm;		/* owned nf_tables table */
 	struct arm_xt *arm_xt;		/* legacy TRACE rules (fallback) */
-	struct nl_trace *trace;		/* NFNLGRP_NFTRACE */
-	struct nl_log *log;		/* NFLOG group 0 */
+	struct app_source sources[BACKEND_MAX_SOURCES];	/* the plan's, open */
+	unsigned int n_sources;
+	int sources_fd;			/* epoll of their fds: POLLIN when one has
+					 * events; -1 when none is open */
 	struct assembler *assembler;
 	struct resolver resolver;
 	struct text_opts text;
@@ -36,9 +47,7 @@ struct app {
 	unsigned long received;		/* our packets that reached emit() */
 	uint64_t marked;		/* packets our rules marked (counters) */
 	bool have_marked;		/* ... when the kernel told us */
-	unsigned long lost;		/* legacy events lost, counted exactly */
-	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
-					 * lost an unknown number of events */
+	struct source_loss loss;	/* what the kernel dropped, all sources */
 	bool check_failed;		/* the last TRACE rules check could not ask */
 	bool output_closed;		/* stdout's reader went away */
 	int output_errno;		/* why writing stdout failed, if not EPIPE */
@@ -68,9 +77,10 @@ void app_check_trace_rules(struct app *app);
 int app_build_story(struct app *app, const struct block *b, struct story *s);
 /* Does ev start a packet we traced (our arming rule firing)? */
 bool app_starts_packet(const struct app *app, const struct trace_event *ev);
-/* Read both channels until both are empty, handing each event to the
+/* Read every source until all are empty, handing each event to the
  * assembler; a loss marks the open blocks cut. Returns 0, or -1 when a
- * channel failed. For the tracing loop and the probe alike. */
+ * source failed. For the tracing loop and the probe alike: they poll
+ * app->sources_fd. */
 int app_drain(struct app *app);
 /* --cleanup: remove leftover legacy TRACE rules of killed runs. */
 int app_cleanup_leftovers(void);

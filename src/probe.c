@@ -26,8 +26,6 @@
 #include "fate_names.h"
 #include "ifname.h"
 #include "mono_time.h"
-#include "nl_log.h"
-#include "nl_trace.h"
 #include "probe.h"
 #include "probe_copy.h"
 #include "probe_inject.h"
@@ -269,12 +267,9 @@ static void run_loop(struct probe_state *st, const struct timespec *sent)
 	struct app *app = &st->app;
 	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 
-	if (app->trace)
-		pfd[0].fd = nl_trace_fd(app->trace);
+	pfd[0].fd = app->sources_fd;
 	if (app->resolver.nft)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
-	if (app->log)
-		pfd[2].fd = nl_log_fd(app->log);
 	while (!probe_finished(st, sent)) {
 		int t = asm_next_timeout(app->assembler), n;
 
@@ -319,12 +314,9 @@ static int fence_wait(struct probe_state *st, struct probe_fence *f)
 	unsigned long before;
 	int back = 0;
 
-	if (app->trace)
-		pfd[0].fd = nl_trace_fd(app->trace);
+	pfd[0].fd = app->sources_fd;
 	if (app->resolver.nft)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
-	if (app->log)
-		pfd[2].fd = nl_log_fd(app->log);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!back) {
 		int n;
@@ -599,7 +591,7 @@ static struct probe_fence *fence_open(struct probe_state *st, const struct probe
 	cpu_set_t one;
 	int cpu;
 
-	if (st->app.log || (nofence && *nofence))
+	if (st->app.plan.listen_xt || (nofence && *nofence))
 		return NULL;
 	pi = probe_copy_iface(&st->pc, ps->from_host ? "lo" : ps->iface);
 	if (!pi || pi->port || pi->ifindex <= 0 || (ps->from_host && !pi->up))
