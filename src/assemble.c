@@ -247,7 +247,7 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	bool starts;
 	size_t idx;
 
-	if (ev->source == EV_SRC_XT) {
+	if (!ev_traits(ev)->by_id) {
 		asm_pkt_key(ev, &key);
 		return find_by_key(a, &key, false);
 	}
@@ -301,11 +301,11 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 {
 	struct block *b = block_for(a, ev);
 
-	if (!b && !(b = block_new(a, ev->source == EV_SRC_NFT ? ev->id : 0)))
+	if (!b && !(b = block_new(a, ev_traits(ev)->by_id ? ev->id : 0)))
 		return -1;
 	if (!b->key.valid)
 		asm_pkt_key(ev, &b->key);
-	if (ev->source == EV_SRC_NFT) {
+	if (!ev_traits(ev)->legacy) {
 		b->has_nft = true;
 		/* a bridge chain's input is the port, the ip chains' the bridge */
 		if (!b->iif && (ev->has & EV_HAS_IIF) && ev->family != NFPROTO_BRIDGE)

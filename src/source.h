@@ -6,8 +6,9 @@
  * (backend.c) lists the sources to open; app.c opens them, and the
  * loops poll and drain them without knowing one from another.
  *
- * A new source is a file that defines its ops, its declaration below,
- * and its entry in backend_plan(). */
+ * A new source is a file that defines its ops; here its declaration,
+ * its enum ev_source value and its traits; and its entry in
+ * backend_plan(). */
 #ifndef IPTT_SOURCE_H
 #define IPTT_SOURCE_H
 
@@ -15,6 +16,45 @@
 #include <stddef.h>
 
 struct trace_event;
+
+/* Which source an event came from: event.h's ev->source. */
+enum ev_source {
+	EV_SRC_NFT,		/* NFNLGRP_NFTRACE: native nft and iptables-nft */
+	EV_SRC_XT,		/* nfnetlink_log group 0: legacy x_tables TRACE */
+	EV_SRC_N
+};
+
+/* What a source's events mean, as data: the stages after the sources
+ * read these, never which source an event came from. */
+struct ev_traits {
+	/* Its table is an x_tables one: rules by 1-based position in the
+	 * legacy ruleset, in iptables syntax; "legacy" in the output. */
+	bool legacy;
+	/* One packet's events share ev->id; else only the packet's key
+	 * (addresses, ports) joins them to the others. */
+	bool by_id;
+	/* A base chain's walk starts with the event that carries the
+	 * headers; else with an event in a built-in chain. */
+	bool walk_by_headers;
+	/* The event names the rule, not its verdict: that is read from
+	 * the rule's text, and a "return"/"policy" at a position inside
+	 * the chain is an unconditional rule there. */
+	bool verdict_in_rule;
+	/* The first event of a walk carries the link-layer header and the
+	 * input port of a bridged frame. */
+	bool ll_header;
+};
+
+static inline const struct ev_traits *source_traits(enum ev_source src)
+{
+	static const struct ev_traits traits[EV_SRC_N] = {
+		[EV_SRC_NFT] = { .by_id = true, .walk_by_headers = true,
+				 .ll_header = true },
+		[EV_SRC_XT] = { .legacy = true, .verdict_in_rule = true },
+	};
+
+	return &traits[src < EV_SRC_N ? src : EV_SRC_NFT];
+}
 
 /* What the kernel dropped on a source's socket. */
 struct source_loss {

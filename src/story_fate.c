@@ -105,7 +105,7 @@ static bool to_bridge_mac(const struct story *s, const struct bridge_link *bl)
 	for (i = 0; i < s->block->nevs; i++) {
 		const struct trace_event *ev = &s->block->evs[i];
 
-		if (ev->source == EV_SRC_NFT && (ev->has & EV_HAS_IIF))
+		if (ev_traits(ev)->ll_header && (ev->has & EV_HAS_IIF))
 			return (ev->has & EV_HAS_LLHDR) && !memcmp(ev->ll, bl->bridge_mac, 6);
 	}
 	return false;
@@ -178,7 +178,7 @@ static bool bridged(const struct story *s, char *out)
 	if (b->joined_id)
 		return false;		/* it had a routed pass */
 	for (i = 0; i < b->nevs && !first; i++)
-		if (b->evs[i].source == EV_SRC_NFT && (b->evs[i].has & EV_HAS_IIF))
+		if (ev_traits(&b->evs[i])->ll_header && (b->evs[i].has & EV_HAS_IIF))
 			first = &b->evs[i];
 	if (!first || !s->lk->bridge_link(first->iif, &bl) || !bl.bridge)
 		return false;
