@@ -44,8 +44,9 @@ static struct {
 	const char *why;
 } stub;
 
-static bool fake_ifname(uint32_t ifindex, char *name)
+static bool fake_ifname(void *ctx, uint32_t ifindex, char *name)
 {
+	(void)ctx;
 	(void)ifindex;
 	if (!stub.ifname)
 		return false;
@@ -53,9 +54,10 @@ static bool fake_ifname(uint32_t ifindex, char *name)
 	return true;
 }
 
-static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
+static void fake_route(void *ctx, const struct pkt_hdrs *p, uint32_t iif,
 		       struct route_answer *a)
 {
+	(void)ctx;
 	(void)p;
 	(void)iif;
 	memset(a, 0, sizeof(*a));
@@ -71,8 +73,9 @@ static bool no_bridge_link(uint32_t ifindex, struct bridge_link *bl)
 	return false;
 }
 
-static bool no_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+static bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6], char *name)
 {
+	(void)ctx;
 	(void)br;
 	(void)mac;
 	(void)name;

@@ -302,6 +302,7 @@ static void repair_leftovers(struct app *app)
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	app->sources_fd = -1;
+	story_kernel_init(&app->kernel);
 	the_app = app;
 	atexit(app_close);
 	catch_fatal_signals();
@@ -360,6 +361,7 @@ void app_close(void)
 	rules_xt_close(app->resolver.legacy);
 	rules_xt_close(app->resolver.iptnft);
 	ct_close(app->resolver.ct);
+	story_kernel_close(&app->kernel);
 	cli_free(&app->cfg);
 	app->arm_xt = NULL;
 	app->arm = NULL;
@@ -441,7 +443,7 @@ int app_cleanup_leftovers(void)
 int app_build_story(struct app *app, const struct block *b, struct story *s)
 {
 	if (story_build(s, b, &app->resolver, resolver_sync_block(&app->resolver, b),
-			&story_kernel) == 0)
+			&app->kernel.lk) == 0)
 		return 0;
 	story_free(s);
 	app->failed = true;

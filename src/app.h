@@ -13,6 +13,7 @@
 #include "out_text.h"
 #include "resolver.h"
 #include "source.h"
+#include "story_kernel.h"
 #include "summary.h"
 
 /* An open source, and what its events are for. */
@@ -40,6 +41,7 @@ struct app {
 					 * events; -1 when none is open */
 	struct assembler *assembler;
 	struct resolver resolver;
+	struct story_kernel kernel;	/* the story's lookups */
 	struct text_opts text;
 	struct json_opts json;
 	struct summary summary;		/* --summary */

@@ -151,7 +151,8 @@ static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+bool bridge_fdb_port(struct ifname_cache *names, uint32_t br,
+		     const uint8_t mac[6], char *name)
 {
 	char buf[BRIDGE_BUF] = { 0 };	/* padding goes out zeroed */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -167,7 +168,7 @@ bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
 	/* the bridge itself "has" its own address: that is no port */
 	if (ask(nlh, buf, fdb_cb, &a) < 0 || !a.port || a.port == br)
 		return false;
-	return ifname_get(a.port, name);
+	return ifname_get(names, a.port, name);
 }
 
 static int any_cb(const struct nlmsghdr *nlh, void *data)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <net/if.h>
 
+struct ifname_cache;
+
 struct bridge_link {
 	bool is_bridge;		/* the interface is a bridge */
 	uint32_t bridge;	/* the bridge: itself, or a port's master; 0 none */
@@ -24,7 +26,8 @@ bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl);
 /* The port of bridge br behind which mac was learned, as a name
  * (IFNAMSIZ bytes). False when the bridge's forwarding database has no
  * such entry (the frame was flooded) or cannot be read. */
-bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name);
+bool bridge_fdb_port(struct ifname_cache *names, uint32_t br,
+		     const uint8_t mac[6], char *name);
 
 /* Is there any bridge in the namespace? False also when it cannot tell. */
 bool bridge_any(void);

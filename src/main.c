@@ -84,7 +84,8 @@ static void out_iface(const struct story *s, char *out)
 	for (i = s->block->nevs; i-- > 0;) {
 		const struct trace_event *ev = &s->block->evs[i];
 
-		if ((ev->has & EV_HAS_OIF) && ev->oif && ifname_get(ev->oif, out))
+		if ((ev->has & EV_HAS_OIF) && ev->oif &&
+		    s->lk->ifname(s->lk->ctx, ev->oif, out))
 			return;
 	}
 	out[0] = '\0';

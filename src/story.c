@@ -197,9 +197,11 @@ static void view_from_event(const struct story *s, struct pkt_view *v,
 				&v->hdrs) == 0;
 	if (v->decoded && l4)
 		decode_set_l4(&v->hdrs, l4, th, ev->transhdr_len);
-	if ((ev->has & EV_HAS_IIF) && !s->lk->ifname(ev->iif, v->in))
+	if ((ev->has & EV_HAS_IIF) &&
+	    !s->lk->ifname(s->lk->ctx, ev->iif, v->in))
 		snprintf(v->in, sizeof(v->in), "if%u", ev->iif);
-	if ((ev->has & EV_HAS_OIF) && !s->lk->ifname(ev->oif, v->out))
+	if ((ev->has & EV_HAS_OIF) &&
+	    !s->lk->ifname(s->lk->ctx, ev->oif, v->out))
 		snprintf(v->out, sizeof(v->out), "if%u", ev->oif);
 	v->mark = ev->mark;
 }
