@@ -24,8 +24,17 @@
 #include "statedir.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
-/* atexit() takes no argument: the one app of this process. */
-static struct app *the_app;
+/* The one record of this file, and why it cannot be an argument: what
+ * outlives us (the nf_log binding, legacy TRACE rules) must be undone on
+ * every way out, and two of them take no argument. exit() runs atexit
+ * handlers, and exit() is called by die() and by libraries (libnftables
+ * 1.0.6 exits when it cannot open a socket); a fatal signal's handler
+ * gets only the signal. Both reach the app of this process through this
+ * pointer, set in app_open(); so the app must live as long as the
+ * process (main.c and probe.c keep it static). A pointer-sized
+ * aligned store is atomic on every Linux target, so the handler sees it
+ * set or not, never half of it. */
+static struct app *volatile the_app;
 
 /* ---- fatal signals ----------------------------------------------- */
 
@@ -42,33 +51,34 @@ static struct app *the_app;
  * instruction and faults again, a signal someone sent is raised again.
  * TRACE rules cannot be removed without running iptables-legacy; their
  * lock dies with us, so the next run or --cleanup removes them. */
-static struct app_source *volatile fatal_src;
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-				     SIGABRT, SIGTRAP, SIGSYS };
-#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
-static struct sigaction fatal_old[N_FATAL];
-static char fatal_stack[64 * 1024] __attribute__((aligned(16)));
+static const int fatal_signals[APP_N_FATAL] = { SIGSEGV, SIGBUS, SIGILL,
+						SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 
 static void on_fatal(int sig, siginfo_t *info, void *ctx)
 {
+	struct app *app = the_app;
 	int e = errno;
 	size_t i;
 
 	(void)ctx;
-	if (fatal_src)
-		fatal_src->ops->emergency(fatal_src->h);
-	fatal_src = NULL;
-	for (i = 0; i < N_FATAL; i++)
+	if (app->fatal_armed) {
+		app->fatal_armed = 0;
+		for (i = 0; i < app->n_sources; i++)
+			if (app->sources[i].ops->emergency)
+				app->sources[i].ops->emergency(app->sources[i].h);
+	}
+	for (i = 0; i < APP_N_FATAL; i++)
 		if (fatal_signals[i] == sig)
-			sigaction(sig, &fatal_old[i], NULL);
+			sigaction(sig, &app->fatal_old[i], NULL);
 	errno = e;
 	if (info->si_code <= 0)		/* sent: kill, raise, abort */
 		raise(sig);
 }
 
-static void catch_fatal_signals(void)
+static void catch_fatal_signals(struct app *app)
 {
-	stack_t ss = { .ss_sp = fatal_stack, .ss_size = sizeof(fatal_stack) };
+	stack_t ss = { .ss_sp = app->fatal_stack,
+		       .ss_size = sizeof(app->fatal_stack) };
 	struct sigaction sa;
 	size_t i;
 
@@ -78,8 +88,8 @@ static void catch_fatal_signals(void)
 	sa.sa_sigaction = on_fatal;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < N_FATAL; i++)
-		sigaction(fatal_signals[i], &sa, &fatal_old[i]);
+	for (i = 0; i < APP_N_FATAL; i++)
+		sigaction(fatal_signals[i], &sa, &app->fatal_old[i]);
 }
 
 static bool kernel_lacks(int e)
@@ -259,8 +269,7 @@ static void open_sources(struct app *app)
 		}
 		*src = (struct app_source){ p->ops, h, p->marks_only, app };
 		app->n_sources++;
-		if (p->ops->emergency)
-			fatal_src = src;
+		app->fatal_armed = 1;
 		if (epoll_ctl(app->sources_fd, EPOLL_CTL_ADD, p->ops->fd(h), &ee) < 0)
 			die(EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
 	}
@@ -302,10 +311,11 @@ static void repair_leftovers(struct app *app)
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	app->sources_fd = -1;
+	app->closed = false;
 	story_kernel_init(&app->kernel);
 	the_app = app;
 	atexit(app_close);
-	catch_fatal_signals();
+	catch_fatal_signals(app);
 	plan_backends(app);
 	open_rules(app);
 	app->assembler = asm_new(ops, app->cfg.quiet_ms);
@@ -341,9 +351,10 @@ void app_close(void)
 	struct app *app = the_app;
 	char err[512];
 
-	if (!app)
+	/* once: exit() from within, or atexit after main's call */
+	if (!app || app->closed)
 		return;
-	the_app = NULL;
+	app->closed = true;
 	/* First what outlives us, then what the kernel would undo anyway. */
 	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
@@ -353,7 +364,7 @@ void app_close(void)
 			"TRACE rules needed stays, empty: x_tables cannot delete "
 			"a table\n", arm_xt_made_tables(app->arm_xt));
 	arm_xt_free(app->arm_xt);
-	fatal_src = NULL;
+	app->fatal_armed = 0;
 	close_sources(app);
 	arm_remove(app->arm);
 	asm_free(app->assembler);

@@ -3,6 +3,7 @@
 #ifndef IPTT_APP_H
 #define IPTT_APP_H
 
+#include <signal.h>
 #include <time.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +24,8 @@ struct app_source {
 	bool marks_only;		/* see struct plan_source */
 	struct app *app;		/* for the drain callback */
 };
+
+#define APP_N_FATAL	7	/* app.c's fatal signals */
 
 struct app {
 	struct config cfg;
@@ -56,6 +59,13 @@ struct app {
 	bool failed;
 	bool ephemeral_ns;		/* in a probe's copy: it dies with us, so
 					 * nothing needs recording for repair */
+	/* For a fatal signal's handler (app.c): whether the sources'
+	 * emergency undo is still due, the actions it replaced, and a
+	 * stack of its own for a stack overflow's SIGSEGV. */
+	volatile sig_atomic_t fatal_armed;
+	bool closed;			/* app_close() has run, or is running */
+	struct sigaction fatal_old[APP_N_FATAL];
+	char fatal_stack[64 * 1024] __attribute__((aligned(16)));
 };
 
 /* Report an error in one line and exit; atexit handlers undo setup. */

@@ -71,8 +71,6 @@ struct probe_state {
 	uint32_t armed_mark_value;
 };
 
-static struct probe_state *the_state;	/* for the exit handler */
-
 static void out_begin(struct probe_out *p)
 {
 	p->buf = NULL;
@@ -735,13 +733,6 @@ static void check_rulesets(const struct probe_opts *o)
 	}
 }
 
-static void free_copy(void)
-{
-	if (the_state)
-		probe_copy_free(&the_state->pc);
-	the_state = NULL;
-}
-
 static void make_copy(struct probe_state *st)
 {
 	struct probe_ruleset_file files[PROBE_MAX_RULESETS];
@@ -755,7 +746,9 @@ static void make_copy(struct probe_state *st)
 	if (probe_copy_make(files, st->o->n_rulesets, &st->pc, err, sizeof(err)) < 0)
 		die(strstr(err, "--ruleset ") ? EXIT_USAGE : EXIT_RUNTIME, "%s",
 		    err[0] ? err : strerror(errno));
-	atexit(free_copy);
+	/* No exit handler for it: the copy is fds and memory, which die()'s
+	 * exit() gives back as it is, and the namespace goes with the last
+	 * fd. (What outlives the process is app.c's to undo.) */
 	if (setns(st->pc.copy_fd, CLONE_NEWNET) < 0)
 		die(EXIT_RUNTIME, "entering the copy: %s", strerror(errno));
 }
@@ -803,7 +796,6 @@ int probe_run(struct probe_opts *o)
 	size_t i;
 
 	st.o = o;
-	the_state = &st;
 	signal(SIGPIPE, SIG_IGN);
 	check_ifaces(o);
 	check_rulesets(o);
@@ -842,6 +834,6 @@ int probe_run(struct probe_opts *o)
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		die(EXIT_RUNTIME, "writing output: %s", strerror(errno));
 	app_close();
-	free_copy();
+	probe_copy_free(&st.pc);
 	return all_matched ? EXIT_OK : EXIT_EXPECT;
 }
