@@ -272,7 +272,7 @@ static struct nl_log *open_log(bool record)
 			goto err;
 	}
 	/* group 0 is joined by the bind command, not by membership */
-	l->sock = nl_sock_open(0);
+	l->sock = nl_sock_open(0, NL_SOCK_EVENTS_RCVBUF);
 	if (!l->sock)
 		goto err;
 

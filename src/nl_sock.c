@@ -6,20 +6,16 @@
 #include "nl_recv.h"
 #include "nl_sock.h"
 
-/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
- * overrun us while a block is being printed. */
-#define NL_SOCK_RCVBUF	(16 << 20)
-
 struct nl_sock {
 	struct mnl_socket *nl;
 	/* many messages per recv, parsed in place: keep them aligned */
 	char buf[1 << 18] __attribute__((aligned(8)));
 };
 
-struct nl_sock *nl_sock_open(unsigned int group)
+struct nl_sock *nl_sock_open(unsigned int group, int rcvbuf)
 {
 	struct nl_sock *s = calloc(1, sizeof(*s));
-	int size = NL_SOCK_RCVBUF, g = (int)group;
+	int g = (int)group;
 
 	if (!s)
 		return NULL;
@@ -30,10 +26,10 @@ struct nl_sock *nl_sock_open(unsigned int group)
 					   sizeof(g)) < 0)
 		goto err;
 	/* FORCE needs CAP_NET_ADMIN, which we have; fall back quietly. */
-	if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &size, sizeof(size)) < 0)
+	if (rcvbuf && setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET,
+				 SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUF,
-			   &size, sizeof(size));
+			   &rcvbuf, sizeof(rcvbuf));
 	return s;
 err:
 	nl_sock_close(s);

@@ -10,10 +10,14 @@
 
 struct nl_sock;
 
+/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
+ * overrun us while a block is being printed. */
+#define NL_SOCK_EVENTS_RCVBUF	(16 << 20)
+
 /* A nonblocking NETLINK_NETFILTER socket bound to an automatic port id,
- * with a 16 MiB receive buffer, joined to group when it is not 0.
- * Returns NULL with errno set. */
-struct nl_sock *nl_sock_open(unsigned int group);
+ * joined to group when it is not 0, with a receive buffer of rcvbuf
+ * bytes (0: the system's default). Returns NULL with errno set. */
+struct nl_sock *nl_sock_open(unsigned int group, int rcvbuf);
 void nl_sock_close(struct nl_sock *s);
 int nl_sock_fd(const struct nl_sock *s);
 uint32_t nl_sock_portid(const struct nl_sock *s);

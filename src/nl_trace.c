@@ -33,7 +33,7 @@ struct nl_trace *nl_trace_open(void)
 
 	if (!t)
 		return NULL;
-	t->sock = nl_sock_open(NFNLGRP_NFTRACE);
+	t->sock = nl_sock_open(NFNLGRP_NFTRACE, NL_SOCK_EVENTS_RCVBUF);
 	if (!t->sock) {
 		nl_trace_close(t);
 		return NULL;
