@@ -345,7 +345,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 /* Events the kernel dropped (receive buffer full) are not an error:
  * they are counted exactly, from the gaps in NFLOG's sequence numbers. */
-static int src_drain(void *h, source_cb cb, void *data, struct source_loss *loss)
+static int src_drain(void *h, source_cb cb, void *data,
+		     struct source_loss *loss)
 {
 	struct nl_log_src *src = h;
 	struct nl_sock *sock = nl_log_sock(src->l);

@@ -347,7 +347,8 @@ static int src_fd(const void *h)
 	return nl_trace_fd(h);
 }
 
-static int src_drain(void *h, source_cb cb, void *data, struct source_loss *loss)
+static int src_drain(void *h, source_cb cb, void *data,
+		     struct source_loss *loss)
 {
 	return nl_trace_drain(h, cb, data, &loss->overruns);
 }

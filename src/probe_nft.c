@@ -167,7 +167,8 @@ static json_t *list_array(json_t *root)
 	return json_is_array(a) ? a : NULL;
 }
 
-char *probe_nft_filter(struct probe_nft_cache *cache, const char *json, probe_nft_keep keep, const void *arg,
+char *probe_nft_filter(struct probe_nft_cache *cache,
+		       const char *json, probe_nft_keep keep, const void *arg,
 		       unsigned int *ntables)
 {
 	json_t *root = load(cache, json), *a, *kept, *o, *out;
@@ -255,7 +256,8 @@ static unsigned int next_pos(struct chain_pos **v, size_t *n, uint8_t family,
 	return 1;
 }
 
-int probe_nft_scan(struct probe_nft_cache *cache, const char *json, probe_nft_keep keep, const void *arg,
+int probe_nft_scan(struct probe_nft_cache *cache,
+		   const char *json, probe_nft_keep keep, const void *arg,
 		   struct probe_nft_counts *cnt,
 		   int (*note)(const char *line, void *narg), void *narg)
 {
@@ -427,7 +429,8 @@ static bool has_key(const struct chain_key *v, size_t n, uint8_t family,
 	return bsearch(&k, v, n, sizeof(*v), cmp_key) != NULL;
 }
 
-char *probe_nft_extra_chains(struct probe_nft_cache *cache, const char *copy_json, const char *src_json,
+char *probe_nft_extra_chains(struct probe_nft_cache *cache,
+			     const char *copy_json, const char *src_json,
 			     probe_nft_keep keep, const void *arg)
 {
 	json_t *copy = load(cache, copy_json), *src = load(cache, src_json);
@@ -475,8 +478,9 @@ out:
 	return text;
 }
 
-int probe_nft_tables(struct probe_nft_cache *cache, const char *json, void (*cb)(uint8_t family, const char *table,
-						  void *arg), void *arg)
+int probe_nft_tables(struct probe_nft_cache *cache, const char *json,
+		     void (*cb)(uint8_t family, const char *table, void *arg),
+		     void *arg)
 {
 	json_t *root = load(cache, json), *a, *o;
 	size_t i;

@@ -34,7 +34,8 @@ typedef bool (*probe_nft_keep)(uint8_t family, const char *table, const void *ar
 /* The list with only the objects of kept tables (and the metainfo),
  * as one line of JSON (malloc'd); *ntables gets how many tables stayed.
  * NULL on a list that does not parse (EINVAL) or ENOMEM. */
-char *probe_nft_filter(struct probe_nft_cache *cache, const char *json, probe_nft_keep keep, const void *arg,
+char *probe_nft_filter(struct probe_nft_cache *cache,
+		       const char *json, probe_nft_keep keep, const void *arg,
 		       unsigned int *ntables);
 
 /* Load JSON / an nft file into the current namespace's nf_tables.
@@ -49,14 +50,16 @@ struct probe_nft_counts {
 /* Count the objects of kept tables (keep NULL: all); note(line, arg) gets
  * one "note: ..." line per rule that uses state a copy lacks. Returns 0,
  * or -1 (EINVAL: not an nft list, ENOMEM). */
-int probe_nft_scan(struct probe_nft_cache *cache, const char *json, probe_nft_keep keep, const void *arg,
+int probe_nft_scan(struct probe_nft_cache *cache,
+		   const char *json, probe_nft_keep keep, const void *arg,
 		   struct probe_nft_counts *cnt,
 		   int (*note)(const char *line, void *narg), void *narg);
 
 /* cb(family, table, arg) for each table of a list, in its order (the
  * order the tables were made in). Returns 0, or -1 (EINVAL). */
-int probe_nft_tables(struct probe_nft_cache *cache, const char *json, void (*cb)(uint8_t family, const char *table,
-						  void *arg), void *arg);
+int probe_nft_tables(struct probe_nft_cache *cache, const char *json,
+		     void (*cb)(uint8_t family, const char *table, void *arg),
+		     void *arg);
 
 /* cb(family, table, chain, hook, priority, arg) for each base chain of
  * a list; cb's -1 stops. Returns 0, or -1 (EINVAL, or cb's). */
@@ -78,7 +81,8 @@ int probe_nft_table_sizes(struct probe_nft_cache *cache, const char *json,
  * has and the source has not (NULL when there are none): iptables-nft
  * makes a built-in chain only when a rule needs it, but its restore
  * makes them all, and each would be one more step in a probe's trace. */
-char *probe_nft_extra_chains(struct probe_nft_cache *cache, const char *copy_json, const char *src_json,
+char *probe_nft_extra_chains(struct probe_nft_cache *cache,
+			     const char *copy_json, const char *src_json,
 			     probe_nft_keep keep, const void *arg);
 
 #endif

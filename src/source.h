@@ -79,7 +79,8 @@ struct source_ops {
 	 * event; what the kernel dropped is added to *loss (pass the same
 	 * one every time). Returns the number of events read, or -1 with
 	 * errno set. */
-	int (*drain)(void *h, source_cb cb, void *data, struct source_loss *loss);
+	int (*drain)(void *h, source_cb cb, void *data,
+		     struct source_loss *loss);
 	/* Undo what open() changed that outlives the process, and free.
 	 * Returns 0, or -1 with errno set when undoing failed (it was
 	 * freed all the same); close_what then names what failed. */

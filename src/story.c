@@ -461,7 +461,8 @@ struct walk_frame { const struct trace_event *ev; unsigned int last; bool known;
 
 static bool same_chain(const struct trace_event *a, const struct trace_event *b)
 {
-	return ev_traits(a)->legacy == ev_traits(b)->legacy && a->family == b->family &&
+	return ev_traits(a)->legacy == ev_traits(b)->legacy &&
+	       a->family == b->family &&
 	       !strcmp(a->table, b->table) && !strcmp(a->chain, b->chain);
 }
 
