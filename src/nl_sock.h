@@ -1,6 +1,7 @@
 /* A netlink socket that receives events: set-up, the receive buffer,
- * and the one loop that reads it dry and counts overruns. The listeners
- * (nl_trace.c, nl_log_recv.c) hand it a callback per message. */
+ * and the one loop that reads it dry and counts overruns. The trace
+ * listeners (nl_trace.c, nl_log_recv.c) and the ruleset-change socket
+ * (rules_nft.c) hand it a callback per message. */
 #ifndef IPTT_NL_SOCK_H
 #define IPTT_NL_SOCK_H
 
