@@ -43,7 +43,8 @@ enum ev_has {
 };
 
 struct trace_event {
-	enum ev_source source;
+	enum ev_source source;		/* who sent it: ask ev_traits() what
+					 * that means, not this */
 	uint32_t has;			/* EV_HAS_* */
 	uint32_t id;			/* kernel trace id; 0 for x_tables */
 	uint8_t family;			/* table family: NFPROTO_* */
