@@ -27,7 +27,10 @@ struct nl_trace {
 	struct nl_sock *sock;
 };
 
-struct nl_trace *nl_trace_open(void)
+static void nl_trace_close(struct nl_trace *t);
+
+/* Subscribe to trace events in the current network namespace. */
+static struct nl_trace *nl_trace_open(void)
 {
 	struct nl_trace *t = calloc(1, sizeof(*t));
 
@@ -41,7 +44,7 @@ struct nl_trace *nl_trace_open(void)
 	return t;
 }
 
-void nl_trace_close(struct nl_trace *t)
+static void nl_trace_close(struct nl_trace *t)
 {
 	if (!t)
 		return;
@@ -49,7 +52,7 @@ void nl_trace_close(struct nl_trace *t)
 	free(t);
 }
 
-int nl_trace_fd(const struct nl_trace *t)
+static int nl_trace_fd(const struct nl_trace *t)
 {
 	return nl_sock_fd(t->sock);
 }
@@ -281,7 +284,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 }
 
 struct drain_ctx {
-	nl_trace_cb cb;
+	source_cb cb;
 	void *data;
 	unsigned long *lost;
 	int count;
@@ -308,8 +311,9 @@ static void overrun(void *data)
 	(*d->lost)++;
 }
 
-int nl_trace_drain(struct nl_trace *t, nl_trace_cb cb, void *data,
-		   unsigned long *lost)
+/* A receive-buffer overrun is counted in *lost and is not an error. */
+static int nl_trace_drain(struct nl_trace *t, source_cb cb, void *data,
+			  unsigned long *lost)
 {
 	struct drain_ctx d = { cb, data, lost, 0 };
 
