@@ -1,7 +1,7 @@
 /* libFuzzer target: nfnetlink_log messages (NFULNL_MSG_PACKET) and their
  * "TRACE: table:chain:type:rulenum " prefixes through nl_log_parse, as
- * nl_log_drain feeds them: one recv() buffer of one or more netlink
- * messages. Events that parse go on to the header decoder, which finds
+ * the NFLOG source (nl_log_recv.c) feeds them: one recv() buffer of one
+ * or more netlink messages. Events that parse go on to the header decoder, which finds
  * the transport header behind the network header itself. */
 #include <stdbool.h>
 #include <stddef.h>

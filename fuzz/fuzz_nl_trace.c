@@ -1,5 +1,5 @@
 /* libFuzzer target: nf_tables trace messages (NFT_MSG_TRACE) through
- * nl_trace_parse, as nl_trace_drain feeds them: one recv() buffer that
+ * nl_trace_parse, as the trace source feeds them: one recv() buffer that
  * may hold several netlink messages, each checked as mnl_nlmsg_ok does (see msg_ok).
  * Whatever parses goes on to the header decoder, as in the tool.
  *

@@ -43,8 +43,9 @@ static struct {
 	const char *why;
 } stub;
 
-static bool fake_ifname(uint32_t ifindex, char *name)
+static bool fake_ifname(void *ctx, uint32_t ifindex, char *name)
 {
+	(void)ctx;
 	(void)ifindex;
 	if (!stub.ifname)
 		return false;
@@ -52,9 +53,10 @@ static bool fake_ifname(uint32_t ifindex, char *name)
 	return true;
 }
 
-static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
+static void fake_route(void *ctx, const struct pkt_hdrs *p, uint32_t iif,
 		       struct route_answer *a)
 {
+	(void)ctx;
 	(void)p;
 	(void)iif;
 	memset(a, 0, sizeof(*a));
@@ -63,15 +65,17 @@ static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
 	snprintf(a->why, sizeof(a->why), "%s", stub.why);
 }
 
-static bool no_bridge_link(uint32_t ifindex, struct bridge_link *bl)
+static bool no_bridge_link(void *ctx, uint32_t ifindex, struct bridge_link *bl)
 {
+	(void)ctx;
 	(void)ifindex;
 	(void)bl;
 	return false;
 }
 
-static bool no_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+static bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6], char *name)
 {
+	(void)ctx;
 	(void)br;
 	(void)mac;
 	(void)name;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 
 #include "app.h"
 #include "arm.h"
@@ -17,14 +19,22 @@
 #include "caps.h"
 #include "ct.h"
 #include "nl_log.h"
-#include "nl_trace.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
 #include "statedir.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
-/* atexit() takes no argument: the one app of this process. */
-static struct app *the_app;
+/* The one record of this file, and why it cannot be an argument: what
+ * outlives us (the nf_log binding, legacy TRACE rules) must be undone on
+ * every way out, and two of them take no argument. exit() runs atexit
+ * handlers, and exit() is called by die() and by libraries (libnftables
+ * 1.0.6 exits when it cannot open a socket); a fatal signal's handler
+ * gets only the signal. Both reach the app of this process through this
+ * pointer, set in app_open(); so the app must live as long as the
+ * process (main.c and probe.c keep it static). A pointer-sized
+ * aligned store is atomic on every Linux target, so the handler sees it
+ * set or not, never half of it. */
+static struct app *volatile the_app;
 
 /* ---- fatal signals ----------------------------------------------- */
 
@@ -41,32 +51,34 @@ static struct app *the_app;
  * instruction and faults again, a signal someone sent is raised again.
  * TRACE rules cannot be removed without running iptables-legacy; their
  * lock dies with us, so the next run or --cleanup removes them. */
-static struct nl_log *volatile fatal_log;
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-				     SIGABRT, SIGTRAP, SIGSYS };
-#define N_FATAL (sizeof(fatal_signals) / sizeof(fatal_signals[0]))
-static struct sigaction fatal_old[N_FATAL];
-static char fatal_stack[64 * 1024] __attribute__((aligned(16)));
+static const int fatal_signals[APP_N_FATAL] = { SIGSEGV, SIGBUS, SIGILL,
+						SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 
 static void on_fatal(int sig, siginfo_t *info, void *ctx)
 {
+	struct app *app = the_app;
 	int e = errno;
 	size_t i;
 
 	(void)ctx;
-	nl_log_emergency_restore(fatal_log);
-	fatal_log = NULL;
-	for (i = 0; i < N_FATAL; i++)
+	if (app->fatal_armed) {
+		app->fatal_armed = 0;
+		for (i = 0; i < app->n_sources; i++)
+			if (app->sources[i].ops->emergency)
+				app->sources[i].ops->emergency(app->sources[i].h);
+	}
+	for (i = 0; i < APP_N_FATAL; i++)
 		if (fatal_signals[i] == sig)
-			sigaction(sig, &fatal_old[i], NULL);
+			sigaction(sig, &app->fatal_old[i], NULL);
 	errno = e;
 	if (info->si_code <= 0)		/* sent: kill, raise, abort */
 		raise(sig);
 }
 
-static void catch_fatal_signals(void)
+static void catch_fatal_signals(struct app *app)
 {
-	stack_t ss = { .ss_sp = fatal_stack, .ss_size = sizeof(fatal_stack) };
+	stack_t ss = { .ss_sp = app->fatal_stack,
+		       .ss_size = sizeof(app->fatal_stack) };
 	struct sigaction sa;
 	size_t i;
 
@@ -76,8 +88,8 @@ static void catch_fatal_signals(void)
 	sa.sa_sigaction = on_fatal;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
 	sigfillset(&sa.sa_mask);
-	for (i = 0; i < N_FATAL; i++)
-		sigaction(fatal_signals[i], &sa, &fatal_old[i]);
+	for (i = 0; i < APP_N_FATAL; i++)
+		sigaction(fatal_signals[i], &sa, &app->fatal_old[i]);
 }
 
 static bool kernel_lacks(int e)
@@ -127,9 +139,7 @@ static void plan_backends(struct app *app)
 		if (!bi.xt_kernel4 && !bi.xt_kernel6)
 			die(EXIT_KERNEL, "--trace-rules needs legacy x_tables, which "
 			    "this kernel lacks");
-		app->plan.arm_nft = false;
-		app->plan.arm_xt = true;
-		app->plan.listen_xt = true;
+		backend_plan_trace_rules(&app->plan);
 	}
 	app->backend_name = app->plan.arm_xt ? "legacy, TRACE rules" :
 			    app->plan.listen_nft && app->plan.listen_xt ? "nft+legacy" :
@@ -198,16 +208,6 @@ static void open_nft(struct app *app)
 	struct arm_spec spec = arm_spec(app);
 	const char *what = "";
 
-	/* With --backend=legacy too: our own rule's events are what tells
-	 * our packets from those that someone else's rule marked. */
-	if ((app->plan.listen_nft || app->plan.arm_nft) &&
-	    !(app->trace = nl_trace_open())) {
-		if (kernel_lacks(errno))
-			die(EXIT_KERNEL, "this kernel has no nf_tables trace events "
-			    "(need nf_tables with NFNLGRP_NFTRACE): %s", strerror(errno));
-		die(errno == EPERM ? EXIT_PRIVILEGE : EXIT_RUNTIME,
-		    "subscribing to nf_tables trace events: %s", strerror(errno));
-	}
 	if (!app->plan.arm_nft)
 		return;
 	if ((app->arm = arm_install(&spec, &what))) {
@@ -235,18 +235,6 @@ static void open_legacy(struct app *app)
 	struct arm_spec spec = arm_spec(app);
 	char err[512] = "";
 
-	if (!app->plan.listen_xt)
-		return;
-	app->log = app->ephemeral_ns ? nl_log_open_unrecorded() : nl_log_open();
-	fatal_log = app->log;
-	if (!app->log) {
-		if (errno == EBUSY)
-			die(EXIT_BUSY, "another program holds NFLOG group 0 in this "
-			    "namespace (ulogd, or another iptables-trace?); stop it, or "
-			    "use --backend=nft to skip legacy tables");
-		die(denied(errno) ? EXIT_PRIVILEGE : EXIT_KERNEL,
-		    "binding nfnetlink_log for legacy TRACE: %s", strerror(errno));
-	}
 	if (!app->plan.arm_xt)
 		return;
 	/* Rules of killed runs would trace packets nobody asked for. */
@@ -255,6 +243,36 @@ static void open_legacy(struct app *app)
 	if (!app->arm_xt)
 		die(errno == ENOENT ? EXIT_KERNEL : EXIT_RUNTIME,
 		    "inserting the legacy TRACE rules: %s", err[0] ? err : strerror(errno));
+}
+
+/* The plan's listeners, before arming: the events of our first packets
+ * must find the sockets there. One epoll set holds their fds, so the
+ * loops poll one fd whatever the sources are. */
+static void open_sources(struct app *app)
+{
+	unsigned int i;
+
+	app->sources_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (app->sources_fd < 0)
+		die(EXIT_RUNTIME, "epoll_create1: %s", strerror(errno));
+	for (i = 0; i < app->plan.n_sources; i++) {
+		const struct plan_source *p = &app->plan.sources[i];
+		struct app_source *src = &app->sources[i];
+		struct epoll_event ee = { .events = EPOLLIN };
+		char msg[512];
+		void *h = p->ops->open(app->ephemeral_ns);
+
+		if (!h) {
+			int code = p->ops->open_error(errno, msg, sizeof(msg));
+
+			die(code, "%s", msg);
+		}
+		*src = (struct app_source){ p->ops, h, p->marks_only, app };
+		app->n_sources++;
+		app->fatal_armed = 1;
+		if (epoll_ctl(app->sources_fd, EPOLL_CTL_ADD, p->ops->fd(h), &ee) < 0)
+			die(EXIT_RUNTIME, "epoll_ctl: %s", strerror(errno));
+	}
 }
 
 /* Read the rulesets now, not when the first packet arrives, and after
@@ -292,18 +310,40 @@ static void repair_leftovers(struct app *app)
 
 void app_open(struct app *app, const struct asm_ops *ops)
 {
+	app->sources_fd = -1;
+	app->closed = false;
+	story_kernel_init(&app->kernel);
 	the_app = app;
 	atexit(app_close);
-	catch_fatal_signals();
+	catch_fatal_signals(app);
 	plan_backends(app);
 	open_rules(app);
 	app->assembler = asm_new(ops, app->cfg.quiet_ms);
 	if (!app->assembler)
 		die(EXIT_RUNTIME, "out of memory");
+	open_sources(app);
 	open_nft(app);
 	open_legacy(app);
 	if (!app->ephemeral_ns)
 		repair_leftovers(app);
+}
+
+/* What outlives us first (the nf_log binding), in the order opened. */
+static void close_sources(struct app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->n_sources; i++) {
+		struct app_source *src = &app->sources[i];
+
+		if (src->ops->close(src->h) < 0)
+			fprintf(stderr, "iptables-trace: %s: %s\n",
+				src->ops->close_what, strerror(errno));
+	}
+	app->n_sources = 0;
+	if (app->sources_fd >= 0)
+		close(app->sources_fd);
+	app->sources_fd = -1;
 }
 
 void app_close(void)
@@ -311,9 +351,10 @@ void app_close(void)
 	struct app *app = the_app;
 	char err[512];
 
-	if (!app)
+	/* once: exit() from within, or atexit after main's call */
+	if (!app || app->closed)
 		return;
-	the_app = NULL;
+	app->closed = true;
 	/* First what outlives us, then what the kernel would undo anyway. */
 	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
@@ -323,23 +364,18 @@ void app_close(void)
 			"TRACE rules needed stays, empty: x_tables cannot delete "
 			"a table\n", arm_xt_made_tables(app->arm_xt));
 	arm_xt_free(app->arm_xt);
-	fatal_log = NULL;
-	if (app->log && nl_log_close(app->log) < 0)
-		fprintf(stderr, "iptables-trace: putting back the nf_log logger: %s\n",
-			strerror(errno));
-	nl_log_free(app->log);
+	app->fatal_armed = 0;
+	close_sources(app);
 	arm_remove(app->arm);
-	nl_trace_close(app->trace);
 	asm_free(app->assembler);
 	rules_nft_close(app->resolver.nft);
 	rules_xt_close(app->resolver.legacy);
 	rules_xt_close(app->resolver.iptnft);
 	ct_close(app->resolver.ct);
+	story_kernel_close(&app->kernel);
 	cli_free(&app->cfg);
 	app->arm_xt = NULL;
-	app->log = NULL;
 	app->arm = NULL;
-	app->trace = NULL;
 	app->assembler = NULL;
 }
 
@@ -418,7 +454,7 @@ int app_cleanup_leftovers(void)
 int app_build_story(struct app *app, const struct block *b, struct story *s)
 {
 	if (story_build(s, b, &app->resolver, resolver_sync_block(&app->resolver, b),
-			&story_kernel) == 0)
+			&app->kernel.lk) == 0)
 		return 0;
 	story_free(s);
 	app->failed = true;
@@ -436,12 +472,12 @@ bool app_starts_packet(const struct app *app, const struct trace_event *ev)
 
 static void take_event(const struct trace_event *ev, void *data)
 {
-	struct app *app = data;
+	const struct app_source *src = data;
+	struct app *app = src->app;
 
 	/* Only the steps of the backends asked for; of nf_tables, at least
 	 * our own rule's, which marks our packets. */
-	if (ev->source == EV_SRC_NFT && !app->plan.listen_nft &&
-	    !app_starts_packet(app, ev))
+	if (src->marks_only && !app_starts_packet(app, ev))
 		return;
 	app->events++;
 	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
@@ -451,42 +487,36 @@ static void take_event(const struct trace_event *ev, void *data)
 		app->failed = true;
 }
 
-/* Read both channels until both are empty: a packet's legacy events
- * sit on the NFLOG socket while its nft events are read, and a block
- * must not be finished before they are in. */
+/* Read every source until all are empty: a packet's legacy events sit
+ * on the NFLOG socket while its nft events are read, and a block must
+ * not be finished before they are in. */
 int app_drain(struct app *app)
 {
 	int got, rounds = 0;
-
 	struct timespec start;
+	unsigned int i;
 
 	/* bounded, so a flood cannot hold finished blocks back forever */
 	do {
+		struct source_loss before = app->loss;
+
 		got = 0;
-		unsigned long overruns = app->overruns, lost = app->lost;
-
 		clock_gettime(CLOCK_MONOTONIC, &start);
-
-		if (app->trace) {
-			int n = nl_trace_drain(app->trace, take_event, app, &app->overruns);
-
-			if (n < 0)
-				return -1;
-			got += n;
-		}
-		if (app->log) {
-			int n = nl_log_drain(app->log, take_event, app, &app->lost);
+		for (i = 0; i < app->n_sources; i++) {
+			struct app_source *src = &app->sources[i];
+			int n = src->ops->drain(src->h, take_event, src, &app->loss);
 
 			if (n < 0)
 				return -1;
 			got += n;
 		}
-		if (app->overruns != overruns || app->lost != lost)
+		if (app->loss.overruns != before.overruns ||
+		    app->loss.lost != before.lost)
 			asm_mark_cut(app->assembler);
 		/* Each socket was read until it was empty, after the round
-		 * began: every event sent before then is in, on both. (Waiting
-		 * for a round that finds both empty held every finished block
-		 * back for as long as a burst lasted.) */
+		 * began: every event sent before then is in, on every source.
+		 * (Waiting for a round that finds all of them empty held every
+		 * finished block back for as long as a burst lasted.) */
 		asm_drained(app->assembler, &start);
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;

@@ -3,6 +3,7 @@
 #ifndef IPTT_APP_H
 #define IPTT_APP_H
 
+#include <signal.h>
 #include <time.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,7 +12,19 @@
 #include "filter.h"
 #include "out.h"
 #include "resolver.h"
+#include "source.h"
+#include "story_kernel.h"
 #include "summary.h"
+
+/* An open source, and what its events are for. */
+struct app_source {
+	const struct source_ops *ops;
+	void *h;
+	bool marks_only;		/* see struct plan_source */
+	struct app *app;		/* for the drain callback */
+};
+
+#define APP_N_FATAL	7	/* app.c's fatal signals */
 
 struct app {
 	struct config cfg;
@@ -24,10 +37,13 @@ struct app {
 	struct timespec next_check;
 	struct arm *arm;		/* owned nf_tables table */
 	struct arm_xt *arm_xt;		/* legacy TRACE rules (fallback) */
-	struct nl_trace *trace;		/* NFNLGRP_NFTRACE */
-	struct nl_log *log;		/* NFLOG group 0 */
+	struct app_source sources[BACKEND_MAX_SOURCES];	/* the plan's, open */
+	unsigned int n_sources;
+	int sources_fd;			/* epoll of their fds: POLLIN when one has
+					 * events; -1 when none is open */
 	struct assembler *assembler;
 	struct resolver resolver;
+	struct story_kernel kernel;	/* the story's lookups */
 	const struct out_ops *out_ops;	/* of cfg.format */
 	struct out_opts out;
 	struct summary summary;		/* --summary */
@@ -35,15 +51,20 @@ struct app {
 	unsigned long received;		/* our packets that reached emit() */
 	uint64_t marked;		/* packets our rules marked (counters) */
 	bool have_marked;		/* ... when the kernel told us */
-	unsigned long lost;		/* legacy events lost, counted exactly */
-	unsigned long overruns;		/* nf_tables receive-buffer overruns: each
-					 * lost an unknown number of events */
+	struct source_loss loss;	/* what the kernel dropped, all sources */
 	bool check_failed;		/* the last TRACE rules check could not ask */
 	bool output_closed;		/* stdout's reader went away */
 	int output_errno;		/* why writing stdout failed, if not EPIPE */
 	bool failed;
 	bool ephemeral_ns;		/* in a probe's copy: it dies with us, so
 					 * nothing needs recording for repair */
+	/* For a fatal signal's handler (app.c): whether the sources'
+	 * emergency undo is still due, the actions it replaced, and a
+	 * stack of its own for a stack overflow's SIGSEGV. */
+	volatile sig_atomic_t fatal_armed;
+	bool closed;			/* app_close() has run, or is running */
+	struct sigaction fatal_old[APP_N_FATAL];
+	char fatal_stack[64 * 1024] __attribute__((aligned(16)));
 };
 
 /* Report an error in one line and exit; atexit handlers undo setup. */
@@ -67,9 +88,10 @@ void app_check_trace_rules(struct app *app);
 int app_build_story(struct app *app, const struct block *b, struct story *s);
 /* Does ev start a packet we traced (our arming rule firing)? */
 bool app_starts_packet(const struct app *app, const struct trace_event *ev);
-/* Read both channels until both are empty, handing each event to the
+/* Read every source until all are empty, handing each event to the
  * assembler; a loss marks the open blocks cut. Returns 0, or -1 when a
- * channel failed. For the tracing loop and the probe alike. */
+ * source failed. For the tracing loop and the probe alike: they poll
+ * app->sources_fd. */
 int app_drain(struct app *app);
 /* --cleanup: remove leftover legacy TRACE rules of killed runs. */
 int app_cleanup_leftovers(void);

@@ -329,7 +329,7 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	bool starts;
 	size_t idx;
 
-	if (ev->source == EV_SRC_XT) {
+	if (!ev_traits(ev)->by_id) {
 		asm_pkt_key(ev, &key);
 		return find_by_key(a, &key, false);
 	}
@@ -383,13 +383,13 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 {
 	struct block *b = block_for(a, ev);
 
-	if (!b && !(b = block_new(a, ev->source == EV_SRC_NFT ? ev->id : 0)))
+	if (!b && !(b = block_new(a, ev_traits(ev)->by_id ? ev->id : 0)))
 		return -1;
 	if (!b->key.valid) {
 		asm_pkt_key(ev, &b->key);
 		count_key(a, &b->key, 1);
 	}
-	if (ev->source == EV_SRC_NFT) {
+	if (!ev_traits(ev)->legacy) {
 		if (!b->has_nft)
 			a->n_nft++;
 		b->has_nft = true;

@@ -18,6 +18,7 @@
 
 #include "arm.h"
 #include "backend.h"
+#include "source.h"
 #include "nft_tables.h"
 #include "xt_tables.h"
 
@@ -141,12 +142,25 @@ int backend_probe(struct backend_info *bi)
 	return probe_nft(bi);
 }
 
-int backend_plan(const struct backend_info *bi, enum backend_req req,
-		 struct backend_plan *plan)
+/* The listeners of a plan: nf_tables trace events whenever our owned
+ * table arms (its rule's events mark our packets), NFLOG group 0 when
+ * legacy tables are traced. */
+static void plan_sources(struct backend_plan *plan)
+{
+	plan->n_sources = 0;
+	if (plan->listen_nft || plan->arm_nft)
+		plan->sources[plan->n_sources++] = (struct plan_source){
+			&nl_trace_source, !plan->listen_nft };
+	if (plan->listen_xt)
+		plan->sources[plan->n_sources++] = (struct plan_source){
+			&nl_log_source, false };
+}
+
+static int choose(const struct backend_info *bi, enum backend_req req,
+		  struct backend_plan *plan)
 {
 	bool xt = bi->xt_kernel4 || bi->xt_kernel6;
 
-	memset(plan, 0, sizeof(*plan));
 	switch (req) {
 	case BACKEND_NFT:
 		if (!bi->nft_usable)
@@ -173,4 +187,22 @@ int backend_plan(const struct backend_info *bi, enum backend_req req,
 	}
 	errno = ENOTSUP;
 	return -1;
+}
+
+int backend_plan(const struct backend_info *bi, enum backend_req req,
+		 struct backend_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (choose(bi, req, plan) < 0)
+		return -1;
+	plan_sources(plan);
+	return 0;
+}
+
+void backend_plan_trace_rules(struct backend_plan *plan)
+{
+	plan->arm_nft = false;
+	plan->arm_xt = true;
+	plan->listen_xt = true;
+	plan_sources(plan);
 }

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+struct source_ops;
+
 struct backend_info {
 	/* The kernel has legacy x_tables for IPv4 / IPv6
 	 * (/proc/net/ip_tables_names, ip6_tables_names exist). */
@@ -30,12 +32,26 @@ int backend_probe(struct backend_info *bi);
 
 enum backend_req { BACKEND_AUTO, BACKEND_NFT, BACKEND_LEGACY };
 
+#define BACKEND_MAX_SOURCES	4
+
+/* A source to open, and what to keep of its events. */
+struct plan_source {
+	const struct source_ops *ops;
+	/* Only the events of our own arming rule: they tell our packets
+	 * from those someone else's rule marked (--backend=legacy). */
+	bool marks_only;
+};
+
 /* What to run for a request on what backend_probe() found. */
 struct backend_plan {
 	bool arm_nft;		/* owned nf_tables table sets nftrace */
 	bool arm_xt;		/* legacy TRACE rules in raw (fallback) */
-	bool listen_nft;	/* NFNLGRP_NFTRACE listener */
-	bool listen_xt;		/* NFLOG group 0 listener */
+	bool listen_nft;	/* nf_tables steps are shown */
+	bool listen_xt;		/* legacy steps are shown */
+	/* The listeners that follows from the above, in the order their
+	 * events are read. */
+	struct plan_source sources[BACKEND_MAX_SOURCES];
+	unsigned int n_sources;
 };
 
 /* auto: arm with nf_tables when it is usable, since legacy tables read
@@ -47,5 +63,8 @@ struct backend_plan {
  * cannot serve the request (nft without nf_tables; no x_tables). */
 int backend_plan(const struct backend_info *bi, enum backend_req req,
 		 struct backend_plan *plan);
+/* --trace-rules: arm with legacy TRACE rules (and listen there) instead
+ * of the owned nf_tables table. */
+void backend_plan_trace_rules(struct backend_plan *plan);
 
 #endif

@@ -137,28 +137,15 @@ static bool ask_bridge_link(uint32_t ifindex, struct bridge_link *bl)
 	return true;
 }
 
-/* Answers are kept a second, as ifname.c keeps names: the fate of every
- * routed packet asks whether it came in through a bridge (two requests
- * and a socket each, most of the receive path's system time in a burst),
- * and interfaces join or leave bridges rarely. */
-#define LINK_SLOTS	64
-#define LINK_TTL_S	1
-
-static struct {
-	uint32_t ifindex;
-	time_t when;
-	bool ok;
-	struct bridge_link bl;
-} link_cache[LINK_SLOTS];
-
-bool bridge_link_get(uint32_t ifindex, struct bridge_link *bl)
+bool bridge_link_get(struct bridge_link_cache *c, uint32_t ifindex,
+		     struct bridge_link *bl)
 {
-	typeof(link_cache[0]) *slot = &link_cache[ifindex % LINK_SLOTS];
+	struct bridge_link_slot *slot = &c->slot[ifindex % BRIDGE_LINK_SLOTS];
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!ifindex || slot->ifindex != ifindex ||
-	    now.tv_sec - slot->when >= LINK_TTL_S) {
+	    now.tv_sec - slot->when >= BRIDGE_LINK_TTL_S) {
 		slot->ifindex = ifindex;
 		slot->when = now.tv_sec;
 		slot->ok = ask_bridge_link(ifindex, &slot->bl);
@@ -181,7 +168,8 @@ static int fdb_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+bool bridge_fdb_port(struct ifname_cache *names, uint32_t br,
+		     const uint8_t mac[6], char *name)
 {
 	char buf[BRIDGE_BUF] = { 0 };	/* padding goes out zeroed */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -197,7 +185,7 @@ bool bridge_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
 	/* the bridge itself "has" its own address: that is no port */
 	if (ask(nlh, buf, fdb_cb, &a) < 0 || !a.port || a.port == br)
 		return false;
-	return ifname_get(a.port, name);
+	return ifname_get(names, a.port, name);
 }
 
 static int any_cb(const struct nlmsghdr *nlh, void *data)

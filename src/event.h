@@ -7,14 +7,10 @@
 #include <stdint.h>
 #include <time.h>
 #include <net/if.h>
+#include "source.h"	/* enum ev_source, struct ev_traits */
 
 #define EV_NAME_MAX	256	/* nft allows long table/chain names */
 #define EV_HDR_MAX	128	/* bytes of packet kept per event */
-
-enum ev_source {
-	EV_SRC_NFT,		/* NFNLGRP_NFTRACE: native nft and iptables-nft */
-	EV_SRC_XT,		/* nfnetlink_log group 0: legacy x_tables TRACE */
-};
 
 /* Same numbers as enum nft_trace_types, so nft events copy straight in. */
 enum ev_type {
@@ -47,7 +43,8 @@ enum ev_has {
 };
 
 struct trace_event {
-	enum ev_source source;
+	enum ev_source source;		/* who sent it: ask ev_traits() what
+					 * that means, not this */
 	uint32_t has;			/* EV_HAS_* */
 	uint32_t id;			/* kernel trace id; 0 for x_tables */
 	uint8_t family;			/* table family: NFPROTO_* */
@@ -74,5 +71,11 @@ struct trace_event {
 	uint8_t ll[14];
 	struct timespec ts;		/* when we received it (CLOCK_REALTIME) */
 };
+
+/* What ev's source means by it (source.h). */
+static inline const struct ev_traits *ev_traits(const struct trace_event *ev)
+{
+	return source_traits(ev->source);
+}
 
 #endif

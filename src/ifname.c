@@ -5,19 +5,11 @@
 
 #include "ifname.h"
 
-#define CACHE_SLOTS	64
 #define CACHE_TTL_S	1	/* names change rarely; ifindexes are not reused fast */
 
-static struct {
-	uint32_t ifindex;
-	time_t when;
-	bool found;
-	char name[IFNAMSIZ];
-} cache[CACHE_SLOTS];
-
-bool ifname_get(uint32_t ifindex, char *name)
+bool ifname_get(struct ifname_cache *c, uint32_t ifindex, char *name)
 {
-	typeof(cache[0]) *slot = &cache[ifindex % CACHE_SLOTS];
+	struct ifname_slot *slot = &c->slot[ifindex % IFNAME_SLOTS];
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);

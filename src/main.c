@@ -21,8 +21,6 @@
 #include "caps.h"
 #include "ifname.h"
 #include "netns.h"
-#include "nl_log.h"
-#include "nl_trace.h"
 #include "probe.h"
 #include "rules_nft.h"
 #include "sock_drops.h"
@@ -86,7 +84,8 @@ static void out_iface(const struct story *s, char *out)
 	for (i = s->block->nevs; i-- > 0;) {
 		const struct trace_event *ev = &s->block->evs[i];
 
-		if ((ev->has & EV_HAS_OIF) && ev->oif && ifname_get(ev->oif, out))
+		if ((ev->has & EV_HAS_OIF) && ev->oif &&
+		    s->lk->ifname(s->lk->ctx, ev->oif, out))
 			return;
 	}
 	out[0] = '\0';
@@ -293,8 +292,8 @@ static void run(struct app *app)
 	 * a pipe whose reader closed (| head) and POLLHUP for a hung-up
 	 * terminal or socket, so we stop at once instead of at the next
 	 * matching packet. A file or /dev/null reports nothing. */
-	struct pollfd pfd[4] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
-				 { -1, POLLIN, 0 }, { STDOUT_FILENO, 0, 0 } };
+	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
+				 { STDOUT_FILENO, 0, 0 } };
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)app->cfg.timeout;
@@ -304,23 +303,20 @@ static void run(struct app *app)
 		deadline.tv_nsec -= 1000000000L;
 	}
 	/* poll skips negative fds: a backend not in use costs nothing */
-	if (app->trace)
-		pfd[0].fd = nl_trace_fd(app->trace);
+	pfd[0].fd = app->sources_fd;
 	if (app->resolver.nft)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
-	if (app->log)
-		pfd[2].fd = nl_log_fd(app->log);
 	clock_gettime(CLOCK_MONOTONIC, &app->next_check);
 	ts_add_ms(&app->next_check, ARM_XT_CHECK_MS);
 
 	while (!done(app, &deadline)) {
-		int n = poll(pfd, 4, poll_timeout(app, &deadline));
+		int n = poll(pfd, 3, poll_timeout(app, &deadline));
 
 		if (n < 0 && errno != EINTR) {
 			app->failed = true;
 			break;
 		}
-		if (n > 0 && (pfd[3].revents & (POLLERR | POLLHUP))) {
+		if (n > 0 && (pfd[2].revents & (POLLERR | POLLHUP))) {
 			app->output_closed = true;	/* the reader went away */
 			break;
 		}
@@ -368,14 +364,13 @@ static bool exact_losses(const struct app *app, unsigned long *lost)
 {
 	unsigned long d;
 
+	unsigned int i;
+
 	*lost = 0;
-	if (app->trace) {
-		if (sock_drops(nl_trace_fd(app->trace), &d) < 0)
-			return false;
-		*lost += d;
-	}
-	if (app->log) {
-		if (sock_drops(nl_log_fd(app->log), &d) < 0)
+	for (i = 0; i < app->n_sources; i++) {
+		const struct app_source *src = &app->sources[i];
+
+		if (sock_drops(src->ops->fd(src->h), &d) < 0)
 			return false;
 		*lost += d;
 	}
@@ -386,10 +381,10 @@ static bool exact_losses(const struct app *app, unsigned long *lost)
 static void print_summary(const struct app *app, bool exact, unsigned long lost)
 {
 	if (!exact)
-		lost = app->lost + app->overruns;
+		lost = app->loss.lost + app->loss.overruns;
 	fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, %s%lu "
 		"events lost", app->packets, app->events,
-		!exact && app->overruns ? "at least " : "", lost);
+		!exact && app->loss.overruns ? "at least " : "", lost);
 	if (app->have_marked) {
 		unsigned long skipped = app->received - app->packets;
 
@@ -404,10 +399,10 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
 			fprintf(stderr, ", %lu left out by --verdict, -o or --count",
 				skipped);
 	}
-	if (app->overruns)
+	if (app->loss.overruns)
 		fprintf(stderr, " (the receive buffer overflowed %lu time%s; trace "
-			"fewer packets with a filter or --limit)", app->overruns,
-			app->overruns == 1 ? "" : "s");
+			"fewer packets with a filter or --limit)", app->loss.overruns,
+			app->loss.overruns == 1 ? "" : "s");
 	fputc('\n', stderr);
 }
 

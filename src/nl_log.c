@@ -1,4 +1,5 @@
-/* NFLOG group 0 listener for legacy TRACE.
+/* NFLOG group 0 for legacy TRACE: binding the logger, and undoing it.
+ * Receiving and decoding the events is nl_log_recv.c's.
  *
  * Setup talks to nfnetlink_log with libnetfilter_log's message builders
  * over one libmnl socket, so the same socket that holds group 0 reads
@@ -29,34 +30,24 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-#include "nl_recv.h"
 #include "nl_log.h"
+#include "nl_sock.h"
 #include "statedir.h"
-#include "xt_tables.h"
 
-/* Same as the nf_tables listener: a burst must not overrun us while a
- * block is printed. */
-#define LOG_RCVBUF	(16 << 20)
 #define LOGGER_MAX	64		/* NF_LOGGER_NAME_LEN */
-#define TRACE_PREFIX	"TRACE: "
 #define OUR_LOGGER	"nfnetlink_log"
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE	71
 #endif
 
-/* enum ip_conntrack_info and the ct state bits nft reports */
-#define CTINFO_IS_REPLY		3
-#define CTINFO_UNTRACKED	7
-#define CT_STATE_UNTRACKED_BIT	(1u << 6)
-
 enum { FAM_V4, FAM_V6, FAM_N };
 
 static const uint8_t fam_pf[FAM_N] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 
 struct nl_log {
-	struct mnl_socket *nl;
-	uint32_t portid, seq;
+	struct nl_sock *sock;		/* holds group 0; NULL once closed */
+	uint32_t seq;
 	int sysctl_fd[FAM_N];
 	char saved[FAM_N][LOGGER_MAX];
 	size_t saved_len[FAM_N];	/* for the signal handler */
@@ -65,11 +56,6 @@ struct nl_log {
 	char state_name[48];		/* "nf_log.COOKIE"; "" when there is none */
 	char state_full[512];		/* its path, for the signal handler */
 	int state_fd;			/* locked while we run */
-	bool have_seq;
-	uint32_t next_seq;		/* expected NFULA_SEQ */
-	bool overrun;			/* ENOBUFS counted as 1, gap not seen yet */
-	/* netlink messages are parsed in place: keep them aligned */
-	char buf[1 << 18] __attribute__((aligned(8)));
 };
 
 /* ---- nf_log sysctls ---------------------------------------------- */
@@ -157,7 +143,7 @@ static void state_take(struct nl_log *l)
 	int i, n;
 
 	l->state_name[0] = '\0';
-	if (netns_cookie(mnl_socket_get_fd(l->nl), &cookie) < 0)
+	if (netns_cookie(nl_sock_fd(l->sock), &cookie) < 0)
 		return;		/* old kernel: no recovery after kill -9 */
 	state_name(l->state_name, sizeof(l->state_name), cookie);
 	snprintf(l->state_full, sizeof(l->state_full), "%s/%s", statedir_path(),
@@ -188,28 +174,12 @@ static void state_take(struct nl_log *l)
 static int config_send(struct nl_log *l, struct nlmsghdr *nlh)
 {
 	uint32_t seq = ++l->seq;
-	int ret;
 
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
-	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
+	if (mnl_socket_sendto(nl_sock_mnl(l->sock), nlh, nlh->nlmsg_len) < 0)
 		return -1;
-	for (;;) {
-		ssize_t n = nl_recv_kernel(l->nl, l->buf, sizeof(l->buf));
-
-		if (n < 0) {
-			if (errno == EINTR || errno == ENOBUFS)
-				continue;
-			/* nfnetlink answers before sendto() returns, so an
-			 * empty queue means the ack was lost to an overrun. */
-			if (errno == EAGAIN)
-				errno = ETIMEDOUT;
-			return -1;
-		}
-		ret = mnl_cb_run(l->buf, n, seq, l->portid, NULL, NULL);
-		if (ret <= MNL_CB_STOP)
-			return ret;	/* the ack (0) or its error (-1) */
-	}
+	return nl_sock_wait_ack(l->sock, seq);
 }
 
 static int config_cmd(struct nl_log *l, uint8_t pf, uint8_t cmd)
@@ -288,7 +258,7 @@ static int restore(struct nl_log *l)
 static struct nl_log *open_log(bool record)
 {
 	struct nl_log *l = calloc(1, sizeof(*l));
-	int i, size = LOG_RCVBUF, err, ret;
+	int i, err, ret;
 
 	if (!l)
 		return NULL;
@@ -301,15 +271,10 @@ static struct nl_log *open_log(bool record)
 		    logger_read(l->sysctl_fd[i], l->saved[i], LOGGER_MAX) < 0)
 			goto err;
 	}
-	l->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!l->nl || mnl_socket_bind(l->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	/* group 0 is joined by the bind command, not by membership */
+	l->sock = nl_sock_open(0, NL_SOCK_EVENTS_RCVBUF);
+	if (!l->sock)
 		goto err;
-	l->portid = mnl_socket_get_portid(l->nl);
-	/* FORCE needs CAP_NET_ADMIN, which we have; fall back quietly. */
-	if (setsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &size, sizeof(size)) < 0)
-		setsockopt(mnl_socket_get_fd(l->nl), SOL_SOCKET, SO_RCVBUF,
-			   &size, sizeof(size));
 
 	/* The group first: when someone else holds it we leave without
 	 * having touched the loggers. */
@@ -376,8 +341,8 @@ int nl_log_close(struct nl_log *l)
 	/* Closing the socket would release the group too; unbinding first
 	 * stops events before the socket goes away. */
 	config_cmd(l, AF_UNSPEC, NFULNL_CFG_CMD_UNBIND);
-	mnl_socket_close(l->nl);
-	l->nl = NULL;
+	nl_sock_close(l->sock);
+	l->sock = NULL;
 	errno = err;
 	return ret;
 }
@@ -389,8 +354,7 @@ void nl_log_free(struct nl_log *l)
 	if (!l)
 		return;
 	nl_log_close(l);
-	if (l->nl)
-		mnl_socket_close(l->nl);
+	nl_sock_close(l->sock);
 	for (i = 0; i < FAM_N; i++)
 		if (l->sysctl_fd[i] >= 0)
 			close(l->sysctl_fd[i]);
@@ -502,342 +466,11 @@ const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto)
 
 int nl_log_fd(const struct nl_log *l)
 {
-	return l->nl ? mnl_socket_get_fd(l->nl) : -1;
+	return l->sock ? nl_sock_fd(l->sock) : -1;
 }
 
-/* ---- parsing ----------------------------------------------------- */
-
-static int attr_cb(const struct nlattr *a, void *data)
+struct nl_sock *nl_log_sock(const struct nl_log *l)
 {
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(a);
-
-	if (mnl_attr_type_valid(a, NFULA_MAX) < 0)
-		return MNL_CB_OK;	/* attribute from a newer kernel */
-	switch (type) {
-	case NFULA_MARK:
-	case NFULA_IFINDEX_INDEV:
-	case NFULA_IFINDEX_OUTDEV:
-	case NFULA_SEQ:
-	case NFULA_CT_INFO:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			return MNL_CB_ERROR;
-		break;
-	case NFULA_PREFIX:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-			return MNL_CB_ERROR;
-		break;
-	}
-	tb[type] = a;
-	return MNL_CB_OK;
+	return l->sock;
 }
 
-static int ct_attr_cb(const struct nlattr *a, void *data)
-{
-	struct trace_event *ev = data;
-
-	switch (mnl_attr_get_type(a)) {
-	case CTA_ID:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-			ev->ct_id = ntohl(mnl_attr_get_u32(a));
-			ev->has |= EV_HAS_CT;
-		}
-		break;
-	case CTA_STATUS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			ev->ct_status = ntohl(mnl_attr_get_u32(a));
-		break;
-	}
-	return MNL_CB_OK;
-}
-
-/* ctinfo -> the ct state bit and direction, as nf_tables traces them */
-static void set_ctinfo(struct trace_event *ev, uint32_t ctinfo)
-{
-	if (ctinfo == CTINFO_UNTRACKED) {
-		ev->ct_state = CT_STATE_UNTRACKED_BIT;
-	} else {
-		ev->ct_state = 1u << (ctinfo % CTINFO_IS_REPLY + 1);
-		ev->ct_dir = ctinfo >= CTINFO_IS_REPLY;
-	}
-}
-
-static const struct { const char *name; enum ev_type type; } trace_types[] = {
-	{ "rule", EV_TYPE_RULE }, { "return", EV_TYPE_RETURN },
-	{ "policy", EV_TYPE_POLICY },
-};
-
-/* "TRACE: table:chain:type:rulenum " -- the kernel's format. Chain names
- * may contain ':' (x_tables does not forbid it), so split the table off
- * the front and type and rulenum off the back. */
-static int parse_prefix(const char *p, struct trace_event *ev)
-{
-	const char *table, *colon, *last, *type;
-	char *end;
-	unsigned long num;
-	size_t len, tlen, i;
-
-	if (strncmp(p, TRACE_PREFIX, strlen(TRACE_PREFIX)))
-		return -1;
-	table = p + strlen(TRACE_PREFIX);
-	len = strlen(table);
-	while (len && table[len - 1] == ' ')
-		len--;
-	colon = memchr(table, ':', len);
-	last = memrchr(table, ':', len);
-	if (!colon || colon == table || last == colon)
-		return -1;
-	type = memrchr(table, ':', (size_t)(last - table));
-	if (!type || type == colon || type == colon + 1)
-		return -1;		/* no chain name */
-	if (!(table[len - 1] >= '0' && table[len - 1] <= '9'))
-		return -1;
-	errno = 0;
-	num = strtoul(last + 1, &end, 10);
-	if (errno || end != table + len || num > UINT32_MAX || end == last + 1)
-		return -1;
-	tlen = (size_t)(last - type - 1);
-	for (i = 0; i < sizeof(trace_types) / sizeof(trace_types[0]); i++)
-		if (strlen(trace_types[i].name) == tlen &&
-		    !strncmp(type + 1, trace_types[i].name, tlen))
-			break;
-	if (i == sizeof(trace_types) / sizeof(trace_types[0]))
-		return -1;
-	if ((size_t)(colon - table) >= sizeof(ev->table) ||
-	    (size_t)(type - colon - 1) >= sizeof(ev->chain))
-		return -1;
-	memcpy(ev->table, table, (size_t)(colon - table));
-	ev->table[colon - table] = '\0';
-	memcpy(ev->chain, colon + 1, (size_t)(type - colon - 1));
-	ev->chain[type - colon - 1] = '\0';
-	ev->type = trace_types[i].type;
-	ev->rulenum = (uint32_t)num;
-	ev->has |= EV_HAS_RULENUM;
-	return 0;
-}
-
-/* Is this what x_tables' TRACE could have sent?
- *
- * On the wire nothing tells it apart: TRACE logs through nf_log_trace()
- * with a LOG-type loginfo, which nfulnl_log_packet() replaces by its
- * default_loginfo (group 0, no flags), and a LOG rule (nfnetlink_log
- * bound), an NFLOG rule or an nft "log group 0" rule with the same
- * prefix builds the same attributes from the same skb. Captured here
- * (tests/fixtures/nflog_forged_*.bin) they differ only in NFULA_SEQ. So
- * check what TRACE's origin implies: the kernel's exact prefix (one
- * trailing space, no leading zero), a table name x_tables has, sent at
- * a hook where that table is registered, and for a built-in chain that
- * chain's own hook; the copy not cut short by a rule's snaplen. A
- * forgery that passes names a rule at the right hook, which the
- * resolver then shows with that rule's real text. */
-static const char *const builtin_chains[NF_INET_NUMHOOKS] = {
-	"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING",
-};
-
-static bool kernel_shaped(const char *prefix, const struct trace_event *ev,
-			  const struct nlattr *const *tb)
-{
-	const struct nfulnl_msg_packet_hdr *ph;
-	const struct xt_table *t;
-	const char *num;
-	size_t len = strlen(prefix), i;
-	unsigned int hooks;
-
-	if (len < 2 || prefix[len - 1] != ' ' || prefix[len - 2] == ' ')
-		return false;
-	num = strrchr(prefix, ':') + 1;
-	if (num[0] == '0')
-		return false;
-	/* enum hook counts the hooks as NF_INET_* does */
-	t = xt_table_find(ev->table);
-	hooks = t ? t->hooks : 0;
-	if (!hooks || !tb[NFULA_PACKET_HDR] ||
-	    mnl_attr_get_payload_len(tb[NFULA_PACKET_HDR]) < sizeof(*ph))
-		return false;
-	ph = mnl_attr_get_payload(tb[NFULA_PACKET_HDR]);
-	if (ph->hook >= NF_INET_NUMHOOKS || !(hooks & (1 << ph->hook)))
-		return false;
-	for (i = 0; i < NF_INET_NUMHOOKS; i++)
-		if ((hooks & (1 << i)) && !strcmp(ev->chain, builtin_chains[i]) &&
-		    i != ph->hook)
-			return false;
-	if (tb[NFULA_PAYLOAD]) {
-		const uint8_t *p = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
-		uint16_t got = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
-		unsigned int want = 0;
-
-		if (ev->family == NFPROTO_IPV4 && got >= 4)
-			want = (unsigned int)(p[2] << 8 | p[3]);
-		else if (ev->family == NFPROTO_IPV6 && got >= 6)
-			want = 40u + (unsigned int)(p[4] << 8 | p[5]);
-		if (want > NL_LOG_COPY_RANGE)
-			want = NL_LOG_COPY_RANGE;
-		if (got < want)
-			return false;
-	}
-	return true;
-}
-
-static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
-		    struct trace_event *ev)
-{
-	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
-
-	memset(ev, 0, sizeof(*ev));
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
-	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6) ||
-	    nfg->res_id != 0)	/* group 0 */
-		return -1;
-	if (!tb[NFULA_PREFIX] ||
-	    parse_prefix(mnl_attr_get_str(tb[NFULA_PREFIX]), ev) < 0)
-		return -1;
-	ev->family = nfg->nfgen_family;
-	if (!kernel_shaped(mnl_attr_get_str(tb[NFULA_PREFIX]), ev, tb)) {
-		memset(ev, 0, sizeof(*ev));
-		return -1;
-	}
-	ev->source = EV_SRC_XT;
-	ev->family = ev->nfproto = nfg->nfgen_family;
-	ev->has |= EV_HAS_NFPROTO;
-	if (tb[NFULA_PAYLOAD]) {
-		uint16_t len = mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]);
-
-		if (len > EV_HDR_MAX)
-			len = EV_HDR_MAX;
-		memcpy(ev->hdr, mnl_attr_get_payload(tb[NFULA_PAYLOAD]), len);
-		/* The decoder finds L4 behind L3 itself. */
-		ev->nethdr_len = len;
-		ev->transhdr_len = 0;
-		if (len)
-			ev->has |= EV_HAS_NETHDR;
-	}
-	if (tb[NFULA_IFINDEX_INDEV]) {
-		ev->iif = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_INDEV]));
-		ev->has |= EV_HAS_IIF;
-	}
-	if (tb[NFULA_IFINDEX_OUTDEV]) {
-		ev->oif = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_OUTDEV]));
-		ev->has |= EV_HAS_OIF;
-	}
-	if (tb[NFULA_MARK]) {
-		ev->mark = ntohl(mnl_attr_get_u32(tb[NFULA_MARK]));
-		/* nf_tables sends the mark only when set; do the same */
-		if (ev->mark)
-			ev->has |= EV_HAS_MARK;
-	}
-	if (tb[NFULA_CT] && mnl_attr_parse_nested(tb[NFULA_CT], ct_attr_cb, ev) < 0)
-		return -1;
-	if (tb[NFULA_CT_INFO] && (ev->has & EV_HAS_CT))
-		set_ctinfo(ev, ntohl(mnl_attr_get_u32(tb[NFULA_CT_INFO])));
-	return 0;
-}
-
-static int is_packet_msg(const struct nlmsghdr *nlh)
-{
-	return NFNL_SUBSYS_ID(nlh->nlmsg_type) == NFNL_SUBSYS_ULOG &&
-	       NFNL_MSG_TYPE(nlh->nlmsg_type) == NFULNL_MSG_PACKET;
-}
-
-int nl_log_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
-{
-	const struct nlattr *tb[NFULA_MAX + 1] = { NULL };
-
-	if (!is_packet_msg(nlh) ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0)
-		return -1;
-	return parse_tb(nlh, tb, ev);
-}
-
-/* ---- receiving --------------------------------------------------- */
-
-struct drain_ctx {
-	struct nl_log *l;
-	nl_log_cb cb;
-	void *data;
-	unsigned long *lost;
-	int count;
-};
-
-/* NFULA_SEQ counts every message the kernel built for the group, sent
- * or dropped, so a gap is the exact number of events lost. The gap shows
- * only with the next message, which may never come (the burst is over):
- * an overrun counts 1 at once and the rest of its gap later. */
-static void count_gap(struct drain_ctx *d, const struct nlattr *seq_attr)
-{
-	struct nl_log *l = d->l;
-	uint32_t seq, gap;
-
-	if (!seq_attr)
-		return;
-	seq = ntohl(mnl_attr_get_u32(seq_attr));
-	gap = l->have_seq ? seq - l->next_seq : 0;
-	if (l->overrun && gap)
-		gap--;
-	*d->lost += gap;
-	l->overrun = false;
-	l->have_seq = true;
-	l->next_seq = seq + 1;
-}
-
-static void count_overrun(struct drain_ctx *d)
-{
-	if (d->l->overrun)
-		return;
-	d->l->overrun = true;
-	(*d->lost)++;
-}
-
-static int msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NFULA_MAX + 1] = { NULL };
-	struct drain_ctx *d = data;
-	struct trace_event ev;
-
-	if (!is_packet_msg(nlh) ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0)
-		return MNL_CB_OK;	/* not ours to judge: skip it */
-	count_gap(d, tb[NFULA_SEQ]);
-	/* Group 0 also carries LOG/NFLOG messages when something logs to
-	 * it; only TRACE prefixes parse. */
-	if (parse_tb(nlh, tb, &ev) < 0)
-		return MNL_CB_OK;
-	/* Receive time, like nf_tables events. NFULA_TIMESTAMP is the skb
-	 * timestamp: absent unless something enabled rx timestamps, and a
-	 * monotonic departure time on paced TCP output. */
-	clock_gettime(CLOCK_REALTIME, &ev.ts);
-	d->cb(&ev, d->data);
-	d->count++;
-	return MNL_CB_OK;
-}
-
-int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
-		 unsigned long *lost)
-{
-	struct drain_ctx d = { l, cb, data, lost, 0 };
-
-	if (!l->nl) {
-		errno = EBADF;
-		return -1;
-	}
-	for (;;) {
-		ssize_t n = nl_recv_kernel(l->nl, l->buf, sizeof(l->buf));
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return d.count;
-			/* The kernel dropped events for us; the rest of
-			 * each packet's path is still worth showing. */
-			if (errno == ENOBUFS) {
-				count_overrun(&d);
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		/* seq 0: events are not answers to a request */
-		mnl_cb_run(l->buf, n, 0, 0, msg_cb, &d);
-	}
-}

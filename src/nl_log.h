@@ -15,6 +15,7 @@
 #define NL_LOG_COPY_RANGE	EV_HDR_MAX
 
 struct nl_log;
+struct nl_sock;
 
 /* Listen on NFLOG group 0 and bind nfnetlink_log for IPv4 and IPv6 in
  * the current network namespace. Returns NULL with errno set:
@@ -55,19 +56,16 @@ const char *nl_log_saved_logger(const struct nl_log *l, uint8_t nfproto);
 /* Nonblocking; poll it for POLLIN. -1 after nl_log_close(). */
 int nl_log_fd(const struct nl_log *l);
 
-/* Read what is queued without blocking, calling cb for each TRACE
- * event. Events the kernel dropped (receive buffer full) are not an
- * error: they are added to *lost, exactly, from the gaps in NFLOG's
- * sequence numbers. An overrun adds 1 at once and the rest of its gap
- * when the next message arrives, so pass the same counter every time.
- * Returns the number of events read, or -1 with errno set. */
-typedef void (*nl_log_cb)(const struct trace_event *ev, void *data);
-int nl_log_drain(struct nl_log *l, nl_log_cb cb, void *data,
-		 unsigned long *lost);
+/* The socket that holds group 0, for nl_log_recv.c's receiving; NULL
+ * after nl_log_close(). */
+struct nl_sock *nl_log_sock(const struct nl_log *l);
+
+/* nl_log_recv.c: the events, and the source (source.h) that binds the
+ * logger at open and puts it back at close. */
 
 /* Decode one NFULNL_MSG_PACKET message carrying a TRACE prefix into ev
  * (source EV_SRC_XT, no trace id, no verdict; ev->ts is left zero,
- * nl_log_drain() sets the receive time). Returns 0, or -1 when the
+ * the source sets the receive time). Returns 0, or -1 when the
  * message is not a TRACE message or is malformed. Exposed for the
  * fixture tests. */
 int nl_log_parse(const struct nlmsghdr *nlh, struct trace_event *ev);

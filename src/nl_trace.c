@@ -2,6 +2,7 @@
  * the conntrack attributes newer kernels add are read here with libmnl. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,8 +12,10 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "nl_recv.h"
+#include "cli.h"
+#include "nl_sock.h"
 #include "nl_trace.h"
+#include "source.h"
 
 /* Kernel 6.16+ attributes; Debian 12's headers predate them. */
 #define IPTT_NFTA_TRACE_CT_ID		18
@@ -20,56 +23,38 @@
 #define IPTT_NFTA_TRACE_CT_STATUS	20
 #define IPTT_NFTA_TRACE_CT_STATE	21
 
-/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
- * overrun us while a block is being printed. */
-#define TRACE_RCVBUF	(16 << 20)
-
 struct nl_trace {
-	struct mnl_socket *nl;
-	char buf[1 << 18] __attribute__((aligned(8)));	/* many messages per recv */
+	struct nl_sock *sock;
 };
 
-struct nl_trace *nl_trace_open(void)
+static void nl_trace_close(struct nl_trace *t);
+
+/* Subscribe to trace events in the current network namespace. */
+static struct nl_trace *nl_trace_open(void)
 {
 	struct nl_trace *t = calloc(1, sizeof(*t));
-	int group = NFNLGRP_NFTRACE, size = TRACE_RCVBUF;
 
 	if (!t)
 		return NULL;
-	t->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!t->nl)
-		goto err;
-	if (mnl_socket_bind(t->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto err;
-	if (mnl_socket_setsockopt(t->nl, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
-		goto err;
-	/* FORCE needs CAP_NET_ADMIN, which we have; fall back quietly. */
-	if (setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &size, sizeof(size)) < 0)
-		setsockopt(mnl_socket_get_fd(t->nl), SOL_SOCKET, SO_RCVBUF,
-			   &size, sizeof(size));
+	t->sock = nl_sock_open(NFNLGRP_NFTRACE, NL_SOCK_EVENTS_RCVBUF);
+	if (!t->sock) {
+		nl_trace_close(t);
+		return NULL;
+	}
 	return t;
-err:
-	nl_trace_close(t);
-	return NULL;
 }
 
-void nl_trace_close(struct nl_trace *t)
+static void nl_trace_close(struct nl_trace *t)
 {
 	if (!t)
 		return;
-	if (t->nl) {
-		int saved = errno;
-		mnl_socket_close(t->nl);
-		errno = saved;
-	}
+	nl_sock_close(t->sock);
 	free(t);
 }
 
-int nl_trace_fd(const struct nl_trace *t)
+static int nl_trace_fd(const struct nl_trace *t)
 {
-	return mnl_socket_get_fd(t->nl);
+	return nl_sock_fd(t->sock);
 }
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -299,8 +284,9 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 }
 
 struct drain_ctx {
-	nl_trace_cb cb;
+	source_cb cb;
 	void *data;
+	unsigned long *lost;
 	int count;
 };
 
@@ -317,27 +303,70 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_trace_drain(struct nl_trace *t, nl_trace_cb cb, void *data,
-		   unsigned long *lost)
+/* The kernel does not say how many events an overrun cost. */
+static void overrun(void *data)
 {
-	struct drain_ctx d = { cb, data, 0 };
+	struct drain_ctx *d = data;
 
-	for (;;) {
-		ssize_t n = nl_recv_kernel(t->nl, t->buf, sizeof(t->buf));
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return d.count;
-			/* The kernel dropped events for us; the rest of each
-			 * packet's path is still worth showing. */
-			if (errno == ENOBUFS) {
-				(*lost)++;
-				continue;
-			}
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		mnl_cb_run(t->buf, n, 0, 0, msg_cb, &d);
-	}
+	(*d->lost)++;
 }
+
+/* A receive-buffer overrun is counted in *lost and is not an error. */
+static int nl_trace_drain(struct nl_trace *t, source_cb cb, void *data,
+			  unsigned long *lost)
+{
+	struct drain_ctx d = { cb, data, lost, 0 };
+
+	return nl_sock_drain(t->sock, msg_cb, overrun, &d) < 0 ? -1 : d.count;
+}
+
+/* ---- the source ---------------------------------------------------- */
+
+static void *src_open(bool ephemeral)
+{
+	(void)ephemeral;	/* nothing outlives the socket */
+	return nl_trace_open();
+}
+
+static bool kernel_lacks(int e)
+{
+	return e == EOPNOTSUPP || e == EPROTONOSUPPORT || e == EAFNOSUPPORT ||
+	       e == ENOENT || e == EINVAL;
+}
+
+static int src_open_error(int err, char *msg, size_t size)
+{
+	if (kernel_lacks(err)) {
+		snprintf(msg, size, "this kernel has no nf_tables trace events "
+			 "(need nf_tables with NFNLGRP_NFTRACE): %s", strerror(err));
+		return EXIT_KERNEL;
+	}
+	snprintf(msg, size, "subscribing to nf_tables trace events: %s",
+		 strerror(err));
+	return err == EPERM ? EXIT_PRIVILEGE : EXIT_RUNTIME;
+}
+
+static int src_fd(const void *h)
+{
+	return nl_trace_fd(h);
+}
+
+static int src_drain(void *h, source_cb cb, void *data,
+		     struct source_loss *loss)
+{
+	return nl_trace_drain(h, cb, data, &loss->overruns);
+}
+
+static int src_close(void *h)
+{
+	nl_trace_close(h);
+	return 0;
+}
+
+const struct source_ops nl_trace_source = {
+	.open = src_open,
+	.open_error = src_open_error,
+	.fd = src_fd,
+	.drain = src_drain,
+	.close = src_close,
+};

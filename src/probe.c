@@ -26,8 +26,6 @@
 #include "fate_names.h"
 #include "ifname.h"
 #include "mono_time.h"
-#include "nl_log.h"
-#include "nl_trace.h"
 #include "out_json.h"
 #include "probe.h"
 #include "probe_copy.h"
@@ -73,8 +71,6 @@ struct probe_state {
 	bool armed_mark;
 	uint32_t armed_mark_value;
 };
-
-static struct probe_state *the_state;	/* for the exit handler */
 
 static void out_begin(struct probe_out *p)
 {
@@ -267,12 +263,9 @@ static void run_loop(struct probe_state *st, const struct timespec *sent)
 	struct app *app = &st->app;
 	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
 
-	if (app->trace)
-		pfd[0].fd = nl_trace_fd(app->trace);
+	pfd[0].fd = app->sources_fd;
 	if (app->resolver.nft)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
-	if (app->log)
-		pfd[2].fd = nl_log_fd(app->log);
 	while (!probe_finished(st, sent)) {
 		int t = asm_next_timeout(app->assembler), n;
 
@@ -317,12 +310,9 @@ static int fence_wait(struct probe_state *st, struct probe_fence *f)
 	unsigned long before;
 	int back = 0;
 
-	if (app->trace)
-		pfd[0].fd = nl_trace_fd(app->trace);
+	pfd[0].fd = app->sources_fd;
 	if (app->resolver.nft)
 		pfd[1].fd = rules_nft_fd(app->resolver.nft);
-	if (app->log)
-		pfd[2].fd = nl_log_fd(app->log);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!back) {
 		int n;
@@ -597,7 +587,7 @@ static struct probe_fence *fence_open(struct probe_state *st, const struct probe
 	cpu_set_t one;
 	int cpu;
 
-	if (st->app.log || (nofence && *nofence))
+	if (st->app.plan.listen_xt || (nofence && *nofence))
 		return NULL;
 	pi = probe_copy_iface(&st->pc, ps->from_host ? "lo" : ps->iface);
 	if (!pi || pi->port || pi->ifindex <= 0 || (ps->from_host && !pi->up))
@@ -741,13 +731,6 @@ static void check_rulesets(const struct probe_opts *o)
 	}
 }
 
-static void free_copy(void)
-{
-	if (the_state)
-		probe_copy_free(&the_state->pc);
-	the_state = NULL;
-}
-
 static void make_copy(struct probe_state *st)
 {
 	struct probe_ruleset_file files[PROBE_MAX_RULESETS];
@@ -761,7 +744,9 @@ static void make_copy(struct probe_state *st)
 	if (probe_copy_make(files, st->o->n_rulesets, &st->pc, err, sizeof(err)) < 0)
 		die(strstr(err, "--ruleset ") ? EXIT_USAGE : EXIT_RUNTIME, "%s",
 		    err[0] ? err : strerror(errno));
-	atexit(free_copy);
+	/* No exit handler for it: the copy is fds and memory, which die()'s
+	 * exit() gives back as it is, and the namespace goes with the last
+	 * fd. (What outlives the process is app.c's to undo.) */
 	if (setns(st->pc.copy_fd, CLONE_NEWNET) < 0)
 		die(EXIT_RUNTIME, "entering the copy: %s", strerror(errno));
 }
@@ -809,7 +794,6 @@ int probe_run(struct probe_opts *o)
 	size_t i;
 
 	st.o = o;
-	the_state = &st;
 	signal(SIGPIPE, SIG_IGN);
 	check_ifaces(o);
 	check_rulesets(o);
@@ -848,6 +832,6 @@ int probe_run(struct probe_opts *o)
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		die(EXIT_RUNTIME, "writing output: %s", strerror(errno));
 	app_close();
-	free_copy();
+	probe_copy_free(&st.pc);
 	return all_matched ? EXIT_OK : EXIT_EXPECT;
 }

@@ -27,29 +27,20 @@ static void first_line(const char *text, char *msg, size_t msglen)
  * last two parses are kept, keyed by the text itself (compared whole:
  * a freed text's address may come back with other contents). Nothing
  * here changes a parsed tree: the callers get a reference each. */
-struct parsed {
-	char *text;
-	size_t len;
-	json_t *root;
-};
-
-static struct parsed parsed[2];
-static unsigned int parsed_next;
-
-static json_t *load(const char *json)
+static json_t *load(struct probe_nft_cache *c, const char *json)
 {
 	size_t len = strlen(json), i;
-	struct parsed *p;
+	struct probe_nft_parsed *p;
 	json_t *root;
 
 	for (i = 0; i < 2; i++)
-		if (parsed[i].root && parsed[i].len == len &&
-		    !memcmp(parsed[i].text, json, len))
-			return json_incref(parsed[i].root);
+		if (c->slot[i].root && c->slot[i].len == len &&
+		    !memcmp(c->slot[i].text, json, len))
+			return json_incref(c->slot[i].root);
 	root = json_loads(json, 0, NULL);
 	if (!root)
 		return NULL;
-	p = &parsed[parsed_next++ % 2];
+	p = &c->slot[c->next++ % 2];
 	free(p->text);
 	json_decref(p->root);
 	p->root = NULL;
@@ -62,15 +53,15 @@ static json_t *load(const char *json)
 	return root;
 }
 
-void probe_nft_forget(void)
+void probe_nft_forget(struct probe_nft_cache *c)
 {
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
-		free(parsed[i].text);
-		json_decref(parsed[i].root);
-		parsed[i].text = NULL;
-		parsed[i].root = NULL;
+		free(c->slot[i].text);
+		json_decref(c->slot[i].root);
+		c->slot[i].text = NULL;
+		c->slot[i].root = NULL;
 	}
 }
 
@@ -176,10 +167,11 @@ static json_t *list_array(json_t *root)
 	return json_is_array(a) ? a : NULL;
 }
 
-char *probe_nft_filter(const char *json, probe_nft_keep keep, const void *arg,
+char *probe_nft_filter(struct probe_nft_cache *cache,
+		       const char *json, probe_nft_keep keep, const void *arg,
 		       unsigned int *ntables)
 {
-	json_t *root = load(json), *a, *kept, *o, *out;
+	json_t *root = load(cache, json), *a, *kept, *o, *out;
 	char *text = NULL;
 	size_t i;
 
@@ -264,11 +256,12 @@ static unsigned int next_pos(struct chain_pos **v, size_t *n, uint8_t family,
 	return 1;
 }
 
-int probe_nft_scan(const char *json, probe_nft_keep keep, const void *arg,
+int probe_nft_scan(struct probe_nft_cache *cache,
+		   const char *json, probe_nft_keep keep, const void *arg,
 		   struct probe_nft_counts *cnt,
 		   int (*note)(const char *line, void *narg), void *narg)
 {
-	json_t *root = load(json), *a, *o;
+	json_t *root = load(cache, json), *a, *o;
 	struct chain_pos *pos = NULL;
 	size_t i, npos = 0;
 	int ret = 0;
@@ -329,12 +322,12 @@ struct table_size {
 	unsigned int chains, rules;
 };
 
-int probe_nft_table_sizes(const char *json,
+int probe_nft_table_sizes(struct probe_nft_cache *cache, const char *json,
 			  void (*cb)(uint8_t family, const char *table,
 				     unsigned int chains, unsigned int rules, void *arg),
 			  void *arg)
 {
-	json_t *root = load(json), *a, *o;
+	json_t *root = load(cache, json), *a, *o;
 	struct table_size *t = NULL, *grown;
 	size_t i, k, n = 0, last = 0;
 
@@ -436,10 +429,11 @@ static bool has_key(const struct chain_key *v, size_t n, uint8_t family,
 	return bsearch(&k, v, n, sizeof(*v), cmp_key) != NULL;
 }
 
-char *probe_nft_extra_chains(const char *copy_json, const char *src_json,
+char *probe_nft_extra_chains(struct probe_nft_cache *cache,
+			     const char *copy_json, const char *src_json,
 			     probe_nft_keep keep, const void *arg)
 {
-	json_t *copy = load(copy_json), *src = load(src_json);
+	json_t *copy = load(cache, copy_json), *src = load(cache, src_json);
 	json_t *ca = copy ? list_array(copy) : NULL, *sa = src ? list_array(src) : NULL;
 	json_t *cmds = json_array(), *o, *out = NULL;
 	struct chain_key *src_chains = NULL, *ruled = NULL;
@@ -484,10 +478,11 @@ out:
 	return text;
 }
 
-int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *table,
-						  void *arg), void *arg)
+int probe_nft_tables(struct probe_nft_cache *cache, const char *json,
+		     void (*cb)(uint8_t family, const char *table, void *arg),
+		     void *arg)
 {
-	json_t *root = load(json), *a, *o;
+	json_t *root = load(cache, json), *a, *o;
 	size_t i;
 
 	if (!root || !(a = list_array(root))) {
@@ -508,12 +503,12 @@ int probe_nft_tables(const char *json, void (*cb)(uint8_t family, const char *ta
 	return 0;
 }
 
-int probe_nft_base_chains(const char *json,
+int probe_nft_base_chains(struct probe_nft_cache *cache, const char *json,
 			  int (*cb)(uint8_t family, const char *table, const char *chain,
 				    const char *hook, int32_t prio, void *arg),
 			  void *arg)
 {
-	json_t *root = load(json), *a, *o;
+	json_t *root = load(cache, json), *a, *o;
 	size_t i;
 	int ret = 0;
 

@@ -284,7 +284,7 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	rs->src_json = probe_nft_list(msg, sizeof(msg));
 	if (!rs->src_json)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s", msg);
-	if (probe_nft_table_sizes(rs->src_json, seen_table, &seen) < 0)
+	if (probe_nft_table_sizes(&c->nft, rs->src_json, seen_table, &seen) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
 	for (v6 = 0; v6 < 2; v6++) {
@@ -310,7 +310,7 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	}
 	if (rs->nft_replaced)
 		return 0;
-	rs->nft_json = probe_nft_filter(rs->src_json, keep_native, rs, &rs->nft_tables);
+	rs->nft_json = probe_nft_filter(&c->nft, rs->src_json, keep_native, rs, &rs->nft_tables);
 	if (!rs->nft_json)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
@@ -491,7 +491,7 @@ static void load_table(uint8_t family, const char *table, void *arg)
 	}
 	if (rs->nft_replaced || !keep_native(family, table, rs))
 		return;
-	json = probe_nft_filter(rs->src_json, is_table, &one, &n);
+	json = probe_nft_filter(&w->c->nft, rs->src_json, is_table, &one, &n);
 	if (!json)
 		w->ret = probe_fail(w->c, "probe: out of memory");
 	else if (n && probe_nft_load_json(json, msg, sizeof(msg)) < 0)
@@ -521,7 +521,7 @@ static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 					  msg);
 		return 0;
 	}
-	if (probe_nft_tables(rs->src_json, load_table, &w) < 0)
+	if (probe_nft_tables(&c->nft, rs->src_json, load_table, &w) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
 	return w.ret;
@@ -574,7 +574,7 @@ static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs,
 	copy = probe_nft_list(msg, sizeof(msg));
 	if (!copy)
 		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	cmds = probe_nft_extra_chains(copy, rs->src_json, is_xt_table, rs);
+	cmds = probe_nft_extra_chains(&c->nft, copy, rs->src_json, is_xt_table, rs);
 	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
 		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
 				 "nft: %s", msg);
@@ -769,7 +769,7 @@ static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *
 	if (ret < 0)
 		ret = probe_fail(c, "probe: out of memory");
 	else if (legacy.nchains)
-		ret = probe_nft_base_chains(copy_json, note_same_prio, &sp) < 0 ? -1 : 0;
+		ret = probe_nft_base_chains(&c->nft, copy_json, note_same_prio, &sp) < 0 ? -1 : 0;
 	ruleset_clear(&legacy);
 	return ret;
 }
@@ -793,8 +793,8 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
 	json = listing ? listing : probe_nft_list(msg, sizeof(msg));
 	if (!json)
 		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	if (probe_nft_scan(json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
-	    probe_nft_scan(json, not_xt_loaded, &loaded, &(struct probe_nft_counts){ 0 },
+	if (probe_nft_scan(&c->nft, json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
+	    probe_nft_scan(&c->nft, json, not_xt_loaded, &loaded, &(struct probe_nft_counts){ 0 },
 			   add_note, pc) < 0)
 		ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
 				 strerror(errno));
@@ -830,7 +830,7 @@ int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 		ret = count_and_note(c, rs, listing);
 	else
 		free(listing);
-	probe_nft_forget();
+	probe_nft_forget(&c->nft);
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));

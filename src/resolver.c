@@ -76,7 +76,7 @@ const struct ruleset *resolver_nft_rules(struct resolver *r)
 const struct rs_chain *resolver_chain(struct resolver *r,
 				      const struct trace_event *ev)
 {
-	if (ev->source == EV_SRC_XT)
+	if (ev_traits(ev)->legacy)
 		return r->legacy ? ruleset_chain(rules_xt_get(r->legacy), ev->family,
 						 ev->table, ev->chain) : NULL;
 	return r->nft ? rules_nft_chain(r->nft, ev->family, ev->table, ev->chain)
@@ -169,7 +169,7 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 	const struct rs_rule *rule = NULL;
 
 	memset(out, 0, sizeof(*out));
-	if (ev->source == EV_SRC_XT) {
+	if (ev_traits(ev)->legacy) {
 		if (!r->legacy)
 			return false;
 		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,
@@ -204,7 +204,7 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 	const struct rs_chain *c;
 
 	memset(out, 0, sizeof(*out));
-	if (ev->source == EV_SRC_XT) {
+	if (ev_traits(ev)->legacy) {
 		if (!r->legacy)
 			return false;
 		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,

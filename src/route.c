@@ -12,20 +12,26 @@
 #include "ifname.h"
 #include "route.h"
 
+struct answer_ctx {
+	struct route_answer *a;
+	struct ifname_cache *names;
+};
+
 static int attr_cb(const struct nlattr *attr, void *data)
 {
-	struct route_answer *a = data;
+	struct answer_ctx *c = data;
 
 	if (mnl_attr_get_type(attr) == RTA_OIF &&
 	    mnl_attr_validate(attr, MNL_TYPE_U32) == 0 &&
-	    !ifname_get(mnl_attr_get_u32(attr), a->oif))
-		a->oif[0] = '\0';
+	    !ifname_get(c->names, mnl_attr_get_u32(attr), c->a->oif))
+		c->a->oif[0] = '\0';
 	return MNL_CB_OK;
 }
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct route_answer *a = data;
+	struct answer_ctx *c = data;
+	struct route_answer *a = c->a;
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 	switch (rtm->rtm_type) {
@@ -34,7 +40,7 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		break;
 	case RTN_UNICAST:
 		a->kind = ROUTE_UNICAST;
-		mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, a);
+		mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, c);
 		break;
 	case RTN_UNREACHABLE:
 		a->kind = ROUTE_DROP;
@@ -52,29 +58,34 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One socket for every lookup: one per packet was a socket, a bind and
- * a close for each routed packet of a flood. Each request gets exactly
- * one answer, read before the next is sent; after anything unexpected
- * the socket goes, and the next lookup starts on a fresh one. */
-static struct mnl_socket *route_sock;
-static uint32_t route_seq;
-
-static struct mnl_socket *route_socket(void)
+/* Each request gets exactly one answer, read before the next is sent;
+ * after anything unexpected the socket goes, and the next lookup starts
+ * on a fresh one. */
+static struct mnl_socket *route_socket(struct route_sock *rs)
 {
-	if (route_sock)
-		return route_sock;
-	route_sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (route_sock && mnl_socket_bind(route_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		mnl_socket_close(route_sock);
-		route_sock = NULL;
+	if (rs->nl)
+		return rs->nl;
+	rs->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (rs->nl && mnl_socket_bind(rs->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(rs->nl);
+		rs->nl = NULL;
 	}
-	if (!route_seq)
-		route_seq = (uint32_t)time(NULL);
-	return route_sock;
+	if (!rs->seq)
+		rs->seq = (uint32_t)time(NULL);
+	return rs->nl;
 }
 
-void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a)
+void route_close(struct route_sock *rs)
 {
+	if (rs->nl)
+		mnl_socket_close(rs->nl);
+	rs->nl = NULL;
+}
+
+void route_lookup(struct route_sock *rs, const struct pkt_hdrs *p, uint32_t iif,
+		  struct route_answer *a)
+{
+	struct answer_ctx ctx = { a, rs->names };
 	char dst[INET6_ADDRSTRLEN];
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
@@ -87,10 +98,10 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 	int ret;
 
 	memset(a, 0, sizeof(*a));
-	nl = route_socket();
+	nl = route_socket(rs);
 	if (!nl)
 		return;
-	seq = ++route_seq;
+	seq = ++rs->seq;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST;
@@ -112,7 +123,7 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 	if (n < 0)
 		goto out;
 	errno = 0;
-	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), route_cb, a);
+	ret = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), route_cb, &ctx);
 	/* the kernel's answer, or its error for this request */
 	answered = ret >= 0 || (errno != ESRCH && errno != EPROTO);
 	/* A lookup that hits a prohibit route fails with EACCES (the
@@ -132,8 +143,6 @@ void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a
 		snprintf(a->why + strlen(a->why), sizeof(a->why) - strlen(a->why),
 			 " %s %s", errno == EXDEV || errno == EINVAL ? "for" : "to", dst);
 out:
-	if (!answered) {
-		mnl_socket_close(route_sock);
-		route_sock = NULL;
-	}
+	if (!answered)
+		route_close(rs);
 }

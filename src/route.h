@@ -7,6 +7,19 @@
 #include <net/if.h>
 #include "decode.h"
 
+struct ifname_cache;
+struct mnl_socket;
+
+/* One socket for every lookup: one per packet was a socket, a bind and
+ * a close for each routed packet of a flood. All zero: not open yet,
+ * opened by the first lookup. names: where the answer's interface is
+ * named. */
+struct route_sock {
+	struct mnl_socket *nl;
+	uint32_t seq;
+	struct ifname_cache *names;
+};
+
 enum route_kind {
 	ROUTE_UNKNOWN,		/* the lookup itself failed */
 	ROUTE_LOCAL,		/* for this host */
@@ -23,6 +36,8 @@ struct route_answer {
 /* Look up p's destination as the kernel would for a packet arriving on
  * iif (0: generated locally). Never fails: ROUTE_UNKNOWN says it could
  * not tell. */
-void route_lookup(const struct pkt_hdrs *p, uint32_t iif, struct route_answer *a);
+void route_lookup(struct route_sock *rs, const struct pkt_hdrs *p, uint32_t iif,
+		  struct route_answer *a);
+void route_close(struct route_sock *rs);
 
 #endif

@@ -14,7 +14,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "mono_time.h"
-#include "nl_recv.h"
+#include "nl_sock.h"
 #include "arm.h"
 #include "nft_read.h"
 #include "nft_tables.h"
@@ -36,7 +36,7 @@ struct chain_ref {
 
 struct rules_nft {
 	struct nft_ctx *nft;
-	struct mnl_socket *gen;		/* NFNLGRP_NFTABLES: ruleset changes */
+	struct nl_sock *gen;		/* NFNLGRP_NFTABLES: ruleset changes */
 	struct ruleset cur, prev;
 	bool dirty;			/* re-read before the next lookup */
 	bool all_dirty;			/* ... every table, not just these: */
@@ -50,7 +50,6 @@ struct rules_nft {
 	unsigned int nxt_changed;
 	bool xt_all;
 	struct timespec last_read;
-	char buf[1 << 16] __attribute__((aligned(8)));
 };
 
 static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name)
@@ -251,7 +250,6 @@ static void reread(struct rules_nft *r)
 struct rules_nft *rules_nft_open(void)
 {
 	struct rules_nft *r = calloc(1, sizeof(*r));
-	int group = NFNLGRP_NFTABLES;
 
 	if (!r)
 		return NULL;
@@ -260,10 +258,8 @@ struct rules_nft *rules_nft_open(void)
 	/* Our own socket first: libnftables 1.0.6 calls exit() when it
 	 * cannot open one, and we want to report that ourselves. Subscribe
 	 * before the first read so no change slips between. */
-	r->gen = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!r->gen || mnl_socket_bind(r->gen, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(r->gen, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
+	r->gen = nl_sock_open(NFNLGRP_NFTABLES, 0);
+	if (!r->gen)
 		goto err;
 	r->nft = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!r->nft)
@@ -289,8 +285,7 @@ void rules_nft_close(struct rules_nft *r)
 {
 	if (!r)
 		return;
-	if (r->gen)
-		mnl_socket_close(r->gen);
+	nl_sock_close(r->gen);
 	if (r->nft)
 		nft_ctx_free(r->nft);
 	ruleset_clear(&r->cur);
@@ -300,7 +295,7 @@ void rules_nft_close(struct rules_nft *r)
 
 int rules_nft_fd(const struct rules_nft *r)
 {
-	return mnl_socket_get_fd(r->gen);
+	return nl_sock_fd(r->gen);
 }
 
 static void mark_dirty(struct rules_nft *r, uint8_t family, const char *name)
@@ -386,25 +381,19 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* an overrun hides which tables changed */
+static void changes_lost(void *data)
+{
+	struct rules_nft *r = data;
+
+	r->dirty = r->all_dirty = true;
+}
+
 void rules_nft_changed(struct rules_nft *r)
 {
-	ssize_t n;
-
-	for (;;) {
-		n = nl_recv_kernel(r->gen, r->buf, sizeof(r->buf));
-		if (n > 0) {
-			mnl_cb_run(r->buf, (size_t)n, 0, 0, change_cb, r);
-			continue;
-		}
-		/* an overrun hides which tables changed */
-		if (n < 0 && errno == ENOBUFS) {
-			r->dirty = r->all_dirty = true;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return;
-	}
+	/* a failed read leaves the snapshot as it is: the next change or
+	 * overrun marks it again */
+	nl_sock_drain(r->gen, change_cb, changes_lost, r);
 }
 
 const struct ruleset *rules_nft_get(struct rules_nft *r)

@@ -22,7 +22,7 @@ bool story_starts_packet(const struct trace_event *ev, const char *own_table)
 	 * table too, and its rule fires for the same packet. --follow's
 	 * rule that returns adds a packet our arming rule marked already
 	 * (arm.c). */
-	return own_table && ev->source == EV_SRC_NFT &&
+	return own_table && !ev_traits(ev)->legacy &&
 	       !strcmp(ev->table, own_table) &&
 	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE) &&
 	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN);
@@ -65,7 +65,8 @@ static bool own_event(struct resolver *r, const struct trace_event *ev)
 {
 	struct xt_meaning m;
 
-	if (ev->source == EV_SRC_NFT)
+	/* our TRACE rules (the fallback) have no table of their own */
+	if (!ev_traits(ev)->legacy)
 		return arm_is_own_table(ev->table);
 	xt_meaning(r, ev, &m);
 	return m.own;
@@ -84,14 +85,15 @@ static const struct rs_chain *walk_chain(const struct block *b,
 	for (i = b->nevs; i-- > 0;) {
 		const struct trace_event *e = &b->evs[i];
 
-		if (e->source != ev->source || arm_is_own_table(e->table))
+		if (ev_traits(e)->legacy != ev_traits(ev)->legacy ||
+		    arm_is_own_table(e->table))
 			continue;
-		if (e->source == EV_SRC_NFT && !(e->has & EV_HAS_NETHDR))
+		if (ev_traits(e)->walk_by_headers && !(e->has & EV_HAS_NETHDR))
 			continue;
 		c = resolver_chain(r, e);
 		if (c && c->hook != HOOK_NONE)
 			return c;
-		if (e->source == EV_SRC_NFT)
+		if (ev_traits(e)->walk_by_headers)
 			return NULL;
 	}
 	return NULL;
@@ -115,7 +117,7 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 	const struct rs_chain *c;
 	int32_t v;
 
-	if (ev->source == EV_SRC_XT) {
+	if (ev_traits(ev)->verdict_in_rule) {
 		struct xt_meaning m;
 
 		xt_meaning(r, ev, &m);
@@ -137,7 +139,7 @@ bool story_ends_path(const struct block *b, const struct trace_event *ev,
 	/* A bridge chain's accept: br_netfilter may still run the ip chains
 	 * of the same frame, whose hooks the ruleset's order does not
 	 * place. The quiet time decides. */
-	if (ev->source == EV_SRC_NFT && ev->family == NFPROTO_BRIDGE)
+	if (ev->family == NFPROTO_BRIDGE)
 		return false;
 	c = walk_chain(b, ev, r);
 	if (!c)
@@ -155,7 +157,7 @@ static uint8_t l4_hint(const struct block *b, const struct resolver *r)
 	for (i = 0; i < b->nevs; i++) {
 		const struct trace_event *ev = &b->evs[i];
 
-		if (ev->source != EV_SRC_NFT || !(ev->has & EV_HAS_HANDLE) ||
+		if (!(ev->has & EV_HAS_HANDLE) ||
 		    ev->family != NFPROTO_INET || strcmp(ev->table, r->l4_table))
 			continue;
 		for (k = 0; k < r->n_l4; k++)
@@ -175,9 +177,11 @@ static void view_from_event(const struct story *s, struct pkt_view *v,
 				&v->hdrs) == 0;
 	if (v->decoded && l4)
 		decode_set_l4(&v->hdrs, l4, th, ev->transhdr_len);
-	if ((ev->has & EV_HAS_IIF) && !s->lk->ifname(ev->iif, v->in))
+	if ((ev->has & EV_HAS_IIF) &&
+	    !s->lk->ifname(s->lk->ctx, ev->iif, v->in))
 		snprintf(v->in, sizeof(v->in), "if%u", ev->iif);
-	if ((ev->has & EV_HAS_OIF) && !s->lk->ifname(ev->oif, v->out))
+	if ((ev->has & EV_HAS_OIF) &&
+	    !s->lk->ifname(s->lk->ctx, ev->oif, v->out))
 		snprintf(v->out, sizeof(v->out), "if%u", ev->oif);
 	v->mark = ev->mark;
 }
@@ -328,7 +332,7 @@ static int legacy_first(const struct block *b, const struct order *o,
 	for (i = from; i < to; i++) {
 		const struct trace_event *ev = &b->evs[o[i].arrival];
 
-		if (ev->source == EV_SRC_XT) {
+		if (ev_traits(ev)->legacy) {
 			if (!x_in)
 				x_in = ev;
 		} else {
@@ -343,7 +347,7 @@ static int legacy_first(const struct block *b, const struct order *o,
 	if (x_in->mark != n_out->mark)
 		return 1;
 	/* the legacy chain got a mark the nf_tables chain set */
-	if (prev && prev->source == EV_SRC_NFT && prev->mark != n_out->mark)
+	if (prev && !ev_traits(prev)->legacy && prev->mark != n_out->mark)
 		return -1;
 	/* headers (NAT at this priority): the second saw the first's work */
 	if (prev && n_in && hdrs_of(prev, &hp) && hdrs_of(x_in, &hx) &&
@@ -368,13 +372,13 @@ static void settle_equal_prio(const struct block *b, struct order *o,
 
 			if (arm_is_own_table(ev->table))
 				continue;
-			xt |= ev->source == EV_SRC_XT;
-			nft |= ev->source == EV_SRC_NFT;
+			xt |= ev_traits(ev)->legacy;
+			nft |= !ev_traits(ev)->legacy;
 		}
 		if (xt && nft) {
 			first = legacy_first(b, o, i, j);
 			for (k = i; k < j; k++)
-				o[k].sub = (b->evs[o[k].arrival].source == EV_SRC_XT) ==
+				o[k].sub = ev_traits(&b->evs[o[k].arrival])->legacy ==
 					   (first > 0) ? 0 : 1;
 			qsort(o + i, j - i, sizeof(*o), cmp_order);
 			if (!first && note && !note[0]) {
@@ -404,14 +408,14 @@ static struct order *order_events(const struct block *b, struct resolver *r,
 		return NULL;
 	for (i = 0; i < b->nevs; i++) {
 		const struct trace_event *ev = &b->evs[i];
-		struct order *w = &walk[ev->source == EV_SRC_XT];
+		struct order *w = &walk[ev_traits(ev)->legacy];
 		const struct rs_chain *c;
 
-		mixed |= ev->source == EV_SRC_XT;
+		mixed |= ev_traits(ev)->legacy;
 		if (arm_is_own_table(ev->table)) {
 			w->rank = hook_rank(arm_chain_hook(ev->chain));
 			w->prio = INT32_MIN;
-		} else if (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) {
+		} else if (!ev_traits(ev)->walk_by_headers || (ev->has & EV_HAS_NETHDR)) {
 			c = resolver_chain(r, ev);
 			if (c && c->hook != HOOK_NONE) {
 				w->rank = hook_rank(c->hook);
@@ -437,7 +441,8 @@ struct walk_frame { const struct trace_event *ev; unsigned int last; bool known;
 
 static bool same_chain(const struct trace_event *a, const struct trace_event *b)
 {
-	return a->source == b->source && a->family == b->family &&
+	return ev_traits(a)->legacy == ev_traits(b)->legacy &&
+	       a->family == b->family &&
 	       !strcmp(a->table, b->table) && !strcmp(a->chain, b->chain);
 }
 
@@ -465,7 +470,7 @@ void story_find_misses(struct story *s, struct resolver *r)
 		if (st->kind == STEP_PACKET)
 			continue;
 		c = resolver_chain(r, ev);
-		if (ev->source == EV_SRC_NFT)
+		if (ev_traits(ev)->walk_by_headers)
 			fresh = ev->has & EV_HAS_NETHDR;
 		else
 			fresh = c && c->hook != HOOK_NONE &&
@@ -535,7 +540,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r,
 
 		size_t k, before = s->nsteps;
 
-		if (!own && (ev->source == EV_SRC_XT || (ev->has & EV_HAS_NETHDR)) &&
+		if (!own && (!ev_traits(ev)->walk_by_headers || (ev->has & EV_HAS_NETHDR)) &&
 		    (c = resolver_chain(r, ev)) && c->hook != HOOK_NONE) {
 			hook = c->hook;
 			nat = c->nat;
@@ -558,7 +563,7 @@ int story_build(struct story *s, const struct block *b, struct resolver *r,
 		}
 		if (own)
 			continue;
-		if ((ev->source == EV_SRC_XT ? xt_step(s, r, ev, hook, fresh) :
+		if ((ev_traits(ev)->verdict_in_rule ? xt_step(s, r, ev, hook, fresh) :
 		     nft_step(s, r, ev, hook)) < 0)
 			goto out;
 		for (k = before; k < s->nsteps; k++)

@@ -120,19 +120,21 @@ struct bridge_link;
 /* What a story asks the kernel about a packet: names of interfaces,
  * the routing table, the bridge, the conntrack entry. Handed in, so
  * that the story itself does no I/O and a test can answer instead;
- * story_kernel is the real thing. */
+ * story_kernel.h has the real thing. ctx goes to the calls that keep
+ * state between questions (a socket, a cache). */
 struct story_lookups {
-	bool (*ifname)(uint32_t ifindex, char *name);
-	void (*route)(const struct pkt_hdrs *p, uint32_t iif,
+	void *ctx;
+	bool (*ifname)(void *ctx, uint32_t ifindex, char *name);
+	void (*route)(void *ctx, const struct pkt_hdrs *p, uint32_t iif,
 		      struct route_answer *a);
-	bool (*bridge_link)(uint32_t ifindex, struct bridge_link *bl);
-	bool (*bridge_fdb_port)(uint32_t br, const uint8_t mac[6], char *name);
+	bool (*bridge_link)(void *ctx, uint32_t ifindex, struct bridge_link *bl);
+	bool (*bridge_fdb_port)(void *ctx, uint32_t br, const uint8_t mac[6],
+				char *name);
 	/* ct: the resolver's conntrack handle (NULL: do not ask) */
 	int (*conntrack)(struct ct_handle *ct, const struct pkt_hdrs *p,
 			 struct ct_entry *out);
 };
 
-extern const struct story_lookups story_kernel;
 
 struct story {
 	const struct block *block;

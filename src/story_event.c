@@ -20,7 +20,7 @@ void story_step_set_event(struct story_step *st, const struct trace_event *ev)
 	st->table_name = ev->table;
 	st->chain = ev->chain;
 	st->family = ev->family;
-	st->legacy = ev->source == EV_SRC_XT;
+	st->legacy = ev_traits(ev)->legacy;
 	st->has_handle = ev->has & EV_HAS_HANDLE;
 	st->handle = ev->handle;
 }

@@ -64,7 +64,7 @@ static void last_out(const struct story *s, char *out)
 		const struct trace_event *ev = &s->block->evs[i];
 
 		if ((ev->has & EV_HAS_OIF) && ev->oif &&
-		    s->lk->ifname(ev->oif, out))
+		    s->lk->ifname(s->lk->ctx, ev->oif, out))
 			return;
 	}
 	out[0] = '\0';
@@ -105,7 +105,7 @@ static bool to_bridge_mac(const struct story *s, const struct bridge_link *bl)
 	for (i = 0; i < s->block->nevs; i++) {
 		const struct trace_event *ev = &s->block->evs[i];
 
-		if (ev->source == EV_SRC_NFT && (ev->has & EV_HAS_IIF))
+		if (ev_traits(ev)->ll_header && (ev->has & EV_HAS_IIF))
 			return (ev->has & EV_HAS_LLHDR) && !memcmp(ev->ll, bl->bridge_mac, 6);
 	}
 	return false;
@@ -132,7 +132,7 @@ static enum fate_kind routed(struct story *s, enum hook from)
 	 * masqueraded source is the host's own, a martian on input). */
 	if (s->have_first && s->first.decoded && s->first.hdrs.family == h.family)
 		h.src = s->first.hdrs.src;
-	s->lk->route(&h, iif, &a);
+	s->lk->route(s->lk->ctx, &h, iif, &a);
 	/* Through a bridge, br_netfilter's bridge pass may be all we saw.
 	 * A frame to the bridge's own address was routed, so the lookup
 	 * stands; otherwise it cannot tell what the bridge did, and a drop
@@ -140,8 +140,8 @@ static enum fate_kind routed(struct story *s, enum hook from)
 	/* a port that cannot be asked about (gone) may have been one: no
 	 * guess either, and nothing read of what the failed lookup left */
 	if (a.kind == ROUTE_DROP && iif &&
-	    (!s->lk->bridge_link(iif, &bl) || (bl.bridge && !to_bridge_mac(s, &bl)))) {
-		if (!s->lk->ifname(iif, br))
+	    (!s->lk->bridge_link(s->lk->ctx, iif, &bl) || (bl.bridge && !to_bridge_mac(s, &bl)))) {
+		if (!s->lk->ifname(s->lk->ctx, iif, br))
 			snprintf(br, sizeof(br), "if%u", iif);
 		snprintf(f->why, sizeof(f->why), "came in through bridge %s, no "
 			 "chain after prerouting saw it (routing says: %s)", br, a.why);
@@ -178,9 +178,9 @@ static bool bridged(const struct story *s, char *out)
 	if (b->joined_id)
 		return false;		/* it had a routed pass */
 	for (i = 0; i < b->nevs && !first; i++)
-		if (b->evs[i].source == EV_SRC_NFT && (b->evs[i].has & EV_HAS_IIF))
+		if (ev_traits(&b->evs[i])->ll_header && (b->evs[i].has & EV_HAS_IIF))
 			first = &b->evs[i];
-	if (!first || !s->lk->bridge_link(first->iif, &bl) || !bl.bridge)
+	if (!first || !s->lk->bridge_link(s->lk->ctx, first->iif, &bl) || !bl.bridge)
 		return false;
 	if ((first->has & EV_HAS_LLHDR) && bl.have_mac) {
 		if (!memcmp(first->ll, bl.bridge_mac, 6))
@@ -204,15 +204,16 @@ static bool bridged(const struct story *s, char *out)
 		const struct trace_event *ev = &b->evs[i];
 
 		if (ev->family == NFPROTO_BRIDGE && (ev->has & EV_HAS_OIF) &&
-		    ev->oif && ev->oif != bl.bridge && s->lk->bridge_link(ev->oif, &ol) &&
-		    ol.bridge == bl.bridge && s->lk->ifname(ev->oif, out))
+		    ev->oif && ev->oif != bl.bridge && s->lk->bridge_link(s->lk->ctx, ev->oif, &ol) &&
+		    ol.bridge == bl.bridge &&
+		    s->lk->ifname(s->lk->ctx, ev->oif, out))
 			return true;
 	}
 	/* a group address, or one the fdb has not learned, is flooded to
 	 * every port (and a group one may also go up to the host): no
 	 * single port to name */
 	if ((first->has & EV_HAS_LLHDR) && !(first->ll[0] & 1) &&
-	    s->lk->bridge_fdb_port(bl.bridge, first->ll, out))
+	    s->lk->bridge_fdb_port(s->lk->ctx, bl.bridge, first->ll, out))
 		return true;
 	out[0] = '\0';
 	return true;

@@ -20,7 +20,8 @@ static bool after_conntrack(const struct trace_event *ev, struct resolver *r)
 {
 	const struct rs_chain *c;
 
-	if (ev->source != EV_SRC_NFT || !(ev->has & EV_HAS_NETHDR) ||
+	/* only where the headers mark a walk's first event */
+	if (!ev_traits(ev)->walk_by_headers || !(ev->has & EV_HAS_NETHDR) ||
 	    ev->family == NFPROTO_BRIDGE || ev->family == NFPROTO_NETDEV)
 		return false;
 	if (arm_is_own_table(ev->table))

@@ -17,9 +17,9 @@ xt_build() {
 	cflags="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -I$XT_ROOT/src"
 	libs=$(pkg-config --cflags --libs $XT_PKGS)
 	cc $cflags -o "$d/xt_probe" "$XT_ROOT/tests/tools/xt_probe.c" \
-		"$XT_ROOT"/src/{arm_xt,spawn_tool,backend,bridge,ifname,nft_dump,nft_tables,nl_recv,rules_xt,ruleset,arm,bpf_nft,statedir,xt_tables}.c $libs
+		"$XT_ROOT"/src/{arm_xt,spawn_tool,backend,bridge,ifname,nft_dump,nft_tables,nl_recv,nl_sock,nl_trace,nl_log,nl_log_recv,rules_xt,ruleset,arm,bpf_nft,statedir,xt_tables}.c $libs
 	cc $cflags -o "$d/nflog_capture" "$XT_ROOT/tests/tools/nflog_capture.c" \
-		"$XT_ROOT/src/nl_log.c" "$XT_ROOT/src/nl_recv.c" "$XT_ROOT/src/statedir.c" "$XT_ROOT/src/xt_tables.c" $libs
+		"$XT_ROOT/src/nl_log.c" "$XT_ROOT/src/nl_log_recv.c" "$XT_ROOT/src/nl_sock.c" "$XT_ROOT/src/nl_recv.c" "$XT_ROOT/src/statedir.c" "$XT_ROOT/src/xt_tables.c" $libs
 	# /proc/PID/comm is how a live run is told from a dead one
 	cp "$d/xt_probe" "$d/iptables-trace"
 	cat /proc/net/netfilter/nf_log >"$d/host_nf_log"

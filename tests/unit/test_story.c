@@ -246,15 +246,17 @@ static struct {
 	unsigned int asked_route;
 } fake;
 
-static bool fake_ifname(uint32_t ifindex, char *name)
+static bool fake_ifname(void *ctx, uint32_t ifindex, char *name)
 {
+	(void)ctx;
 	snprintf(name, IFNAMSIZ, "port%u", ifindex);
 	return true;
 }
 
-static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
+static void fake_route(void *ctx, const struct pkt_hdrs *p, uint32_t iif,
 		       struct route_answer *a)
 {
+	(void)ctx;
 	(void)p;
 	(void)iif;
 	fake.asked_route++;
@@ -267,16 +269,18 @@ static void fake_route(const struct pkt_hdrs *p, uint32_t iif,
 /* bridge UNASKABLE: the lookup fails, leaving bl as garbage */
 #define UNASKABLE UINT32_MAX
 
-static bool fake_bridge_link(uint32_t ifindex, struct bridge_link *bl)
+static bool fake_bridge_link(void *ctx, uint32_t ifindex, struct bridge_link *bl)
 {
+	(void)ctx;
 	(void)ifindex;
 	memset(bl, fake.bridge == UNASKABLE ? 0xff : 0, sizeof(*bl));
 	bl->bridge = fake.bridge;
 	return fake.bridge != UNASKABLE;
 }
 
-static bool no_fdb_port(uint32_t br, const uint8_t mac[6], char *name)
+static bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6], char *name)
 {
+	(void)ctx;
 	(void)br;
 	(void)mac;
 	(void)name;

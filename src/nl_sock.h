@@ -1,0 +1,45 @@
+/* A netlink socket that receives events: set-up, the receive buffer,
+ * and the one loop that reads it dry and counts overruns. The trace
+ * listeners (nl_trace.c, nl_log_recv.c) and the ruleset-change socket
+ * (rules_nft.c) hand it a callback per message. */
+#ifndef IPTT_NL_SOCK_H
+#define IPTT_NL_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+struct nl_sock;
+
+/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
+ * overrun us while a block is being printed. */
+#define NL_SOCK_EVENTS_RCVBUF	(16 << 20)
+
+/* A nonblocking NETLINK_NETFILTER socket bound to an automatic port id,
+ * joined to group when it is not 0, with a receive buffer of rcvbuf
+ * bytes (0: the system's default). Returns NULL with errno set. */
+struct nl_sock *nl_sock_open(unsigned int group, int rcvbuf);
+void nl_sock_close(struct nl_sock *s);
+int nl_sock_fd(const struct nl_sock *s);
+uint32_t nl_sock_portid(const struct nl_sock *s);
+/* For sending requests (the NFLOG configuration). */
+struct mnl_socket *nl_sock_mnl(const struct nl_sock *s);
+
+/* Called for each overrun (ENOBUFS): the kernel dropped messages. */
+typedef void (*nl_sock_overrun_cb)(void *data);
+
+/* Read until the queue is empty, running cb on every message the kernel
+ * sent. An overrun calls overrun (when not NULL) and reading goes on: the
+ * rest of each packet's path is still worth showing. Returns 0 once the
+ * queue is empty, -1 with errno set on any other error. */
+int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
+		  void *data);
+
+/* Read until the answer to request seq arrives: returns what
+ * mnl_cb_run() returned for it (MNL_CB_STOP for the ack, -1 with errno
+ * for an error), skipping the events queued before it. An empty queue
+ * is ETIMEDOUT: the kernel answers before sendto() returns, so the ack
+ * was lost to an overrun. */
+int nl_sock_wait_ack(struct nl_sock *s, uint32_t seq);
+
+#endif
