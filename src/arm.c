@@ -179,35 +179,33 @@ static int add_bpf_match(struct nftnl_rule *r, const struct filter_prog *prog)
 	return 0;
 }
 
-static int add_set_nftrace(struct nftnl_rule *r)
+/* meta KEY set VALUE: the value through register 1, as nft writes it. */
+static int add_meta_set(struct nftnl_rule *r, uint32_t key, const void *value,
+			uint32_t len)
 {
 	struct nftnl_expr *e = expr_new(r, "immediate");
-	uint8_t one = 1;
 
 	if (!e)
 		return -1;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &one, sizeof(one));
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, value, len);
 	if (!(e = expr_new(r, "meta")))
 		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_NFTRACE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
 	return 0;
 }
 
+static int add_set_nftrace(struct nftnl_rule *r)
+{
+	uint8_t one = 1;
+
+	return add_meta_set(r, NFT_META_NFTRACE, &one, sizeof(one));
+}
+
 static int add_set_mark(struct nftnl_rule *r, uint32_t mark)
 {
-	struct nftnl_expr *e = expr_new(r, "immediate");
-
-	if (!e)
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
-	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, sizeof(mark));
-	if (!(e = expr_new(r, "meta")))
-		return -1;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
-	return 0;
+	return add_meta_set(r, NFT_META_MARK, &mark, sizeof(mark));
 }
 
 static int add_limit_ref(struct nftnl_rule *r)
