@@ -29,16 +29,12 @@ enum ev_verdict {
 
 enum ev_has {
 	EV_HAS_HANDLE	= 1 << 0,	/* nft rule handle */
-	EV_HAS_RULENUM	= 1 << 1,	/* x_tables 1-based position */
 	EV_HAS_VERDICT	= 1 << 2,
 	EV_HAS_NETHDR	= 1 << 3,
-	EV_HAS_TRANSHDR	= 1 << 4,
 	EV_HAS_IIF	= 1 << 5,
 	EV_HAS_OIF	= 1 << 6,
-	EV_HAS_MARK	= 1 << 7,
 	EV_HAS_CT	= 1 << 8,	/* ct_id/ct_state/ct_status/ct_dir */
 	EV_HAS_NFPROTO	= 1 << 9,
-	EV_HAS_POLICY	= 1 << 10,
 	EV_HAS_LLHDR	= 1 << 11,	/* ll: the Ethernet header */
 };
 

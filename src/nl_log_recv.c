@@ -133,7 +133,6 @@ static int parse_prefix(const char *p, struct trace_event *ev)
 	ev->chain[type - colon - 1] = '\0';
 	ev->type = trace_types[i].type;
 	ev->rulenum = (uint32_t)num;
-	ev->has |= EV_HAS_RULENUM;
 	return 0;
 }
 
@@ -240,12 +239,8 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		ev->oif = ntohl(mnl_attr_get_u32(tb[NFULA_IFINDEX_OUTDEV]));
 		ev->has |= EV_HAS_OIF;
 	}
-	if (tb[NFULA_MARK]) {
+	if (tb[NFULA_MARK])
 		ev->mark = ntohl(mnl_attr_get_u32(tb[NFULA_MARK]));
-		/* nf_tables sends the mark only when set; do the same */
-		if (ev->mark)
-			ev->has |= EV_HAS_MARK;
-	}
 	if (tb[NFULA_CT] && mnl_attr_parse_nested(tb[NFULA_CT], ct_attr_cb, ev) < 0)
 		return -1;
 	if (tb[NFULA_CT_INFO] && (ev->has & EV_HAS_CT))

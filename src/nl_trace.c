@@ -237,7 +237,6 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 			 nftnl_trace_get_str(nt, NFTNL_TRACE_JUMP_TARGET));
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_POLICY)) {
 		ev->policy = nftnl_trace_get_u32(nt, NFTNL_TRACE_POLICY);
-		ev->has |= EV_HAS_POLICY;
 		/* A policy event carries its verdict here, not in VERDICT. */
 		if (!(ev->has & EV_HAS_VERDICT)) {
 			ev->verdict = (int32_t)ev->policy;
@@ -252,10 +251,8 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		ev->oif = nftnl_trace_get_u32(nt, NFTNL_TRACE_OIF);
 		ev->has |= EV_HAS_OIF;
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_MARK)) {
+	if (nftnl_trace_is_set(nt, NFTNL_TRACE_MARK))
 		ev->mark = nftnl_trace_get_u32(nt, NFTNL_TRACE_MARK);
-		ev->has |= EV_HAS_MARK;
-	}
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_NFPROTO)) {
 		ev->nfproto = nftnl_trace_get_u32(nt, NFTNL_TRACE_NFPROTO);
 		ev->has |= EV_HAS_NFPROTO;
@@ -266,8 +263,6 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	if (ev->nethdr_len)
 		ev->has |= EV_HAS_NETHDR;
 	copy_hdr(ev, nt, NFTNL_TRACE_TRANSPORT_HEADER, &ev->transhdr_len);
-	if (ev->transhdr_len)
-		ev->has |= EV_HAS_TRANSHDR;
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_LL_HEADER)) {
 		uint32_t len = 0;
 		const void *p = nftnl_trace_get_data(nt, NFTNL_TRACE_LL_HEADER, &len);

@@ -331,7 +331,7 @@ static bool fx_starts(const struct trace_event *e)
 static bool fx_drop(const struct trace_event *e)
 {
 	if (e->type == EV_TYPE_POLICY)
-		return (e->has & EV_HAS_POLICY) && e->policy == NF_DROP;
+		return e->policy == NF_DROP;
 	return (e->has & EV_HAS_VERDICT) && e->verdict == NF_DROP;
 }
 
@@ -381,7 +381,6 @@ static struct trace_event as_xt(struct trace_event e)
 	e.source = EV_SRC_XT;
 	e.id = 0;
 	e.has &= ~(EV_HAS_HANDLE | EV_HAS_CT);
-	e.has |= EV_HAS_RULENUM;
 	e.handle = 0;
 	e.rulenum = 1;
 	snprintf(e.table, sizeof(e.table), "filter");

@@ -72,7 +72,7 @@ static void test_nat_rule(void **state)
 	(void)state;
 	parse_fixture("nflog_ip_nat_dnat_rule.bin", &ev);
 	common_xt(&ev, NFPROTO_IPV4);
-	assert_int_equal(ev.has, EV_HAS_RULENUM | EV_HAS_NFPROTO |
+	assert_int_equal(ev.has, EV_HAS_NFPROTO |
 			 EV_HAS_NETHDR | EV_HAS_IIF);
 	assert_string_equal(ev.table, "nat");
 	assert_string_equal(ev.chain, "DOCKER");
@@ -123,8 +123,8 @@ static void test_ip6_policy(void **state)
 	(void)state;
 	parse_fixture("nflog_ip6_filter_policy.bin", &ev);
 	common_xt(&ev, NFPROTO_IPV6);
-	assert_int_equal(ev.has, EV_HAS_RULENUM | EV_HAS_NFPROTO |
-			 EV_HAS_NETHDR | EV_HAS_IIF | EV_HAS_MARK);
+	assert_int_equal(ev.has, EV_HAS_NFPROTO |
+			 EV_HAS_NETHDR | EV_HAS_IIF);
 	assert_string_equal(ev.table, "filter");
 	assert_string_equal(ev.chain, "INPUT");
 	assert_int_equal(ev.type, EV_TYPE_POLICY);
@@ -232,7 +232,8 @@ static void test_prefixes(void **state)
 	assert_int_equal(parse_prefix("TRACE: raw:PREROUTING:policy:1 ", &ev), 0);
 	assert_int_equal(ev.type, EV_TYPE_POLICY);
 	assert_int_equal(ev.rulenum, 1);
-	assert_false(ev.has & (EV_HAS_NETHDR | EV_HAS_IIF | EV_HAS_MARK));
+	assert_false(ev.has & (EV_HAS_NETHDR | EV_HAS_IIF));
+	assert_int_equal(ev.mark, 0);
 	assert_int_equal(ev.nethdr_len, 0);
 
 	/* LOG and NFLOG rules can use group 0 too: not trace events */
@@ -356,7 +357,7 @@ static void test_payload_capped(void **state)
 	assert_int_equal(ev.transhdr_len, 0);
 	assert_int_equal(ev.oif, 7);
 	/* nf_tables reports the mark only when set; so does this */
-	assert_int_equal(ev.has, EV_HAS_RULENUM | EV_HAS_NFPROTO |
+	assert_int_equal(ev.has, EV_HAS_NFPROTO |
 			 EV_HAS_NETHDR | EV_HAS_OIF);
 }
 

@@ -122,7 +122,7 @@ static void test_policy_drop_ends_path(void **state)
 
 	(void)state;
 	blk_init(&k, f, 2);
-	assert_true(k.evs[1].has & EV_HAS_POLICY);
+	assert_int_equal(k.evs[1].type, EV_TYPE_POLICY);
 	assert_true(k.evs[1].has & EV_HAS_VERDICT);
 	assert_int_equal(k.evs[1].verdict, NF_DROP);
 	assert_true(story_ends_path(&k.b, &k.evs[1], &r));
