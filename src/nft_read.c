@@ -96,18 +96,6 @@ static void forget_chains(void *data)
 	}
 }
 
-static enum hook hook_of(uint8_t family, uint32_t hooknum)
-{
-	static const enum hook inet[] = {
-		HOOK_PREROUTING, HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT,
-		HOOK_POSTROUTING, HOOK_INGRESS,
-	};
-
-	if (family == NFPROTO_NETDEV)
-		return hooknum == 0 ? HOOK_INGRESS : HOOK_EGRESS;
-	return hooknum < sizeof(inet) / sizeof(inet[0]) ? inet[hooknum] : HOOK_NONE;
-}
-
 static int comment_cb(const struct nftnl_udata *attr, void *data)
 {
 	const char **comment = data;
@@ -136,7 +124,7 @@ static int chain_info_fill(struct chain_info *ci, struct nftnl_chain *c)
 	ci->policy = NF_ACCEPT;
 	if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
 		ci->base = true;
-		ci->hook = hook_of((uint8_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY),
+		ci->hook = hook_from_nft((uint8_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY),
 				   nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM));
 		ci->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
 		if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
