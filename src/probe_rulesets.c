@@ -8,6 +8,7 @@
 #include <linux/netfilter.h>
 
 #include "arm.h"
+#include "nft_census.h"
 #include "probe_nft.h"
 #include "probe_notes.h"
 #include "probe_rulesets.h"
@@ -260,33 +261,55 @@ struct xt_seen {
 	unsigned int chains[2][XT_N_TABLES], rules[2][XT_N_TABLES];
 };
 
-static void seen_table(uint8_t family, const char *table, unsigned int chains,
-		       unsigned int rules, void *arg)
+static void seen_table(const struct nft_census_table *ct, struct xt_seen *s)
 {
-	struct xt_seen *s = arg;
-	const struct xt_table *t = xt_table_find(table);
-	int v6 = family == NFPROTO_IPV6;
+	const struct xt_table *t = xt_table_find(ct->name);
+	int v6 = ct->family == NFPROTO_IPV6;
 
-	if ((family != NFPROTO_IPV4 && family != NFPROTO_IPV6) || !t)
+	if ((ct->family != NFPROTO_IPV4 && ct->family != NFPROTO_IPV6) || !t)
 		return;
 	s->has[v6][t - xt_tables] = true;
-	s->chains[v6][t - xt_tables] = chains;
-	s->rules[v6][t - xt_tables] = rules;
+	s->chains[v6][t - xt_tables] = ct->chains;
+	s->rules[v6][t - xt_tables] = ct->rules;
+}
+
+/* keep(family NFPROTO_*, table, arg) decides per table */
+typedef bool (*table_keep)(uint8_t family, const char *table, const void *arg);
+
+/* The native tables, each listed alone: nft lists one table without
+ * reading the others (the iptables-nft ones may hold 16k rules). */
+static int list_native(struct probe_ctx *c, const struct nft_census *cs,
+		       table_keep keep, const void *arg,
+		       struct probe_nft_listing **out)
+{
+	struct probe_nft_listing *l = probe_nft_listing_new();
+	char msg[512];
+	size_t i;
+
+	*out = l;
+	if (!l)
+		return probe_fail(c, "probe: out of memory");
+	for (i = 0; i < cs->n; i++)
+		if (keep(cs->t[i].family, cs->t[i].name, arg) &&
+		    probe_nft_listing_add(l, cs->t[i].family, cs->t[i].name, msg,
+					  sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+					  msg);
+	return 0;
 }
 
 static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 {
 	struct xt_seen seen = { 0 };
-	char msg[512];
 	int v6;
 	size_t i;
 
-	rs->src_json = probe_nft_list(msg, sizeof(msg));
-	if (!rs->src_json)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s", msg);
-	if (probe_nft_table_sizes(rs->src_json, seen_table, &seen) < 0)
+	/* the kernel's own counts, to hold the save tool's output against */
+	if (nft_census_read(&rs->src, true) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
+	for (i = 0; i < rs->src.n; i++)
+		seen_table(&rs->src.t[i], &seen);
 	for (v6 = 0; v6 < 2; v6++) {
 		char *parts[XT_N_TABLES];
 		bool any = false, cut;
@@ -310,11 +333,7 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 	}
 	if (rs->nft_replaced)
 		return 0;
-	rs->nft_json = probe_nft_filter(rs->src_json, keep_native, rs, &rs->nft_tables);
-	if (!rs->nft_json)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
-				  strerror(errno));
-	return 0;
+	return list_native(c, &rs->src, keep_native, rs, &rs->native);
 }
 
 static bool has_legacy_tables(int v6)
@@ -398,8 +417,8 @@ void probe_rulesets_free(struct probe_rulesets *rs)
 {
 	size_t i;
 
-	free(rs->src_json);
-	free(rs->nft_json);
+	nft_census_free(&rs->src);
+	probe_nft_listing_free(rs->native);
 	for (i = 0; i < RULES_XT_MAX_TABLES; i++)
 		free(rs->xt_text[i]);
 	for (i = 0; i < 2; i++)
@@ -451,58 +470,32 @@ static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs
 	return 0;
 }
 
-struct one_table {
-	uint8_t family;
-	const char *name;
-};
-
-static bool is_table(uint8_t family, const char *table, const void *arg)
-{
-	const struct one_table *t = arg;
-
-	return family == t->family && !strcmp(table, t->name);
-}
-
-struct load_walk {
-	struct probe_ctx *c;
-	const struct probe_rulesets *rs;
-	int ret;
-};
-
 /* One table of the source, in the source's order: two base chains at
  * the same hook and priority run in the reverse order of their making
  * (KERNEL-FACTS), so the copy makes them in the source's order. */
-static void load_table(uint8_t family, const char *table, void *arg)
+static int load_table(struct probe_ctx *c, const struct probe_rulesets *rs,
+		      uint8_t family, const char *table)
 {
-	struct load_walk *w = arg;
-	const struct probe_rulesets *rs = w->rs;
-	struct one_table one = { family, table };
-	unsigned int n;
 	char msg[512], *json;
-	int i;
+	int i, ret = 0;
 
-	if (w->ret < 0)
-		return;
 	i = xt_index(rs, family, table);
-	if (i >= 0) {
-		if (rs->xt_text[i])
-			w->ret = restore_xt_table(w->c, rs, (unsigned int)i);
-		return;
-	}
+	if (i >= 0)
+		return rs->xt_text[i] ? restore_xt_table(c, rs, (unsigned int)i) : 0;
 	if (rs->nft_replaced || !keep_native(family, table, rs))
-		return;
-	json = probe_nft_filter(rs->src_json, is_table, &one, &n);
+		return 0;
+	json = probe_nft_listing_json(rs->native, family, table);
 	if (!json)
-		w->ret = probe_fail(w->c, "probe: out of memory");
-	else if (n && probe_nft_load_json(json, msg, sizeof(msg)) < 0)
-		w->ret = probe_fail(w->c, "probe: cannot copy the nftables tables: nft: %s",
-				    msg);
+		ret = probe_fail(c, "probe: cannot copy the nftables tables: %s",
+				 strerror(errno));
+	else if (probe_nft_load_json(json, msg, sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot copy the nftables tables: nft: %s", msg);
 	free(json);
+	return ret;
 }
 
 static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
-	struct load_walk w = { c, rs, 0 };
 	char msg[512];
 	size_t i;
 
@@ -514,17 +507,25 @@ static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 			return probe_fail(c, "probe: --ruleset %s does not load: %s",
 					  rs->files[i].path, msg);
 	if (!rs->xtnft[0] && !rs->xtnft[1]) {
+		char *json;
+		int ret = 0;
+
 		/* nothing to keep in order with: one load */
-		if (rs->nft_json && rs->nft_tables &&
-		    probe_nft_load_json(rs->nft_json, msg, sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot copy the nftables tables: nft: %s",
-					  msg);
-		return 0;
+		if (!rs->native || !probe_nft_listing_tables(rs->native))
+			return 0;
+		json = probe_nft_listing_json(rs->native, 0, NULL);
+		if (!json)
+			return probe_fail(c, "probe: out of memory");
+		if (probe_nft_load_json(json, msg, sizeof(msg)) < 0)
+			ret = probe_fail(c, "probe: cannot copy the nftables tables: nft: %s",
+					 msg);
+		free(json);
+		return ret;
 	}
-	if (probe_nft_tables(rs->src_json, load_table, &w) < 0)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
-				  strerror(errno));
-	return w.ret;
+	for (i = 0; i < rs->src.n; i++)
+		if (load_table(c, rs, rs->src.t[i].family, rs->src.t[i].name) < 0)
+			return -1;
+	return 0;
 }
 
 static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
@@ -560,29 +561,65 @@ static bool is_xt_table(uint8_t family, const char *table, const void *arg)
 }
 
 /* After the iptables-nft restore: the copy's nf_tables as the source's.
- * *listing is the copy's listing when nothing had to be trimmed (the
- * caller lists it once, not twice: 16k rules take seconds), else NULL. */
+ * A chain of an iptables-nft table that the copy has and the source has
+ * not can only be a built-in one the restore made; it goes when it is
+ * empty. copy gets the copy's census as it is then (chains only). */
 static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs,
-			char **listing)
+			struct nft_census *copy)
 {
-	char msg[512], *copy, *cmds;
+	struct probe_nft_chain_ref *del = NULL, *grown;
+	size_t i, j, n = 0;
+	char msg[512], *cmds;
 	int ret = 0;
 
-	*listing = NULL;
-	if ((!rs->xtnft[0] && !rs->xtnft[1]) || !rs->src_json)
+	if (nft_census_read(copy, rs->n_files > 0) < 0)
+		return probe_fail(c, "probe: cannot read the copy's ruleset: %s",
+				  strerror(errno));
+	if (!rs->xtnft[0] && !rs->xtnft[1])
 		return 0;
-	copy = probe_nft_list(msg, sizeof(msg));
-	if (!copy)
-		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	cmds = probe_nft_extra_chains(copy, rs->src_json, is_xt_table, rs);
-	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
+	for (i = 0; i < copy->n && !ret; i++) {
+		const struct nft_census_table *t = &copy->t[i];
+		const struct nft_census_table *st = nft_census_table(&rs->src, t->family,
+								     t->name);
+		unsigned int rules;
+
+		if (!st || !is_xt_table(t->family, t->name, rs))
+			continue;
+		for (j = 0; j < t->n && !ret; j++) {
+			if (t->c[j].bound || nft_census_chain(st, t->c[j].name))
+				continue;
+			if (nft_census_count_rules(t->family, t->name, t->c[j].name,
+						   &rules) < 0)
+				ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
+						 strerror(errno));
+			else if (rules)
+				continue;
+			else if (!(grown = realloc(del, (n + 1) * sizeof(*del))))
+				ret = probe_fail(c, "probe: out of memory");
+			else
+				(del = grown)[n++] = (struct probe_nft_chain_ref){
+					t->family, t->name, t->c[j].name };
+		}
+	}
+	if (ret || !n) {
+		free(del);
+		return ret;
+	}
+	cmds = probe_nft_delete_chains(del, n);
+	free(del);
+	if (!cmds)
+		return probe_fail(c, "probe: out of memory");
+	if (probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
 		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
 				 "nft: %s", msg);
-	if (!cmds && !ret)
-		*listing = copy;
-	else
-		free(copy);
 	free(cmds);
+	if (!ret) {
+		/* what the counts and notes are taken from */
+		nft_census_free(copy);
+		if (nft_census_read(copy, rs->n_files > 0) < 0)
+			ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
+					 strerror(errno));
+	}
 	return ret;
 }
 
@@ -691,13 +728,6 @@ static bool not_xt_loaded(uint8_t family, const char *table, const void *arg)
 	return true;
 }
 
-static bool not_own(uint8_t family, const char *table, const void *arg)
-{
-	(void)family;
-	(void)arg;
-	return !arm_is_own_table(table);
-}
-
 static int xt_notes(struct probe_ctx *c, const char *text, int v6, bool legacy)
 {
 	struct probe_copy *pc = c->pc;
@@ -725,11 +755,12 @@ struct same_prio {
 	const struct ruleset *legacy;
 };
 
-static int note_same_prio(uint8_t family, const char *table, const char *chain,
-			  const char *hook, int32_t prio, void *arg)
+static int note_same_prio(const struct same_prio *sp, uint8_t family, const char *table,
+			  const struct nft_census_chain *ch)
 {
-	const struct same_prio *sp = arg;
-	enum hook h = hook_from_name(hook);
+	const char *chain = ch->name;
+	enum hook h = ch->hook;
+	int32_t prio = ch->prio;
 	uint32_t i;
 
 	if (h == HOOK_NONE || arm_is_own_table(table))
@@ -750,11 +781,11 @@ static int note_same_prio(uint8_t family, const char *table, const char *chain,
 }
 
 static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *rs,
-			      const char *copy_json)
+			      const struct nft_census *copy)
 {
 	struct ruleset legacy;
 	struct same_prio sp = { c, &legacy };
-	size_t i;
+	size_t i, j;
 	int v6, ret = 0;
 
 	ruleset_init(&legacy);
@@ -768,42 +799,81 @@ static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *
 					     &legacy);
 	if (ret < 0)
 		ret = probe_fail(c, "probe: out of memory");
-	else if (legacy.nchains)
-		ret = probe_nft_base_chains(copy_json, note_same_prio, &sp) < 0 ? -1 : 0;
+	for (i = 0; legacy.nchains && i < copy->n && !ret; i++)
+		for (j = 0; j < copy->t[i].n && !ret; j++)
+			ret = note_same_prio(&sp, copy->t[i].family, copy->t[i].name,
+					     &copy->t[i].c[j]);
 	ruleset_clear(&legacy);
 	return ret;
 }
 
-/* The opening line's counts and the notes, from what the copy holds
- * now: nf_tables as the copy lists it, legacy tables from what was
- * restored (the copy's legacy tables are exactly that, as verified). */
-static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
-			  char *listing)
+/* The copy's nf_tables counts. With --ruleset files they are the copy's
+ * own (its census with rules). Without, every table came from the
+ * source: the rules are counted there (the census dump that costs),
+ * and the copy must have as many chains in each as the source has. */
+static int nft_counts(struct probe_ctx *c, const struct probe_rulesets *rs,
+		      const struct nft_census *copy)
 {
 	struct probe_copy *pc = c->pc;
-	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
-	struct probe_nft_counts cnt;
-	char msg[512], *json;
 	size_t i;
-	int v6, ret = 0;
 
+	for (i = 0; i < copy->n; i++) {
+		const struct nft_census_table *t = &copy->t[i], *st;
+
+		if (arm_is_own_table(t->name))
+			continue;
+		pc->tables++;
+		pc->chains += t->chains;
+		if (rs->n_files) {
+			pc->rules += t->rules;
+			continue;
+		}
+		st = nft_census_table(&rs->src, t->family, t->name);
+		if (!st || st->chains != t->chains)
+			return probe_fail(c, "probe: the copy's %s table has %u chains where "
+					  "the traced namespace has %u; refusing an inexact "
+					  "copy", family_name(t->family), t->chains,
+					  st ? st->chains : 0);
+		pc->rules += st->rules;
+	}
+	return 0;
+}
+
+/* The notes of the copy's native rules: those of the source's listing,
+ * which the copy loaded; or with an nft --ruleset file, the copy's own
+ * tables that iptables-nft-restore did not make. */
+static int nft_notes(struct probe_ctx *c, const struct probe_rulesets *rs,
+		     const struct nft_census *copy)
+{
+	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
+	struct probe_nft_listing *l = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (rs->native)
+		return probe_nft_listing_notes(rs->native, add_note, c->pc) < 0 ?
+			probe_fail(c, "probe: out of memory") : 0;
 	for (i = 0; i < rs->n_files; i++)
 		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
 			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
-	json = listing ? listing : probe_nft_list(msg, sizeof(msg));
-	if (!json)
-		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	if (probe_nft_scan(json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
-	    probe_nft_scan(json, not_xt_loaded, &loaded, &(struct probe_nft_counts){ 0 },
-			   add_note, pc) < 0)
-		ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
-				 strerror(errno));
-	if (!ret)
-		ret = legacy_order_notes(c, rs, json);
-	free(json);
-	pc->tables += cnt.tables;
-	pc->chains += cnt.chains;
-	pc->rules += cnt.rules;
+	ret = list_native(c, copy, not_xt_loaded, &loaded, &l);
+	if (!ret && probe_nft_listing_notes(l, add_note, c->pc) < 0)
+		ret = probe_fail(c, "probe: out of memory");
+	probe_nft_listing_free(l);
+	return ret;
+}
+
+/* The opening line's counts and the notes, from what the copy holds
+ * now: nf_tables from its census, legacy tables from what was restored
+ * (the copy's legacy tables are exactly that, as verified). */
+static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
+			  const struct nft_census *copy)
+{
+	size_t i;
+	int v6, ret;
+
+	ret = nft_counts(c, rs, copy) < 0 || nft_notes(c, rs, copy) < 0 ||
+	      legacy_order_notes(c, rs, copy) < 0 ? -1 : 0;
 	for (i = 0; i < rs->n_xt && !ret; i++)
 		ret = xt_notes(c, rs->xt_text[i], rs->xt_tables[i].family == NFPROTO_IPV6,
 			       false);
@@ -818,19 +888,15 @@ static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
 
 int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
-	char *listing = NULL;
+	struct nft_census copy = { 0 };
 	int ret;
 
 	if (probe_enter(c->pc->copy_fd) < 0)
 		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
 	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
-	      verify(c, rs) < 0 || prune_chains(c, rs, &listing) < 0 ? -1 : 0;
-	/* count_and_note() frees the listing */
-	if (!ret)
-		ret = count_and_note(c, rs, listing);
-	else
-		free(listing);
-	probe_nft_forget();
+	      verify(c, rs) < 0 || prune_chains(c, rs, &copy) < 0 ||
+	      count_and_note(c, rs, &copy) < 0 ? -1 : 0;
+	nft_census_free(&copy);
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));

@@ -8,7 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "nft_census.h"
 #include "probe_int.h"
+#include "probe_nft.h"
 #include "probe_rsfile.h"
 #include "ruleset.h"
 #include "rules_xt.h"
@@ -22,9 +24,9 @@ struct probe_rs_file {
 };
 
 struct probe_rulesets {
-	char *src_json;			/* the source's whole nft -j list */
-	char *nft_json;			/* its native tables, NULL when a file replaces them */
-	unsigned int nft_tables;
+	struct nft_census src;		/* the source's tables, chains, rule counts */
+	/* its native tables, listed; NULL when a file replaces them */
+	struct probe_nft_listing *native;
 	/* tables iptables-nft-save prints (ip/ip6 filter, nat ...) */
 	struct table_ref xt_tables[RULES_XT_MAX_TABLES];
 	unsigned int n_xt;
