@@ -457,17 +457,34 @@ static int xt_index(const struct probe_rulesets *rs, uint8_t family, const char 
 	return -1;
 }
 
+static long chain_rank(const char *name, const void *arg)
+{
+	const struct nft_census_table *t = arg;
+	const struct nft_census_chain *c = nft_census_chain(t, name);
+
+	return c ? (long)(c - t->c) : -1;
+}
+
+/* The chains are made in the source's order, not the save's (sorted):
+ * the copy's kernel then lists them as the source's does, and the save
+ * that verifies the copy is as fast as the one that read the source. */
 static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs,
 			    unsigned int i)
 {
-	int v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
-	char msg[600];
+	const struct table_ref *tr = &rs->xt_tables[i];
+	const struct nft_census_table *st = nft_census_table(&rs->src, tr->family, tr->name);
+	int v6 = tr->family == NFPROTO_IPV6, ret = 0;
+	char msg[600], *text;
 
-	if (probe_xt_run_in(tools[0][v6][1], rs->xt_text[i], strlen(rs->xt_text[i]),
-			    msg, sizeof(msg)) < 0)
-		return probe_fail(c, "probe: cannot copy the %s iptables-nft table %s: %s",
-				  fam_word[v6], rs->xt_tables[i].name, msg);
-	return 0;
+	text = st ? probe_xt_order_chains(rs->xt_text[i], chain_rank, st)
+		  : strdup(rs->xt_text[i]);
+	if (!text)
+		return probe_fail(c, "probe: out of memory");
+	if (probe_xt_run_in(tools[0][v6][1], text, strlen(text), msg, sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot copy the %s iptables-nft table %s: %s",
+				 fam_word[v6], tr->name, msg);
+	free(text);
+	return ret;
 }
 
 /* One table of the source, in the source's order: two base chains at
