@@ -7,6 +7,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
+#include "name_index.h"
 #include "nft_census.h"
 #include "nft_dump.h"
 #include "nft_tables.h"
@@ -15,9 +16,7 @@ static void forget_chains(struct nft_census_table *t)
 {
 	while (t->n)
 		free(t->c[--t->n].name);
-	free(t->idx);
-	t->idx = NULL;
-	t->idx_size = 0;
+	name_index_free(&t->idx);
 }
 
 static void forget_tables(struct nft_census *cs)
@@ -148,50 +147,17 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	return ret;
 }
 
-static uint32_t name_hash(const char *s)
+static const char *chain_name_at(const void *v, uint32_t i)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-/* A kube-proxy table has thousands of chains: rules find theirs by
- * hash. Without the index (ENOMEM) lookups walk the list. */
-static void index_table(struct nft_census_table *t)
-{
-	uint32_t size, i, j;
-
-	for (size = 64; size < 2 * t->n; size *= 2)
-		;
-	if (!(t->idx = calloc(size, sizeof(*t->idx))))
-		return;
-	t->idx_size = size;
-	for (i = 0; i < t->n; i++) {
-		for (j = name_hash(t->c[i].name) & (size - 1); t->idx[j];
-		     j = (j + 1) & (size - 1))
-			;
-		t->idx[j] = i + 1;
-	}
+	return ((const struct nft_census_chain *)v)[i].name;
 }
 
 const struct nft_census_chain *nft_census_chain(const struct nft_census_table *t,
 						const char *name)
 {
-	uint32_t i;
+	long i = name_index_find(&t->idx, t->c, (uint32_t)t->n, chain_name_at, name);
 
-	if (!t->idx_size) {
-		for (i = 0; i < t->n; i++)
-			if (!strcmp(t->c[i].name, name))
-				return &t->c[i];
-		return NULL;
-	}
-	for (i = name_hash(name) & (t->idx_size - 1); t->idx[i];
-	     i = (i + 1) & (t->idx_size - 1))
-		if (!strcmp(t->c[t->idx[i] - 1].name, name))
-			return &t->c[t->idx[i] - 1];
-	return NULL;
+	return i < 0 ? NULL : &t->c[i];
 }
 
 static int rule_attr_cb(const struct nlattr *a, void *data)
@@ -213,8 +179,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[NFTA_RULE_MAX + 1] = { NULL };
 	struct nft_census_table *t;
-	struct nft_census_chain *c;
 	const char *chain;
+	long i;
 
 	if (mnl_attr_parse(nlh, sizeof(*nfg), rule_attr_cb, tb) < 0 ||
 	    !tb[NFTA_RULE_TABLE] || !tb[NFTA_RULE_CHAIN])
@@ -224,11 +190,13 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	chain = mnl_attr_get_str(tb[NFTA_RULE_CHAIN]);
 	if (cs->last_c < t->n && !strcmp(t->c[cs->last_c].name, chain))
-		c = &t->c[cs->last_c];
-	else if ((c = (struct nft_census_chain *)nft_census_chain(t, chain)))
-		cs->last_c = (size_t)(c - t->c);
-	if (c)
-		c->rules++;	/* else a chain made after the chain dump */
+		i = (long)cs->last_c;
+	else
+		i = name_index_find(&t->idx, t->c, (uint32_t)t->n, chain_name_at, chain);
+	if (i < 0)
+		return MNL_CB_OK;	/* a chain made after the chain dump */
+	cs->last_c = (size_t)i;
+	t->c[i].rules++;
 	return MNL_CB_OK;
 }
 
@@ -248,8 +216,8 @@ int nft_census_read(struct nft_census *cs, bool rules)
 		     restart_chains, cs) < 0)
 		goto err;
 	for (i = 0; i < cs->n; i++)
-		index_table(&cs->t[i]);
-	cs->last_c = cs->t ? cs->t[0].n : 0;
+		name_index_build(&cs->t[i].idx, cs->t[i].c, (uint32_t)cs->t[i].n,
+				 chain_name_at);
 	if (rules && nft_dump(NFT_MSG_GETRULE, NFPROTO_UNSPEC, NULL, NULL, rule_cb,
 			      restart_rules, cs) < 0)
 		goto err;

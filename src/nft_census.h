@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "name_index.h"
 #include "ruleset.h"
 
 struct nft_census_chain {
@@ -28,8 +29,7 @@ struct nft_census_table {
 	unsigned int chains, rules;
 	struct nft_census_chain *c;	/* in the kernel's order */
 	size_t n, cap;
-	uint32_t *idx;			/* chain names: 0 empty, else index + 1 */
-	uint32_t idx_size;		/* a power of two, or 0 */
+	struct name_index idx;		/* chain names: a kube-proxy table has thousands */
 };
 
 struct nft_census {
