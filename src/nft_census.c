@@ -200,6 +200,25 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+int nft_census_rules(struct nft_census *cs)
+{
+	size_t i, j;
+
+	restart_rules(cs);
+	if (nft_dump(NFT_MSG_GETRULE, NFPROTO_UNSPEC, NULL, NULL, rule_cb,
+		     restart_rules, cs) < 0)
+		return -1;
+	for (i = 0; i < cs->n; i++) {
+		struct nft_census_table *t = &cs->t[i];
+
+		t->rules = 0;
+		for (j = 0; j < t->n; j++)
+			if (!t->c[j].bound)
+				t->rules += t->c[j].rules;
+	}
+	return 0;
+}
+
 int nft_census_read(struct nft_census *cs, bool rules)
 {
 	size_t i, j;
@@ -215,22 +234,15 @@ int nft_census_read(struct nft_census *cs, bool rules)
 	if (nft_dump(NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NULL, NULL, chain_cb,
 		     restart_chains, cs) < 0)
 		goto err;
-	for (i = 0; i < cs->n; i++)
-		name_index_build(&cs->t[i].idx, cs->t[i].c, (uint32_t)cs->t[i].n,
-				 chain_name_at);
-	if (rules && nft_dump(NFT_MSG_GETRULE, NFPROTO_UNSPEC, NULL, NULL, rule_cb,
-			      restart_rules, cs) < 0)
-		goto err;
 	for (i = 0; i < cs->n; i++) {
 		struct nft_census_table *t = &cs->t[i];
 
-		for (j = 0; j < t->n; j++) {
-			if (t->c[j].bound)
-				continue;
-			t->chains++;
-			t->rules += t->c[j].rules;
-		}
+		name_index_build(&t->idx, t->c, (uint32_t)t->n, chain_name_at);
+		for (j = 0; j < t->n; j++)
+			t->chains += !t->c[j].bound;
 	}
+	if (rules && nft_census_rules(cs) < 0)
+		goto err;
 	return 0;
 err:
 	saved = errno;

@@ -45,6 +45,9 @@ struct nft_census {
  * Without it every count of rules is 0. Interrupted dumps are retried.
  * Returns 0, or -1 with errno set. */
 int nft_census_read(struct nft_census *cs, bool rules);
+/* The rule counts of a census read without them (cs stays as it was
+ * on failure but for its counts). Returns 0, or -1 with errno set. */
+int nft_census_rules(struct nft_census *cs);
 void nft_census_free(struct nft_census *cs);
 
 const struct nft_census_table *nft_census_table(const struct nft_census *cs,

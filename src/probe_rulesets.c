@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,39 +299,88 @@ static int list_native(struct probe_ctx *c, const struct nft_census *cs,
 	return 0;
 }
 
+/* The saves of the families that have iptables-nft tables. They run in
+ * a thread of their own while the census counts the rules: the tool and
+ * our socket read the same kernel objects, each on a core (the rule
+ * dump takes 0.1 s at 16k rules, a save 0.2 s). A thread shares our
+ * network namespace, and the tool gets it from the thread. */
+struct saves {
+	bool want[2], cut[2];
+	char *parts[2][XT_N_TABLES];
+};
+
+static void *run_saves(void *arg)
+{
+	struct saves *sv = arg;
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++)
+		if (sv->want[v6])
+			sv->cut[v6] = save_parts(tools[0][v6][0], sv->parts[v6]) == 0;
+	return NULL;
+}
+
+static void free_saves(struct saves *sv)
+{
+	int v6, i;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (i = 0; sv->cut[v6] && i < XT_N_TABLES; i++)
+			free(sv->parts[v6][i]);
+}
+
+static void seen_all(const struct nft_census *cs, struct xt_seen *seen)
+{
+	size_t i;
+
+	memset(seen, 0, sizeof(*seen));
+	for (i = 0; i < cs->n; i++)
+		seen_table(&cs->t[i], seen);
+}
+
 static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 {
-	struct xt_seen seen = { 0 };
-	int v6;
+	struct xt_seen seen;
+	struct saves sv = { 0 };
+	pthread_t th;
+	bool threaded;
+	int v6, ret = 0;
 	size_t i;
 
 	/* the kernel's own counts, to hold the save tool's output against */
-	if (nft_census_read(&rs->src, true) < 0)
+	if (nft_census_read(&rs->src, false) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
-	for (i = 0; i < rs->src.n; i++)
-		seen_table(&rs->src.t[i], &seen);
-	for (v6 = 0; v6 < 2; v6++) {
-		char *parts[XT_N_TABLES];
-		bool any = false, cut;
-		int ret = 0;
-
+	seen_all(&rs->src, &seen);
+	for (v6 = 0; v6 < 2; v6++)
 		for (i = 0; i < XT_N_TABLES; i++)
-			any |= seen.has[v6][i];
-		if (!any)
+			sv.want[v6] |= seen.has[v6][i];
+	threaded = (sv.want[0] || sv.want[1]) &&
+		   pthread_create(&th, NULL, run_saves, &sv) == 0;
+	if (nft_census_rules(&rs->src) < 0)
+		ret = probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+				 strerror(errno));
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		run_saves(&sv);
+	seen_all(&rs->src, &seen);	/* now with the rule counts */
+	for (v6 = 0; v6 < 2 && !ret; v6++) {
+		if (!sv.want[v6])
 			continue;
-		cut = save_parts(tools[0][v6][0], parts) == 0;
 		for (i = 0; i < XT_N_TABLES; i++) {
 			if (seen.has[v6][i] && !ret)
 				ret = read_xtnft_table(c, rs, v6, xt_tables[i].name,
-						       seen.chains[v6][i], seen.rules[v6][i], cut,
-						       cut ? parts[i] : NULL);
-			else if (cut)
-				free(parts[i]);
+						       seen.chains[v6][i], seen.rules[v6][i],
+						       sv.cut[v6], sv.cut[v6] ? sv.parts[v6][i] : NULL);
+			else if (sv.cut[v6])
+				free(sv.parts[v6][i]);
+			sv.parts[v6][i] = NULL;
 		}
-		if (ret < 0)
-			return -1;
 	}
+	free_saves(&sv);
+	if (ret < 0)
+		return -1;
 	if (rs->nft_replaced)
 		return 0;
 	return list_native(c, &rs->src, keep_native, rs, &rs->native);
