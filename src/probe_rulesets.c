@@ -515,25 +515,52 @@ static long chain_rank(const char *name, const void *arg)
 	return c ? (long)(c - t->c) : -1;
 }
 
+/* A run of iptables-nft tables of one family, next to each other in the
+ * source's order, goes to one restore: one process and one cache fetch
+ * for all of them, and the tables are made in the order they come. */
+struct xt_run {
+	FILE *f;
+	char *text;
+	size_t len;
+	int v6;				/* -1: nothing in the run */
+};
+
 /* The chains are made in the source's order, not the save's (sorted):
  * the copy's kernel then lists them as the source's does, and the save
  * that verifies the copy is as fast as the one that read the source. */
-static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs,
-			    unsigned int i)
+static int run_add(struct probe_ctx *c, const struct probe_rulesets *rs,
+		   struct xt_run *run, unsigned int i)
 {
 	const struct table_ref *tr = &rs->xt_tables[i];
 	const struct nft_census_table *st = nft_census_table(&rs->src, tr->family, tr->name);
-	int v6 = tr->family == NFPROTO_IPV6, ret = 0;
-	char msg[600], *text;
+	char *text;
+	int ok;
 
-	text = st ? probe_xt_order_chains(rs->xt_text[i], chain_rank, st)
-		  : strdup(rs->xt_text[i]);
-	if (!text)
+	if (run->v6 < 0 && !(run->f = open_memstream(&run->text, &run->len)))
 		return probe_fail(c, "probe: out of memory");
-	if (probe_xt_run_in(tools[0][v6][1], text, strlen(text), msg, sizeof(msg)) < 0)
-		ret = probe_fail(c, "probe: cannot copy the %s iptables-nft table %s: %s",
-				 fam_word[v6], tr->name, msg);
+	run->v6 = tr->family == NFPROTO_IPV6;
+	text = st ? probe_xt_order_chains(rs->xt_text[i], chain_rank, st) : NULL;
+	ok = fputs(text ? text : rs->xt_text[i], run->f) >= 0;
 	free(text);
+	return ok && (text || !st) ? 0 : probe_fail(c, "probe: out of memory");
+}
+
+static int run_restore(struct probe_ctx *c, struct xt_run *run)
+{
+	char msg[600];
+	int ret = 0, v6 = run->v6;
+
+	if (v6 < 0)
+		return 0;
+	run->v6 = -1;
+	if (fclose(run->f) == EOF || !run->text)
+		ret = probe_fail(c, "probe: out of memory");
+	else if (probe_xt_run_in(tools[0][v6][1], run->text, run->len, msg,
+				 sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot copy the %s iptables-nft tables: %s",
+				 fam_word[v6], msg);
+	free(run->text);
+	run->text = NULL;
 	return ret;
 }
 
@@ -541,16 +568,23 @@ static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs
  * the same hook and priority run in the reverse order of their making
  * (KERNEL-FACTS), so the copy makes them in the source's order. */
 static int load_table(struct probe_ctx *c, const struct probe_rulesets *rs,
-		      uint8_t family, const char *table)
+		      struct xt_run *run, uint8_t family, const char *table)
 {
 	char msg[512], *json;
 	int i, ret = 0;
 
 	i = xt_index(rs, family, table);
+	if (i >= 0 && !rs->xt_text[i])
+		return 0;
+	if (i >= 0 && run->v6 >= 0 && run->v6 != (family == NFPROTO_IPV6) &&
+	    run_restore(c, run) < 0)
+		return -1;
 	if (i >= 0)
-		return rs->xt_text[i] ? restore_xt_table(c, rs, (unsigned int)i) : 0;
+		return run_add(c, rs, run, (unsigned int)i);
 	if (rs->nft_replaced || !keep_native(family, table, rs))
 		return 0;
+	if (run_restore(c, run) < 0)
+		return -1;
 	json = probe_nft_listing_json(rs->native, family, table);
 	if (!json)
 		ret = probe_fail(c, "probe: cannot copy the nftables tables: %s",
@@ -563,6 +597,7 @@ static int load_table(struct probe_ctx *c, const struct probe_rulesets *rs,
 
 static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
+	struct xt_run run = { .v6 = -1 };
 	char msg[512];
 	size_t i;
 
@@ -590,9 +625,16 @@ static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 		return ret;
 	}
 	for (i = 0; i < rs->src.n; i++)
-		if (load_table(c, rs, rs->src.t[i].family, rs->src.t[i].name) < 0)
-			return -1;
-	return 0;
+		if (load_table(c, rs, &run, rs->src.t[i].family, rs->src.t[i].name) < 0)
+			break;
+	if (i < rs->src.n) {
+		/* what the run holds is not restored */
+		if (run.v6 >= 0)
+			fclose(run.f);
+		free(run.text);
+		return -1;
+	}
+	return run_restore(c, &run);
 }
 
 static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
