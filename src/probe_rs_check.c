@@ -278,6 +278,7 @@ static int nft_counts(struct probe_ctx *c, const struct probe_rulesets *rs,
 		      const struct nft_census *copy)
 {
 	struct probe_copy *pc = c->pc;
+	unsigned int src_tables = 0, copied = 0;
 	size_t i;
 
 	for (i = 0; i < copy->n; i++) {
@@ -285,7 +286,7 @@ static int nft_counts(struct probe_ctx *c, const struct probe_rulesets *rs,
 
 		if (arm_is_own_table(t->name))
 			continue;
-		pc->tables++;
+		copied++;
 		pc->chains += t->chains;
 		if (rs->n_files) {
 			pc->rules += t->rules;
@@ -299,6 +300,14 @@ static int nft_counts(struct probe_ctx *c, const struct probe_rulesets *rs,
 					  st ? st->chains : 0);
 		pc->rules += st->rules;
 	}
+	pc->tables += copied;
+	/* and no table of the source is missing from the copy */
+	for (i = 0; !rs->n_files && i < rs->src.n; i++)
+		src_tables += !arm_is_own_table(rs->src.t[i].name);
+	if (!rs->n_files && src_tables != copied)
+		return probe_fail(c, "probe: the copy has %u nftables tables where the "
+				  "traced namespace has %u; refusing an inexact copy",
+				  copied, src_tables);
 	return 0;
 }
 
