@@ -7,7 +7,7 @@ WERROR ?= 1
 # override: the warnings and language level hold for every build, asan too
 override CFLAGS += -std=gnu11 -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror) -D_GNU_SOURCE
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 BUILD := build
 SRCS := $(wildcard src/*.c)

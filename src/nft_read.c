@@ -18,6 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <nftables/libnftables.h>
 
+#include "name_index.h"
 #include "nft_dump.h"
 #include "nft_read.h"
 #include "nft_text.h"
@@ -45,8 +46,9 @@ struct table_read {
 	uint8_t family;
 	const char *table;
 	struct chain_info *redo;	/* an interrupted dump forgets only this */
-	uint32_t *idx;			/* chain names: 0 empty, else index + 1 */
-	uint32_t idx_size;		/* a power of two, or 0 */
+	/* chain names: a kube-proxy table has tens of thousands, and
+	 * every jump names one */
+	struct name_index idx;
 	uint64_t table_handle;
 };
 
@@ -96,18 +98,6 @@ static void forget_chains(void *data)
 	}
 }
 
-static enum hook hook_of(uint8_t family, uint32_t hooknum)
-{
-	static const enum hook inet[] = {
-		HOOK_PREROUTING, HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT,
-		HOOK_POSTROUTING, HOOK_INGRESS,
-	};
-
-	if (family == NFPROTO_NETDEV)
-		return hooknum == 0 ? HOOK_INGRESS : HOOK_EGRESS;
-	return hooknum < sizeof(inet) / sizeof(inet[0]) ? inet[hooknum] : HOOK_NONE;
-}
-
 static int comment_cb(const struct nftnl_udata *attr, void *data)
 {
 	const char **comment = data;
@@ -136,7 +126,7 @@ static int chain_info_fill(struct chain_info *ci, struct nftnl_chain *c)
 	ci->policy = NF_ACCEPT;
 	if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
 		ci->base = true;
-		ci->hook = hook_of((uint8_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY),
+		ci->hook = hook_from_nft((uint8_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY),
 				   nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM));
 		ci->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
 		if (nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
@@ -194,56 +184,23 @@ out:
 	return ret;
 }
 
-static uint32_t name_hash(const char *s)
+static const char *chain_name_at(const void *v, uint32_t i)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-/* Chains by name: a kube-proxy table has tens of thousands, and every
- * jump names one. Without the index (ENOMEM) lookups walk the list. */
-static void index_chains(struct table_read *t)
-{
-	uint32_t size, i, j;
-
-	for (size = 64; size < 2 * t->n; size *= 2)
-		;
-	t->idx = calloc(size, sizeof(*t->idx));
-	if (!t->idx)
-		return;
-	t->idx_size = size;
-	for (i = 0; i < t->n; i++) {
-		for (j = name_hash(t->c[i].name) & (size - 1); t->idx[j];
-		     j = (j + 1) & (size - 1))
-			;
-		t->idx[j] = i + 1;
-	}
+	return ((const struct chain_info *)v)[i].name;
 }
 
 static struct chain_info *chain_named(struct table_read *t, const char *name)
 {
-	unsigned int i;
+	long i;
 
 	if (t->last < t->n && !strcmp(t->c[t->last].name, name))
 		return &t->c[t->last];
-	if (t->idx_size) {
-		for (i = name_hash(name) & (t->idx_size - 1); t->idx[i];
-		     i = (i + 1) & (t->idx_size - 1))
-			if (!strcmp(t->c[t->idx[i] - 1].name, name)) {
-				t->last = t->idx[i] - 1;
-				return &t->c[t->last];
-			}
+	/* without an index (one chain read, or ENOMEM) this walks the list */
+	i = name_index_find(&t->idx, t->c, t->n, chain_name_at, name);
+	if (i < 0)
 		return NULL;
-	}
-	for (i = 0; i < t->n; i++)
-		if (!strcmp(t->c[i].name, name)) {
-			t->last = i;
-			return &t->c[i];
-		}
-	return NULL;
+	t->last = (unsigned int)i;
+	return &t->c[i];
 }
 
 /* The chain an immediate "jump/goto CHAIN" names, if any. */
@@ -499,7 +456,7 @@ int nft_read_table(struct nft_ctx *nft, struct ruleset *rs, uint8_t family,
 		if (nft_dumper_run(d, NFT_MSG_GETCHAIN, family, table, NULL,
 				   chain_cb, forget_chains, &t) < 0)
 			goto out;
-		index_chains(&t);
+		name_index_build(&t.idx, t.c, t.n, chain_name_at);
 		/* Chain by chain, the kernel filtering each dump by name: a
 		 * dump of the whole table costs the square of its rule count. */
 		if ((what & (NFT_READ_RULES | NFT_READ_TEXT)) &&
@@ -534,7 +491,7 @@ out:
 	t.redo = NULL;
 	forget_chains(&t);
 	free(t.c);
-	free(t.idx);
+	name_index_free(&t.idx);
 	errno = saved;
 	return ret;
 }

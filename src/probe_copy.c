@@ -186,7 +186,6 @@ int probe_copy_make(const struct probe_ruleset_file *files, size_t n_files,
 	pnl_close(&c.wire);
 	close(c.src_fd);
 	free(c.map);
-	probe_nft_forget(&c.nft);	/* a failed read leaves listings there */
 	if (ret < 0)
 		probe_copy_free(pc);
 	return ret;

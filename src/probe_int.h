@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "probe_copy.h"
-#include "probe_nft.h"
 #include "probe_nl.h"
 
 /* source ifindex -> copy ifindex, for routes and addresses */
@@ -24,7 +23,6 @@ struct probe_ctx {
 	size_t nmap;
 	char *err;
 	size_t errlen;
-	struct probe_nft_cache nft;	/* listings parsed lately */
 };
 
 /* Write the one-line error; returns -1 for "return probe_fail(...)". */

@@ -21,49 +21,16 @@ static void first_line(const char *text, char *msg, size_t msglen)
 	snprintf(msg, msglen, "%.*s", (int)n, n ? text : "nft failed without a message");
 }
 
-/* Each check walks a listing again: the source's is read by five
- * functions, the copy's by four. At 16k iptables-nft rules a listing is
- * 7 MB of JSON and one json_loads() of it costs a few hundred ms, so the
- * last two parses are kept, keyed by the text itself (compared whole:
- * a freed text's address may come back with other contents). Nothing
- * here changes a parsed tree: the callers get a reference each. */
-static json_t *load(struct probe_nft_cache *c, const char *json)
-{
-	size_t len = strlen(json), i;
-	struct probe_nft_parsed *p;
-	json_t *root;
+struct listed {
+	uint8_t family;
+	char *name;
+	json_t *root;			/* {"nftables": [...]}, as nft listed it */
+};
 
-	for (i = 0; i < 2; i++)
-		if (c->slot[i].root && c->slot[i].len == len &&
-		    !memcmp(c->slot[i].text, json, len))
-			return json_incref(c->slot[i].root);
-	root = json_loads(json, 0, NULL);
-	if (!root)
-		return NULL;
-	p = &c->slot[c->next++ % 2];
-	free(p->text);
-	json_decref(p->root);
-	p->root = NULL;
-	p->text = malloc(len + 1);
-	if (p->text) {
-		memcpy(p->text, json, len + 1);
-		p->len = len;
-		p->root = json_incref(root);
-	}
-	return root;
-}
-
-void probe_nft_forget(struct probe_nft_cache *c)
-{
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		free(c->slot[i].text);
-		json_decref(c->slot[i].root);
-		c->slot[i].text = NULL;
-		c->slot[i].root = NULL;
-	}
-}
+struct probe_nft_listing {
+	struct listed *t;
+	size_t n;
+};
 
 /* A context per use, made in the namespace it works on: libnftables'
  * netlink socket belongs to the namespace it was opened in. */
@@ -82,21 +49,78 @@ static struct nft_ctx *json_ctx(void)
 	return nft;
 }
 
-char *probe_nft_list(char *msg, size_t msglen)
+struct probe_nft_listing *probe_nft_listing_new(void)
+{
+	return calloc(1, sizeof(struct probe_nft_listing));
+}
+
+void probe_nft_listing_free(struct probe_nft_listing *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++) {
+		free(l->t[i].name);
+		json_decref(l->t[i].root);
+	}
+	free(l->t);
+	free(l);
+}
+
+size_t probe_nft_listing_tables(const struct probe_nft_listing *l)
+{
+	return l->n;
+}
+
+/* {"list": {"table": {...}}} as JSON: the name goes as a string value,
+ * never into command text. */
+static char *list_cmd(uint8_t family, const char *table)
+{
+	json_t *cmd = json_pack("{s:[{s:{s:{s:s,s:s}}}]}", "nftables", "list", "table",
+				"family", family_name(family), "name", table);
+	char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+
+	json_decref(cmd);
+	return text;
+}
+
+int probe_nft_listing_add(struct probe_nft_listing *l, uint8_t family,
+			  const char *table, char *msg, size_t msglen)
 {
 	struct nft_ctx *nft = json_ctx();
-	char *out = NULL;
+	char *cmd = list_cmd(family, table), *name = strdup(table);
+	struct listed *grown;
+	json_t *root = NULL;
+	int ret = -1;
 
-	if (!nft) {
-		first_line("cannot start libnftables", msg, msglen);
-		return NULL;
+	if (!nft || !cmd || !name) {
+		first_line(nft ? "out of memory" : "cannot start libnftables", msg, msglen);
+		goto out;
 	}
-	if (nft_run_cmd_from_buffer(nft, "list ruleset") == 0)
-		out = strdup(nft_ctx_get_output_buffer(nft));
-	else
+	if (nft_run_cmd_from_buffer(nft, cmd) != 0) {
 		first_line(nft_ctx_get_error_buffer(nft), msg, msglen);
-	nft_ctx_free(nft);
-	return out;
+		goto out;
+	}
+	root = json_loads(nft_ctx_get_output_buffer(nft), 0, NULL);
+	grown = root ? realloc(l->t, (l->n + 1) * sizeof(*grown)) : NULL;
+	if (!grown) {
+		first_line(root ? "out of memory" : "nft listed what is not JSON", msg,
+			   msglen);
+		goto out;
+	}
+	l->t = grown;
+	l->t[l->n++] = (struct listed){ family, name, root };
+	name = NULL;
+	root = NULL;
+	ret = 0;
+out:
+	json_decref(root);
+	free(name);
+	free(cmd);
+	if (nft)
+		nft_ctx_free(nft);
+	return ret;
 }
 
 int probe_nft_load_json(const char *json, char *msg, size_t msglen)
@@ -167,40 +191,43 @@ static json_t *list_array(json_t *root)
 	return json_is_array(a) ? a : NULL;
 }
 
-char *probe_nft_filter(struct probe_nft_cache *cache,
-		       const char *json, probe_nft_keep keep, const void *arg,
-		       unsigned int *ntables)
+char *probe_nft_listing_json(const struct probe_nft_listing *l, uint8_t family,
+			     const char *table)
 {
-	json_t *root = load(cache, json), *a, *kept, *o, *out;
+	json_t *all = NULL, *a, *o;
 	char *text = NULL;
-	size_t i;
+	size_t i, k;
 
-	*ntables = 0;
-	if (!root || !(a = list_array(root))) {
-		json_decref(root);
-		errno = EINVAL;
+	for (i = 0; table && i < l->n; i++)
+		if (l->t[i].family == family && !strcmp(l->t[i].name, table))
+			/* compact: one line, control bytes in names escaped */
+			return json_dumps(l->t[i].root, JSON_COMPACT);
+	if (table) {
+		errno = ENOENT;
 		return NULL;
 	}
-	kept = json_array();
-	json_array_foreach(a, i, o) {
-		const char *kind, *table = NULL;
-		uint8_t family = 0;
-		json_t *body;
+	if (!(all = json_array()))
+		goto out;
+	for (i = 0; i < l->n; i++) {
+		if (!(a = list_array(l->t[i].root)))
+			continue;
+		json_array_foreach(a, k, o) {
+			const char *t = NULL;
+			uint8_t f = 0;
+			json_t *body;
+			const char *kind = object_of(o, &f, &t, &body);
 
-		kind = object_of(o, &family, &table, &body);
-		if (!kind)
-			continue;
-		if (strcmp(kind, "metainfo") && !keep(family, table, arg))
-			continue;
-		*ntables += !strcmp(kind, "table");
-		json_array_append(kept, o);
+			/* one metainfo, the first listing's */
+			if (kind && (strcmp(kind, "metainfo") || !i) &&
+			    json_array_append(all, o) < 0)
+				goto out;
+		}
 	}
-	out = json_pack("{s:o}", "nftables", kept);
-	if (out)
-		/* compact: one line, control bytes in names escaped */
-		text = json_dumps(out, JSON_COMPACT);
-	json_decref(out);
-	json_decref(root);
+	o = json_pack("{s:O}", "nftables", all);
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+out:
+	json_decref(all);
 	if (!text)
 		errno = ENOMEM;
 	return text;
@@ -256,38 +283,26 @@ static unsigned int next_pos(struct chain_pos **v, size_t *n, uint8_t family,
 	return 1;
 }
 
-int probe_nft_scan(struct probe_nft_cache *cache,
-		   const char *json, probe_nft_keep keep, const void *arg,
-		   struct probe_nft_counts *cnt,
-		   int (*note)(const char *line, void *narg), void *narg)
+/* The rules of one listed table, numbered per chain as the story
+ * numbers them. */
+static int table_notes(json_t *a, int (*note)(const char *line, void *narg),
+		       void *narg)
 {
-	json_t *root = load(cache, json), *a, *o;
 	struct chain_pos *pos = NULL;
 	size_t i, npos = 0;
+	json_t *o;
 	int ret = 0;
 
-	memset(cnt, 0, sizeof(*cnt));
-	if (!root || !(a = list_array(root))) {
-		json_decref(root);
-		errno = EINVAL;
-		return -1;
-	}
 	json_array_foreach(a, i, o) {
 		const char *kind, *table = NULL;
-		char what[128];
+		char what[128], where[300], line[512];
 		uint8_t family = 0;
 		json_t *body, *chain;
 		unsigned int p;
 
 		kind = object_of(o, &family, &table, &body);
-		if (!kind || !strcmp(kind, "metainfo") ||
-		    (keep && !keep(family, table, arg)))
+		if (!kind || strcmp(kind, "rule"))
 			continue;
-		cnt->tables += !strcmp(kind, "table");
-		cnt->chains += !strcmp(kind, "chain");
-		if (strcmp(kind, "rule"))
-			continue;
-		cnt->rules++;
 		chain = json_object_get(body, "chain");
 		if (!json_is_string(chain))
 			continue;
@@ -297,244 +312,47 @@ int probe_nft_scan(struct probe_nft_cache *cache,
 			errno = ENOMEM;
 			break;
 		}
-		if (note && probe_notes_nft_rule(json_object_get(body, "expr"), what,
-						 sizeof(what))) {
-			char where[300], line[512];
-
-			chain_words(where, sizeof(where), family, table,
-				    json_string_value(chain));
-			snprintf(line, sizeof(line), "note: %s (#%u) uses %s; its state "
-				 "is not copied", where, p, what);
-			if (note(line, narg) < 0) {
-				ret = -1;
-				break;
-			}
-		}
+		if (!probe_notes_nft_rule(json_object_get(body, "expr"), what, sizeof(what)))
+			continue;
+		chain_words(where, sizeof(where), family, table, json_string_value(chain));
+		snprintf(line, sizeof(line), "note: %s (#%u) uses %s; its state is not "
+			 "copied", where, p, what);
+		if ((ret = note(line, narg)) < 0)
+			break;
 	}
 	free(pos);
-	json_decref(root);
 	return ret;
 }
 
-struct table_size {
-	uint8_t family;
-	const char *table;		/* in the parsed list */
-	unsigned int chains, rules;
-};
-
-int probe_nft_table_sizes(struct probe_nft_cache *cache, const char *json,
-			  void (*cb)(uint8_t family, const char *table,
-				     unsigned int chains, unsigned int rules, void *arg),
-			  void *arg)
+int probe_nft_listing_notes(const struct probe_nft_listing *l,
+			    int (*note)(const char *line, void *narg), void *narg)
 {
-	json_t *root = load(cache, json), *a, *o;
-	struct table_size *t = NULL, *grown;
-	size_t i, k, n = 0, last = 0;
+	size_t i;
+	json_t *a;
 
-	if (!root || !(a = list_array(root))) {
-		json_decref(root);
-		errno = EINVAL;
-		return -1;
-	}
-	json_array_foreach(a, i, o) {
-		const char *kind, *name = NULL;
-		uint8_t f = 0;
-		json_t *body;
-
-		kind = object_of(o, &f, &name, &body);
-		if (!kind || !name || !strcmp(kind, "metainfo"))
-			continue;
-		/* a list holds a table's objects together: the last one
-		 * found is nearly always the one */
-		if (last < n && t[last].family == f && !strcmp(t[last].table, name)) {
-			k = last;
-		} else {
-			for (k = 0; k < n; k++)
-				if (t[k].family == f && !strcmp(t[k].table, name))
-					break;
-			if (k == n) {
-				grown = realloc(t, (n + 1) * sizeof(*t));
-				if (!grown) {
-					free(t);
-					json_decref(root);
-					errno = ENOMEM;
-					return -1;
-				}
-				t = grown;
-				t[n++] = (struct table_size){ f, name, 0, 0 };
-			}
-			last = k;
-		}
-		t[k].chains += !strcmp(kind, "chain");
-		t[k].rules += !strcmp(kind, "rule");
-	}
-	for (k = 0; k < n; k++)
-		cb(t[k].family, t[k].table, t[k].chains, t[k].rules, arg);
-	free(t);
-	json_decref(root);
+	for (i = 0; i < l->n; i++)
+		if ((a = list_array(l->t[i].root)) && table_notes(a, note, narg) < 0)
+			return -1;
 	return 0;
 }
 
-/* Chains by (family, table, name), sorted, for bsearch: the copy's
- * chains are looked up in the source's, thousands of them. */
-struct chain_key {
-	uint8_t family;
-	const char *table, *name;
-};
-
-static int cmp_key(const void *a, const void *b)
+char *probe_nft_delete_chains(const struct probe_nft_chain_ref *v, size_t n)
 {
-	const struct chain_key *x = a, *y = b;
-	int d;
-
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	d = strcmp(x->table, y->table);
-	return d ? d : strcmp(x->name, y->name);
-}
-
-/* The chains ("chain" objects, by "name") or the chains that hold rules
- * ("rule" objects, by "chain") of a listing. NULL on ENOMEM. */
-static struct chain_key *chain_keys(json_t *a, const char *kind_wanted,
-				    const char *field, size_t *n)
-{
-	struct chain_key *v = calloc(json_array_size(a) + 1, sizeof(*v));
-	size_t i;
-	json_t *o;
-
-	*n = 0;
-	if (!v)
-		return NULL;
-	json_array_foreach(a, i, o) {
-		const char *kind, *t = NULL;
-		uint8_t f = 0;
-		json_t *body, *nm;
-
-		kind = object_of(o, &f, &t, &body);
-		if (!kind || !t || strcmp(kind, kind_wanted))
-			continue;
-		nm = json_object_get(body, field);
-		if (json_is_string(nm))
-			v[(*n)++] = (struct chain_key){ f, t, json_string_value(nm) };
-	}
-	qsort(v, *n, sizeof(*v), cmp_key);
-	return v;
-}
-
-static bool has_key(const struct chain_key *v, size_t n, uint8_t family,
-		    const char *table, const char *name)
-{
-	struct chain_key k = { family, table, name };
-
-	return bsearch(&k, v, n, sizeof(*v), cmp_key) != NULL;
-}
-
-char *probe_nft_extra_chains(struct probe_nft_cache *cache,
-			     const char *copy_json, const char *src_json,
-			     probe_nft_keep keep, const void *arg)
-{
-	json_t *copy = load(cache, copy_json), *src = load(cache, src_json);
-	json_t *ca = copy ? list_array(copy) : NULL, *sa = src ? list_array(src) : NULL;
-	json_t *cmds = json_array(), *o, *out = NULL;
-	struct chain_key *src_chains = NULL, *ruled = NULL;
-	size_t n_src = 0, n_ruled = 0;
+	json_t *cmds = json_array(), *out = NULL;
 	char *text = NULL;
 	size_t i;
 
-	if (!ca || !sa || !cmds)
-		goto out;
-	src_chains = chain_keys(sa, "chain", "name", &n_src);
-	ruled = chain_keys(ca, "rule", "chain", &n_ruled);
-	if (!src_chains || !ruled)
-		goto out;
-	json_array_foreach(ca, i, o) {
-		const char *kind, *t = NULL, *name;
-		uint8_t f = 0;
-		json_t *body, *n;
-
-		kind = object_of(o, &f, &t, &body);
-		n = kind ? json_object_get(body, "name") : NULL;
-		if (!kind || strcmp(kind, "chain") || !json_is_string(n) || !keep(f, t, arg))
-			continue;
-		name = json_string_value(n);
-		if (has_key(src_chains, n_src, f, t, name) ||
-		    has_key(ruled, n_ruled, f, t, name))
-			continue;
-		json_array_append_new(cmds, json_pack("{s:{s:{s:s,s:s,s:s}}}", "delete",
-						      "chain", "family", family_name(f),
-						      "table", t, "name", name));
-	}
-	if (json_array_size(cmds)) {
-		out = json_pack("{s:O}", "nftables", cmds);
-		text = out ? json_dumps(out, JSON_COMPACT) : NULL;
-	}
+	for (i = 0; cmds && i < n; i++)
+		if (json_array_append_new(cmds, json_pack("{s:{s:{s:s,s:s,s:s}}}", "delete",
+							  "chain", "family",
+							  family_name(v[i].family),
+							  "table", v[i].table,
+							  "name", v[i].name)) < 0)
+			goto out;
+	out = cmds ? json_pack("{s:O}", "nftables", cmds) : NULL;
+	text = out ? json_dumps(out, JSON_COMPACT) : NULL;
 out:
-	free(src_chains);
-	free(ruled);
 	json_decref(out);
 	json_decref(cmds);
-	json_decref(copy);
-	json_decref(src);
 	return text;
-}
-
-int probe_nft_tables(struct probe_nft_cache *cache, const char *json,
-		     void (*cb)(uint8_t family, const char *table, void *arg),
-		     void *arg)
-{
-	json_t *root = load(cache, json), *a, *o;
-	size_t i;
-
-	if (!root || !(a = list_array(root))) {
-		json_decref(root);
-		errno = EINVAL;
-		return -1;
-	}
-	json_array_foreach(a, i, o) {
-		const char *kind, *t = NULL;
-		uint8_t f = 0;
-		json_t *body;
-
-		kind = object_of(o, &f, &t, &body);
-		if (kind && !strcmp(kind, "table"))
-			cb(f, t, arg);
-	}
-	json_decref(root);
-	return 0;
-}
-
-int probe_nft_base_chains(struct probe_nft_cache *cache, const char *json,
-			  int (*cb)(uint8_t family, const char *table, const char *chain,
-				    const char *hook, int32_t prio, void *arg),
-			  void *arg)
-{
-	json_t *root = load(cache, json), *a, *o;
-	size_t i;
-	int ret = 0;
-
-	if (!root || !(a = list_array(root))) {
-		json_decref(root);
-		errno = EINVAL;
-		return -1;
-	}
-	json_array_foreach(a, i, o) {
-		const char *kind, *t = NULL;
-		uint8_t f = 0;
-		json_t *body, *n, *h, *p;
-
-		kind = object_of(o, &f, &t, &body);
-		if (!kind || strcmp(kind, "chain"))
-			continue;
-		n = json_object_get(body, "name");
-		h = json_object_get(body, "hook");
-		p = json_object_get(body, "prio");
-		if (!json_is_string(n) || !json_is_string(h) || !json_is_integer(p))
-			continue;
-		ret = cb(f, t, json_string_value(n), json_string_value(h),
-			 (int32_t)json_integer_value(p), arg);
-		if (ret < 0)
-			break;
-	}
-	json_decref(root);
-	return ret;
 }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,15 +9,15 @@
 #include <linux/netfilter.h>
 
 #include "arm.h"
+#include "nft_census.h"
 #include "probe_nft.h"
-#include "probe_notes.h"
 #include "probe_rulesets.h"
 #include "probe_xt.h"
 #include "xt_tables.h"
 
 #define RS_FILE_MAX	(256u << 20)	/* a --ruleset file larger than this is a mistake */
 
-static const char *const tools[2][2][2] = {
+const char *const probe_rs_tools[2][2][2] = {
 	/* [legacy][v6][restore] */
 	[0] = { { "iptables-nft-save", "iptables-nft-restore" },
 		{ "ip6tables-nft-save", "ip6tables-nft-restore" } },
@@ -24,8 +25,8 @@ static const char *const tools[2][2][2] = {
 		{ "ip6tables-legacy-save", "ip6tables-legacy-restore" } },
 };
 
-static const uint8_t xt_family[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
-static const char *const fam_word[2] = { "IPv4", "IPv6" };
+const uint8_t probe_rs_family[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
+const char *const probe_rs_fam_word[2] = { "IPv4", "IPv6" };
 
 /* ---- reading ------------------------------------------------------- */
 
@@ -101,11 +102,6 @@ static int read_files(struct probe_ctx *c, const struct probe_ruleset_file *file
 	return 0;
 }
 
-static bool is_xt_name(const char *name)
-{
-	return xt_table_find(name) != NULL;
-}
-
 static bool keep_native(uint8_t family, const char *table, const void *arg)
 {
 	const struct probe_rulesets *rs = arg;
@@ -139,7 +135,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 			    const char *table, unsigned int kchains, unsigned int krules,
 			    bool given, char *part)
 {
-	const char *tool = tools[0][v6][0];
+	const char *tool = probe_rs_tools[0][v6][0];
 	unsigned int tables = 0, chains = 0, rules = 0;
 	char *out = part, msg[600];
 
@@ -160,7 +156,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 		return probe_fail(c, "probe: too many iptables-nft tables");
 	}
 	if (!rs->xt_replaced[v6]) {
-		probe_xt_counts(out, xt_family[v6], &tables, &chains, &rules);
+		probe_xt_counts(out, probe_rs_family[v6], &tables, &chains, &rules);
 		/* the tool prints every built-in chain, the kernel has
 		 * only those iptables-nft made */
 		if (kchains > chains || krules != rules) {
@@ -170,7 +166,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 					  "holding a newline?); refusing to copy it inexactly",
 					  tool, table, chains, rules, kchains, krules);
 		}
-		if (probe_xt_check_lines(out, xt_family[v6], tool, c->err, c->errlen) < 0) {
+		if (probe_xt_check_lines(out, probe_rs_family[v6], tool, c->err, c->errlen) < 0) {
 			free(out);
 			return -1;
 		}
@@ -179,7 +175,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 		out = NULL;
 	}
 	free(out);
-	rs->xt_tables[rs->n_xt].family = xt_family[v6];
+	rs->xt_tables[rs->n_xt].family = probe_rs_family[v6];
 	snprintf(rs->xt_tables[rs->n_xt++].name, sizeof(rs->xt_tables[0].name), "%s",
 		 table);
 	return 0;
@@ -260,61 +256,125 @@ struct xt_seen {
 	unsigned int chains[2][XT_N_TABLES], rules[2][XT_N_TABLES];
 };
 
-static void seen_table(uint8_t family, const char *table, unsigned int chains,
-		       unsigned int rules, void *arg)
+static void seen_table(const struct nft_census_table *ct, struct xt_seen *s)
 {
-	struct xt_seen *s = arg;
-	const struct xt_table *t = xt_table_find(table);
-	int v6 = family == NFPROTO_IPV6;
+	const struct xt_table *t = xt_table_find(ct->name);
+	int v6 = ct->family == NFPROTO_IPV6;
 
-	if ((family != NFPROTO_IPV4 && family != NFPROTO_IPV6) || !t)
+	if ((ct->family != NFPROTO_IPV4 && ct->family != NFPROTO_IPV6) || !t)
 		return;
 	s->has[v6][t - xt_tables] = true;
-	s->chains[v6][t - xt_tables] = chains;
-	s->rules[v6][t - xt_tables] = rules;
+	s->chains[v6][t - xt_tables] = ct->chains;
+	s->rules[v6][t - xt_tables] = ct->rules;
+}
+
+/* The native tables, each listed alone: nft lists one table without
+ * reading the others (the iptables-nft ones may hold 16k rules). */
+int probe_rs_list_native(struct probe_ctx *c, const struct nft_census *cs,
+			 probe_rs_keep keep, const void *arg,
+			 struct probe_nft_listing **out)
+{
+	struct probe_nft_listing *l = probe_nft_listing_new();
+	char msg[512];
+	size_t i;
+
+	*out = l;
+	if (!l)
+		return probe_fail(c, "probe: out of memory");
+	for (i = 0; i < cs->n; i++)
+		if (keep(cs->t[i].family, cs->t[i].name, arg) &&
+		    probe_nft_listing_add(l, cs->t[i].family, cs->t[i].name, msg,
+					  sizeof(msg)) < 0)
+			return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+					  msg);
+	return 0;
+}
+
+/* The saves of the families that have iptables-nft tables. They run in
+ * a thread of their own while the census counts the rules: the tool and
+ * our socket read the same kernel objects, each on a core (the rule
+ * dump takes 0.1 s at 16k rules, a save 0.2 s). A thread shares our
+ * network namespace, and the tool gets it from the thread. */
+struct saves {
+	bool want[2], cut[2];
+	char *parts[2][XT_N_TABLES];
+};
+
+static void *run_saves(void *arg)
+{
+	struct saves *sv = arg;
+	int v6;
+
+	for (v6 = 0; v6 < 2; v6++)
+		if (sv->want[v6])
+			sv->cut[v6] = save_parts(probe_rs_tools[0][v6][0], sv->parts[v6]) == 0;
+	return NULL;
+}
+
+static void free_saves(struct saves *sv)
+{
+	int v6, i;
+
+	for (v6 = 0; v6 < 2; v6++)
+		for (i = 0; sv->cut[v6] && i < XT_N_TABLES; i++)
+			free(sv->parts[v6][i]);
+}
+
+static void seen_all(const struct nft_census *cs, struct xt_seen *seen)
+{
+	size_t i;
+
+	memset(seen, 0, sizeof(*seen));
+	for (i = 0; i < cs->n; i++)
+		seen_table(&cs->t[i], seen);
 }
 
 static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 {
-	struct xt_seen seen = { 0 };
-	char msg[512];
-	int v6;
+	struct xt_seen seen;
+	struct saves sv = { 0 };
+	pthread_t th;
+	bool threaded;
+	int v6, ret = 0;
 	size_t i;
 
-	rs->src_json = probe_nft_list(msg, sizeof(msg));
-	if (!rs->src_json)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s", msg);
-	if (probe_nft_table_sizes(&c->nft, rs->src_json, seen_table, &seen) < 0)
+	/* the kernel's own counts, to hold the save tool's output against */
+	if (nft_census_read(&rs->src, false) < 0)
 		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
 				  strerror(errno));
-	for (v6 = 0; v6 < 2; v6++) {
-		char *parts[XT_N_TABLES];
-		bool any = false, cut;
-		int ret = 0;
-
+	seen_all(&rs->src, &seen);
+	for (v6 = 0; v6 < 2; v6++)
 		for (i = 0; i < XT_N_TABLES; i++)
-			any |= seen.has[v6][i];
-		if (!any)
+			sv.want[v6] |= seen.has[v6][i];
+	threaded = (sv.want[0] || sv.want[1]) &&
+		   pthread_create(&th, NULL, run_saves, &sv) == 0;
+	if (nft_census_rules(&rs->src) < 0)
+		ret = probe_fail(c, "probe: cannot read the nftables ruleset: %s",
+				 strerror(errno));
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		run_saves(&sv);
+	seen_all(&rs->src, &seen);	/* now with the rule counts */
+	for (v6 = 0; v6 < 2 && !ret; v6++) {
+		if (!sv.want[v6])
 			continue;
-		cut = save_parts(tools[0][v6][0], parts) == 0;
 		for (i = 0; i < XT_N_TABLES; i++) {
 			if (seen.has[v6][i] && !ret)
 				ret = read_xtnft_table(c, rs, v6, xt_tables[i].name,
-						       seen.chains[v6][i], seen.rules[v6][i], cut,
-						       cut ? parts[i] : NULL);
-			else if (cut)
-				free(parts[i]);
+						       seen.chains[v6][i], seen.rules[v6][i],
+						       sv.cut[v6], sv.cut[v6] ? sv.parts[v6][i] : NULL);
+			else if (sv.cut[v6])
+				free(sv.parts[v6][i]);
+			sv.parts[v6][i] = NULL;
 		}
-		if (ret < 0)
-			return -1;
 	}
+	free_saves(&sv);
+	if (ret < 0)
+		return -1;
 	if (rs->nft_replaced)
 		return 0;
-	rs->nft_json = probe_nft_filter(&c->nft, rs->src_json, keep_native, rs, &rs->nft_tables);
-	if (!rs->nft_json)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
-				  strerror(errno));
-	return 0;
+	return probe_rs_list_native(c, &rs->src, keep_native, rs, &rs->native);
 }
 
 static bool has_legacy_tables(int v6)
@@ -339,22 +399,22 @@ static int read_legacy(struct probe_ctx *c, struct probe_rulesets *rs)
 	unsigned int i;
 
 	for (v6 = 0; v6 < 2; v6++) {
-		const char *tool = tools[1][v6][0];
+		const char *tool = probe_rs_tools[1][v6][0];
 		bool nft_of_family = false;
 
 		if (!has_legacy_tables(v6))
 			continue;
 		for (i = 0; i < rs->n_xt; i++)
-			nft_of_family |= rs->xt_tables[i].family == xt_family[v6];
+			nft_of_family |= rs->xt_tables[i].family == probe_rs_family[v6];
 		rs->legacy_host[v6] = !nft_of_family;
 		if (rs->xt_replaced[v6])
 			continue;
 		if (probe_xt_run_out(tool, NULL, &rs->legacy[v6], msg, sizeof(msg)) < 0)
 			return probe_fail(c, "probe: cannot read the legacy %s rules: %s",
-					  fam_word[v6], msg);
-		if (probe_xt_check_lines(rs->legacy[v6], xt_family[v6], tool, c->err,
+					  probe_rs_fam_word[v6], msg);
+		if (probe_xt_check_lines(rs->legacy[v6], probe_rs_family[v6], tool, c->err,
 					 c->errlen) < 0 ||
-		    probe_xt_check_legacy(rs->legacy[v6], xt_family[v6], c->err,
+		    probe_xt_check_legacy(rs->legacy[v6], probe_rs_family[v6], c->err,
 					  c->errlen) < 0)
 			return -1;
 	}
@@ -398,8 +458,8 @@ void probe_rulesets_free(struct probe_rulesets *rs)
 {
 	size_t i;
 
-	free(rs->src_json);
-	free(rs->nft_json);
+	nft_census_free(&rs->src);
+	probe_nft_listing_free(rs->native);
 	for (i = 0; i < RULES_XT_MAX_TABLES; i++)
 		free(rs->xt_text[i]);
 	for (i = 0; i < 2; i++)
@@ -438,71 +498,97 @@ static int xt_index(const struct probe_rulesets *rs, uint8_t family, const char 
 	return -1;
 }
 
-static int restore_xt_table(struct probe_ctx *c, const struct probe_rulesets *rs,
-			    unsigned int i)
+static long chain_rank(const char *name, const void *arg)
 {
-	int v6 = rs->xt_tables[i].family == NFPROTO_IPV6;
+	const struct nft_census_table *t = arg;
+	const struct nft_census_chain *c = nft_census_chain(t, name);
+
+	return c ? (long)(c - t->c) : -1;
+}
+
+/* A run of iptables-nft tables of one family, next to each other in the
+ * source's order, goes to one restore: one process and one cache fetch
+ * for all of them, and the tables are made in the order they come. */
+struct xt_run {
+	FILE *f;
+	char *text;
+	size_t len;
+	int v6;				/* -1: nothing in the run */
+};
+
+/* The chains are made in the source's order, not the save's (sorted):
+ * the copy's kernel then lists them as the source's does, and the save
+ * that verifies the copy is as fast as the one that read the source. */
+static int run_add(struct probe_ctx *c, const struct probe_rulesets *rs,
+		   struct xt_run *run, unsigned int i)
+{
+	const struct table_ref *tr = &rs->xt_tables[i];
+	const struct nft_census_table *st = nft_census_table(&rs->src, tr->family, tr->name);
+	char *text;
+	int ok;
+
+	if (run->v6 < 0 && !(run->f = open_memstream(&run->text, &run->len)))
+		return probe_fail(c, "probe: out of memory");
+	run->v6 = tr->family == NFPROTO_IPV6;
+	text = st ? probe_xt_order_chains(rs->xt_text[i], chain_rank, st) : NULL;
+	ok = fputs(text ? text : rs->xt_text[i], run->f) >= 0;
+	free(text);
+	return ok && (text || !st) ? 0 : probe_fail(c, "probe: out of memory");
+}
+
+static int run_restore(struct probe_ctx *c, struct xt_run *run)
+{
 	char msg[600];
+	int ret = 0, v6 = run->v6;
 
-	if (probe_xt_run_in(tools[0][v6][1], rs->xt_text[i], strlen(rs->xt_text[i]),
-			    msg, sizeof(msg)) < 0)
-		return probe_fail(c, "probe: cannot copy the %s iptables-nft table %s: %s",
-				  fam_word[v6], rs->xt_tables[i].name, msg);
-	return 0;
+	if (v6 < 0)
+		return 0;
+	run->v6 = -1;
+	if (fclose(run->f) == EOF || !run->text)
+		ret = probe_fail(c, "probe: out of memory");
+	else if (probe_xt_run_in(probe_rs_tools[0][v6][1], run->text, run->len, msg,
+				 sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot copy the %s iptables-nft tables: %s",
+				 probe_rs_fam_word[v6], msg);
+	free(run->text);
+	run->text = NULL;
+	return ret;
 }
-
-struct one_table {
-	uint8_t family;
-	const char *name;
-};
-
-static bool is_table(uint8_t family, const char *table, const void *arg)
-{
-	const struct one_table *t = arg;
-
-	return family == t->family && !strcmp(table, t->name);
-}
-
-struct load_walk {
-	struct probe_ctx *c;
-	const struct probe_rulesets *rs;
-	int ret;
-};
 
 /* One table of the source, in the source's order: two base chains at
  * the same hook and priority run in the reverse order of their making
  * (KERNEL-FACTS), so the copy makes them in the source's order. */
-static void load_table(uint8_t family, const char *table, void *arg)
+static int load_table(struct probe_ctx *c, const struct probe_rulesets *rs,
+		      struct xt_run *run, uint8_t family, const char *table)
 {
-	struct load_walk *w = arg;
-	const struct probe_rulesets *rs = w->rs;
-	struct one_table one = { family, table };
-	unsigned int n;
 	char msg[512], *json;
-	int i;
+	int i, ret = 0;
 
-	if (w->ret < 0)
-		return;
 	i = xt_index(rs, family, table);
-	if (i >= 0) {
-		if (rs->xt_text[i])
-			w->ret = restore_xt_table(w->c, rs, (unsigned int)i);
-		return;
-	}
+	if (i >= 0 && !rs->xt_text[i])
+		return 0;
+	if (i >= 0 && run->v6 >= 0 && run->v6 != (family == NFPROTO_IPV6) &&
+	    run_restore(c, run) < 0)
+		return -1;
+	if (i >= 0)
+		return run_add(c, rs, run, (unsigned int)i);
 	if (rs->nft_replaced || !keep_native(family, table, rs))
-		return;
-	json = probe_nft_filter(&w->c->nft, rs->src_json, is_table, &one, &n);
+		return 0;
+	if (run_restore(c, run) < 0)
+		return -1;
+	json = probe_nft_listing_json(rs->native, family, table);
 	if (!json)
-		w->ret = probe_fail(w->c, "probe: out of memory");
-	else if (n && probe_nft_load_json(json, msg, sizeof(msg)) < 0)
-		w->ret = probe_fail(w->c, "probe: cannot copy the nftables tables: nft: %s",
-				    msg);
+		ret = probe_fail(c, "probe: cannot copy the nftables tables: %s",
+				 strerror(errno));
+	else if (probe_nft_load_json(json, msg, sizeof(msg)) < 0)
+		ret = probe_fail(c, "probe: cannot copy the nftables tables: nft: %s", msg);
 	free(json);
+	return ret;
 }
 
 static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
-	struct load_walk w = { c, rs, 0 };
+	struct xt_run run = { .v6 = -1 };
 	char msg[512];
 	size_t i;
 
@@ -514,17 +600,32 @@ static int load_nft(struct probe_ctx *c, const struct probe_rulesets *rs)
 			return probe_fail(c, "probe: --ruleset %s does not load: %s",
 					  rs->files[i].path, msg);
 	if (!rs->xtnft[0] && !rs->xtnft[1]) {
+		char *json;
+		int ret = 0;
+
 		/* nothing to keep in order with: one load */
-		if (rs->nft_json && rs->nft_tables &&
-		    probe_nft_load_json(rs->nft_json, msg, sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot copy the nftables tables: nft: %s",
-					  msg);
-		return 0;
+		if (!rs->native || !probe_nft_listing_tables(rs->native))
+			return 0;
+		json = probe_nft_listing_json(rs->native, 0, NULL);
+		if (!json)
+			return probe_fail(c, "probe: out of memory");
+		if (probe_nft_load_json(json, msg, sizeof(msg)) < 0)
+			ret = probe_fail(c, "probe: cannot copy the nftables tables: nft: %s",
+					 msg);
+		free(json);
+		return ret;
 	}
-	if (probe_nft_tables(&c->nft, rs->src_json, load_table, &w) < 0)
-		return probe_fail(c, "probe: cannot read the nftables ruleset: %s",
-				  strerror(errno));
-	return w.ret;
+	for (i = 0; i < rs->src.n; i++)
+		if (load_table(c, rs, &run, rs->src.t[i].family, rs->src.t[i].name) < 0)
+			break;
+	if (i < rs->src.n) {
+		/* what the run holds is not restored */
+		if (run.v6 >= 0)
+			fclose(run.f);
+		free(run.text);
+		return -1;
+	}
+	return run_restore(c, &run);
 }
 
 static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
@@ -535,16 +636,16 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 
 	for (v6 = 0; v6 < 2; v6++)
 		if (rs->legacy[v6] &&
-		    probe_xt_run_in(tools[1][v6][1], rs->legacy[v6], strlen(rs->legacy[v6]),
+		    probe_xt_run_in(probe_rs_tools[1][v6][1], rs->legacy[v6], strlen(rs->legacy[v6]),
 				    msg, sizeof(msg)) < 0)
 			return probe_fail(c, "probe: cannot copy the %s legacy iptables rules: %s",
-					  fam_word[v6], msg);
+					  probe_rs_fam_word[v6], msg);
 	for (i = 0; i < rs->n_files; i++) {
 		const struct probe_rs_file *f = &rs->files[i];
 
 		v6 = f->kind == PROBE_RS_XT6;
 		if (f->kind != PROBE_RS_NFT &&
-		    probe_xt_run_in(tools[f->legacy][v6][1], f->text, f->len, msg,
+		    probe_xt_run_in(probe_rs_tools[f->legacy][v6][1], f->text, f->len, msg,
 				    sizeof(msg)) < 0)
 			return probe_fail(c, "probe: --ruleset %s does not load: %s",
 					  f->path, msg);
@@ -552,285 +653,17 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 	return 0;
 }
 
-static bool is_xt_table(uint8_t family, const char *table, const void *arg)
-{
-	const struct probe_rulesets *rs = arg;
-
-	return table_ref_has(rs->xt_tables, rs->n_xt, family, table);
-}
-
-/* After the iptables-nft restore: the copy's nf_tables as the source's.
- * *listing is the copy's listing when nothing had to be trimmed (the
- * caller lists it once, not twice: 16k rules take seconds), else NULL. */
-static int prune_chains(struct probe_ctx *c, const struct probe_rulesets *rs,
-			char **listing)
-{
-	char msg[512], *copy, *cmds;
-	int ret = 0;
-
-	*listing = NULL;
-	if ((!rs->xtnft[0] && !rs->xtnft[1]) || !rs->src_json)
-		return 0;
-	copy = probe_nft_list(msg, sizeof(msg));
-	if (!copy)
-		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	cmds = probe_nft_extra_chains(&c->nft, copy, rs->src_json, is_xt_table, rs);
-	if (cmds && probe_nft_load_json(cmds, msg, sizeof(msg)) < 0)
-		ret = probe_fail(c, "probe: cannot trim the copy's iptables-nft chains: "
-				 "nft: %s", msg);
-	if (!cmds && !ret)
-		*listing = copy;
-	else
-		free(copy);
-	free(cmds);
-	return ret;
-}
-
-static bool same_text(const char *a, const char *b, char *(*normal)(const char *))
-{
-	char *na = normal(a), *nb = normal(b);
-	bool same = na && nb && !strcmp(na, nb);
-
-	free(na);
-	free(nb);
-	return same;
-}
-
-/* Read back from the copy what the restore tools made of the save
- * output: a restore that read a line differently from what the kernel
- * holds (a raw newline or quote in a name) shows here, and the copy is
- * refused rather than trusted. */
-static int verify(struct probe_ctx *c, const struct probe_rulesets *rs)
-{
-	static const char *const ipset_save[] = { "ipset", "save", NULL };
-	char msg[600], *out = NULL;
-	unsigned int i;
-	int v6;
-
-	/* One save per family, not one per table: each save reads the
-	 * whole ruleset (a second at 16k rules). The tables come out as
-	 * blocks, compared sorted; a table the copy holds that the source
-	 * text has not (or the reverse) is a difference too. */
-	for (v6 = 0; v6 < 2; v6++) {
-		char *want = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&want, &len);
-
-		if (!f)
-			return probe_fail(c, "probe: out of memory");
-		for (i = 0; i < rs->n_xt; i++)
-			if (rs->xt_text[i] && (rs->xt_tables[i].family == NFPROTO_IPV6) == v6)
-				fputs(rs->xt_text[i], f);
-		if (fclose(f) == EOF || !want)
-			return probe_fail(c, "probe: out of memory");
-		if (!len) {
-			free(want);
-			continue;
-		}
-		if (probe_xt_run_out(tools[0][v6][0], NULL, &out, msg, sizeof(msg)) < 0) {
-			free(want);
-			return probe_fail(c, "probe: cannot check the copy: %s", msg);
-		}
-		if (!same_text(want, out, probe_xt_normal)) {
-			free(want);
-			free(out);
-			return probe_fail(c, "probe: the %s iptables-nft tables do not copy "
-					  "exactly (a name or comment holding a newline or "
-					  "quote?); refusing an inexact copy", fam_word[v6]);
-		}
-		free(want);
-		free(out);
-	}
-	for (v6 = 0; v6 < 2; v6++) {
-		if (rs->legacy[v6]) {
-			if (probe_xt_run_out(tools[1][v6][0], NULL, &out, msg, sizeof(msg)) < 0)
-				return probe_fail(c, "probe: cannot check the copy: %s", msg);
-			if (!same_text(rs->legacy[v6], out, probe_xt_normal)) {
-				free(out);
-				return probe_fail(c, "probe: the %s legacy iptables rules do not "
-						  "copy exactly (a name or comment holding a "
-						  "newline or quote?); refusing an inexact copy",
-						  fam_word[v6]);
-			}
-			free(out);
-		}
-	}
-	if (rs->ipset && rs->ipset[0]) {
-		if (probe_run_out(ipset_save, &out, msg, sizeof(msg)) < 0)
-			return probe_fail(c, "probe: cannot check the copy: %s", msg);
-		if (!same_text(rs->ipset, out, probe_ipset_normal)) {
-			free(out);
-			return probe_fail(c, "probe: the ipsets do not copy exactly (a set "
-					  "name holding a newline?); refusing an inexact copy");
-		}
-		free(out);
-	}
-	return 0;
-}
-
-static int add_note(const char *line, void *arg)
-{
-	return probe_note_add(arg, line) < 0 ? -1 : 0;
-}
-
-/* Tables iptables-nft-restore made in the copy: every ip/ip6 table with
- * an iptables name, in a family that got iptables-nft rules. */
-struct xt_loaded {
-	bool nft[2];
-};
-
-static bool not_xt_loaded(uint8_t family, const char *table, const void *arg)
-{
-	const struct xt_loaded *l = arg;
-
-	if (arm_is_own_table(table))
-		return false;
-	if ((family == NFPROTO_IPV4 || family == NFPROTO_IPV6) && is_xt_name(table) &&
-	    l->nft[family == NFPROTO_IPV6])
-		return false;
-	return true;
-}
-
-static bool not_own(uint8_t family, const char *table, const void *arg)
-{
-	(void)family;
-	(void)arg;
-	return !arm_is_own_table(table);
-}
-
-static int xt_notes(struct probe_ctx *c, const char *text, int v6, bool legacy)
-{
-	struct probe_copy *pc = c->pc;
-	unsigned int t = 0, ch = 0, r = 0;
-
-	if (!text)
-		return 0;
-	if (legacy) {
-		probe_xt_counts(text, xt_family[v6], &t, &ch, &r);
-		pc->tables += t;
-		pc->chains += ch;
-		pc->rules += r;
-	}
-	if (probe_notes_xt_scan(text, xt_family[v6], legacy, add_note, pc) < 0)
-		return probe_fail(c, "probe: out of memory");
-	return 0;
-}
-
-/* Two base chains at one hook and priority run in the reverse order of
- * their making. The copy makes its legacy tables after every nf_tables
- * chain, so a legacy chain runs first there; in the traced namespace
- * that depends on history the copy cannot see. Say so per pair. */
-struct same_prio {
-	struct probe_ctx *c;
-	const struct ruleset *legacy;
-};
-
-static int note_same_prio(uint8_t family, const char *table, const char *chain,
-			  const char *hook, int32_t prio, void *arg)
-{
-	const struct same_prio *sp = arg;
-	enum hook h = hook_from_name(hook);
-	uint32_t i;
-
-	if (h == HOOK_NONE || arm_is_own_table(table))
-		return 0;
-	for (i = 0; i < sp->legacy->nchains; i++) {
-		const struct rs_chain *l = &sp->legacy->chains[i];
-
-		if (l->hook != h || l->prio != prio ||
-		    (family != NFPROTO_INET && family != l->family))
-			continue;
-		if (probe_note(sp->c, "legacy %s %s and %s %s %s run at the same hook and "
-			       "priority; the copy runs the legacy one first, the traced "
-			       "namespace may not", l->table, l->name, family_name(family),
-			       table, chain) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int legacy_order_notes(struct probe_ctx *c, const struct probe_rulesets *rs,
-			      const char *copy_json)
-{
-	struct ruleset legacy;
-	struct same_prio sp = { c, &legacy };
-	size_t i;
-	int v6, ret = 0;
-
-	ruleset_init(&legacy);
-	for (v6 = 0; v6 < 2 && !ret; v6++)
-		if (rs->legacy[v6])
-			ret = rules_xt_parse(rs->legacy[v6], xt_family[v6], &legacy);
-	for (i = 0; i < rs->n_files && !ret; i++)
-		if (rs->files[i].kind != PROBE_RS_NFT && rs->files[i].legacy)
-			ret = rules_xt_parse(rs->files[i].text,
-					     xt_family[rs->files[i].kind == PROBE_RS_XT6],
-					     &legacy);
-	if (ret < 0)
-		ret = probe_fail(c, "probe: out of memory");
-	else if (legacy.nchains)
-		ret = probe_nft_base_chains(&c->nft, copy_json, note_same_prio, &sp) < 0 ? -1 : 0;
-	ruleset_clear(&legacy);
-	return ret;
-}
-
-/* The opening line's counts and the notes, from what the copy holds
- * now: nf_tables as the copy lists it, legacy tables from what was
- * restored (the copy's legacy tables are exactly that, as verified). */
-static int count_and_note(struct probe_ctx *c, const struct probe_rulesets *rs,
-			  char *listing)
-{
-	struct probe_copy *pc = c->pc;
-	struct xt_loaded loaded = { { rs->xtnft[0], rs->xtnft[1] } };
-	struct probe_nft_counts cnt;
-	char msg[512], *json;
-	size_t i;
-	int v6, ret = 0;
-
-	for (i = 0; i < rs->n_files; i++)
-		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
-			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
-	json = listing ? listing : probe_nft_list(msg, sizeof(msg));
-	if (!json)
-		return probe_fail(c, "probe: cannot list the copy's ruleset: %s", msg);
-	if (probe_nft_scan(&c->nft, json, not_own, NULL, &cnt, NULL, NULL) < 0 ||
-	    probe_nft_scan(&c->nft, json, not_xt_loaded, &loaded, &(struct probe_nft_counts){ 0 },
-			   add_note, pc) < 0)
-		ret = probe_fail(c, "probe: cannot read the copy's ruleset: %s",
-				 strerror(errno));
-	if (!ret)
-		ret = legacy_order_notes(c, rs, json);
-	free(json);
-	pc->tables += cnt.tables;
-	pc->chains += cnt.chains;
-	pc->rules += cnt.rules;
-	for (i = 0; i < rs->n_xt && !ret; i++)
-		ret = xt_notes(c, rs->xt_text[i], rs->xt_tables[i].family == NFPROTO_IPV6,
-			       false);
-	for (v6 = 0; v6 < 2 && !ret; v6++)
-		ret = xt_notes(c, rs->legacy[v6], v6, true);
-	for (i = 0; i < rs->n_files && !ret; i++)
-		if (rs->files[i].kind != PROBE_RS_NFT)
-			ret = xt_notes(c, rs->files[i].text, rs->files[i].kind == PROBE_RS_XT6,
-				       rs->files[i].legacy);
-	return ret;
-}
-
 int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs)
 {
-	char *listing = NULL;
+	struct nft_census copy = { 0 };
 	int ret;
 
 	if (probe_enter(c->pc->copy_fd) < 0)
 		return probe_fail(c, "probe: cannot enter the copy: %s", strerror(errno));
 	ret = load_ipset(c, rs) < 0 || load_nft(c, rs) < 0 || load_xt(c, rs) < 0 ||
-	      verify(c, rs) < 0 || prune_chains(c, rs, &listing) < 0 ? -1 : 0;
-	/* count_and_note() frees the listing */
-	if (!ret)
-		ret = count_and_note(c, rs, listing);
-	else
-		free(listing);
-	probe_nft_forget(&c->nft);
+	      probe_rs_verify(c, rs) < 0 || probe_rs_prune(c, rs, &copy) < 0 ||
+	      probe_rs_count(c, rs, &copy) < 0 ? -1 : 0;
+	nft_census_free(&copy);
 	if (probe_enter(c->src_fd) < 0)
 		ret = probe_fail(c, "probe: cannot return to the traced namespace: %s",
 				 strerror(errno));

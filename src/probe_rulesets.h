@@ -7,8 +7,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "nft_census.h"
 #include "probe_int.h"
+#include "probe_nft.h"
 #include "probe_rsfile.h"
 #include "ruleset.h"
 #include "rules_xt.h"
@@ -22,9 +25,9 @@ struct probe_rs_file {
 };
 
 struct probe_rulesets {
-	char *src_json;			/* the source's whole nft -j list */
-	char *nft_json;			/* its native tables, NULL when a file replaces them */
-	unsigned int nft_tables;
+	struct nft_census src;		/* the source's tables, chains, rule counts */
+	/* its native tables, listed; NULL when a file replaces them */
+	struct probe_nft_listing *native;
 	/* tables iptables-nft-save prints (ip/ip6 filter, nat ...) */
 	struct table_ref xt_tables[RULES_XT_MAX_TABLES];
 	unsigned int n_xt;
@@ -44,5 +47,30 @@ int probe_rulesets_read(struct probe_ctx *c, const struct probe_ruleset_file *fi
 			size_t n_files, struct probe_rulesets *rs);
 int probe_rulesets_load(struct probe_ctx *c, const struct probe_rulesets *rs);
 void probe_rulesets_free(struct probe_rulesets *rs);
+
+/* ---- between probe_rulesets.c and probe_rs_check.c ---- */
+
+/* [legacy][v6][restore]: "iptables-nft-save" ... "ip6tables-legacy-restore" */
+extern const char *const probe_rs_tools[2][2][2];
+extern const uint8_t probe_rs_family[2];	/* [v6]: NFPROTO_IPV4, NFPROTO_IPV6 */
+extern const char *const probe_rs_fam_word[2];	/* "IPv4", "IPv6" */
+
+/* keep(family NFPROTO_*, table, arg) decides per table */
+typedef bool (*probe_rs_keep)(uint8_t family, const char *table, const void *arg);
+/* The tables of cs that keep keeps, listed one by one into *out (set
+ * even on failure, for the caller to free). Returns 0, or -1. */
+int probe_rs_list_native(struct probe_ctx *c, const struct nft_census *cs,
+			 probe_rs_keep keep, const void *arg,
+			 struct probe_nft_listing **out);
+
+/* In the copy, after loading: the save tools' output of the copy against
+ * the source's; then the chains to trim, with copy the copy's census
+ * after it; then the opening line's counts and the notes. Each returns
+ * 0, or -1 with the error written. */
+int probe_rs_verify(struct probe_ctx *c, const struct probe_rulesets *rs);
+int probe_rs_prune(struct probe_ctx *c, const struct probe_rulesets *rs,
+		   struct nft_census *copy);
+int probe_rs_count(struct probe_ctx *c, const struct probe_rulesets *rs,
+		   const struct nft_census *copy);
 
 #endif

@@ -298,3 +298,67 @@ void probe_xt_counts(const char *text, uint8_t family, unsigned int *tables,
 	}
 	ruleset_clear(&rs);
 }
+
+struct decl {
+	const char *line;
+	size_t len;
+	long rank;
+	size_t place;			/* ties keep their order */
+};
+
+static int cmp_decl(const void *a, const void *b)
+{
+	const struct decl *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->place < y->place ? -1 : x->place > y->place;
+}
+
+char *probe_xt_order_chains(const char *text,
+			    long (*rank)(const char *name, const void *arg),
+			    const void *arg)
+{
+	const char *p = text, *first = NULL, *after = NULL;
+	struct decl *d = NULL, *grown;
+	size_t n = 0, i, len = strlen(text);
+	char name[256], *out = NULL, *o;
+
+	for (; *p; p = after) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p + 1) : strlen(p);
+		size_t nl = strcspn(p + 1, " \n");
+		after = p + l;
+		if (*p != ':') {
+			if (first)
+				break;
+			continue;
+		}
+		first = first ? first : p;
+		if (!(grown = realloc(d, (n + 1) * sizeof(*d))))
+			goto out;
+		d = grown;
+		snprintf(name, sizeof(name), "%.*s", (int)nl, p + 1);
+		/* unknown (a built-in chain the kernel lacks): first, as saved */
+		d[n] = (struct decl){ p, l, nl < sizeof(name) ? rank(name, arg) : -1, n };
+		n++;
+	}
+	if (!first) {
+		out = strdup(text);
+		goto out;
+	}
+	qsort(d, n, sizeof(*d), cmp_decl);
+	if (!(out = malloc(len + 1)))
+		goto out;
+	o = mempcpy(out, text, (size_t)(first - text));
+	for (i = 0; i < n; i++)
+		o = mempcpy(o, d[i].line, d[i].len);
+	/* the declarations ended where the first other line began */
+	p = first;
+	for (i = 0; i < n; i++)
+		p += d[i].len;
+	strcpy(o, p);
+out:
+	free(d);
+	return out;
+}

@@ -356,6 +356,20 @@ enum hook hook_from_name(const char *name)
 	return HOOK_NONE;
 }
 
+/* The kernel numbers hooks per family: netdev's are 0 ingress and
+ * 1 egress, the others NF_INET_*. */
+enum hook hook_from_nft(uint8_t family, uint32_t hooknum)
+{
+	static const enum hook inet[] = {
+		HOOK_PREROUTING, HOOK_INPUT, HOOK_FORWARD, HOOK_OUTPUT,
+		HOOK_POSTROUTING, HOOK_INGRESS,
+	};
+
+	if (family == NFPROTO_NETDEV)
+		return hooknum == 0 ? HOOK_INGRESS : HOOK_EGRESS;
+	return hooknum < sizeof(inet) / sizeof(inet[0]) ? inet[hooknum] : HOOK_NONE;
+}
+
 const char *hook_name(enum hook h)
 {
 	return h == HOOK_NONE ? "" : hook_names[h];

@@ -102,6 +102,8 @@ bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 			 bool (*skip)(const struct rs_chain *c));
 
 enum hook hook_from_name(const char *name);
+/* a chain's NFTA_HOOK_HOOKNUM in a family (NFPROTO_*) */
+enum hook hook_from_nft(uint8_t family, uint32_t hooknum);
 const char *hook_name(enum hook h);
 uint8_t family_from_name(const char *name);
 const char *family_name(uint8_t family);

@@ -304,6 +304,35 @@ ns_refs() {
 	[ "$(echo $out)" = "0 1 0 1" ]
 }
 
+# iptables-nft-save prints user chains sorted; the copy makes them in
+# the router's order, and lists each native table alone, between the
+# iptables-nft tables as the router made them.
+@test "iptables-nft chains in the router's order, a native table between exactly" {
+	in_rtr iptables-nft -N zeta
+	in_rtr iptables-nft -N alpha
+	in_rtr iptables-nft -A FORWARD -j zeta
+	in_rtr iptables-nft -A zeta -p tcp -j alpha
+	rtr_nft <<-'EOF'
+	table inet mid {
+		counter seen { }
+		quota big { over 100 mbytes; }
+		set ports { type inet_service; elements = { 22, 80 }; }
+		map to { type ipv4_addr : verdict; elements = { 10.99.2.2 : accept }; }
+		chain fw {
+			type filter hook forward priority 0; policy accept;
+			tcp dport @ports counter name "seen"
+			ip daddr vmap @to
+			udp dport vmap { 53 : accept, 5353 : drop }
+			quota name "big" drop
+		}
+	}
+	EOF
+	in_rtr iptables-nft -t nat -A POSTROUTING -o r1 -j MASQUERADE
+	out=$("$PCD" "$RTR" true)
+	echo "$out" | grep -q '^counts: 3 tables, 5 chains, 7 rules, '
+	diff -u <(in_rtr nft -s list ruleset 2>/dev/null) <(in_copy nft -s list ruleset 2>/dev/null)
+}
+
 @test "hostile nft names are copied exactly, and run nothing" {
 	pwn=$BATS_TEST_TMPDIR/pwn.nft
 	echo 'add table ip pwned' >"$pwn"

@@ -1,6 +1,7 @@
 /* probe_xt_normal / probe_ipset_normal: what a restore must give back,
  * compared without what a restore cannot keep (dates, counters, the
- * order the legacy save tools list tables and hash sets members in). */
+ * order the legacy save tools list tables and hash sets members in);
+ * probe_xt_order_chains: a table's chains declared in the kernel's order. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,11 +63,47 @@ static void ipset_normal(void **state)
 			  probe_ipset_normal);
 }
 
+static long rank_of(const char *name, const void *arg)
+{
+	const char *const *order = arg;
+	long i;
+
+	for (i = 0; order[i]; i++)
+		if (!strcmp(order[i], name))
+			return i;
+	return -1;
+}
+
+/* the declarations in the kernel's order; a chain it lacks first, and
+ * every other line where it was */
+static void xt_order_chains(void **state)
+{
+	static const char *const order[] = { "INPUT", "zeta", "alpha", NULL };
+	char *o;
+
+	(void)state;
+	o = probe_xt_order_chains("# a comment\n*filter\n:INPUT ACCEPT [0:0]\n"
+				  ":FORWARD DROP [0:0]\n:alpha - [0:0]\n:zeta - [1:2]\n"
+				  "-A INPUT -j zeta\n-A zeta -j alpha\nCOMMIT\n",
+				  rank_of, order);
+	assert_non_null(o);
+	assert_string_equal(o, "# a comment\n*filter\n:FORWARD DROP [0:0]\n"
+			    ":INPUT ACCEPT [0:0]\n:zeta - [1:2]\n:alpha - [0:0]\n"
+			    "-A INPUT -j zeta\n-A zeta -j alpha\nCOMMIT\n");
+	free(o);
+	/* nothing declared, nothing moved */
+	o = probe_xt_order_chains("*nat\nCOMMIT\n", rank_of, order);
+	assert_non_null(o);
+	assert_string_equal(o, "*nat\nCOMMIT\n");
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(xt_normal),
 		cmocka_unit_test(ipset_normal),
+		cmocka_unit_test(xt_order_chains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
