@@ -464,7 +464,8 @@ void asm_flush(struct assembler *a, bool flush_all)
 		b->no_hold = flush_all;
 		finish(a, b);
 	}
-	memmove(&a->open[kept], &a->open[i], (a->nopen - i) * sizeof(*a->open));
+	if (kept < i && i < a->nopen)	/* a held block stopped the pass */
+		memmove(&a->open[kept], &a->open[i], (a->nopen - i) * sizeof(*a->open));
 	a->nopen = kept + (a->nopen - i);
 }
 

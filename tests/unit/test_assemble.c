@@ -127,6 +127,7 @@ static void test_blocks_by_id(void **state)
 	struct assembler *a = new_asm(&r, 60000);
 
 	(void)state;
+	asm_flush(a, false);	/* before any block: nothing to move */
 	add(a, ev(0xa, "start", 1, NFT_CONTINUE));
 	add(a, ev(0xb, "start", 1, NFT_CONTINUE));
 	add(a, ev(0xa, "c", 2, NFT_JUMP));
