@@ -75,6 +75,13 @@ as_root_no_net_raw() {
 	assert_error 4 "$LAB-nosuch"
 }
 
+@test "a fatal message shows control bytes escaped, never raw" {
+	iptt_run --ns - --netns "$LAB-x"$'\e[31m\r'"y" -p icmp
+	assert_error 4 "unknown network namespace"
+	grep -qF "$LAB-x\x1b[31m\x0dy" "$IPTT_ERR"
+	! grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$IPTT_ERR"
+}
+
 @test "unknown namespace path: exit 4" {
 	iptt_run --ns - --netns "/run/netns/$LAB-nosuch" -p icmp
 	assert_error 4 "$LAB-nosuch"
