@@ -328,7 +328,8 @@ static int nft_notes(struct probe_ctx *c, const struct probe_rulesets *rs,
 	for (i = 0; i < rs->n_files; i++)
 		if (rs->files[i].kind != PROBE_RS_NFT && !rs->files[i].legacy)
 			loaded.nft[rs->files[i].kind == PROBE_RS_XT6] = true;
-	ret = probe_rs_list_native(c, copy, not_xt_loaded, &loaded, &l);
+	ret = probe_rs_list_native(c, copy, not_xt_loaded, &loaded, PROBE_RS_BOUND_NOTE,
+				   &l);
 	if (!ret && probe_nft_listing_notes(l, add_note, c->pc) < 0)
 		ret = probe_fail(c, "probe: out of memory");
 	probe_nft_listing_free(l);

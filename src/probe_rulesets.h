@@ -57,11 +57,15 @@ extern const char *const probe_rs_fam_word[2];	/* "IPv4", "IPv6" */
 
 /* keep(family NFPROTO_*, table, arg) decides per table */
 typedef bool (*probe_rs_keep)(uint8_t family, const char *table, const void *arg);
+/* A table holding an anonymous chain ("jump { ... }") has no JSON
+ * listing that loads (libnftables 1.0.6): refuse to copy it, or, when
+ * only listing what a --ruleset file made, leave it out with a note. */
+enum probe_rs_bound { PROBE_RS_BOUND_REFUSE, PROBE_RS_BOUND_NOTE };
 /* The tables of cs that keep keeps, listed one by one into *out (set
  * even on failure, for the caller to free). Returns 0, or -1. */
 int probe_rs_list_native(struct probe_ctx *c, const struct nft_census *cs,
 			 probe_rs_keep keep, const void *arg,
-			 struct probe_nft_listing **out);
+			 enum probe_rs_bound bound, struct probe_nft_listing **out);
 
 /* In the copy, after loading: the save tools' output of the copy against
  * the source's; then the chains to trim, with copy the copy's census

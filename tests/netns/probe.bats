@@ -341,6 +341,28 @@ probe() { iptt_run --probe "$@"; }
 	[ "$(ip netns exec "$RTR" nft list ruleset)" = "$before" ]
 }
 
+@test "an anonymous chain: the copy is refused saying what to do; --ruleset probes it" {
+	rtr_nft <<-EOF
+	table inet filter {
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			tcp dport 23 jump { ip saddr $CLI_IP accept; drop; }
+		}
+	}
+	EOF
+	ip netns exec "$RTR" nft list ruleset >"$BATS_TEST_TMPDIR/same.nft"
+	probe -i r0 -p tcp -s $CLI_IP -d $SRV_IP --dport 23
+	assert_error 1 "cannot copy table inet filter exactly: it holds an anonymous chain .*--ruleset"
+	probe -i r0 -p tcp -s $CLI_IP -d $SRV_IP --dport 23 --expect forward \
+		--ruleset "$BATS_TEST_TMPDIR/same.nft"
+	[ "$IPTT_RC" -eq 0 ]
+	grep -qx "note: table inet filter holds an anonymous chain (jump { ... }): its rules were not scanned for state the copy lacks" "$IPTT_OUT"
+	assert_lines_re "$(block "^IN=r0 ")" \
+		"inet filter forward \(#1\) tcp dport 23 jump \{ ip saddr $CLI_IP accept; drop \} => jump __chain[0-9]+" \
+		"inet filter __chain[0-9]+ \(#1\) ip saddr $CLI_IP accept => ACCEPT"
+	[ ! -s "$IPTT_ERR" ] || { sed 's/^/# err: /' "$IPTT_ERR" >&3; false; }
+}
+
 @test "--expect: 0 when the fate matches, 7 when it does not, with one line saying so" {
 	rtr_nft <<-EOF
 	table inet filter {
