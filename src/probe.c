@@ -57,10 +57,16 @@ struct probe_state {
 	struct probe_copy pc;
 	const struct probe_spec *cur;
 	unsigned int index;		/* 1-based */
-	struct probe_out story, answers;
+	struct probe_out story, looped, answers;
 	bool seen;			/* the probe's block was emitted */
 	enum fate_kind fate;
 	char fate_text[256];
+	/* a --from-host probe to an address of the copy's own comes back
+	 * in over lo, a second pass under another trace id: where it ends
+	 * is that pass's fate, not "sent out lo" */
+	bool seen_looped;
+	enum fate_kind looped_fate;
+	char looped_text[256];
 	unsigned int n_answers;
 	struct timespec seen_at;
 	/* Per interface of the copy, opened on first use and kept: closing
@@ -146,14 +152,23 @@ static bool selected(const struct probe_spec *ps, const struct story *s)
 	return h->proto == icmp || (ports && h->proto == k->proto && h->dport == k->sport);
 }
 
+/* The fate line without its "=> ", or the fate's words. */
+static void fate_text(const struct story *s, unsigned int quiet_ms, char *buf,
+		      size_t size)
+{
+	char *l = out_fate_line(s, quiet_ms);
+
+	snprintf(buf, size, "%s", l && strlen(l) > 3 ? l + 3 : fate_name(s->fate.kind)->text);
+	free(l);
+}
+
 static void emit(const struct block *b, void *data)
 {
 	struct probe_state *st = data;
 	struct app *app = &st->app;
 	struct story s;
-	bool probe;
+	bool probe, looped;
 	FILE *f;
-	char *l;
 
 	if (app->failed || (app->arm && !b->started))
 		return;
@@ -163,22 +178,26 @@ static void emit(const struct block *b, void *data)
 		story_free(&s);
 		return;
 	}
-	probe = !st->seen && is_probe(st->cur, &s);
-	f = probe ? st->story.f : st->answers.f;
-	app->out.probe_role = probe ? "probe" : "answer";
+	looped = st->cur->from_host && !st->seen_looped && is_probe(st->cur, &s) &&
+		 !strcmp(s.first.in, "lo");
+	probe = !looped && !st->seen && is_probe(st->cur, &s);
+	f = probe ? st->story.f : looped ? st->looped.f : st->answers.f;
+	app->out.probe_role = probe ? "probe" : looped ? "looped" : "answer";
 	app->out.probe = st->index;
-	if (app->cfg.format == OUT_TEXT && !probe)
+	if (app->cfg.format == OUT_TEXT && looped)
+		fputs("the probe, back in over lo:\n", f);
+	else if (app->cfg.format == OUT_TEXT && !probe)
 		fputs("the host's answer (from the copy):\n", f);
 	out_story(app->out_ops, f, &s, &app->out);
 	if (probe) {
 		st->seen = true;
 		st->fate = s.fate.kind;
-		l = out_fate_line(&s, app->cfg.quiet_ms);
-		/* without "=> " */
-		snprintf(st->fate_text, sizeof(st->fate_text), "%s",
-			 l && strlen(l) > 3 ? l + 3 : fate_name(s.fate.kind)->text);
-		free(l);
+		fate_text(&s, app->cfg.quiet_ms, st->fate_text, sizeof(st->fate_text));
 		clock_gettime(CLOCK_MONOTONIC, &st->seen_at);
+	} else if (looped) {
+		st->seen_looped = true;
+		st->looped_fate = s.fate.kind;
+		fate_text(&s, app->cfg.quiet_ms, st->looped_text, sizeof(st->looped_text));
 	} else {
 		st->n_answers++;
 	}
@@ -616,6 +635,7 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 
 	st->cur = ps;
 	st->seen = false;
+	st->seen_looped = false;
 	st->n_answers = 0;
 	st->fate = FATE_UNKNOWN;
 	snprintf(st->fate_text, sizeof(st->fate_text), "unknown");
@@ -632,6 +652,7 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 	if (len < 0)
 		die(EXIT_RUNTIME, "building the probe's packet: %s", strerror(errno));
 	out_begin(&st->story);
+	out_begin(&st->looped);
 	out_begin(&st->answers);
 	fence = fence_open(st, ps, &cpus);
 	clock_gettime(CLOCK_MONOTONIC, &sent);
@@ -652,10 +673,15 @@ static void run_one(struct probe_state *st, const struct probe_spec *ps,
 		die(EXIT_RUNTIME, "tracing the probe in the copy: %s", strerror(errno));
 	print_probe_header(st, ps);
 	out_end(&st->story, st);
+	out_end(&st->looped, st);
 	out_end(&st->answers, st);
 	r->seen = st->seen;
 	r->fate = st->fate;
 	snprintf(r->fate_text, sizeof(r->fate_text), "%s", st->fate_text);
+	if (st->seen && st->seen_looped) {
+		r->fate = st->looped_fate;
+		snprintf(r->fate_text, sizeof(r->fate_text), "%s", st->looped_text);
+	}
 	r->decided = st->seen;
 	/* no route for a packet of the host: routing dropped it, as the
 	 * story says of a routed packet that has none */

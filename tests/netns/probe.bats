@@ -150,6 +150,29 @@ probe() { iptt_run --probe "$@"; }
 	probe_story | jq -e '.fate.kind == "sent" and .fate.out == "r1"' >/dev/null
 }
 
+@test "--from-host to an address of its own: the pass back in over lo ends the story" {
+	rtr_nft <<-EOF
+	table inet filter {
+		chain input {
+			type filter hook input priority filter; policy accept;
+			tcp dport 22 counter drop
+		}
+	}
+	EOF
+	probe --from-host -p tcp -s $RTR_IP1 -d $RTR_IP1 --dport 22 --expect drop
+	[ "$IPTT_RC" -eq 0 ] || { sed 's/^/# /' "$IPTT_OUT" "$IPTT_ERR" >&3; false; }
+	assert_lines "$(block "^IN= OUT=lo ")" "=> ACCEPT, sent out lo"
+	assert_lines "$(block "^the probe, back in over lo:")" \
+		"inet filter input (#1) tcp dport 22 counter drop => DROP" \
+		"=> DROP by inet filter input (#1) tcp dport 22 counter drop"
+	! grep -q "the host's answer" "$IPTT_OUT"
+	grep -qx "expect drop: got drop (DROP by inet filter input (#1) tcp dport 22 counter drop)" "$IPTT_OUT"
+	probe --from-host -p tcp -s $RTR_IP1 -d $RTR_IP1 --dport 22 --json
+	jq -se 'map(select(.probe_role == "looped")) | length == 1 and .[0].fate.kind == "drop"' \
+		"$IPTT_OUT" >/dev/null
+	jq -se 'map(select(.probe_role == "result")) | .[0].fate == "drop"' "$IPTT_OUT" >/dev/null
+}
+
 @test "truth: IPv6 forward" {
 	rtr_nft <<-EOF
 	table inet filter {
@@ -464,7 +487,8 @@ probe() { iptt_run --probe "$@"; }
 		# shellcheck disable=SC2086 # the line's words are the options
 		probe $line --json
 		[ "$IPTT_RC" -eq 0 ]
-		jq -c 'select(.probe_role == "probe" or .probe_role == "answer")' "$IPTT_OUT" |
+		jq -c 'select(.probe_role == "probe" or .probe_role == "looped" or
+			     .probe_role == "answer")' "$IPTT_OUT" |
 			jq -S "$NORM" >"$BATS_TEST_TMPDIR/alone"
 		[ -s "$BATS_TEST_TMPDIR/alone" ]
 		diff -u "$BATS_TEST_TMPDIR/alone" "$BATS_TEST_TMPDIR/in_file"
