@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -28,15 +29,34 @@ static bool same_chain(const struct trace_event *a, const struct trace_event *b)
 	       !strcmp(a->table, b->table) && !strcmp(a->chain, b->chain);
 }
 
+/* As a step's "source" in JSON. */
+static const char *source_name(const struct trace_event *key)
+{
+	return key->source == EV_SRC_XT ? "x_tables" : "nftables";
+}
+
+/* The chain of a step as the snapshots name chains: an event's source,
+ * family, table and chain, from what the story keeps of its event. */
+static void step_key(const struct story_step *st, struct trace_event *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->source = st->legacy ? EV_SRC_XT : EV_SRC_NFT;
+	key->family = st->family;
+	snprintf(key->table, sizeof(key->table), "%s", st->table_name);
+	snprintf(key->chain, sizeof(key->chain), "%s", st->chain);
+}
+
 static struct sum_chain *find_chain(struct summary *sm, const struct story_step *st,
 				    struct resolver *r, size_t *idx)
 {
 	const struct rs_chain *c;
+	struct trace_event key;
 	struct sum_chain *ch;
 	size_t i;
 
+	step_key(st, &key);
 	for (i = 0; i < sm->nchains; i++)
-		if (same_chain(&sm->chains[i].key, st->ev)) {
+		if (same_chain(&sm->chains[i].key, &key)) {
 			*idx = i;
 			return &sm->chains[i];
 		}
@@ -51,13 +71,14 @@ static struct sum_chain *find_chain(struct summary *sm, const struct story_step 
 	}
 	ch = &sm->chains[sm->nchains];
 	memset(ch, 0, sizeof(*ch));
-	ch->key.source = st->ev->source;
-	ch->key.family = st->ev->family;
-	memcpy(ch->key.table, st->ev->table, sizeof(ch->key.table));
-	memcpy(ch->key.chain, st->ev->chain, sizeof(ch->key.chain));
-	if (!(ch->label = strdup(st->table)))
+	ch->key = key;
+	/* "legacy nat", as the steps show it: an iptables-nft nat table
+	 * may sit beside it under the same names */
+	if (asprintf(&ch->label, "%s%s", st->legacy ? "legacy " : "", st->table) < 0) {
+		ch->label = NULL;
 		return NULL;
-	c = resolver_chain(r, st->ev);
+	}
+	c = resolver_chain(r, &ch->key);
 	ch->nrules = c ? c->nrules : 0;
 	*idx = sm->nchains++;
 	return ch;
@@ -239,6 +260,7 @@ int summary_print_json(FILE *f, const struct summary *sm, struct resolver *r)
 		const struct sum_chain *ch = &sm->chains[ru->chain];
 		json_t *j = json_object();
 
+		json_object_set_new(j, "source", json_string(source_name(&ch->key)));
 		json_object_set_new(j, "family", json_string(family_name(ch->key.family)));
 		json_object_set_new(j, "table", str_or_null(ch->key.table));
 		json_object_set_new(j, "chain", str_or_null(ch->key.chain));
@@ -253,6 +275,7 @@ int summary_print_json(FILE *f, const struct summary *sm, struct resolver *r)
 		const struct sum_chain *ch = &sm->chains[c];
 		json_t *j = json_object(), *miss = json_array();
 
+		json_object_set_new(j, "source", json_string(source_name(&ch->key)));
 		json_object_set_new(j, "family", json_string(family_name(ch->key.family)));
 		json_object_set_new(j, "table", str_or_null(ch->key.table));
 		json_object_set_new(j, "chain", str_or_null(ch->key.chain));

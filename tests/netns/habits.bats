@@ -267,11 +267,13 @@ teardown() { lab_teardown; }
 	iptt_stop_ok
 	[ "$(wc -l <"$IPTT_OUT")" -eq 2 ]
 	tail -n 1 "$IPTT_OUT" | jq -e '.summary | .packets == 1 and .schema_version == 2 and
-		.rules == [{family: "inet", table: "fw", chain: "input", type: "rule", position: 2,
-			rule: "icmp type echo-request counter", verdict: null, packets: 1},
-			{family: "inet", table: "fw", chain: "input", type: "policy", position: null,
-			rule: null, verdict: "ACCEPT", packets: 1}] and
-		.chains == [{family: "inet", table: "fw", chain: "input", packets: 1, rules: 2,
+		.rules == [{source: "nftables", family: "inet", table: "fw", chain: "input",
+			type: "rule", position: 2, rule: "icmp type echo-request counter",
+			verdict: null, packets: 1},
+			{source: "nftables", family: "inet", table: "fw", chain: "input",
+			type: "policy", position: null, rule: null, verdict: "ACCEPT", packets: 1}] and
+		.chains == [{source: "nftables", family: "inet", table: "fw", chain: "input",
+			packets: 1, rules: 2,
 			not_hit: [{position: 1, rule: "tcp dport 22 accept"}]}]' >/dev/null
 }
 

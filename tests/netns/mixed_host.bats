@@ -92,6 +92,32 @@ load_mixed() {
 	assert_blocks 1 "PROTO=ICMP TYPE=8 "
 }
 
+@test "mixed host: --summary counts legacy rules apart from nft rules of the same names" {
+	load_mixed
+	p2_start --summary -s $CLI_IP -p icmp
+	assert_backend nft+legacy
+	ping_ok "$CLI" $VIP
+	p2_stop
+	s=$(sed -n '/^Summary of /,$p' "$IPTT_OUT")
+	assert_lines "$s" \
+		"Summary of 1 packet" \
+		"rules hit (packets, rule):" \
+		"1  legacy nat PREROUTING (#2) -d $VIP/32 -p icmp -m comment --comment \"legacy dnat\" -j DNAT --to-destination $SRV_IP" \
+		"1  filter FORWARD (#2) -p icmp -m comment --comment \"iptables-nft filter\" -j ACCEPT" \
+		"1  legacy nat POSTROUTING (#1) -o r1 -j MASQUERADE" \
+		"chains crossed (packets, chain, rules in its snapshot):" \
+		"1  legacy nat PREROUTING (2 rules)" \
+		"1  filter FORWARD (2 rules)" \
+		"1  legacy nat POSTROUTING (1 rule)" \
+		"rules of those chains no traced packet hit:" \
+		"legacy nat PREROUTING (#1) -d 203.0.113.9/32 -j DNAT --to-destination 10.99.2.9"
+	p2_start --summary --json -s $CLI_IP -p icmp
+	ping_ok "$CLI" $VIP
+	p2_stop
+	tail -n 1 "$IPTT_OUT" | jq -e '.summary.chains | map(select(.table == "nat")) |
+		map(.source) == ["x_tables", "x_tables"]' >/dev/null
+}
+
 @test "mixed host: --rule-syntax=nft shows iptables-nft rules as nft does, legacy ones stay iptables" {
 	load_mixed
 	p2_start --rule-syntax=nft -s $CLI_IP -p icmp
