@@ -21,6 +21,10 @@
 #   flood-20000             text, sent as fast as the client can
 #   change-5000             text, paced, with BENCH_CHANGES iptables-nft -A
 #                           ruleset changes in the middle of the burst
+#   onset-RATE              text, BENCH_ONSET_N packets at each rate of
+#                           BENCH_ONSET_RATES (0: as fast as possible): the
+#                           report says at which rate each listener starts
+#                           to lose events (not in the default rounds)
 #
 # Results: build/bench/report.txt (the table), build/bench/results.tsv
 # (every listener of every round), build/bench/rounds/ (stderr, stats and the
@@ -49,6 +53,8 @@ SERVICES=${BENCH_SERVICES:-2000}
 SIZES=${BENCH_SIZES:-"5000 20000"}
 CHANGES=${BENCH_CHANGES:-4}
 ROUNDS=${BENCH_ROUNDS:-"text json flood change"}
+ONSET_RATES=${BENCH_ONSET_RATES:-"2000 4000 8000 16000 32000 0"}
+ONSET_N=${BENCH_ONSET_N:-10000}
 FLAVOUR=${BENCH_FLAVOUR:-iptables-nft}
 
 OUT=$ROOT/build/bench
@@ -508,6 +514,35 @@ report() {
 	}' "$RESULTS"
 }
 
+# Where the loss starts: per listener, the lowest onset-RATE round (in the
+# order run, rising) that lost events, and the last one that lost none, at
+# the rate the sender reached (sent / send_ms).
+onset_report() {
+	awk -F '\t' -v cal_o="$CAL_OURS" -v cal_n="$CAL_NFT" -v cal_x="$CAL_XT" '
+	$1 !~ /^onset-/ { next }
+	{
+		cal = $3 == "ours" || $3 == "null" ? cal_o : $3 == "nft" ? cal_n : cal_x
+		lost = int(cal * $4 - $12 + 0.5)
+		# the rate the sender reached, which is below the one asked for
+		# once the client cannot keep up
+		got = $17 > 0 ? int($4 * 1000 / $17) : 0
+		rate = got " pkt/s (" ($5 == 0 ? "flat out" : "asked " $5) ")"
+		if (!($3 in seen)) { seen[$3] = 1; order[++n] = $3 }
+		if (lost > 0 && !($3 in first)) first[$3] = rate " (" lost " of " int(cal * $4) " events lost)"
+		if (lost <= 0 && !($3 in first)) clean[$3] = rate
+	}
+	END {
+		if (!n) exit
+		print "where the loss starts (onset rounds, rising rate):"
+		for (i = 1; i <= n; i++) {
+			l = order[i]
+			printf "  %-8s none lost up to %s; ", l == "nft" ? "nft-mon" : l == "xt" ? "xt-mon" : l,
+				(l in clean) ? clean[l] : "(none)"
+			print (l in first) ? "loss from " first[l] : "no loss at any rate"
+		}
+	}' "$RESULTS"
+}
+
 # Events each listener shows per packet when nothing is lost.
 calibration() {
 	CAL_OURS=$(awk -F '\t' '$1 == "calibrate" && $3 == "ours" && $4 > 0 { printf "%.2f", $12 / $4 }' "$RESULTS")
@@ -535,6 +570,7 @@ write_report() {
 	echo "start_ms: launch to armed (ours) / to joining the trace group (peers);"
 	echo "       start_cpu: CPU ms spent by then; first_ms: CPU ms on the warm-up packet;"
 	echo "       exit_ms: CPU ms from SIGINT to exit."
+	onset_report
 } >"$REPORT"
 cat "$REPORT"
 }
@@ -587,6 +623,10 @@ for KIND in $ROUNDS; do
 			round "flood-20000" $REP 20000 0 0 ;;
 		change)
 			round "change-5000" $REP 5000 "$RATE" "$CHANGES" ;;
+		onset)
+			for ORATE in $ONSET_RATES; do
+				round "onset-$ORATE" $REP "$ONSET_N" "$ORATE" 0
+			done ;;
 		*)
 			log "unknown round $KIND"; exit 2 ;;
 		esac
