@@ -469,16 +469,18 @@ static void take_event(const struct trace_event *ev, void *data)
 {
 	const struct app_source *src = data;
 	struct app *app = src->app;
+	/* once per event: the assembler reads the answer, never asks */
+	bool ours = app_starts_packet(app, ev);
 
 	/* Only the steps of the backends asked for; of nf_tables, at least
 	 * our own rule's, which marks our packets. */
-	if (src->marks_only && !app_starts_packet(app, ev))
+	if (src->marks_only && !ours)
 		return;
 	app->events++;
 	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
 	    (ev->nfproto == NFPROTO_IPV4 || ev->nfproto == NFPROTO_IPV6))
 		app->resolver.ct_seen[ev->nfproto == NFPROTO_IPV6] = true;
-	if (asm_add(app->assembler, ev) < 0)
+	if (asm_add(app->assembler, ev, ours) < 0)
 		app->failed = true;
 }
 

@@ -161,11 +161,6 @@ static bool ends_path(const struct block *b, const struct trace_event *ev,
 	return path_ends(b, ev, &app->resolver);
 }
 
-static bool starts_packet(const struct trace_event *ev, void *data)
-{
-	return app_starts_packet(data, ev);
-}
-
 /* A block with legacy steps waits, a bounded time, for a check of the
  * legacy rules newer than its events, when one cannot run at once. */
 static long hold_ms(const struct block *b, void *data)
@@ -442,8 +437,8 @@ int main(int argc, char **argv)
 {
 	static struct app app;	/* app.c's atexit handler reaches it */
 	struct asm_ops ops = {
-		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .hold_ms = hold_ms, .data = &app,
+		.ends_path = ends_path, .emit = emit, .hold_ms = hold_ms,
+		.data = &app,
 	};
 	unsigned long lost;
 	bool exact;

@@ -195,13 +195,6 @@ static bool ends_path(const struct block *b, const struct trace_event *ev, void 
 	return path_ends(b, ev, &st->app.resolver);
 }
 
-static bool starts_packet(const struct trace_event *ev, void *data)
-{
-	struct probe_state *st = data;
-
-	return app_starts_packet(&st->app, ev);
-}
-
 /* ---- the filter that selects the probe and its answers ----------- */
 
 /* Every packet of the probes' families (no expression): one arming
@@ -763,8 +756,7 @@ static void setup_app(struct probe_state *st)
 	const struct probe_opts *o = st->o;
 	struct app *app = &st->app;
 	struct asm_ops ops = {
-		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .data = st,
+		.ends_path = ends_path, .emit = emit, .data = st,
 	};
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 
