@@ -1,16 +1,16 @@
 /* What the rulesets say about an event: its chain, its rule's position
  * and text in the syntax the user wrote it in, and for legacy events
  * the verdict (x_tables TRACE does not report one). Lookups only, over
- * the snapshots as they are: nothing here reads, re-reads or spawns.
- * snapshots.c alone does that, on ruleset news and before a block's
- * story (snapshots_prepare_block), so that every rule a block names is
- * loaded by then. A lookup that misses answers "unknown". */
+ * the snapshots as they are (struct rules_view): nothing here reads,
+ * re-reads or spawns. snapshots.c alone does that: the chain lists at
+ * start and on ruleset news, and before a block's story
+ * (snapshots_prepare_block) the rules and text of all the block names.
+ * A lookup that finds nothing loaded answers "unknown". */
 #ifndef IPTT_RESOLVER_H
 #define IPTT_RESOLVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 #include "event.h"
 #include "ruleset.h"
 
@@ -31,7 +31,9 @@ struct rules_view {
 
 struct resolver {
 	struct rules_view view;		/* all that the lookups below read */
-	/* The readers, for snapshots.c alone: */
+	/* The readers: app.c opens and closes them, snapshots.c alone
+	 * reads through them (the lookups only ask whether iptnft is
+	 * there, i.e. whether iptables syntax is wanted). */
 	struct rules_nft *nft;		/* NULL without nf_tables */
 	struct rules_xt *legacy;	/* NULL unless legacy tables are traced */
 	struct rules_xt *iptnft;	/* NULL unless iptables-nft rules are
@@ -59,7 +61,8 @@ const struct rs_chain *resolver_chain(const struct resolver *r,
 
 struct rule_view {
 	unsigned int pos;		/* 0: unknown */
-	const char *text;		/* NULL: unknown; valid until the next sync */
+	const char *text;		/* NULL: unknown; valid until snapshots.c
+					 * reads again */
 	enum syntax syntax;
 };
 
