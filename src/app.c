@@ -456,7 +456,8 @@ int app_build_story(struct app *app, const struct block *b, struct story *s)
 	return -1;
 }
 
-bool app_starts_packet(const struct app *app, const struct trace_event *ev)
+/* Does ev start a packet we traced (our arming rule firing)? */
+static bool starts_packet(const struct app *app, const struct trace_event *ev)
 {
 	/* the rules naming an IPv6 upper protocol match marked packets */
 	if ((ev->has & EV_HAS_HANDLE) &&
@@ -470,7 +471,7 @@ static void take_event(const struct trace_event *ev, void *data)
 	const struct app_source *src = data;
 	struct app *app = src->app;
 	/* once per event: the assembler reads the answer, never asks */
-	bool ours = app_starts_packet(app, ev);
+	bool ours = starts_packet(app, ev);
 
 	/* Only the steps of the backends asked for; of nf_tables, at least
 	 * our own rule's, which marks our packets. */

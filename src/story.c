@@ -104,14 +104,14 @@ static int set_rule(struct story_step *st, const struct rule_view *rv)
 	return 0;
 }
 
-static bool is_user_chain(struct resolver *r, const struct trace_event *ev)
+static bool is_user_chain(const struct resolver *r, const struct trace_event *ev)
 {
 	const struct rs_chain *c = resolver_chain(r, ev);
 
 	return c && c->hook == HOOK_NONE;
 }
 
-static int nft_step(struct story *s, struct resolver *r,
+static int nft_step(struct story *s, const struct resolver *r,
 		    const struct trace_event *ev, enum hook hook)
 {
 	struct story_step *st;
@@ -140,7 +140,7 @@ static int nft_step(struct story *s, struct resolver *r,
 	return 0;
 }
 
-static int xt_step(struct story *s, struct resolver *r,
+static int xt_step(struct story *s, const struct resolver *r,
 		   const struct trace_event *ev, enum hook hook, bool fresh)
 {
 	static const enum step_kind kinds[] = {
@@ -242,7 +242,7 @@ static int legacy_first(const struct block *b, const struct order *o,
 }
 
 static void settle_equal_prio(const struct block *b, struct order *o,
-			      struct resolver *r, char *note, size_t note_size)
+			      const struct resolver *r, char *note, size_t note_size)
 {
 	size_t i = 0, j, k;
 
@@ -281,7 +281,7 @@ static void settle_equal_prio(const struct block *b, struct order *o,
 	}
 }
 
-static struct order *order_events(const struct block *b, struct resolver *r,
+static struct order *order_events(const struct block *b, const struct resolver *r,
 				  char *note, size_t note_size)
 {
 	struct order *o = calloc(b->nevs, sizeof(*o)), walk[2] = { { 0, 0, 0, 0 } };
@@ -338,7 +338,7 @@ static void set_miss(struct story_step *st, unsigned int from, unsigned int to)
 	}
 }
 
-void story_find_misses(struct story *s, struct resolver *r)
+void story_find_misses(struct story *s, const struct resolver *r)
 {
 	struct walk_frame f[WALK_DEPTH];
 	size_t i, depth = 0, k;
@@ -397,7 +397,7 @@ void story_find_misses(struct story *s, struct resolver *r)
 	}
 }
 
-int story_build(struct story *s, const struct block *b, struct resolver *r,
+int story_build(struct story *s, const struct block *b, const struct resolver *r,
 		bool fresh, const struct story_lookups *lk)
 {
 	const struct pkt_view *last = NULL;

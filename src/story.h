@@ -159,8 +159,8 @@ struct story {
 /* story_fate.c and story_nat.c: filled in by story_build */
 void story_find_fate(struct story *s);
 void story_find_changes(struct story *s);
-void story_find_ct(struct story *s, struct resolver *r);
-void story_find_misses(struct story *s, struct resolver *r);
+void story_find_ct(struct story *s, const struct resolver *r);
+void story_find_misses(struct story *s, const struct resolver *r);
 /* The headers the packet leaves with: the last ones a chain saw, with
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
@@ -174,7 +174,7 @@ void story_step_set_event(struct story_step *st, const struct trace_event *ev);
  * function of the block, the resolver's read-only view and lk. Load
  * what it reads first (snapshots_prepare_block); fresh: what that said,
  * whether legacy text is from a check newer than the packet. */
-int story_build(struct story *s, const struct block *b, struct resolver *r,
+int story_build(struct story *s, const struct block *b, const struct resolver *r,
 		bool fresh, const struct story_lookups *lk);
 void story_free(struct story *s);
 
