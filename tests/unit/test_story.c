@@ -266,6 +266,67 @@ static void test_story_build_bridge_port_drop_is_no_guess(void **state)
 	story_free(&s);
 }
 
+/* The story only reads the resolver's view: positions and text come
+ * from the rulesets it points at, what was not loaded stays unknown
+ * (NULL text), and the chain's rule count gives the misses. */
+static void fx_view(struct ruleset *rs, bool text_13)
+{
+	int in, chk;
+
+	ruleset_init(rs);
+	in = ruleset_add_chain(rs, NFPROTO_INET, "fx", "input", HOOK_INPUT, 0,
+			       NF_ACCEPT);
+	chk = ruleset_add_chain(rs, NFPROTO_INET, "fx", "tcpchk", HOOK_NONE, 0, 0);
+	assert_true(in >= 0 && chk >= 0);
+	assert_true(ruleset_add_rule(rs, in, 12, "iif lo accept") >= 0);
+	assert_true(ruleset_add_rule(rs, in, 13, text_13 ?
+				     "tcp flags syn jump tcpchk" : NULL) >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 5, "tcp dport 1 drop") >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 6, "counter") >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 7, "tcp dport 2 drop") >= 0);
+	assert_int_equal(ruleset_index(rs), 0);
+}
+
+static void test_story_build_reads_the_view(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
+					 "nft-tcp-syn-counter-continue.nlmsg",
+					 "nft-user-chain-end-continue.nlmsg" };
+	struct resolver r = { 0 };
+	struct ruleset rs;
+	struct story s;
+	struct blk k;
+
+	(void)state;
+	blk_init(&k, f, 3);
+	fx_view(&rs, true);
+	r.view.nft = &rs;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_int_equal(s.nsteps, 3);
+	assert_int_equal(s.steps[0].kind, STEP_RULE);
+	assert_int_equal(s.steps[0].pos, 2);
+	assert_string_equal(s.steps[0].text, "tcp flags syn jump tcpchk");
+	assert_int_equal(s.steps[0].hook, HOOK_INPUT);
+	assert_int_equal(s.steps[0].miss_from, 1);
+	assert_int_equal(s.steps[0].miss_to, 1);
+	assert_int_equal(s.steps[1].pos, 2);
+	assert_string_equal(s.steps[1].text, "counter");
+	assert_int_equal(s.steps[2].kind, STEP_RETURN);
+	assert_int_equal(s.steps[2].miss_from, 3);
+	assert_int_equal(s.steps[2].miss_to, 3);
+	story_free(&s);
+	ruleset_clear(&rs);
+
+	/* text not loaded: the position stays, the text is unknown */
+	fx_view(&rs, false);
+	r.view.nft = &rs;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_int_equal(s.steps[0].pos, 2);
+	assert_null(s.steps[0].text);
+	story_free(&s);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -273,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_changes_join_address_and_port),
 		cmocka_unit_test(test_story_build_asks_routing_for_the_fate),
 		cmocka_unit_test(test_story_build_bridge_port_drop_is_no_guess),
+		cmocka_unit_test(test_story_build_reads_the_view),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
