@@ -1,7 +1,9 @@
 /* The only caller of the rule readers' re-reads and lazy loads
  * (rules_nft_get, rules_nft_chain, rules_nft_refresh, rules_nft_text,
- * rules_nft_xt_text, rules_xt_refresh, rules_xt_fresh_since): the
- * lookups over what they loaded are the resolver's, and never read. */
+ * rules_nft_xt_text, rules_xt_refresh, rules_xt_fresh_since), but for
+ * the legacy reader's first read in app.c's open_rules, whose failure
+ * ends the run with its own message. The lookups over what they loaded
+ * are the resolver's, and never read. */
 #include "assemble.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
