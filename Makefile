@@ -64,8 +64,12 @@ $(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c tests/netns/shim.
 $(BUILD)/tests/probe_copy_dump: tests/tools/probe_copy_dump.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+# snapshots_prepare_block()'s driver (tests/netns/snapshots.bats).
+$(BUILD)/tests/snapshots_prepare: tests/tools/snapshots_prepare.c $(LIB_OBJS) | $(BUILD)/tests
+	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so \
-	$(BUILD)/tests/probe_copy_dump
+	$(BUILD)/tests/probe_copy_dump $(BUILD)/tests/snapshots_prepare
 
 # The unit tests alone, plain and under the sanitizers: no root, no apt.
 test: unit asan

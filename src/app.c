@@ -17,6 +17,8 @@
 #include "assemble.h"
 #include "story.h"
 #include "caps.h"
+#include "path_end.h"
+#include "snapshots.h"
 #include "ct.h"
 #include "nl_log.h"
 #include "rules_nft.h"
@@ -180,6 +182,7 @@ static void open_rules(struct app *app)
 			    " (install the iptables package)" : "");
 		}
 	}
+	snapshots_bind(r);
 	/* Without conntrack lookups the story keeps the trace's CT
 	 * attributes; only SNAT stays invisible. */
 	r->ct = ct_open();
@@ -275,23 +278,12 @@ static void open_sources(struct app *app)
 	}
 }
 
-/* Read the rulesets now, not when the first packet arrives, and after
- * arming: creating our table changes the nf_tables generation, and a
- * snapshot from before would be re-read at the first packet. */
+/* After arming (snapshots_start says why). */
 void app_read_rules(struct app *app)
 {
-	struct resolver *r = &app->resolver;
-
-	if (r->nft) {
-		struct table_ref ignored[RULES_NFT_MAX_CHANGED];
-		bool all;
-
-		/* iptables text is read when shown: nothing to catch up */
-		rules_nft_get(r->nft);
-		rules_nft_take_iptables_changes(r->nft, ignored, &all);
-	}
 	/* iptables-nft text is read chain by chain as rules are shown;
 	 * without the tool the rules keep their nft text. */
+	snapshots_start(&app->resolver);
 }
 
 /* What killed runs left here: their nf_log binding (a run that binds
@@ -368,6 +360,7 @@ void app_close(void)
 	close_sources(app);
 	arm_remove(app->arm);
 	asm_free(app->assembler);
+	app->resolver.view = (struct rules_view){ 0 };
 	rules_nft_close(app->resolver.nft);
 	rules_xt_close(app->resolver.legacy);
 	rules_xt_close(app->resolver.iptnft);
@@ -453,37 +446,42 @@ int app_cleanup_leftovers(void)
 
 int app_build_story(struct app *app, const struct block *b, struct story *s)
 {
-	if (story_build(s, b, &app->resolver, resolver_sync_block(&app->resolver, b),
-			&app->kernel.lk) == 0)
+	/* every read the story needs, now: story_build only looks */
+	bool fresh = snapshots_prepare_block(&app->resolver, b);
+
+	if (story_build(s, b, &app->resolver, fresh, &app->kernel.lk) == 0)
 		return 0;
 	story_free(s);
 	app->failed = true;
 	return -1;
 }
 
-bool app_starts_packet(const struct app *app, const struct trace_event *ev)
+/* Does ev start a packet we traced (our arming rule firing)? */
+static bool starts_packet(const struct app *app, const struct trace_event *ev)
 {
 	/* the rules naming an IPv6 upper protocol match marked packets */
 	if ((ev->has & EV_HAS_HANDLE) &&
 	    arm_l4_hint(app->arm, ev->table, ev->family, ev->handle))
 		return false;
-	return story_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
+	return path_starts_packet(ev, app->arm ? arm_table_name(app->arm) : NULL);
 }
 
 static void take_event(const struct trace_event *ev, void *data)
 {
 	const struct app_source *src = data;
 	struct app *app = src->app;
+	/* once per event: the assembler reads the answer, never asks */
+	bool ours = starts_packet(app, ev);
 
 	/* Only the steps of the backends asked for; of nf_tables, at least
 	 * our own rule's, which marks our packets. */
-	if (src->marks_only && !app_starts_packet(app, ev))
+	if (src->marks_only && !ours)
 		return;
 	app->events++;
 	if ((ev->has & EV_HAS_CT) && (ev->has & EV_HAS_NFPROTO) &&
 	    (ev->nfproto == NFPROTO_IPV4 || ev->nfproto == NFPROTO_IPV6))
 		app->resolver.ct_seen[ev->nfproto == NFPROTO_IPV6] = true;
-	if (asm_add(app->assembler, ev) < 0)
+	if (asm_add(app->assembler, ev, ours) < 0)
 		app->failed = true;
 }
 

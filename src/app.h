@@ -84,10 +84,8 @@ void app_close(void);
  * found something. Every ARM_XT_CHECK_MS from the loop. */
 void app_check_trace_rules(struct app *app);
 /* The story of a finished block, from snapshots brought up to date
- * now. Returns 0, or -1 with app->failed set (s is freed then). */
+ * now (snapshots_prepare_block). Returns 0, or -1 with app->failed set (s is freed then). */
 int app_build_story(struct app *app, const struct block *b, struct story *s);
-/* Does ev start a packet we traced (our arming rule firing)? */
-bool app_starts_packet(const struct app *app, const struct trace_event *ev);
 /* Read every source until all are empty, handing each event to the
  * assembler; a loss marks the open blocks cut. Returns 0, or -1 when a
  * source failed. For the tracing loop and the probe alike: they poll

@@ -28,7 +28,7 @@
  * filter selected land in the set, and those packets, already marked,
  * go no further. The second traces every other packet of them, both
  * directions and before or after NAT, from -199 on: so each traced
- * packet is counted and started once (story_starts_packet). The set
+ * packet is counted and started once (path_starts_packet). The set
  * is bounded (FOLLOW_SIZE) and forgets a connection idle for
  * FOLLOW_TIMEOUT_MS. */
 #include <errno.h>

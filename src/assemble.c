@@ -322,11 +322,11 @@ static struct block *find_first_pass(struct assembler *a,
  * after the nf_tables events of the same packet; the packet's key joins
  * them. A block of legacy events only is adopted by the first nft event
  * that starts the same packet. */
-static struct block *block_for(struct assembler *a, const struct trace_event *ev)
+static struct block *block_for(struct assembler *a, const struct trace_event *ev,
+				bool starts)
 {
 	struct pkt_key key;
 	struct block *b;
-	bool starts;
 	size_t idx;
 
 	if (!ev_traits(ev)->by_id) {
@@ -334,7 +334,6 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 		return find_by_key(a, &key, false);
 	}
 	b = find_open(a, ev->id, &idx);
-	starts = a->ops.starts_packet(ev, a->ops.data);
 	/* An earlier block of the id without a start is this packet only
 	 * if it has this packet's headers: trace ids are reused. */
 	if (b && starts && !b->started && b->key.valid) {
@@ -379,9 +378,9 @@ static bool reinjected(const struct assembler *a, const struct block *b)
 	return false;
 }
 
-int asm_add(struct assembler *a, const struct trace_event *ev)
+int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 {
-	struct block *b = block_for(a, ev);
+	struct block *b = block_for(a, ev, ours);
 
 	if (!b && !(b = block_new(a, ev_traits(ev)->by_id ? ev->id : 0)))
 		return -1;
@@ -403,7 +402,7 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 	} else {
 		b->has_xt = true;
 	}
-	if (a->ops.starts_packet(ev, a->ops.data)) {
+	if (ours) {
 		b->started = true;
 		b->start_families |= start_family(ev);
 	} else if (!b->nevs && reinjected(a, b)) {
@@ -411,6 +410,7 @@ int asm_add(struct assembler *a, const struct trace_event *ev)
 	}
 	if (block_append(b, ev) < 0)
 		return -1;
+	b->evs[b->nevs - 1].ours = ours;
 	/* Emitted by the next asm_flush(), after the caller has drained
 	 * every channel: the legacy events of a packet come over another
 	 * socket and may still be queued there. */

@@ -52,8 +52,6 @@ struct asm_ops {
 	 * with no traced chain left on the way) */
 	bool (*ends_path)(const struct block *b, const struct trace_event *ev,
 			  void *data);
-	/* Is this event the start of a new packet (our own tracing rule)? */
-	bool (*starts_packet)(const struct trace_event *ev, void *data);
 	/* A block is done: print it. The block is freed after. */
 	void (*emit)(const struct block *b, void *data);
 	/* Optional: a complete block should wait this many ms more before
@@ -69,8 +67,9 @@ void asm_free(struct assembler *a);
  * event carries none or they do not decode. */
 void asm_pkt_key(const struct trace_event *ev, struct pkt_key *key);
 
-/* Add one event. Returns -1 on ENOMEM. */
-int asm_add(struct assembler *a, const struct trace_event *ev);
+/* Add one event; ours: it starts a new packet (our own tracing rule),
+ * as the caller decided once at arrival. Returns -1 on ENOMEM. */
+int asm_add(struct assembler *a, const struct trace_event *ev, bool ours);
 /* Emit the blocks that are complete (fate known, or quiet for the quiet
  * time): all of them when flush_all. Call it after draining every event
  * channel. */

@@ -66,6 +66,10 @@ struct trace_event {
 	 * address, which is routed, from one it bridges. */
 	uint8_t ll[14];
 	struct timespec ts;		/* when we received it (CLOCK_REALTIME) */
+	/* Our tracing rule's event, the start of a packet we traced:
+	 * decided once, at arrival (app.c take_event), and kept with the
+	 * block's copy (asm_add); false from the sources. */
+	bool ours;
 };
 
 /* What ev's source means by it (source.h). */

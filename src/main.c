@@ -22,7 +22,9 @@
 #include "ifname.h"
 #include "netns.h"
 #include "probe.h"
+#include "path_end.h"
 #include "rules_nft.h"
+#include "snapshots.h"
 #include "sock_drops.h"
 #include "story.h"
 
@@ -156,7 +158,7 @@ static bool ends_path(const struct block *b, const struct trace_event *ev,
 {
 	struct app *app = data;
 
-	return story_ends_path(b, ev, &app->resolver);
+	return path_ends(b, ev, &app->resolver);
 }
 
 /* A block with legacy steps waits, a bounded time, for a check of the
@@ -167,12 +169,7 @@ static long hold_ms(const struct block *b, void *data)
 
 	if (!b->has_xt || (app->arm && !b->started))
 		return 0;
-	return resolver_hold_ms(&app->resolver, &b->last);
-}
-
-static bool starts_packet(const struct trace_event *ev, void *data)
-{
-	return app_starts_packet(data, ev);
+	return snapshots_hold_ms(&app->resolver, &b->last);
 }
 
 static void setup_signals(void)
@@ -320,9 +317,12 @@ static void run(struct app *app)
 			app->output_closed = true;	/* the reader went away */
 			break;
 		}
-		/* Ruleset news first, so the rules a packet met are known. */
+		/* Ruleset news first, so the rules a packet met are known;
+		 * read only when events came that may need them. */
 		if (n > 0 && (pfd[1].revents & POLLIN))
-			rules_nft_changed(app->resolver.nft);
+			snapshots_news(&app->resolver);
+		if (n > 0 && (pfd[0].revents & POLLIN))
+			snapshots_before_events(&app->resolver);
 		if (n > 0 && app_drain(app) < 0) {
 			app->failed = true;
 			break;
@@ -341,6 +341,7 @@ static void run(struct app *app)
 		app->have_marked = arm_marked(app->arm, &app->marked) == 0;
 	/* Events already queued when we were told to stop belong to
 	 * packets that crossed the firewall: read and print them too. */
+	snapshots_before_events(&app->resolver);
 	if (!app->output_closed && !app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);
 	flush_output(app);
@@ -436,8 +437,8 @@ int main(int argc, char **argv)
 {
 	static struct app app;	/* app.c's atexit handler reaches it */
 	struct asm_ops ops = {
-		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .hold_ms = hold_ms, .data = &app,
+		.ends_path = ends_path, .emit = emit, .hold_ms = hold_ms,
+		.data = &app,
 	};
 	unsigned long lost;
 	bool exact;
@@ -493,6 +494,7 @@ int main(int argc, char **argv)
 	app.summary.lost = packets_lost(&app);
 	/* after the last packet, while the rule snapshots are still open */
 	if (app.cfg.summary && !app.output_closed && !app.failed) {
+		snapshots_prepare_summary(&app.resolver, &app.summary);
 		errno = 0;
 		if (app.out_ops->summary(stdout, &app.summary, &app.resolver) < 0 ||
 		    fflush(stdout) == EOF)

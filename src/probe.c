@@ -30,8 +30,10 @@
 #include "probe.h"
 #include "probe_copy.h"
 #include "probe_inject.h"
+#include "path_end.h"
 #include "rules_nft.h"
 #include "safe_text.h"
+#include "snapshots.h"
 #include "story.h"
 
 /* After the probe's fate is known: how long to wait for the copy's
@@ -209,14 +211,7 @@ static bool ends_path(const struct block *b, const struct trace_event *ev, void 
 {
 	struct probe_state *st = data;
 
-	return story_ends_path(b, ev, &st->app.resolver);
-}
-
-static bool starts_packet(const struct trace_event *ev, void *data)
-{
-	struct probe_state *st = data;
-
-	return app_starts_packet(&st->app, ev);
+	return path_ends(b, ev, &st->app.resolver);
 }
 
 /* ---- the filter that selects the probe and its answers ----------- */
@@ -297,13 +292,15 @@ static void run_loop(struct probe_state *st, const struct timespec *sent)
 			break;
 		}
 		if (n > 0 && (pfd[1].revents & POLLIN))
-			rules_nft_changed(app->resolver.nft);
+			snapshots_news(&app->resolver);
+		snapshots_before_events(&app->resolver);
 		if (app_drain(app) < 0) {
 			app->failed = true;
 			break;
 		}
 		asm_flush(app->assembler, false);
 	}
+	snapshots_before_events(&app->resolver);
 	if (!app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);
 }
@@ -342,12 +339,13 @@ static int fence_wait(struct probe_state *st, struct probe_fence *f)
 		if (n < 0 && errno != EINTR)
 			return -1;
 		if (n > 0 && (pfd[1].revents & POLLIN))
-			rules_nft_changed(app->resolver.nft);
+			snapshots_news(&app->resolver);
 		/* the fence first: what the drain after it reads is all
 		 * that came before it */
 		back = probe_fence_back(f);
 		if (back < 0)
 			return -1;
+		snapshots_before_events(&app->resolver);
 		if (app_drain(app) < 0) {
 			app->failed = true;
 			return -1;
@@ -355,6 +353,7 @@ static int fence_wait(struct probe_state *st, struct probe_fence *f)
 	}
 	do {
 		before = app->events;
+		snapshots_before_events(&app->resolver);
 		if (app_drain(app) < 0) {
 			app->failed = true;
 			return -1;
@@ -783,8 +782,7 @@ static void setup_app(struct probe_state *st)
 	const struct probe_opts *o = st->o;
 	struct app *app = &st->app;
 	struct asm_ops ops = {
-		.ends_path = ends_path, .starts_packet = starts_packet,
-		.emit = emit, .data = st,
+		.ends_path = ends_path, .emit = emit, .data = st,
 	};
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
 

@@ -3,108 +3,47 @@
 #include <string.h>
 
 #include "arm.h"
-#include "assemble.h"
+#include "arm_xt.h"
 #include "resolver.h"
-#include "rules_nft.h"
-#include "rules_xt.h"
 #include "xt_tables.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
 static const struct ruleset empty;
 
-/* Forget which iptables tables changed: their text goes by handle. */
-static void sync_iptables_text(struct resolver *r)
+/* The snapshot as it is: snapshots.c re-read it on ruleset news, when
+ * events came, and before the block's story. A packet's block is
+ * judged, and its positions taken, against the ruleset it crossed. */
+const struct ruleset *resolver_nft_rules(const struct resolver *r)
 {
-	struct table_ref changed[RULES_NFT_MAX_CHANGED];
-	unsigned int n;
-	bool all;
-
-	/* iptables-nft text is read chain by chain, kept per rule handle
-	 * (rules_nft_xt_text): nothing to re-read here */
-	n = rules_nft_take_iptables_changes(r->nft, changed, &all);
-	(void)n;
+	return r->view.nft ? r->view.nft : &empty;
 }
 
-void resolver_sync(struct resolver *r)
-{
-	if (r->nft) {
-		rules_nft_get(r->nft);
-		sync_iptables_text(r);
-	}
-	if (r->legacy && rules_xt_changed(r->legacy) == 1)
-		rules_xt_refresh(r->legacy);
-}
-
-bool resolver_sync_since(struct resolver *r, const struct timespec *since,
-			 bool force)
-{
-	if (!r->legacy) {
-		resolver_sync(r);
-		return true;
-	}
-	if (r->nft) {
-		rules_nft_get(r->nft);
-		sync_iptables_text(r);
-	}
-	return rules_xt_fresh_since(r->legacy, since, force) == 1;
-}
-
-/* Legacy text must come from a snapshot checked after the packet's
- * events came in: same-size edits show only in a blob hash. */
-bool resolver_sync_block(struct resolver *r, const struct block *b)
-{
-	if (b->has_xt)
-		return resolver_sync_since(r, &b->last, b->no_hold);
-	resolver_sync(r);
-	return true;
-}
-
-long resolver_hold_ms(const struct resolver *r, const struct timespec *since)
-{
-	return r->legacy ? rules_xt_deep_wait_ms(r->legacy, since) : 0;
-}
-
-/* This may re-read on the receive path, once per ruleset change: a
- * packet's block must be judged, and its positions taken, against the
- * ruleset it crossed, not one read after later changes. Re-reads list
- * only the changed chains, so this stays cheap. */
-const struct ruleset *resolver_nft_rules(struct resolver *r)
-{
-	return r->nft ? rules_nft_get(r->nft) : &empty;
-}
-
-const struct rs_chain *resolver_chain(struct resolver *r,
+const struct rs_chain *resolver_chain(const struct resolver *r,
 				      const struct trace_event *ev)
 {
 	if (ev_traits(ev)->legacy)
-		return r->legacy ? ruleset_chain(rules_xt_get(r->legacy), ev->family,
-						 ev->table, ev->chain) : NULL;
-	return r->nft ? rules_nft_chain(r->nft, ev->family, ev->table, ev->chain)
-		      : NULL;
+		return r->view.legacy ? ruleset_chain(r->view.legacy, ev->family,
+						      ev->table, ev->chain) : NULL;
+	return r->view.nft ? ruleset_chain(r->view.nft, ev->family, ev->table,
+					   ev->chain) : NULL;
 }
 
 /* By handle; a rule deleted since the packet crossed it is still in the
- * previous snapshot, and one added a moment ago may need a re-read. */
-static const struct rs_rule *nft_rule(struct resolver *r,
-				      const struct trace_event *ev,
-				      const struct ruleset **rs)
+ * previous snapshot. One added a moment ago is in the current one once
+ * snapshots_prepare_block() re-read its table. */
+const struct rs_rule *resolver_nft_rule(const struct resolver *r,
+					const struct trace_event *ev,
+					const struct ruleset **rs)
 {
 	const struct rs_rule *rule;
 
-	if (!r->nft)
+	if (!r->view.nft)
 		return NULL;
-	rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
-	*rs = rules_nft_get(r->nft);
+	*rs = r->view.nft;
 	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
 		return rule;
-	*rs = rules_nft_previous(r->nft);
-	if ((rule = ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle)))
-		return rule;
-	rules_nft_refresh(r->nft, ev->family, ev->table);
-	/* positions may have moved: the iptables text must move with them */
-	sync_iptables_text(r);
-	rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
-	*rs = rules_nft_get(r->nft);
+	if (!(*rs = r->view.nft_prev))
+		return NULL;
 	return ruleset_rule_by_handle(*rs, ev->family, ev->table, ev->handle);
 }
 
@@ -151,18 +90,29 @@ static bool iptables_base_chains(const struct ruleset *rs, uint8_t family,
 	return true;
 }
 
-static const char *iptables_text(struct resolver *r, const struct trace_event *ev,
-				 const struct ruleset *rs, const struct rs_rule *rule)
+bool resolver_wants_xt_text(const struct resolver *r,
+			    const struct trace_event *ev,
+			    const struct ruleset *rs)
 {
-	if (!r->iptnft || r->syntax == SYNTAX_NFT ||
-	    (ev->family != NFPROTO_IPV4 && ev->family != NFPROTO_IPV6) ||
-	    !iptables_table(ev->table) ||
-	    !iptables_base_chains(rs, ev->family, ev->table))
-		return NULL;
-	return rules_nft_xt_text(r->nft, rs, rule);
+	return r->iptnft && r->syntax != SYNTAX_NFT &&
+	       (ev->family == NFPROTO_IPV4 || ev->family == NFPROTO_IPV6) &&
+	       iptables_table(ev->table) &&
+	       iptables_base_chains(rs, ev->family, ev->table);
 }
 
-bool resolver_rule(struct resolver *r, const struct trace_event *ev,
+/* The text as loaded: iptables-nft's where it is shown and could be
+ * had, else nft's. NULL when neither was (it cannot be told). */
+static void rule_text(const struct resolver *r, const struct trace_event *ev,
+		      const struct ruleset *rs, const struct rs_rule *rule,
+		      struct rule_view *out)
+{
+	out->text = resolver_wants_xt_text(r, ev, rs) ? rule->xt_text : NULL;
+	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
+	if (!out->text)
+		out->text = rule->text;
+}
+
+bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 		   struct rule_view *out)
 {
 	const struct ruleset *rs;
@@ -170,12 +120,12 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 
 	memset(out, 0, sizeof(*out));
 	if (ev_traits(ev)->legacy) {
-		if (!r->legacy)
+		if (!r->view.legacy)
 			return false;
-		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,
+		rule = ruleset_rule_by_pos(r->view.legacy, ev->family,
 					   ev->table, ev->chain, ev->rulenum);
-		if (!rule)
-			rule = ruleset_rule_by_pos(rules_xt_previous(r->legacy),
+		if (!rule && r->view.legacy_prev)
+			rule = ruleset_rule_by_pos(r->view.legacy_prev,
 						   ev->family, ev->table, ev->chain,
 						   ev->rulenum);
 		if (!rule)
@@ -185,18 +135,14 @@ bool resolver_rule(struct resolver *r, const struct trace_event *ev,
 		out->syntax = SYNTAX_IPTABLES;
 		return true;
 	}
-	if (!(ev->has & EV_HAS_HANDLE) || !(rule = nft_rule(r, ev, &rs)))
+	if (!(ev->has & EV_HAS_HANDLE) || !(rule = resolver_nft_rule(r, ev, &rs)))
 		return false;
 	out->pos = rule->pos;
-	out->text = iptables_text(r, ev, rs, rule);
-	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
-	if (!out->text)
-		out->text = rules_nft_text(r->nft, rs, rule);
+	rule_text(r, ev, rs, rule, out);
 	return true;
 }
 
-/* The word after " -j " or " -g " (or at the start of the text). */
-bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
+bool resolver_rule_at(const struct resolver *r, const struct trace_event *ev,
 		      unsigned int pos, struct rule_view *out)
 {
 	const struct ruleset *rs;
@@ -205,9 +151,9 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 
 	memset(out, 0, sizeof(*out));
 	if (ev_traits(ev)->legacy) {
-		if (!r->legacy)
+		if (!r->view.legacy)
 			return false;
-		rule = ruleset_rule_by_pos(rules_xt_get(r->legacy), ev->family,
+		rule = ruleset_rule_by_pos(r->view.legacy, ev->family,
 					   ev->table, ev->chain, pos);
 		if (!rule)
 			return false;
@@ -216,21 +162,19 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 		out->syntax = SYNTAX_IPTABLES;
 		return true;
 	}
-	if (!r->nft)
+	if (!r->view.nft)
 		return false;
-	c = rules_nft_chain(r->nft, ev->family, ev->table, ev->chain);
-	rs = resolver_nft_rules(r);
+	rs = r->view.nft;
+	c = ruleset_chain(rs, ev->family, ev->table, ev->chain);
 	rule = ruleset_rule_by_pos(rs, ev->family, ev->table, ev->chain, pos);
 	if (!c || !rule)
 		return false;
 	out->pos = pos;
-	out->text = iptables_text(r, ev, rs, rule);
-	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
-	if (!out->text)
-		out->text = rules_nft_text(r->nft, rs, rule);
+	rule_text(r, ev, rs, rule, out);
 	return true;
 }
 
+/* The word after " -j " or " -g " (or at the start of the text). */
 static const char *option_arg(const char *text, const char *opt, char *buf,
 			      size_t size)
 {
@@ -284,17 +228,42 @@ int32_t xt_rule_verdict(const char *text, char *target, size_t size)
 	return EV_V_JUMP;
 }
 
-int32_t resolver_xt_verdict(struct resolver *r, const struct trace_event *ev,
-			    const char *text, char *target, size_t size)
+int32_t resolver_xt_verdict(const struct resolver *r,
+			    const struct trace_event *ev, const char *text,
+			    char *target, size_t size)
 {
 	int32_t v = xt_rule_verdict(text, target, size);
 
-	if (v == EV_V_JUMP && (!r->legacy ||
-	    !ruleset_chain(rules_xt_get(r->legacy), ev->family, ev->table, target))) {
+	if (v == EV_V_JUMP && (!r->view.legacy ||
+	    !ruleset_chain(r->view.legacy, ev->family, ev->table, target))) {
 		target[0] = '\0';
 		return EV_V_CONTINUE;
 	}
 	return v;
+}
+
+/* From the legacy snapshot, which holds every rule and its text: a
+ * pure read, fit for the receive path. */
+void resolver_xt_meaning(const struct resolver *r, const struct trace_event *ev,
+			 struct xt_meaning *m)
+{
+	const struct rs_chain *c = resolver_chain(r, ev);
+	bool is_rule = ev->type == EV_TYPE_RULE || (c && ev->rulenum <= c->nrules);
+
+	memset(m, 0, sizeof(*m));
+	if (is_rule) {
+		m->kind = XT_RULE;
+		resolver_rule(r, ev, &m->rule);
+		m->own = m->rule.text && arm_xt_is_own_rule(m->rule.text);
+		m->verdict = resolver_xt_verdict(r, ev, m->rule.text, m->target,
+						 sizeof(m->target));
+	} else if (ev->type == EV_TYPE_POLICY) {
+		m->kind = XT_POLICY;
+		m->verdict = c ? c->policy : EV_V_ACCEPT;
+	} else {
+		m->kind = XT_RETURN;
+		m->verdict = EV_V_RETURN;
+	}
 }
 
 static bool skip_own(const struct rs_chain *c)
@@ -302,12 +271,13 @@ static bool skip_own(const struct rs_chain *c)
 	return arm_is_own_table(c->table);
 }
 
-bool resolver_chain_after(struct resolver *r, uint8_t nfproto,
+bool resolver_chain_after(const struct resolver *r, uint8_t nfproto,
 			  const struct rs_chain *c, bool first_packet)
 {
 	if (ruleset_chain_after(resolver_nft_rules(r), nfproto, c->hook, c->prio,
 				first_packet, skip_own))
 		return true;
-	return r->legacy && ruleset_chain_after(rules_xt_get(r->legacy), nfproto,
-						c->hook, c->prio, first_packet, NULL);
+	return r->view.legacy &&
+	       ruleset_chain_after(r->view.legacy, nfproto, c->hook, c->prio,
+				   first_packet, NULL);
 }

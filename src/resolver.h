@@ -1,13 +1,16 @@
 /* What the rulesets say about an event: its chain, its rule's position
  * and text in the syntax the user wrote it in, and for legacy events
- * the verdict (x_tables TRACE does not report one). Everything comes
- * from snapshots refreshed once per printed packet, never per event. */
+ * the verdict (x_tables TRACE does not report one). Lookups only, over
+ * the snapshots as they are (struct rules_view): nothing here reads,
+ * re-reads or spawns. snapshots.c alone does that: the chain lists at
+ * start and on ruleset news, and before a block's story
+ * (snapshots_prepare_block) the rules and text of all the block names.
+ * A lookup that finds nothing loaded answers "unknown". */
 #ifndef IPTT_RESOLVER_H
 #define IPTT_RESOLVER_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 #include "event.h"
 #include "ruleset.h"
 
@@ -17,7 +20,20 @@ struct ct_handle;
 
 enum syntax { SYNTAX_AUTO, SYNTAX_NFT, SYNTAX_IPTABLES };
 
+/* What the lookups read: the snapshots as they are. snapshots_bind()
+ * points it at the readers' own (their addresses stay while the
+ * readers are open; a re-read changes what is there); a test may point
+ * it at rulesets of its own. NULL: no such ruleset. */
+struct rules_view {
+	const struct ruleset *nft, *nft_prev;		/* nf_tables */
+	const struct ruleset *legacy, *legacy_prev;	/* x_tables */
+};
+
 struct resolver {
+	struct rules_view view;		/* all that the lookups below read */
+	/* The readers: app.c opens and closes them, snapshots.c alone
+	 * reads through them (the lookups only ask whether iptnft is
+	 * there, i.e. whether iptables syntax is wanted). */
 	struct rules_nft *nft;		/* NULL without nf_tables */
 	struct rules_xt *legacy;	/* NULL unless legacy tables are traced */
 	struct rules_xt *iptnft;	/* NULL unless iptables-nft rules are
@@ -36,43 +52,42 @@ struct resolver {
 	unsigned int n_l4;
 };
 
-/* Bring the snapshots up to date; once per printed packet. */
-void resolver_sync(struct resolver *r);
-/* The same for a block with legacy events, the last of which came at
- * since (CLOCK_MONOTONIC): legacy rule text is checked against the
- * kernel after that (rules_xt_fresh_since). False when it could not
- * be, and the legacy text may be older than the packet. */
-bool resolver_sync_since(struct resolver *r, const struct timespec *since,
-			 bool force);
-struct block;
-/* Either, as the block asks: true when its text may be trusted as
- * newer than its packet (always, without legacy events). */
-bool resolver_sync_block(struct resolver *r, const struct block *b);
-/* How long to hold such a block so that the check can run: 0 now. */
-long resolver_hold_ms(const struct resolver *r, const struct timespec *since);
-
-/* The nf_tables snapshot as it is (no re-read): for the receive path. */
-const struct ruleset *resolver_nft_rules(struct resolver *r);
+/* The nf_tables snapshot as it is: no re-read. */
+const struct ruleset *resolver_nft_rules(const struct resolver *r);
 
 /* The chain an event happened in, NULL when unknown. */
-const struct rs_chain *resolver_chain(struct resolver *r,
+const struct rs_chain *resolver_chain(const struct resolver *r,
 				      const struct trace_event *ev);
 
 struct rule_view {
 	unsigned int pos;		/* 0: unknown */
-	const char *text;		/* NULL: unknown; valid until the next sync */
+	const char *text;		/* NULL: unknown; valid until snapshots.c
+					 * reads again */
 	enum syntax syntax;
 };
 
 /* The rule an event names: by handle for nf_tables, by position for
  * x_tables. Returns false when it is not in any snapshot. */
-bool resolver_rule(struct resolver *r, const struct trace_event *ev,
+bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 		   struct rule_view *out);
 
 /* The rule at position pos of the chain an event names (its source,
  * family, table and chain), in the current snapshot. */
-bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
+bool resolver_rule_at(const struct resolver *r, const struct trace_event *ev,
 		      unsigned int pos, struct rule_view *out);
+
+/* For snapshots.c, which loads what the lookups above read. The
+ * nf_tables rule an event names, by handle: in the current snapshot,
+ * else in the previous one (a rule deleted since the packet crossed
+ * it); *rs says which. NULL when in neither. */
+const struct rs_rule *resolver_nft_rule(const struct resolver *r,
+					const struct trace_event *ev,
+					const struct ruleset **rs);
+/* Is an nf_tables rule of ev's table (in snapshot rs) shown as
+ * iptables-nft prints it, when that text can be had? */
+bool resolver_wants_xt_text(const struct resolver *r,
+			    const struct trace_event *ev,
+			    const struct ruleset *rs);
 
 /* The verdict of an iptables rule, from its target: "-j ACCEPT",
  * "-j DNAT ..." (ACCEPT), "-j DROP"/"-j REJECT" (DROP), "-g CHAIN"
@@ -81,12 +96,29 @@ bool resolver_rule_at(struct resolver *r, const struct trace_event *ev,
 int32_t xt_rule_verdict(const char *text, char *target, size_t size);
 /* The same for a legacy event's rule, where a "jump" to something that
  * is not a chain of the table is a non-terminal target (continue). */
-int32_t resolver_xt_verdict(struct resolver *r, const struct trace_event *ev,
-			    const char *text, char *target, size_t size);
+int32_t resolver_xt_verdict(const struct resolver *r,
+			    const struct trace_event *ev, const char *text,
+			    char *target, size_t size);
+
+/* What a legacy event decided. x_tables TRACE names the rule, not its
+ * verdict; "return" and "policy" events at a position inside the chain
+ * are an unconditional rule there, and report that rule. */
+enum xt_kind { XT_RULE, XT_POLICY, XT_RETURN };
+
+struct xt_meaning {
+	enum xt_kind kind;
+	int32_t verdict;
+	char target[EV_NAME_MAX];
+	struct rule_view rule;
+	bool own;			/* our own TRACE rule (fallback mode) */
+};
+
+void resolver_xt_meaning(const struct resolver *r, const struct trace_event *ev,
+			 struct xt_meaning *m);
 
 /* Is there any traced base chain, nf_tables or legacy, that a packet
  * accepted by chain c may still cross? */
-bool resolver_chain_after(struct resolver *r, uint8_t nfproto,
+bool resolver_chain_after(const struct resolver *r, uint8_t nfproto,
 			  const struct rs_chain *c, bool first_packet);
 
 #endif

@@ -403,6 +403,11 @@ const struct ruleset *rules_nft_get(struct rules_nft *r)
 	return &r->cur;
 }
 
+const struct ruleset *rules_nft_current(const struct rules_nft *r)
+{
+	return &r->cur;
+}
+
 const struct ruleset *rules_nft_previous(const struct rules_nft *r)
 {
 	return &r->prev;

@@ -17,6 +17,9 @@ void rules_nft_changed(struct rules_nft *r);
 
 /* The current snapshot, re-read first if the ruleset changed. */
 const struct ruleset *rules_nft_get(struct rules_nft *r);
+/* The current snapshot as it is, with no re-read: for lookups that
+ * must not read (the resolver), after snapshots.c has. */
+const struct ruleset *rules_nft_current(const struct rules_nft *r);
 /* The snapshot before the last re-read: the text of a rule deleted
  * since the packet crossed it is still there. */
 const struct ruleset *rules_nft_previous(const struct rules_nft *r);

@@ -1,13 +1,13 @@
 /* Resolution: a block of events -> the steps the user reads. Events of
  * both channels are put in the kernel's order, each step gets its rule's
- * position and text from the resolver's snapshots. */
+ * position and text from the resolver's snapshots, which it only reads:
+ * snapshots_prepare_block() loaded what the block names. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
 #include "arm.h"
-#include "arm_xt.h"
 #include "story.h"
 #include <linux/netfilter.h>
 
@@ -16,135 +16,15 @@ const char *step_verdict_name(const struct story_step *st)
 	return st->rejects ? "REJECT" : verdict_name(st->verdict);
 }
 
-bool story_starts_packet(const struct trace_event *ev, const char *own_table)
-{
-	/* Only our own rule: another iptables-trace in the namespace has a
-	 * table too, and its rule fires for the same packet. --follow's
-	 * rule that returns adds a packet our arming rule marked already
-	 * (arm.c). */
-	return own_table && !ev_traits(ev)->legacy &&
-	       !strcmp(ev->table, own_table) &&
-	       ev->type == EV_TYPE_RULE && (ev->has & EV_HAS_HANDLE) &&
-	       !((ev->has & EV_HAS_VERDICT) && ev->verdict == EV_V_RETURN);
-}
-
-/* What a legacy event decided. x_tables TRACE names the rule, not its
- * verdict; "return" and "policy" events at a position inside the chain
- * are an unconditional rule there, and report that rule. */
-struct xt_meaning {
-	enum step_kind kind;
-	int32_t verdict;
-	char target[EV_NAME_MAX];
-	struct rule_view rule;
-	bool own;			/* our own TRACE rule (fallback mode) */
-};
-
-static void xt_meaning(struct resolver *r, const struct trace_event *ev,
-		       struct xt_meaning *m)
-{
-	const struct rs_chain *c = resolver_chain(r, ev);
-	bool is_rule = ev->type == EV_TYPE_RULE || (c && ev->rulenum <= c->nrules);
-
-	memset(m, 0, sizeof(*m));
-	if (is_rule) {
-		m->kind = STEP_RULE;
-		resolver_rule(r, ev, &m->rule);
-		m->own = m->rule.text && arm_xt_is_own_rule(m->rule.text);
-		m->verdict = resolver_xt_verdict(r, ev, m->rule.text, m->target,
-						 sizeof(m->target));
-	} else if (ev->type == EV_TYPE_POLICY) {
-		m->kind = STEP_POLICY;
-		m->verdict = c ? c->policy : EV_V_ACCEPT;
-	} else {
-		m->kind = STEP_RETURN;
-		m->verdict = EV_V_RETURN;
-	}
-}
-
-static bool own_event(struct resolver *r, const struct trace_event *ev)
+static bool own_event(const struct resolver *r, const struct trace_event *ev)
 {
 	struct xt_meaning m;
 
 	/* our TRACE rules (the fallback) have no table of their own */
 	if (!ev_traits(ev)->legacy)
 		return arm_is_own_table(ev->table);
-	xt_meaning(r, ev, &m);
+	resolver_xt_meaning(r, ev, &m);
 	return m.own;
-}
-
-/* The base chain whose walk the block's latest event belongs to. An
- * nf_tables walk starts with the event that carries headers; a legacy
- * walk with an event in a built-in chain. */
-static const struct rs_chain *walk_chain(const struct block *b,
-					 const struct trace_event *ev,
-					 struct resolver *r)
-{
-	const struct rs_chain *c;
-	size_t i;
-
-	for (i = b->nevs; i-- > 0;) {
-		const struct trace_event *e = &b->evs[i];
-
-		if (ev_traits(e)->legacy != ev_traits(ev)->legacy ||
-		    arm_is_own_table(e->table))
-			continue;
-		if (ev_traits(e)->walk_by_headers && !(e->has & EV_HAS_NETHDR))
-			continue;
-		c = resolver_chain(r, e);
-		if (c && c->hook != HOOK_NONE)
-			return c;
-		if (ev_traits(e)->walk_by_headers)
-			return NULL;
-	}
-	return NULL;
-}
-
-/* Conntrack runs before any chain that reports it; without its word,
- * assume a first packet, which may still meet nat chains. */
-static bool first_packet(const struct block *b)
-{
-	size_t i;
-
-	for (i = b->nevs; i-- > 0;)
-		if (b->evs[i].has & EV_HAS_CT)
-			return b->evs[i].ct_state & CT_ST_NEW;
-	return true;
-}
-
-bool story_ends_path(const struct block *b, const struct trace_event *ev,
-		     struct resolver *r)
-{
-	const struct rs_chain *c;
-	int32_t v;
-
-	if (ev_traits(ev)->verdict_in_rule) {
-		struct xt_meaning m;
-
-		xt_meaning(r, ev, &m);
-		if (m.own || m.kind == STEP_RETURN)
-			return false;
-		v = m.verdict;
-	} else {
-		if (arm_is_own_table(ev->table) || !(ev->has & EV_HAS_VERDICT) ||
-		    (ev->type != EV_TYPE_POLICY && ev->type != EV_TYPE_RULE))
-			return false;
-		v = ev->verdict;
-	}
-	/* A queued packet may come back (a listener's verdict, or bypass
-	 * with no listener): only quiet time tells that it did not. */
-	if (v == EV_V_DROP || v == EV_V_STOLEN)
-		return true;
-	if (v != EV_V_ACCEPT)
-		return false;
-	/* A bridge chain's accept: br_netfilter may still run the ip chains
-	 * of the same frame, whose hooks the ruleset's order does not
-	 * place. The quiet time decides. */
-	if (ev->family == NFPROTO_BRIDGE)
-		return false;
-	c = walk_chain(b, ev, r);
-	if (!c)
-		return false;	/* unknown: let the quiet time decide */
-	return !resolver_chain_after(r, ev->nfproto, c, first_packet(b));
 }
 
 /* The IPv6 upper protocol that one of our rules named (arm.c), for a
@@ -224,14 +104,14 @@ static int set_rule(struct story_step *st, const struct rule_view *rv)
 	return 0;
 }
 
-static bool is_user_chain(struct resolver *r, const struct trace_event *ev)
+static bool is_user_chain(const struct resolver *r, const struct trace_event *ev)
 {
 	const struct rs_chain *c = resolver_chain(r, ev);
 
 	return c && c->hook == HOOK_NONE;
 }
 
-static int nft_step(struct story *s, struct resolver *r,
+static int nft_step(struct story *s, const struct resolver *r,
 		    const struct trace_event *ev, enum hook hook)
 {
 	struct story_step *st;
@@ -260,19 +140,23 @@ static int nft_step(struct story *s, struct resolver *r,
 	return 0;
 }
 
-static int xt_step(struct story *s, struct resolver *r,
+static int xt_step(struct story *s, const struct resolver *r,
 		   const struct trace_event *ev, enum hook hook, bool fresh)
 {
+	static const enum step_kind kinds[] = {
+		[XT_RULE] = STEP_RULE, [XT_POLICY] = STEP_POLICY,
+		[XT_RETURN] = STEP_RETURN,
+	};
 	struct story_step *st;
 	struct xt_meaning m;
 
-	xt_meaning(r, ev, &m);
+	resolver_xt_meaning(r, ev, &m);
 	if (m.own)
 		return 0;
-	if (!(st = add_step(s, m.kind, ev, hook, m.verdict, m.target)))
+	if (!(st = add_step(s, kinds[m.kind], ev, hook, m.verdict, m.target)))
 		return -1;
-	st->stale = m.kind == STEP_RULE && !fresh;
-	return m.kind == STEP_RULE ? set_rule(st, &m.rule) : 0;
+	st->stale = m.kind == XT_RULE && !fresh;
+	return m.kind == XT_RULE ? set_rule(st, &m.rule) : 0;
 }
 
 /* Sort key: the kernel runs hooks in path order and base chains by
@@ -358,7 +242,7 @@ static int legacy_first(const struct block *b, const struct order *o,
 }
 
 static void settle_equal_prio(const struct block *b, struct order *o,
-			      struct resolver *r, char *note, size_t note_size)
+			      const struct resolver *r, char *note, size_t note_size)
 {
 	size_t i = 0, j, k;
 
@@ -397,7 +281,7 @@ static void settle_equal_prio(const struct block *b, struct order *o,
 	}
 }
 
-static struct order *order_events(const struct block *b, struct resolver *r,
+static struct order *order_events(const struct block *b, const struct resolver *r,
 				  char *note, size_t note_size)
 {
 	struct order *o = calloc(b->nevs, sizeof(*o)), walk[2] = { { 0, 0, 0, 0 } };
@@ -454,7 +338,7 @@ static void set_miss(struct story_step *st, unsigned int from, unsigned int to)
 	}
 }
 
-void story_find_misses(struct story *s, struct resolver *r)
+void story_find_misses(struct story *s, const struct resolver *r)
 {
 	struct walk_frame f[WALK_DEPTH];
 	size_t i, depth = 0, k;
@@ -513,7 +397,7 @@ void story_find_misses(struct story *s, struct resolver *r)
 	}
 }
 
-int story_build(struct story *s, const struct block *b, struct resolver *r,
+int story_build(struct story *s, const struct block *b, const struct resolver *r,
 		bool fresh, const struct story_lookups *lk)
 {
 	const struct pkt_view *last = NULL;

@@ -159,8 +159,8 @@ struct story {
 /* story_fate.c and story_nat.c: filled in by story_build */
 void story_find_fate(struct story *s);
 void story_find_changes(struct story *s);
-void story_find_ct(struct story *s, struct resolver *r);
-void story_find_misses(struct story *s, struct resolver *r);
+void story_find_ct(struct story *s, const struct resolver *r);
+void story_find_misses(struct story *s, const struct resolver *r);
 /* The headers the packet leaves with: the last ones a chain saw, with
  * what conntrack's NAT does after them. False when none decoded. */
 bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
@@ -170,18 +170,13 @@ bool story_final_headers(const struct story *s, struct pkt_hdrs *out);
 void story_set_block(struct story *s, const struct block *b);
 void story_step_set_event(struct story_step *st, const struct trace_event *ev);
 
-/* Build the story of block b from the snapshots as they are: bring
- * them up to date first (resolver_sync_block). fresh: what that said,
+/* Build the story of block b from the snapshots as they are: a pure
+ * function of the block, the resolver's read-only view and lk. Load
+ * what it reads first (snapshots_prepare_block); fresh: what that said,
  * whether legacy text is from a check newer than the packet. */
-int story_build(struct story *s, const struct block *b, struct resolver *r,
+int story_build(struct story *s, const struct block *b, const struct resolver *r,
 		bool fresh, const struct story_lookups *lk);
 void story_free(struct story *s);
-
-/* For the assembler: event predicates that need the ruleset. */
-/* Is ev our tracing rule firing (own_table: our table, NULL: none)? */
-bool story_starts_packet(const struct trace_event *ev, const char *own_table);
-bool story_ends_path(const struct block *b, const struct trace_event *ev,
-		     struct resolver *r);
 
 /* A step's verdict as users name it: REJECT for a rejecting rule, whose
  * kernel verdict is a drop. */

@@ -16,7 +16,7 @@
 /* Did conntrack see the packet before this event's chain? The first
  * event of a base chain's walk (it carries the headers) of a chain after
  * conntrack's hook (-200 at prerouting and output). */
-static bool after_conntrack(const struct trace_event *ev, struct resolver *r)
+static bool after_conntrack(const struct trace_event *ev, const struct resolver *r)
 {
 	const struct rs_chain *c;
 
@@ -45,7 +45,7 @@ static bool after_conntrack(const struct trace_event *ev, struct resolver *r)
 /* No CT attributes where conntrack had run, in a family where it is at
  * work: conntrack found the packet invalid (it attaches no entry then,
  * and the kernel sends no CT_* attributes). */
-static bool seen_invalid(const struct story *s, struct resolver *r)
+static bool seen_invalid(const struct story *s, const struct resolver *r)
 {
 	size_t i;
 
@@ -61,7 +61,7 @@ static bool seen_invalid(const struct story *s, struct resolver *r)
 	return false;
 }
 
-void story_find_ct(struct story *s, struct resolver *r)
+void story_find_ct(struct story *s, const struct resolver *r)
 {
 	struct story_ct *c = &s->ct;
 	const struct trace_event *with_ct = NULL;

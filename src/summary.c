@@ -23,6 +23,11 @@ struct sum_chain {
 	unsigned long packets, last;
 };
 
+const struct trace_event *summary_chain_key(const struct summary *sm, size_t i)
+{
+	return i < sm->nchains ? &sm->chains[i].key : NULL;
+}
+
 static bool same_chain(const struct trace_event *a, const struct trace_event *b)
 {
 	return a->source == b->source && a->family == b->family &&

@@ -28,5 +28,8 @@ int summary_add(struct summary *sm, const struct story *s, struct resolver *r);
 int summary_print_text(FILE *f, const struct summary *sm, struct resolver *r);
 int summary_print_json(FILE *f, const struct summary *sm, struct resolver *r);
 void summary_free(struct summary *sm);
+/* The chains the packets crossed, named like an event (source, family,
+ * table, chain): the i-th, NULL past the last. */
+const struct trace_event *summary_chain_key(const struct summary *sm, size_t i);
 
 #endif

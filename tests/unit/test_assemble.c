@@ -40,13 +40,6 @@ static bool rec_ends(const struct block *b, const struct trace_event *ev, void *
 	return r->ends && r->ends(ev);
 }
 
-static bool rec_starts(const struct trace_event *ev, void *data)
-{
-	struct rec *r = data;
-
-	return r->starts && r->starts(ev);
-}
-
 static void rec_emit(const struct block *b, void *data)
 {
 	struct rec *r = data;
@@ -72,8 +65,7 @@ static void rec_emit(const struct block *b, void *data)
 static struct assembler *new_asm(struct rec *r, unsigned int quiet_ms)
 {
 	const struct asm_ops ops = {
-		.ends_path = rec_ends, .starts_packet = rec_starts,
-		.emit = rec_emit, .data = r,
+		.ends_path = rec_ends, .emit = rec_emit, .data = r,
 	};
 	struct assembler *a = asm_new(&ops, quiet_ms);
 
@@ -114,9 +106,16 @@ static bool is_drop(const struct trace_event *e)
 
 /* One event, then a flush, as main's loop does after each drain: a
  * block whose fate is known comes out at that flush. */
-static void add(struct assembler *a, struct trace_event e)
+/* Whether an event starts a packet is the caller's to say, once, at
+ * arrival (app.c take_event): r->starts here. */
+static int rec_add(struct rec *r, struct assembler *a, const struct trace_event *e)
 {
-	assert_int_equal(asm_add(a, &e), 0);
+	return asm_add(a, e, r->starts && r->starts(e));
+}
+
+static void add(struct rec *r, struct assembler *a, struct trace_event e)
+{
+	assert_int_equal(rec_add(r, a, &e), 0);
 	asm_flush(a, false);
 }
 
@@ -128,14 +127,14 @@ static void test_blocks_by_id(void **state)
 
 	(void)state;
 	asm_flush(a, false);	/* before any block: nothing to move */
-	add(a, ev(0xa, "start", 1, NFT_CONTINUE));
-	add(a, ev(0xb, "start", 1, NFT_CONTINUE));
-	add(a, ev(0xa, "c", 2, NFT_JUMP));
-	add(a, ev(0xb, "c", 2, NF_ACCEPT));
-	add(a, ev(0xa, "d", 3, NFT_CONTINUE));
+	add(&r, a, ev(0xa, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(0xb, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(0xa, "c", 2, NFT_JUMP));
+	add(&r, a, ev(0xb, "c", 2, NF_ACCEPT));
+	add(&r, a, ev(0xa, "d", 3, NFT_CONTINUE));
 	assert_int_equal(asm_open_blocks(a), 2);
 	assert_int_equal(r.n, 0);
-	add(a, ev(0xa, "d", 4, NF_DROP));	/* a's fate: out at once */
+	add(&r, a, ev(0xa, "d", 4, NF_DROP));	/* a's fate: out at once */
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].id, 0xa);
 	assert_int_equal(r.blocks[0].nevs, 4);
@@ -144,7 +143,7 @@ static void test_blocks_by_id(void **state)
 	assert_true(r.blocks[0].fate_known);
 	assert_false(r.blocks[0].superseded);
 	assert_int_equal(asm_open_blocks(a), 1);
-	add(a, ev(0xb, "e", 3, NF_ACCEPT));
+	add(&r, a, ev(0xb, "e", 3, NF_ACCEPT));
 	asm_flush(a, true);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.blocks[1].id, 0xb);
@@ -165,11 +164,11 @@ static void test_new_packet_closes_same_id(void **state)
 	struct assembler *a = new_asm(&r, 60000);
 
 	(void)state;
-	add(a, ev(0xa, "start", 1, NFT_CONTINUE));	/* no block to close */
+	add(&r, a, ev(0xa, "start", 1, NFT_CONTINUE));	/* no block to close */
 	assert_int_equal(r.n, 0);
-	add(a, ev(0xa, "c", 2, NF_ACCEPT));
-	add(a, ev(0xb, "start", 1, NFT_CONTINUE));
-	add(a, ev(0xa, "start", 11, NFT_CONTINUE));
+	add(&r, a, ev(0xa, "c", 2, NF_ACCEPT));
+	add(&r, a, ev(0xb, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(0xa, "start", 11, NFT_CONTINUE));
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].id, 0xa);
 	assert_int_equal(r.blocks[0].nevs, 2);
@@ -177,7 +176,7 @@ static void test_new_packet_closes_same_id(void **state)
 	assert_true(r.blocks[0].superseded);
 	assert_false(r.blocks[0].fate_known);
 	assert_int_equal(asm_open_blocks(a), 2);
-	add(a, ev(0xa, "c", 12, NF_DROP));
+	add(&r, a, ev(0xa, "c", 12, NF_DROP));
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.blocks[1].id, 0xa);
 	assert_int_equal(r.blocks[1].nevs, 2);
@@ -185,7 +184,7 @@ static void test_new_packet_closes_same_id(void **state)
 	assert_false(r.blocks[1].superseded);
 	assert_true(r.blocks[1].fate_known);
 	/* an event after the fate opens a new block rather than reviving */
-	add(a, ev(0xa, "late", 13, NF_ACCEPT));
+	add(&r, a, ev(0xa, "late", 13, NF_ACCEPT));
 	assert_int_equal(asm_open_blocks(a), 2);
 	asm_flush(a, true);
 	assert_int_equal(r.n, 4);
@@ -202,7 +201,7 @@ static void test_fate_on_first_event(void **state)
 	struct assembler *a = new_asm(&r, 60000);
 
 	(void)state;
-	add(a, ev(7, "start", 1, NF_DROP));
+	add(&r, a, ev(7, "start", 1, NF_DROP));
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].nevs, 1);
 	assert_true(r.blocks[0].fate_known);
@@ -228,15 +227,15 @@ static void test_quiet_flush(void **state)
 
 	(void)state;
 	assert_int_equal(asm_next_timeout(a), -1);
-	add(a, ev(1, "start", 1, NFT_CONTINUE));
-	add(a, ev(1, "c", 2, NF_ACCEPT));
+	add(&r, a, ev(1, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(1, "c", 2, NF_ACCEPT));
 	asm_flush(a, false);
 	assert_int_equal(r.n, 0);		/* not quiet yet */
 	t = asm_next_timeout(a);
 	assert_true(t > 0 && t <= 100);
 	sleep_ms(150);
 	assert_int_equal(asm_next_timeout(a), 0);
-	add(a, ev(2, "start", 1, NFT_CONTINUE));	/* fresh: stays */
+	add(&r, a, ev(2, "start", 1, NFT_CONTINUE));	/* fresh: stays */
 	asm_flush(a, false);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].id, 1);
@@ -247,7 +246,7 @@ static void test_quiet_flush(void **state)
 	assert_true(t > 0 && t <= 100);
 	/* an event restarts its block's quiet time */
 	sleep_ms(60);
-	add(a, ev(2, "c", 2, NFT_CONTINUE));
+	add(&r, a, ev(2, "c", 2, NFT_CONTINUE));
 	sleep_ms(60);
 	asm_flush(a, false);
 	assert_int_equal(r.n, 1);
@@ -267,14 +266,14 @@ static void test_open_block_limit(void **state)
 
 	(void)state;
 	for (id = 1; id <= 4096; id++)
-		add(a, ev(id, "start", 1, NFT_CONTINUE));
+		add(&r, a, ev(id, "start", 1, NFT_CONTINUE));
 	assert_int_equal(r.n, 0);
 	assert_int_equal(asm_open_blocks(a), 4096);
-	add(a, ev(4097, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(4097, "start", 1, NFT_CONTINUE));
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].id, 1);
 	assert_int_equal(asm_open_blocks(a), 4096);
-	add(a, ev(2, "c", 2, NF_ACCEPT));	/* still open, still joined */
+	add(&r, a, ev(2, "c", 2, NF_ACCEPT));	/* still open, still joined */
 	asm_flush(a, true);
 	assert_int_equal(r.total_evs, 4098);
 	assert_int_equal(r.blocks[1].id, 2);
@@ -299,22 +298,22 @@ static void test_burst_of_open_blocks(void **state)
 	for (i = 0; i < N; i++) {
 		x = x * 1103515245u + 12345u;	/* distinct, scattered ids */
 		ids[i] = (x & 0x7fffffffu) | 1u;
-		add(a, ev(ids[i], "start", 1, NFT_CONTINUE));
+		add(&r, a, ev(ids[i], "start", 1, NFT_CONTINUE));
 	}
 	assert_int_equal(asm_open_blocks(a), N);
 	for (i = N; i-- > 0;)
-		add(a, ev(ids[i], "c", 2, NFT_CONTINUE));
+		add(&r, a, ev(ids[i], "c", 2, NFT_CONTINUE));
 	for (i = 0; i < N; i += 2)
-		add(a, ev(ids[i], "d", 3, NF_DROP));
+		add(&r, a, ev(ids[i], "d", 3, NF_DROP));
 	assert_int_equal(r.total_evs, (N / 2) * 3);
 	assert_int_equal(asm_open_blocks(a), N / 2);
 	for (i = 1; i < N; i += 2)
-		add(a, ev(ids[i], "d", 3, NF_DROP));
+		add(&r, a, ev(ids[i], "d", 3, NF_DROP));
 	assert_int_equal(r.total_evs, N * 3);
 	assert_int_equal(asm_open_blocks(a), 0);
 	/* the ids again: new packets, each a block of its own */
 	for (i = 0; i < 100; i++)
-		add(a, ev(ids[i], "c", 4, NFT_CONTINUE));
+		add(&r, a, ev(ids[i], "c", 4, NFT_CONTINUE));
 	assert_int_equal(asm_open_blocks(a), 100);
 	asm_flush(a, true);
 	assert_int_equal(r.total_evs, N * 3 + 100);
@@ -336,22 +335,26 @@ static bool fx_drop(const struct trace_event *e)
 	return (e->has & EV_HAS_VERDICT) && e->verdict == NF_DROP;
 }
 
+struct feed { struct rec *r; struct assembler *a; };
+
 static void feed_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct feed *f = data;
 	struct trace_event e;
 
 	assert_int_equal(nl_trace_parse(nlh, &e), 0);
-	add(data, e);
+	add(f->r, f->a, e);
 }
 
 static void test_real_capture(void **state)
 {
 	struct rec r = { .starts = fx_starts, .ends = fx_drop };
 	struct assembler *a = new_asm(&r, 60000);
+	struct feed f = { &r, a };
 	size_t i;
 
 	(void)state;
-	assert_int_equal(fixture_stream("nft-server-all.stream", feed_cb, a), 72);
+	assert_int_equal(fixture_stream("nft-server-all.stream", feed_cb, &f), 72);
 	/* during the replay: the UDP 7778 packet met the policy drop, and
 	 * the FIN reused the SYN's trace id 8c368f0e */
 	assert_int_equal(r.n, 2);
@@ -404,14 +407,14 @@ static void test_legacy_events_join_by_headers(void **state)
 	syn_pre.handle = 4;
 
 	/* nft first, legacy after */
-	add(a, pre);
-	add(a, as_xt(syn));		/* another packet: its own block */
-	add(a, as_xt(echo));
+	add(&r, a, pre);
+	add(&r, a, as_xt(syn));		/* another packet: its own block */
+	add(&r, a, as_xt(echo));
 	assert_int_equal(asm_open_blocks(a), 2);
 	/* legacy first, then the packet's nft events adopt its block */
-	add(a, syn_pre);
+	add(&r, a, syn_pre);
 	assert_int_equal(asm_open_blocks(a), 2);
-	add(a, syn);
+	add(&r, a, syn);
 	asm_flush(a, true);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.blocks[0].id, 0xd63ac222);
@@ -441,10 +444,10 @@ static void test_routed_pass_joins_bridge_pass(void **state)
 	elsewhere.id = 0x5678;
 	elsewhere.iif = pre.iif + 1;
 
-	add(a, pre);
-	add(a, routed);
+	add(&r, a, pre);
+	add(&r, a, routed);
 	assert_int_equal(asm_open_blocks(a), 1);
-	add(a, elsewhere);
+	add(&r, a, elsewhere);
 	assert_int_equal(asm_open_blocks(a), 2);
 	asm_flush(a, true);
 	assert_int_equal(r.n, 2);
@@ -469,10 +472,10 @@ static void test_bridge_and_inet_starts_are_one_packet(void **state)
 	br = inet;
 	br.family = NFPROTO_BRIDGE;
 
-	add(a, br);
-	add(a, inet);
+	add(&r, a, br);
+	add(&r, a, inet);
 	assert_int_equal(asm_open_blocks(a), 1);
-	add(a, inet);
+	add(&r, a, inet);
 	asm_flush(a, true);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.blocks[0].nevs, 2);
@@ -497,11 +500,11 @@ static void test_closed_block_takes_its_tail(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	asm_drained(a, &t);
 	e = ev(0xc, "start", 1, NFT_CONTINUE);
-	assert_int_equal(asm_add(a, &e), 0);
+	assert_int_equal(rec_add(&r, a, &e), 0);
 	e = ev(0xc, "c", 2, NF_DROP);
-	assert_int_equal(asm_add(a, &e), 0);
+	assert_int_equal(rec_add(&r, a, &e), 0);
 	e = ev(0xc, "tail", 3, NF_ACCEPT);
-	assert_int_equal(asm_add(a, &e), 0);
+	assert_int_equal(rec_add(&r, a, &e), 0);
 	asm_flush(a, false);
 	assert_int_equal(r.n, 0);	/* no drain since its last event */
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -523,10 +526,10 @@ static void test_overflow_marks_open_blocks_cut(void **state)
 	struct trace_event e = ev(1, "start", 1, NFT_CONTINUE);
 
 	(void)state;
-	assert_int_equal(asm_add(a, &e), 0);
+	assert_int_equal(rec_add(&r, a, &e), 0);
 	asm_mark_cut(a);
 	e = ev(2, "start", 2, NFT_CONTINUE);
-	assert_int_equal(asm_add(a, &e), 0);
+	assert_int_equal(rec_add(&r, a, &e), 0);
 	asm_flush(a, true);
 	assert_int_equal(r.n, 2);
 	assert_true(r.blocks[0].cut);

@@ -1,15 +1,11 @@
-/* The assembler's predicates from story.c, on captured events: which
- * event starts a packet, and which verdicts end its path. Only cases that
- * are decided without the live ruleset are here (the resolver has no
- * rules_nft: the function must not need it for them). And story_build
- * with its kernel lookups answered here: the fate routing decides. */
+/* story_build with its kernel lookups answered here: the fate routing
+ * decides. (The assembler's predicates are test_path_end.c's.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "arm.h"
 #include "bridge.h"
 #include "fixture.h"
 #include "route.h"
@@ -19,32 +15,6 @@
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
-
-#define OWN ARM_TABLE_PREFIX "4242"
-
-static void test_starts_packet(void **state)
-{
-	struct trace_event ev;
-
-	(void)state;
-	/* the nftrace rule of a table that is not ours */
-	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &ev);
-	assert_false(story_starts_packet(&ev, OWN));
-	/* the same event from our own table */
-	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
-	assert_true(story_starts_packet(&ev, OWN));
-	/* another iptables-trace's table, or none of ours (legacy mode) */
-	snprintf(ev.table, sizeof(ev.table), "%s4343", ARM_TABLE_PREFIX);
-	assert_false(story_starts_packet(&ev, OWN));
-	assert_false(story_starts_packet(&ev, NULL));
-	/* our table's end-of-chain and policy events start nothing */
-	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
-	ev.has &= ~EV_HAS_HANDLE;
-	assert_false(story_starts_packet(&ev, OWN));
-	fixture_event("nft-policy-accept-prerouting.nlmsg", &ev);
-	snprintf(ev.table, sizeof(ev.table), "%s", OWN);
-	assert_false(story_starts_packet(&ev, OWN));
-}
 
 /* A block holding the events before ev, as the assembler passes it. */
 struct blk { struct block b; struct trace_event evs[4]; };
@@ -60,72 +30,6 @@ static void blk_init(struct blk *k, const char *const *fixtures, size_t n)
 	k->b.evs = k->evs;
 	k->b.nevs = n;
 	k->b.cap = 4;
-}
-
-static void test_rule_drop_ends_path(void **state)
-{
-	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
-					 "nft-tcp-syn-counter-continue.nlmsg" };
-	struct resolver r = { 0 };
-	struct blk k;
-	struct trace_event ev;
-
-	(void)state;
-	blk_init(&k, f, 2);
-	ev = k.evs[1];
-	ev.verdict = NF_DROP;
-	assert_true(story_ends_path(&k.b, &ev, &r));
-	ev.verdict = NF_STOLEN;
-	assert_true(story_ends_path(&k.b, &ev, &r));
-	/* a queued packet may come back: only quiet time ends its path */
-	ev.verdict = 3 << 16 | NF_QUEUE;	/* queue 3 */
-	assert_false(story_ends_path(&k.b, &ev, &r));
-	/* our own table never decides a packet's fate */
-	ev.verdict = NF_DROP;
-	snprintf(ev.table, sizeof(ev.table), "%s1", ARM_TABLE_PREFIX);
-	assert_false(story_ends_path(&k.b, &ev, &r));
-}
-
-static void test_non_final_verdicts(void **state)
-{
-	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg" };
-	struct resolver r = { 0 };
-	struct blk k;
-	struct trace_event ev;
-
-	(void)state;
-	blk_init(&k, f, 1);
-	assert_false(story_ends_path(&k.b, &k.evs[0], &r));	/* jump */
-	fixture_event("nft-tcp-syn-counter-continue.nlmsg", &ev);
-	assert_false(story_ends_path(&k.b, &ev, &r));		/* continue */
-	fixture_event("nft-user-chain-end-continue.nlmsg", &ev);
-	assert_false(story_ends_path(&k.b, &ev, &r));
-	fixture_event("nft-tcp-ack-return.nlmsg", &ev);
-	assert_false(story_ends_path(&k.b, &ev, &r));		/* return */
-	/* an accept with no headers in the block to say which base chain
-	 * it came from: let the quiet time decide */
-	k.evs[0].has &= ~EV_HAS_NETHDR;
-	fixture_event("nft-ip4-icmp-echo-accept.nlmsg", &ev);
-	ev.has &= ~EV_HAS_NETHDR;
-	assert_false(story_ends_path(&k.b, &ev, &r));
-}
-
-/* A base chain's policy drop is the packet's end as surely as a rule's
- * drop. Policy events carry NFTA_TRACE_POLICY and no verdict attribute
- * (see the fixture); the parser makes the policy the event's verdict. */
-static void test_policy_drop_ends_path(void **state)
-{
-	static const char *const f[] = { "nft-udp-input-end-continue.nlmsg",
-					 "nft-policy-drop-input.nlmsg" };
-	struct resolver r = { 0 };
-	struct blk k;
-
-	(void)state;
-	blk_init(&k, f, 2);
-	assert_int_equal(k.evs[1].type, EV_TYPE_POLICY);
-	assert_true(k.evs[1].has & EV_HAS_VERDICT);
-	assert_int_equal(k.evs[1].verdict, NF_DROP);
-	assert_true(story_ends_path(&k.b, &k.evs[1], &r));
 }
 
 /* After an overflow a block may lack its later events: an accept seen
@@ -362,17 +266,75 @@ static void test_story_build_bridge_port_drop_is_no_guess(void **state)
 	story_free(&s);
 }
 
+/* The story only reads the resolver's view: positions and text come
+ * from the rulesets it points at, what was not loaded stays unknown
+ * (NULL text), and the chain's rule count gives the misses. */
+static void fx_view(struct ruleset *rs, bool text_13)
+{
+	int in, chk;
+
+	ruleset_init(rs);
+	in = ruleset_add_chain(rs, NFPROTO_INET, "fx", "input", HOOK_INPUT, 0,
+			       NF_ACCEPT);
+	chk = ruleset_add_chain(rs, NFPROTO_INET, "fx", "tcpchk", HOOK_NONE, 0, 0);
+	assert_true(in >= 0 && chk >= 0);
+	assert_true(ruleset_add_rule(rs, in, 12, "iif lo accept") >= 0);
+	assert_true(ruleset_add_rule(rs, in, 13, text_13 ?
+				     "tcp flags syn jump tcpchk" : NULL) >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 5, "tcp dport 1 drop") >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 6, "counter") >= 0);
+	assert_true(ruleset_add_rule(rs, chk, 7, "tcp dport 2 drop") >= 0);
+	assert_int_equal(ruleset_index(rs), 0);
+}
+
+static void test_story_build_reads_the_view(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
+					 "nft-tcp-syn-counter-continue.nlmsg",
+					 "nft-user-chain-end-continue.nlmsg" };
+	struct resolver r = { 0 };
+	struct ruleset rs;
+	struct story s;
+	struct blk k;
+
+	(void)state;
+	blk_init(&k, f, 3);
+	fx_view(&rs, true);
+	r.view.nft = &rs;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_int_equal(s.nsteps, 3);
+	assert_int_equal(s.steps[0].kind, STEP_RULE);
+	assert_int_equal(s.steps[0].pos, 2);
+	assert_string_equal(s.steps[0].text, "tcp flags syn jump tcpchk");
+	assert_int_equal(s.steps[0].hook, HOOK_INPUT);
+	assert_int_equal(s.steps[0].miss_from, 1);
+	assert_int_equal(s.steps[0].miss_to, 1);
+	assert_int_equal(s.steps[1].pos, 2);
+	assert_string_equal(s.steps[1].text, "counter");
+	assert_int_equal(s.steps[2].kind, STEP_RETURN);
+	assert_int_equal(s.steps[2].miss_from, 3);
+	assert_int_equal(s.steps[2].miss_to, 3);
+	story_free(&s);
+	ruleset_clear(&rs);
+
+	/* text not loaded: the position stays, the text is unknown */
+	fx_view(&rs, false);
+	r.view.nft = &rs;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_int_equal(s.steps[0].pos, 2);
+	assert_null(s.steps[0].text);
+	story_free(&s);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_starts_packet),
 		cmocka_unit_test(test_cut_block_fate),
-		cmocka_unit_test(test_rule_drop_ends_path),
-		cmocka_unit_test(test_non_final_verdicts),
-		cmocka_unit_test(test_policy_drop_ends_path),
 		cmocka_unit_test(test_changes_join_address_and_port),
 		cmocka_unit_test(test_story_build_asks_routing_for_the_fate),
 		cmocka_unit_test(test_story_build_bridge_port_drop_is_no_guess),
+		cmocka_unit_test(test_story_build_reads_the_view),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
