@@ -399,20 +399,17 @@ void app_check_trace_rules(struct app *app)
  * in /proc is for root) and report "removed 0": refuse instead. */
 static void cleanup_allowed(void)
 {
-	static const char *const names[] = {
-		"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names",
-	};
-	size_t i;
+	int v6;
 
 	need_net_raw("--cleanup");
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		FILE *f = fopen(names[i], "re");
+	for (v6 = 0; v6 < 2; v6++) {
+		FILE *f = fopen(xt_names_path(v6), "re");
 
 		if (f)
 			fclose(f);
 		else if (denied(errno))
 			die(EXIT_PRIVILEGE, "--cleanup: reading %s: %s; run as root",
-			    names[i], strerror(errno));
+			    xt_names_path(v6), strerror(errno));
 	}
 }
 

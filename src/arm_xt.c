@@ -27,11 +27,11 @@
 #define MAX_ARGS	24
 #define MAX_SAVE_ARGS	64
 
-static const char *const tools[2] = { "iptables-legacy", "ip6tables-legacy" };
-static const char *const save_tools[2] = { "iptables-legacy-save",
-					   "ip6tables-legacy-save" };
-static const char *const names_files[2] = { "/proc/net/ip_tables_names",
-					    "/proc/net/ip6_tables_names" };
+/* fam: 0 IPv4, 1 IPv6 */
+static const char *tool(int fam, enum xt_tool t)
+{
+	return xt_tool_name(XT_LEGACY, fam == 1, t);
+}
 
 struct xt_rule {
 	int fam;			/* 0 IPv4, 1 IPv6 */
@@ -81,7 +81,7 @@ static int run_rule(int fam, const char *op, const char *chain,
 	struct spawn_result r;
 	int n = 0, i;
 
-	argv[n++] = tools[fam];
+	argv[n++] = tool(fam, XT_TOOL_CMD);
 	argv[n++] = "-w";
 	argv[n++] = ARM_XT_LOCK_WAIT;
 	argv[n++] = "-t";
@@ -94,11 +94,11 @@ static int run_rule(int fam, const char *op, const char *chain,
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	if (spawn_run(argv, false, &r) < 0) {
-		set_err(err, errlen, tools[fam], NULL);
+		set_err(err, errlen, tool(fam, XT_TOOL_CMD), NULL);
 		return -1;
 	}
 	if (r.status != 0) {
-		set_err(err, errlen, tools[fam], &r);
+		set_err(err, errlen, tool(fam, XT_TOOL_CMD), &r);
 		errno = EPROTO;
 		return -1;
 	}
@@ -477,7 +477,7 @@ static bool has_raw_table(int fam)
 {
 	char line[64];
 	bool found = false;
-	FILE *f = fopen(names_files[fam], "re");
+	FILE *f = fopen(xt_names_path(fam == 1), "re");
 
 	if (!f)
 		return false;
@@ -531,7 +531,7 @@ int arm_xt_cleanup(bool all, unsigned int *removed, char *err, size_t errlen)
 		removed = &dummy;
 	*removed = 0;
 	for (fam = 0; fam < 2; fam++) {
-		const char *argv[] = { save_tools[fam], "-t", "raw", NULL };
+		const char *argv[] = { tool(fam, XT_TOOL_SAVE), "-t", "raw", NULL };
 		struct spawn_result r;
 		char *line, *save = NULL;
 		int ret = 0;
@@ -540,11 +540,11 @@ int arm_xt_cleanup(bool all, unsigned int *removed, char *err, size_t errlen)
 		if (!has_raw_table(fam))
 			continue;
 		if (spawn_run(argv, true, &r) < 0) {
-			set_err(err, errlen, save_tools[fam], NULL);
+			set_err(err, errlen, tool(fam, XT_TOOL_SAVE), NULL);
 			return -1;
 		}
 		if (r.status != 0) {
-			set_err(err, errlen, save_tools[fam], &r);
+			set_err(err, errlen, tool(fam, XT_TOOL_SAVE), &r);
 			spawn_result_free(&r);
 			errno = EPROTO;
 			return -1;

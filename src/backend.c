@@ -30,29 +30,20 @@ static bool table_configured(int sock, bool v6, const char *name)
 {
 	struct ipt_getinfo info;
 	struct ipt_get_entries *ge;
-	socklen_t len = sizeof(info);
 	unsigned int h, hooks = 0;
 	bool configured = false;
 
-	memset(&info, 0, sizeof(info));
-	if (strlen(name) >= sizeof(info.name))
-		return true;		/* not a name x_tables gave out */
-	memcpy(info.name, name, strlen(name));
-	if (getsockopt(sock, v6 ? SOL_IPV6 : SOL_IP,
-		       v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0)
-		return false;
+	if (xt_get_info(sock, v6, name, &info) < 0)
+		/* not a name x_tables gave out: someone's; gone: nothing */
+		return errno == EINVAL;
 	for (h = 0; h < NF_INET_NUMHOOKS; h++)
 		hooks += !!(info.valid_hooks & (1u << h));
 	if (info.num_entries > hooks + 1)
 		return true;
-	ge = calloc(1, sizeof(*ge) + info.size);
+	ge = malloc(sizeof(*ge) + info.size);
 	if (!ge)
 		return true;		/* cannot tell: assume the user's */
-	memcpy(ge->name, info.name, sizeof(ge->name));
-	ge->size = info.size;
-	len = (socklen_t)(sizeof(*ge) + info.size);
-	if (getsockopt(sock, v6 ? SOL_IPV6 : SOL_IP,
-		       v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, ge, &len) < 0) {
+	if (xt_get_entries(sock, v6, name, info.size, ge) < 0) {
 		free(ge);
 		return true;		/* changing under us: someone uses it */
 	}
@@ -80,8 +71,7 @@ static bool table_configured(int sock, bool v6, const char *name)
 
 static int probe_legacy(struct backend_info *bi, bool v6)
 {
-	FILE *f = fopen(v6 ? "/proc/net/ip6_tables_names"
-			   : "/proc/net/ip_tables_names", "re");
+	FILE *f = fopen(xt_names_path(v6), "re");
 	char name[XT_TABLE_MAXNAMELEN + 2];
 	int sock = -1;
 

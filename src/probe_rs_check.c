@@ -127,7 +127,7 @@ int probe_rs_verify(struct probe_ctx *c, const struct probe_rulesets *rs)
 			free(want);
 			continue;
 		}
-		if (probe_xt_run_out(probe_rs_tools[0][v6][0], NULL, &out, msg, sizeof(msg)) < 0) {
+		if (probe_xt_run_out(probe_rs_tool(false, v6, false), NULL, &out, msg, sizeof(msg)) < 0) {
 			free(want);
 			return probe_fail(c, "probe: cannot check the copy: %s", msg);
 		}
@@ -143,7 +143,7 @@ int probe_rs_verify(struct probe_ctx *c, const struct probe_rulesets *rs)
 	}
 	for (v6 = 0; v6 < 2; v6++) {
 		if (rs->legacy[v6]) {
-			if (probe_xt_run_out(probe_rs_tools[1][v6][0], NULL, &out, msg, sizeof(msg)) < 0)
+			if (probe_xt_run_out(probe_rs_tool(true, v6, false), NULL, &out, msg, sizeof(msg)) < 0)
 				return probe_fail(c, "probe: cannot check the copy: %s", msg);
 			if (!same_text(rs->legacy[v6], out, probe_xt_normal)) {
 				free(out);

@@ -17,13 +17,11 @@
 
 #define RS_FILE_MAX	(256u << 20)	/* a --ruleset file larger than this is a mistake */
 
-const char *const probe_rs_tools[2][2][2] = {
-	/* [legacy][v6][restore] */
-	[0] = { { "iptables-nft-save", "iptables-nft-restore" },
-		{ "ip6tables-nft-save", "ip6tables-nft-restore" } },
-	[1] = { { "iptables-legacy-save", "iptables-legacy-restore" },
-		{ "ip6tables-legacy-save", "ip6tables-legacy-restore" } },
-};
+const char *probe_rs_tool(bool legacy, int v6, bool restore)
+{
+	return xt_tool_name(legacy ? XT_LEGACY : XT_NFT, v6,
+			    restore ? XT_TOOL_RESTORE : XT_TOOL_SAVE);
+}
 
 const uint8_t probe_rs_family[2] = { NFPROTO_IPV4, NFPROTO_IPV6 };
 const char *const probe_rs_fam_word[2] = { "IPv4", "IPv6" };
@@ -135,7 +133,7 @@ static int read_xtnft_table(struct probe_ctx *c, struct probe_rulesets *rs, int 
 			    const char *table, unsigned int kchains, unsigned int krules,
 			    bool given, char *part)
 {
-	const char *tool = probe_rs_tools[0][v6][0];
+	const char *tool = probe_rs_tool(false, v6, false);
 	unsigned int tables = 0, chains = 0, rules = 0;
 	char *out = part, msg[600];
 
@@ -344,7 +342,7 @@ static void *run_saves(void *arg)
 
 	for (v6 = 0; v6 < 2; v6++)
 		if (sv->want[v6])
-			sv->cut[v6] = save_parts(probe_rs_tools[0][v6][0], sv->parts[v6]) == 0;
+			sv->cut[v6] = save_parts(probe_rs_tool(false, v6, false), sv->parts[v6]) == 0;
 	return NULL;
 }
 
@@ -417,8 +415,7 @@ static int read_nft(struct probe_ctx *c, struct probe_rulesets *rs)
 
 static bool has_legacy_tables(int v6)
 {
-	FILE *f = fopen(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names",
-			"re");
+	FILE *f = fopen(xt_names_path(v6), "re");
 	char line[64];
 	bool any = false;
 
@@ -437,7 +434,7 @@ static int read_legacy(struct probe_ctx *c, struct probe_rulesets *rs)
 	unsigned int i;
 
 	for (v6 = 0; v6 < 2; v6++) {
-		const char *tool = probe_rs_tools[1][v6][0];
+		const char *tool = probe_rs_tool(true, v6, false);
 		bool nft_of_family = false;
 
 		if (!has_legacy_tables(v6))
@@ -584,7 +581,7 @@ static int run_restore(struct probe_ctx *c, struct xt_run *run)
 	run->v6 = -1;
 	if (fclose(run->f) == EOF || !run->text)
 		ret = probe_fail(c, "probe: out of memory");
-	else if (probe_xt_run_in(probe_rs_tools[0][v6][1], run->text, run->len, msg,
+	else if (probe_xt_run_in(probe_rs_tool(false, v6, true), run->text, run->len, msg,
 				 sizeof(msg)) < 0)
 		ret = probe_fail(c, "probe: cannot copy the %s iptables-nft tables: %s",
 				 probe_rs_fam_word[v6], msg);
@@ -674,7 +671,7 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 
 	for (v6 = 0; v6 < 2; v6++)
 		if (rs->legacy[v6] &&
-		    probe_xt_run_in(probe_rs_tools[1][v6][1], rs->legacy[v6], strlen(rs->legacy[v6]),
+		    probe_xt_run_in(probe_rs_tool(true, v6, true), rs->legacy[v6], strlen(rs->legacy[v6]),
 				    msg, sizeof(msg)) < 0)
 			return probe_fail(c, "probe: cannot copy the %s legacy iptables rules: %s",
 					  probe_rs_fam_word[v6], msg);
@@ -683,7 +680,7 @@ static int load_xt(struct probe_ctx *c, const struct probe_rulesets *rs)
 
 		v6 = f->kind == PROBE_RS_XT6;
 		if (f->kind != PROBE_RS_NFT &&
-		    probe_xt_run_in(probe_rs_tools[f->legacy][v6][1], f->text, f->len, msg,
+		    probe_xt_run_in(probe_rs_tool(f->legacy, v6, true), f->text, f->len, msg,
 				    sizeof(msg)) < 0)
 			return probe_fail(c, "probe: --ruleset %s does not load: %s",
 					  f->path, msg);

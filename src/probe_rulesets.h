@@ -50,8 +50,8 @@ void probe_rulesets_free(struct probe_rulesets *rs);
 
 /* ---- between probe_rulesets.c and probe_rs_check.c ---- */
 
-/* [legacy][v6][restore]: "iptables-nft-save" ... "ip6tables-legacy-restore" */
-extern const char *const probe_rs_tools[2][2][2];
+/* the save (restore: the restore) tool of a flavour and family */
+const char *probe_rs_tool(bool legacy, int v6, bool restore);
 extern const uint8_t probe_rs_family[2];	/* [v6]: NFPROTO_IPV4, NFPROTO_IPV6 */
 extern const char *const probe_rs_fam_word[2];	/* "IPv4", "IPv6" */
 

@@ -218,22 +218,15 @@ static int legacy_entries(uint8_t family, const char *table, unsigned int *n)
 {
 	bool v6 = family == NFPROTO_IPV6;
 	struct ipt_getinfo info;
-	socklen_t len = sizeof(info);
-	int sock, ret;
+	int sock, ret, e;
 
-	memset(&info, 0, sizeof(info));
-	if (strlen(table) >= sizeof(info.name)) {
-		errno = EINVAL;
-		return -1;
-	}
-	memcpy(info.name, table, strlen(table));
 	sock = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (sock < 0)
 		return -1;
-	/* ip6t_getinfo has the same layout */
-	ret = getsockopt(sock, v6 ? SOL_IPV6 : SOL_IP,
-			 v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len);
+	ret = xt_get_info(sock, v6, table, &info);
+	e = errno;
 	close(sock);
+	errno = e;
 	*n = info.num_entries;
 	return ret;
 }

@@ -29,10 +29,6 @@
 
 #define XT_MAX_TABLES	16	/* per family; the kernel has 5 */
 
-static const char *const save_tools[2][2] = {
-	[XT_LEGACY] = { "iptables-legacy-save", "ip6tables-legacy-save" },
-	[XT_NFT] = { "iptables-nft-save", "ip6tables-nft-save" },
-};
 
 /* One legacy table's fingerprint: what GET_INFO says, plus a hash of
  * the rules blob without counters. */
@@ -44,8 +40,6 @@ struct xt_print {
 
 struct xt_fam {
 	uint8_t family;
-	int level;			/* SOL_IP / SOL_IPV6 */
-	int get_info, get_entries;
 	size_t entry_size;		/* the fixed part of one entry */
 	size_t counters_off, next_off, target_off;	/* within one entry */
 	int sock;			/* raw socket for getsockopt */
@@ -374,7 +368,7 @@ static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
 int rules_xt_read_chain(uint8_t family, const char *table, const char *chain,
 			struct ruleset *rs)
 {
-	const char *tool = family == NFPROTO_IPV6 ? "ip6tables-nft" : "iptables-nft";
+	const char *tool = xt_tool_name(XT_NFT, family == NFPROTO_IPV6, XT_TOOL_CMD);
 	/* argv elements, never a shell: the table is one of iptables' own
 	 * names and the chain a plain one (no leading '-': not an option) */
 	const char *argv[] = { tool, "-t", table, "-S", chain, NULL };
@@ -452,7 +446,7 @@ int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
 			if (ruleset_copy_if(&x->cur, &fresh, in_family,
 					    &x->fam[f].family) < 0)
 				goto err;
-		} else if (read_family(x, save_tools[XT_NFT][f], x->fam[f].family,
+		} else if (read_family(x, xt_tool_name(XT_NFT, f, XT_TOOL_SAVE), x->fam[f].family,
 				       &fresh, true) < 0) {
 			goto err;
 		}
@@ -489,7 +483,7 @@ int rules_xt_refresh(struct rules_xt *x)
 	}
 	ruleset_init(&fresh);
 	for (i = 0; i < 2; i++)
-		if (read_family(x, save_tools[x->flavour][i], x->fam[i].family,
+		if (read_family(x, xt_tool_name(x->flavour, i, XT_TOOL_SAVE), x->fam[i].family,
 				&fresh, x->flavour == XT_NFT) < 0) {
 			err = errno;
 			ruleset_clear(&fresh);
@@ -524,17 +518,14 @@ static uint64_t hash_blob(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* A table's entries into the reused blob, for the size GET_INFO gave.
- * ipt_get_entries and ip6t_get_entries share this layout. The blob is
- * zeroed first: the kernel writes match and target names only up to
- * their NUL, and stale bytes behind them would change a hash. NULL with
- * errno set (EAGAIN: the table changed since GET_INFO). */
+/* A table's entries into the reused blob, for the size GET_INFO gave
+ * (xt_get_entries zeroes it: stale bytes behind a name would change a
+ * hash). NULL with errno set (EAGAIN: the table changed since GET_INFO). */
 static struct ipt_get_entries *get_entries(struct rules_xt *x, struct xt_fam *f,
 					   const char *name, unsigned int size)
 {
 	struct ipt_get_entries *ge;
 	size_t need = sizeof(*ge) + size;
-	socklen_t len = (socklen_t)need;
 
 	if (need > x->blob_cap) {
 		void *nb = realloc(x->blob, need);
@@ -544,12 +535,8 @@ static struct ipt_get_entries *get_entries(struct rules_xt *x, struct xt_fam *f,
 		x->blob_cap = need;
 	}
 	ge = x->blob;
-	memset(ge, 0, need);
-	memcpy(ge->name, name, sizeof(ge->name));
-	ge->size = size;
-	if (getsockopt(f->sock, f->level, f->get_entries, ge, &len) < 0)
-		return NULL;
-	return ge;
+	return xt_get_entries(f->sock, f->family == NFPROTO_IPV6, name, size, ge) < 0 ?
+	       NULL : ge;
 }
 
 /* The entries blob with every entry's counters zeroed, hashed. The
@@ -608,14 +595,12 @@ static int fingerprint_fam(struct rules_xt *x, struct xt_fam *f,
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct xt_print *pr = &out->print[out->nprint];
-		socklen_t len = sizeof(pr->info);
 
 		memset(pr, 0, sizeof(*pr));
 		memcpy(pr->name, names[i], sizeof(pr->name));
-		memcpy(pr->info.name, names[i], sizeof(pr->info.name));
 		/* Only tables that exist: asking for one that does not would
 		 * make the kernel create it in this namespace. */
-		if (getsockopt(f->sock, f->level, f->get_info, &pr->info, &len) < 0 ||
+		if (xt_get_info(f->sock, f->family == NFPROTO_IPV6, pr->name, &pr->info) < 0 ||
 		    (deep && table_hash(x, f, pr) < 0)) {
 			if (errno == EAGAIN) {
 				pr->hash = 0;	/* changing right now */
@@ -728,9 +713,7 @@ static int fam_ensure_open(struct xt_fam *f)
 	bool v6 = f->family == NFPROTO_IPV6;
 
 	if (f->names_fd < 0)
-		f->names_fd = open(v6 ? "/proc/net/ip6_tables_names"
-				      : "/proc/net/ip_tables_names",
-				   O_RDONLY | O_CLOEXEC);
+		f->names_fd = open(xt_names_path(v6), O_RDONLY | O_CLOEXEC);
 	if (f->names_fd < 0)
 		return errno == ENOENT ? 0 : -1;	/* no legacy tables */
 	if (f->sock < 0)
@@ -745,7 +728,6 @@ static int table_info(struct xt_fam *f, const char *table,
 		      struct ipt_getinfo *info)
 {
 	char names[XT_MAX_TABLES][XT_TABLE_MAXNAMELEN] = { { 0 } };
-	socklen_t len = sizeof(*info);
 	unsigned int n, i;
 
 	memset(info, 0, sizeof(*info));
@@ -759,8 +741,7 @@ static int table_info(struct xt_fam *f, const char *table,
 		;
 	if (i == n)
 		return 0;
-	memcpy(info->name, table, strlen(table));
-	if (getsockopt(f->sock, f->level, f->get_info, info, &len) < 0) {
+	if (xt_get_info(f->sock, f->family == NFPROTO_IPV6, table, info) < 0) {
 		memset(info, 0, sizeof(*info));
 		return errno == ENOENT ? 0 : -1;
 	}
@@ -887,9 +868,6 @@ static void fam_init(struct xt_fam *f, uint8_t family)
 
 	memset(f, 0, sizeof(*f));
 	f->family = family;
-	f->level = v6 ? SOL_IPV6 : SOL_IP;
-	f->get_info = v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO;
-	f->get_entries = v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES;
 	f->counters_off = v6 ? offsetof(struct ip6t_entry, counters)
 			     : offsetof(struct ipt_entry, counters);
 	f->next_off = v6 ? offsetof(struct ip6t_entry, next_offset)
@@ -921,9 +899,7 @@ struct rules_xt *rules_xt_open(enum xt_flavour flavour)
 		struct xt_fam *f = &x->fam[i];
 		bool v6 = f->family == NFPROTO_IPV6;
 
-		f->names_fd = open(v6 ? "/proc/net/ip6_tables_names"
-				      : "/proc/net/ip_tables_names",
-				   O_RDONLY | O_CLOEXEC);
+		f->names_fd = open(xt_names_path(v6), O_RDONLY | O_CLOEXEC);
 		if (f->names_fd < 0)
 			continue;	/* no legacy tables for this family */
 		f->sock = socket(v6 ? AF_INET6 : AF_INET,

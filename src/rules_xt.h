@@ -8,11 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "ruleset.h"
-
-enum xt_flavour {
-	XT_LEGACY,	/* iptables-legacy-save, ip6tables-legacy-save */
-	XT_NFT,		/* iptables-nft-save, ip6tables-nft-save */
-};
+#include "xt_tables.h"		/* enum xt_flavour */
 
 struct rules_xt;
 
