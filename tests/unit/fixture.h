@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <linux/netlink.h>
 
+#include "assemble.h"
 #include "event.h"
 #include "nl_trace.h"
 
@@ -87,6 +88,24 @@ static inline size_t fixture_stream(const char *name,
 	assert_int_equal(off, len);
 	free(buf);
 	return n;
+}
+
+/* A block of captured events (up to four), as the assembler passes one
+ * to the path checks and the story. */
+struct blk { struct block b; struct trace_event evs[4]; };
+
+static inline void blk_init(struct blk *k, const char *const *fixtures, size_t n)
+{
+	size_t i;
+
+	assert_true(n <= 4);
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < n; i++)
+		fixture_event(fixtures[i], &k->evs[i]);
+	k->b.id = k->evs[0].id;
+	k->b.evs = k->evs;
+	k->b.nevs = n;
+	k->b.cap = 4;
 }
 
 #endif

@@ -46,22 +46,6 @@ static void test_starts_packet(void **state)
 	assert_false(path_starts_packet(&ev, OWN));
 }
 
-/* A block holding the events before ev, as the assembler passes it. */
-struct blk { struct block b; struct trace_event evs[4]; };
-
-static void blk_init(struct blk *k, const char *const *fixtures, size_t n)
-{
-	size_t i;
-
-	memset(k, 0, sizeof(*k));
-	for (i = 0; i < n; i++)
-		fixture_event(fixtures[i], &k->evs[i]);
-	k->b.id = k->evs[0].id;
-	k->b.evs = k->evs;
-	k->b.nevs = n;
-	k->b.cap = 4;
-}
-
 static void test_rule_drop_ends_path(void **state)
 {
 	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",

@@ -16,22 +16,6 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-/* A block holding the events before ev, as the assembler passes it. */
-struct blk { struct block b; struct trace_event evs[4]; };
-
-static void blk_init(struct blk *k, const char *const *fixtures, size_t n)
-{
-	size_t i;
-
-	memset(k, 0, sizeof(*k));
-	for (i = 0; i < n; i++)
-		fixture_event(fixtures[i], &k->evs[i]);
-	k->b.id = k->evs[0].id;
-	k->b.evs = k->evs;
-	k->b.nevs = n;
-	k->b.cap = 4;
-}
-
 /* After an overflow a block may lack its later events: an accept seen
  * so far is no fate, a drop is (nothing follows a drop). */
 static void test_cut_block_fate(void **state)
