@@ -3,6 +3,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "out.h"
 #include "out_json.h"
 #include "safe_text.h"
 #include "summary.h"
@@ -79,7 +80,7 @@ static struct sum_chain *find_chain(struct summary *sm, const struct story_step 
 	ch->key = key;
 	/* "legacy nat", as the steps show it: an iptables-nft nat table
 	 * may sit beside it under the same names */
-	if (asprintf(&ch->label, "%s%s", st->legacy ? "legacy " : "", st->table) < 0) {
+	if (asprintf(&ch->label, "%s%s", out_backend(st), st->table) < 0) {
 		ch->label = NULL;
 		return NULL;
 	}
