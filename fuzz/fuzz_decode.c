@@ -58,11 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		rb = decode_pkt(l3, l3len ? l3len - 1 : 0, NULL, 0, &b);
 	if (ra == 0) {
-		n = log_line(line, sizeof(line), &a, "eth0", "", data[0]);
+		struct pkt_meta meta = { .mark = data[0] };
+
+		n = log_line(line, sizeof(line), &a, "eth0", "", &meta);
 		if (n < 0 || (size_t)n != strlen(line))
 			abort();	/* the line never needs 512 bytes */
 		/* cut short: snprintf semantics, still terminated */
-		n = log_line(tiny, sizeof(tiny), &a, "in", "out", 0);
+		n = log_line(tiny, sizeof(tiny), &a, "in", "out", &meta);
 		if (n < 0 || strlen(tiny) >= sizeof(tiny))
 			abort();
 		if (rb == 0)

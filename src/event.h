@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <net/if.h>
+#include "pkt_meta.h"
 #include "source.h"	/* enum ev_source, struct ev_traits */
 
 #define EV_NAME_MAX	256	/* nft allows long table/chain names */
@@ -53,7 +54,8 @@ struct trace_event {
 	int32_t verdict;
 	char jump_target[EV_NAME_MAX];
 	uint32_t policy;
-	uint32_t iif, oif, mark;
+	uint32_t iif, oif;
+	struct pkt_meta meta;		/* the mark, ...: pkt_meta.h */
 	/* Conntrack, from CT_* trace attributes (kernel 6.16+). */
 	uint32_t ct_id, ct_state, ct_status;
 	uint8_t ct_dir;

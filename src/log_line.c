@@ -87,10 +87,11 @@ static void log_addr(char *buf, size_t size, uint8_t family, const void *a)
 }
 
 int log_line(char *buf, size_t size, const struct pkt_hdrs *p,
-	     const char *in, const char *out, uint32_t mark)
+	     const char *in, const char *out, const struct pkt_meta *meta)
 {
 	struct sbuf b = { buf, size, 0, 0 };
 	char s[48], d[48];
+	size_t i;
 
 	if (size)
 		buf[0] = '\0';
@@ -114,7 +115,13 @@ int log_line(char *buf, size_t size, const struct pkt_hdrs *p,
 		       p->len + 40u, p->tos, p->ttl, p->flowlabel);
 	}
 	log_l4(&b, p);
-	if (mark)
-		sb_add(&b, " MARK=0x%x", mark);
+	for (i = 0; i < pkt_meta_nfields; i++) {
+		const struct pkt_meta_field *f = &pkt_meta_fields[i];
+		uint32_t v = pkt_meta_get(meta, f);
+
+		if (v)
+			sb_add(&b, f->style == META_HEX ? " %s=0x%x" : " %s=%u",
+			       f->log, v);
+	}
 	return b.total;
 }

@@ -7,11 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "decode.h"
+#include "pkt_meta.h"
 
-/* Write p as IN=.. OUT=.. SRC=.. DST=.. LEN=..; in/out are interface
- * names, "" when absent. Returns snprintf's value: the length of the
+/* Write p as IN=.. OUT=.. SRC=.. DST=.. LEN=.. with meta's numbers
+ * after (MARK=..); in/out are interface names, "" when absent. Returns snprintf's value: the length of the
  * whole line, whatever size was. */
 int log_line(char *buf, size_t size, const struct pkt_hdrs *p,
-	     const char *in, const char *out, uint32_t mark);
+	     const char *in, const char *out, const struct pkt_meta *meta);
 
 #endif

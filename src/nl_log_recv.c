@@ -240,7 +240,7 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		ev->has |= EV_HAS_OIF;
 	}
 	if (tb[NFULA_MARK])
-		ev->mark = ntohl(mnl_attr_get_u32(tb[NFULA_MARK]));
+		ev->meta.mark = ntohl(mnl_attr_get_u32(tb[NFULA_MARK]));
 	if (tb[NFULA_CT] && mnl_attr_parse_nested(tb[NFULA_CT], ct_attr_cb, ev) < 0)
 		return -1;
 	if (tb[NFULA_CT_INFO] && (ev->has & EV_HAS_CT))

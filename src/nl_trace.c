@@ -252,7 +252,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		ev->has |= EV_HAS_OIF;
 	}
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_MARK))
-		ev->mark = nftnl_trace_get_u32(nt, NFTNL_TRACE_MARK);
+		ev->meta.mark = nftnl_trace_get_u32(nt, NFTNL_TRACE_MARK);
 	if (nftnl_trace_is_set(nt, NFTNL_TRACE_NFPROTO)) {
 		ev->nfproto = nftnl_trace_get_u32(nt, NFTNL_TRACE_NFPROTO);
 		ev->has |= EV_HAS_NFPROTO;

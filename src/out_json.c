@@ -63,10 +63,13 @@ static json_t *packet_json(const struct pkt_view *v)
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	const char *pn;
 	json_t *o = json_object();
+	size_t i;
 
 	json_object_set_new(o, "iif", str_or_null(v->in));
 	json_object_set_new(o, "oif", str_or_null(v->out));
-	json_object_set_new(o, "mark", json_integer(v->mark));
+	for (i = 0; i < pkt_meta_nfields; i++)
+		json_object_set_new(o, pkt_meta_fields[i].json,
+				    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
 	if (!v->decoded)
 		return o;
 	inet_ntop(p->family, &p->src, s, sizeof(s));

@@ -70,7 +70,7 @@ char *out_text_step(const struct story_step *st, bool verbose)
 static void packet_line(char *buf, size_t size, const struct pkt_view *v)
 {
 	if (v->decoded)
-		log_line(buf, size, &v->hdrs, v->in, v->out, v->mark);
+		log_line(buf, size, &v->hdrs, v->in, v->out, &v->meta);
 	else
 		snprintf(buf, size, "IN=%s OUT=%s (headers not decoded)", v->in, v->out);
 }

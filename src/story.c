@@ -63,7 +63,7 @@ static void view_from_event(const struct story *s, struct pkt_view *v,
 	if ((ev->has & EV_HAS_OIF) &&
 	    !s->lk->ifname(s->lk->ctx, ev->oif, v->out))
 		snprintf(v->out, sizeof(v->out), "if%u", ev->oif);
-	v->mark = ev->mark;
+	v->meta = ev->meta;
 }
 
 static char *table_label(const struct trace_event *ev)
@@ -228,10 +228,10 @@ static int legacy_first(const struct block *b, const struct order *o,
 	if (!x_in || !n_out)
 		return 0;
 	/* nf_tables first would have handed its mark on */
-	if (x_in->mark != n_out->mark)
+	if (x_in->meta.mark != n_out->meta.mark)
 		return 1;
 	/* the legacy chain got a mark the nf_tables chain set */
-	if (prev && !ev_traits(prev)->legacy && prev->mark != n_out->mark)
+	if (prev && !ev_traits(prev)->legacy && prev->meta.mark != n_out->meta.mark)
 		return -1;
 	/* headers (NAT at this priority): the second saw the first's work */
 	if (prev && n_in && hdrs_of(prev, &hp) && hdrs_of(x_in, &hx) &&

@@ -27,7 +27,7 @@ struct pkt_view {
 	struct pkt_hdrs hdrs;
 	bool decoded;
 	char in[IFNAMSIZ], out[IFNAMSIZ];
-	uint32_t mark;
+	struct pkt_meta meta;
 };
 
 struct story_step {

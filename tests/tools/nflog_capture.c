@@ -58,7 +58,7 @@ static void summary(unsigned int n, const struct nlmsghdr *nlh)
 	printf("%04u %s %s %s %s %u %u %u %u %u\n", n,
 	       ev.family == 10 ? "ip6" : "ip", ev.table, ev.chain,
 	       types[ev.type <= 3 ? ev.type : 0], ev.rulenum, ev.iif, ev.oif,
-	       ev.mark, ev.nethdr_len);
+	       ev.meta.mark, ev.nethdr_len);
 }
 
 int main(int argc, char **argv)

@@ -16,6 +16,8 @@
 #include "log_line.h"
 
 /* Decode the headers of a fixture event, as story.c does. */
+static const struct pkt_meta no_meta;	/* no mark */
+
 static void decode_fixture(const char *name, struct pkt_hdrs *p)
 {
 	struct trace_event ev;
@@ -31,7 +33,8 @@ static void assert_log(const struct pkt_hdrs *p, const char *in,
 		       const char *out, uint32_t mark, const char *want)
 {
 	char buf[512];
-	int n = log_line(buf, sizeof(buf), p, in, out, mark);
+	struct pkt_meta meta = { .mark = mark };
+	int n = log_line(buf, sizeof(buf), p, in, out, &meta);
 
 	assert_string_equal(buf, want);
 	assert_int_equal(n, strlen(want));
@@ -339,7 +342,7 @@ static void test_ip6_traffic_class_flowlabel(void **state)
 	assert_int_equal(p.flowlabel, 0xfffff);
 	assert_int_equal(p.ttl, 1);
 	/* the address form is test_log_ip6_icmpv6's business */
-	n = log_line(buf, sizeof(buf), &p, "lo", "", 0);
+	n = log_line(buf, sizeof(buf), &p, "lo", "", &no_meta);
 	assert_int_equal(n, strlen(buf));
 	tail = strstr(buf, " LEN=");
 	assert_non_null(tail);
@@ -368,14 +371,14 @@ static void test_ip6_extension_headers(void **state)
 	assert_false(p.proto_unknown);
 	assert_true(p.have_l4);
 	assert_int_equal(p.icmp_type, 143);
-	log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	log_line(buf, sizeof(buf), &p, "r0", "", &no_meta);
 	assert_non_null(strstr(buf, " PROTO=ICMPv6 TYPE=143 CODE=0"));
 
 	/* a trace event: 40 bytes of network header, the rest elsewhere */
 	assert_int_equal(decode_pkt(pkt, 40, mld, 8, &p), 0);
 	assert_true(p.proto_unknown);
 	assert_false(p.have_l4);
-	log_line(buf, sizeof(buf), &p, "r0", "", 0);
+	log_line(buf, sizeof(buf), &p, "r0", "", &no_meta);
 	assert_non_null(strstr(buf, " PROTO=unknown (behind IPv6 extension headers"));
 	assert_null(strstr(buf, "PROTO=0"));
 
@@ -432,12 +435,12 @@ static void test_log_short_buffer(void **state)
 
 	(void)state;
 	decode_fixture("nft-tcp-syn-jump.nlmsg", &p);
-	n = log_line(full, sizeof(full), &p, "veth0", "", 0);
-	assert_int_equal(log_line(small, sizeof(small), &p, "veth0", "", 0), n);
+	n = log_line(full, sizeof(full), &p, "veth0", "", &no_meta);
+	assert_int_equal(log_line(small, sizeof(small), &p, "veth0", "", &no_meta), n);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, full, sizeof(small) - 1);
 	small[0] = 'x';
-	assert_int_equal(log_line(small, 0, &p, "veth0", "", 0), n);
+	assert_int_equal(log_line(small, 0, &p, "veth0", "", &no_meta), n);
 	assert_int_equal(small[0], 'x');
 }
 

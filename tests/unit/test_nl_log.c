@@ -78,7 +78,7 @@ static void test_nat_rule(void **state)
 	assert_string_equal(ev.chain, "DOCKER");
 	assert_int_equal(ev.type, EV_TYPE_RULE);
 	assert_int_equal(ev.rulenum, 2);
-	assert_int_equal(ev.mark, 0);
+	assert_int_equal(ev.meta.mark, 0);
 	/* the trace is logged before the DNAT target runs */
 	assert_tcp4(&ev, 8080);
 }
@@ -129,7 +129,7 @@ static void test_ip6_policy(void **state)
 	assert_string_equal(ev.chain, "INPUT");
 	assert_int_equal(ev.type, EV_TYPE_POLICY);
 	assert_int_equal(ev.rulenum, 8);	/* 7 rules + 1 */
-	assert_int_equal(ev.mark, 0x100);	/* mangle PREROUTING MARK */
+	assert_int_equal(ev.meta.mark, 0x100);	/* mangle PREROUTING MARK */
 	assert_int_equal(ev.nethdr_len, 104);	/* 40 IPv6 + 64 ICMPv6 */
 	assert_int_equal(h[0] >> 4, 6);
 	assert_int_equal(h[6], 58);
@@ -233,7 +233,7 @@ static void test_prefixes(void **state)
 	assert_int_equal(ev.type, EV_TYPE_POLICY);
 	assert_int_equal(ev.rulenum, 1);
 	assert_false(ev.has & (EV_HAS_NETHDR | EV_HAS_IIF));
-	assert_int_equal(ev.mark, 0);
+	assert_int_equal(ev.meta.mark, 0);
 	assert_int_equal(ev.nethdr_len, 0);
 
 	/* LOG and NFLOG rules can use group 0 too: not trace events */

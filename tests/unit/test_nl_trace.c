@@ -69,7 +69,7 @@ static void check(const char *fixture, const struct want *w)
 	assert_int_equal(ev.policy, w->policy);
 	assert_int_equal(ev.iif, w->iif);
 	assert_int_equal(ev.oif, w->oif);
-	assert_int_equal(ev.mark, w->mark);
+	assert_int_equal(ev.meta.mark, w->mark);
 	assert_int_equal(ev.ct_id, w->ct_id);
 	assert_int_equal(ev.ct_state, w->ct_state);
 	assert_int_equal(ev.ct_status, w->ct_status);
