@@ -60,16 +60,18 @@ $(BUILD)/tests/fake_nonft.so: tests/netns/fake_nonft.c tests/netns/shim.h | $(BU
 $(BUILD)/tests/fake_dump_intr.so: tests/netns/fake_dump_intr.c tests/netns/shim.h | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 
-# The probe copy's test driver (tests/netns/probe_copy.bats).
-$(BUILD)/tests/probe_copy_dump: tests/tools/probe_copy_dump.c $(LIB_OBJS) | $(BUILD)/tests
+# The namespace tests' drivers of single modules, linked against every
+# module but main.c, so that a new source file needs no list of its own:
+# the probe copy (probe_copy.bats), snapshots_prepare_block()
+# (snapshots.bats), the x_tables modules and an NFLOG capture
+# (xt_lib.bash).
+TOOLS := probe_copy_dump snapshots_prepare xt_probe nflog_capture
+TOOL_BINS := $(TOOLS:%=$(BUILD)/tests/%)
+
+$(TOOL_BINS): $(BUILD)/tests/%: tests/tools/%.c $(LIB_OBJS) | $(BUILD)/tests
 	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
-# snapshots_prepare_block()'s driver (tests/netns/snapshots.bats).
-$(BUILD)/tests/snapshots_prepare: tests/tools/snapshots_prepare.c $(LIB_OBJS) | $(BUILD)/tests
-	$(call quiet,CCLD,$@)$(CC) $(CPPFLAGS) -Isrc $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
-
-testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so \
-	$(BUILD)/tests/probe_copy_dump $(BUILD)/tests/snapshots_prepare
+testlibs: $(BUILD)/tests/fake_nonft.so $(BUILD)/tests/fake_dump_intr.so $(TOOL_BINS)
 
 # The unit tests alone, plain and under the sanitizers: no root, no apt.
 test: unit asan

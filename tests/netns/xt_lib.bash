@@ -1,8 +1,8 @@
 # Helpers for the x_tables module tests (legacy_fallback.bats,
 # xt_modules.bats). They drive src/arm_xt.c, rules_xt.c, backend.c and
 # nl_log.c through two small programs, tests/tools/xt_probe.c and
-# nflog_capture.c, built from the sources into the file's temp dir so a
-# half-finished main.c elsewhere cannot break them.
+# nflog_capture.c, that `make testlibs` links against every module but
+# main.c (so a half-finished main.c cannot break them).
 #
 # Namespaces are named iptt-xt-<pid>-<test>-<random>-<role> ($IPTT_NS_PREFIX
 # instead of iptt when set) and deleted in
@@ -10,20 +10,19 @@
 # xt_assert_host_nf_log (teardown_file) checks the latter.
 
 XT_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-XT_PKGS="libmnl libnftnl libpcap libnetfilter_log"
 
 xt_build() {
-	local d=$BATS_FILE_TMPDIR cflags libs
-	cflags="-std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -I$XT_ROOT/src"
-	libs=$(pkg-config --cflags --libs $XT_PKGS)
-	cc $cflags -o "$d/xt_probe" "$XT_ROOT/tests/tools/xt_probe.c" \
-		"$XT_ROOT"/src/{arm_xt,spawn_tool,backend,bridge,ifname,nft_dump,nft_tables,nl_recv,nl_sock,nl_trace,nl_log,nl_log_recv,rules_xt,ruleset,arm,bpf_nft,statedir,xt_tables}.c $libs
-	cc $cflags -o "$d/nflog_capture" "$XT_ROOT/tests/tools/nflog_capture.c" \
-		"$XT_ROOT/src/nl_log.c" "$XT_ROOT/src/nl_log_recv.c" "$XT_ROOT/src/nl_sock.c" "$XT_ROOT/src/nl_recv.c" "$XT_ROOT/src/statedir.c" "$XT_ROOT/src/xt_tables.c" $libs
+	local d=$BATS_FILE_TMPDIR tools=$XT_ROOT/build/tests t
+	for t in xt_probe nflog_capture; do
+		[ -x "$tools/$t" ] || {
+			echo "# $tools/$t is missing: run make testlibs" >&3
+			return 1
+		}
+	done
 	# /proc/PID/comm is how a live run is told from a dead one
-	cp "$d/xt_probe" "$d/iptables-trace"
+	cp "$tools/xt_probe" "$d/iptables-trace"
 	cat /proc/net/netfilter/nf_log >"$d/host_nf_log"
-	PROBE=$d/xt_probe CAPTURE=$d/nflog_capture LIVE_PROBE=$d/iptables-trace
+	PROBE=$tools/xt_probe CAPTURE=$tools/nflog_capture LIVE_PROBE=$d/iptables-trace
 	export PROBE CAPTURE LIVE_PROBE
 }
 
