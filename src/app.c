@@ -1,10 +1,11 @@
 /* Opening the backends in the traced namespace, and undoing all of it on
  * every exit path. What the kernel cleans up by itself (the owned table)
  * needs nothing; what outlives us (the nf_log binding, legacy TRACE
- * rules) is put back by app_close(), registered with atexit() before the
+ * rules) is put back by app_close(), registered with on_exit() before the
  * first such change. */
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +27,21 @@
 #include "statedir.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
 
-/* The one record of this file, and why it cannot be an argument: what
- * outlives us (the nf_log binding, legacy TRACE rules) must be undone on
- * every way out, and two of them take no argument. exit() runs atexit
- * handlers, and exit() is called by die() and by libraries (libnftables
- * 1.0.6 exits when it cannot open a socket); a fatal signal's handler
- * gets only the signal. Both reach the app of this process through this
- * pointer, set in app_open(); so the app must live as long as the
- * process (main.c and probe.c keep it static). A pointer-sized
- * aligned store is atomic on every Linux target, so the handler sees it
- * set or not, never half of it. */
-static struct app *volatile the_app;
+/* What outlives us (the nf_log binding, legacy TRACE rules) must be
+ * undone on every way out, and two of them are not calls of ours:
+ * exit(), called by die() and by libraries (libnftables 1.0.6 exits
+ * when it cannot open a socket), and a fatal signal. Neither needs a
+ * global to find the app. exit() runs on_exit() handlers, which get
+ * the pointer they were registered with; a signal handler gets only the
+ * signal, but it runs on the stack sigaltstack() gave it, which is the
+ * app's own (fatal_stack), and the head of that stack names the app.
+ * The handlers run after main() returns, so the app lives as long as
+ * the process (main.c and probe.c keep it static). */
+static void close_at_exit(int status, void *app)
+{
+	(void)status;
+	app_close(app);
+}
 
 /* ---- fatal signals ----------------------------------------------- */
 
@@ -56,13 +61,47 @@ static struct app *volatile the_app;
 static const int fatal_signals[APP_N_FATAL] = { SIGSEGV, SIGBUS, SIGILL,
 						SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 
+#define FATAL_STACK_MAGIC 0x6970747466617461ULL	/* "ipttfata" */
+
+struct fatal_stack_head {
+	uint64_t magic;
+	struct app *app;
+};
+
+/* The app whose stack this handler runs on, or NULL: the stack is
+ * another one (someone else's, or none: a thread other than the one that
+ * ran app_open(), as threads do not inherit it; app_open() runs before
+ * any thread is started). The signal frame is built at the top of the
+ * stack, so its head is left as catch_fatal_signals() wrote it. */
+static struct app *app_of_signal_stack(void)
+{
+	const struct fatal_stack_head *h;
+	stack_t ss;
+
+	if (sigaltstack(NULL, &ss) < 0 || (ss.ss_flags & SS_DISABLE) ||
+	    !ss.ss_sp || ss.ss_size != sizeof(((struct app *)0)->fatal_stack))
+		return NULL;
+	h = ss.ss_sp;
+	if (h->magic != FATAL_STACK_MAGIC || h->app->fatal_stack != ss.ss_sp)
+		return NULL;
+	return h->app;
+}
+
 static void on_fatal(int sig, siginfo_t *info, void *ctx)
 {
-	struct app *app = the_app;
+	struct app *app = app_of_signal_stack();
 	int e = errno;
 	size_t i;
 
 	(void)ctx;
+	if (!app) {
+		/* not ours to undo: let the default action run */
+		signal(sig, SIG_DFL);
+		errno = e;
+		if (info->si_code <= 0)
+			raise(sig);
+		return;
+	}
 	if (app->fatal_armed) {
 		app->fatal_armed = 0;
 		for (i = 0; i < app->n_sources; i++)
@@ -81,9 +120,11 @@ static void catch_fatal_signals(struct app *app)
 {
 	stack_t ss = { .ss_sp = app->fatal_stack,
 		       .ss_size = sizeof(app->fatal_stack) };
+	struct fatal_stack_head head = { FATAL_STACK_MAGIC, app };
 	struct sigaction sa;
 	size_t i;
 
+	memcpy(app->fatal_stack, &head, sizeof(head));
 	/* a stack overflow's SIGSEGV needs a stack of its own */
 	sigaltstack(&ss, NULL);
 	memset(&sa, 0, sizeof(sa));
@@ -305,8 +346,8 @@ void app_open(struct app *app, const struct asm_ops *ops)
 	app->sources_fd = -1;
 	app->closed = false;
 	story_kernel_init(&app->kernel);
-	the_app = app;
-	atexit(app_close);
+	if (on_exit(close_at_exit, app) != 0)
+		die(EXIT_RUNTIME, "out of memory");
 	catch_fatal_signals(app);
 	plan_backends(app);
 	open_rules(app);
@@ -338,13 +379,12 @@ static void close_sources(struct app *app)
 	app->sources_fd = -1;
 }
 
-void app_close(void)
+void app_close(struct app *app)
 {
-	struct app *app = the_app;
 	char err[512];
 
-	/* once: exit() from within, or atexit after main's call */
-	if (!app || app->closed)
+	/* once: exit() from within, or on_exit after main's call */
+	if (app->closed)
 		return;
 	app->closed = true;
 	/* First what outlives us, then what the kernel would undo anyway. */

@@ -67,7 +67,7 @@ struct app {
 	char fatal_stack[64 * 1024] __attribute__((aligned(16)));
 };
 
-/* Report an error in one line and exit; atexit handlers undo setup. */
+/* Report an error in one line and exit; app_close() undoes setup. */
 void __attribute__((noreturn, format(printf, 2, 3)))
 die(int code, const char *fmt, ...);
 
@@ -78,7 +78,7 @@ void app_open(struct app *app, const struct asm_ops *ops);
 /* Read the rulesets (chains; rules and text come when shown). Once
  * tracing is armed: events queue meanwhile, and arming never waits. */
 void app_read_rules(struct app *app);
-void app_close(void);
+void app_close(struct app *app);
 /* --trace-rules: are our TRACE rules still there? Puts back what
  * someone else deleted and says so on stderr, one line per check that
  * found something. Every ARM_XT_CHECK_MS from the loop. */

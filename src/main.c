@@ -411,7 +411,7 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
  * probe.c does the rest in a copy of the namespace. */
 static int probe_main(int argc, char **argv)
 {
-	static struct probe_opts o;
+	struct probe_opts o = { 0 };
 	char err[600];
 	int code;
 
@@ -435,7 +435,7 @@ static int probe_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static struct app app;	/* app.c's atexit handler reaches it */
+	static struct app app;	/* app.c's on_exit handler runs after main */
 	struct asm_ops ops = {
 		.ends_path = ends_path, .emit = emit, .hold_ms = hold_ms,
 		.data = &app,
@@ -507,7 +507,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iptables-trace: stopped on an internal error: %s\n",
 			strerror(errno));
 	exact = exact_losses(&app, &lost);
-	app_close();
+	app_close(&app);
 	if (app.output_errno)
 		fprintf(stderr, "iptables-trace: writing output: %s\n",
 			strerror(app.output_errno));

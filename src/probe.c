@@ -812,7 +812,7 @@ static void setup_app(struct probe_state *st)
 
 int probe_run(struct probe_opts *o)
 {
-	static struct probe_state st;	/* app.c's atexit handler reaches it */
+	static struct probe_state st;	/* app.c's on_exit handler runs after main */
 	struct probe_result *res;
 	bool all_matched = true;
 	size_t i;
@@ -855,7 +855,7 @@ int probe_run(struct probe_opts *o)
 	free(st.fences);
 	if (fflush(stdout) == EOF && errno != EPIPE)
 		die(EXIT_RUNTIME, "writing output: %s", strerror(errno));
-	app_close();
+	app_close(&st.app);
 	probe_copy_free(&st.pc);
 	return all_matched ? EXIT_OK : EXIT_EXPECT;
 }

@@ -201,3 +201,23 @@ complete_bash() {
 	grep -q -- "-o $b/iptables-trace " <<<"$out" || { echo "# got: $out" >&3; false; }
 	grep -q "$b/iptables-trace.8" <<<"$out"
 }
+
+# Writable data that outlives a call, in the object of every source
+# (not stale ones of removed files): "file.o symbol".
+writable_statics() {
+	local c o
+	for c in "$IPTT_ROOT"/src/*.c; do
+		o=$IPTT_ROOT/build/obj/$(basename "${c%.c}").o
+		objdump -t "$o" | awk -v f="$(basename "$o")" \
+			'/ O / && $4 ~ /^\.(data|bss)($|\.)/ && $4 !~ /rel\.ro/ {
+				sub(/\.[0-9]+$/, "", $NF); print f, $NF }'
+	done | sort
+}
+
+@test "no globals: only the signal flag and the app of each way to run outlive a call" {
+	# the apps are function statics of main.c and probe.c, because the
+	# on_exit handler that undoes them runs after main returns
+	out=$(writable_statics)
+	want=$(printf '%s\n' 'main.o app' 'main.o stop_signal' 'probe.o st')
+	[ "$out" = "$want" ] || { diff <(echo "$want") <(echo "$out") >&3; false; }
+}
