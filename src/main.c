@@ -74,34 +74,16 @@ static bool iface_matches(const char *pattern, const char *name)
 	return !strcmp(pattern, name);
 }
 
-/* The interface the packet left by: the fate's, or the last one a
- * chain saw (a packet dropped in forward was routed out one too). */
-static void out_iface(const struct story *s, char *out)
-{
-	size_t i;
-
-	snprintf(out, IFNAMSIZ, "%s", s->fate.out);
-	if (out[0])
-		return;
-	for (i = s->block->nevs; i-- > 0;) {
-		const struct trace_event *ev = &s->block->evs[i];
-
-		if ((ev->has & EV_HAS_OIF) && ev->oif &&
-		    s->lk->ifname(s->lk->ctx, ev->oif, out))
-			return;
-	}
-	out[0] = '\0';
-}
-
-/* --verdict and -o: is this a packet the user asked for? */
+/* --verdict and -o: is this a packet the user asked for? -o asks for
+ * the interface the packet left by: the fate's, or the last one a
+ * chain saw. */
 static bool wanted(const struct config *c, const struct story *s)
 {
-	char out[IFNAMSIZ];
+	const char *out = s->fate.out[0] ? s->fate.out : s->last_oif;
 
 	if (c->verdicts && !(c->verdicts & (1u << s->fate.kind)))
 		return false;
 	if (c->filter.out_iface) {
-		out_iface(s, out);
 		if ((out[0] && iface_matches(c->filter.out_iface, out)) ==
 		    c->filter.not_out_iface)
 			return false;

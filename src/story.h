@@ -151,6 +151,9 @@ struct story {
 	size_t nchanges;		/* in step order: after never decreases,
 					 * and is at most nsteps */
 	struct story_ct ct;
+	char last_oif[IFNAMSIZ];	/* the last output interface a chain saw
+					 * (a packet dropped in forward was routed
+					 * out one too), or "" */
 	struct story_fate fate;
 	char order_note[160];		/* "" or why the order of two steps is a
 					 * guess */

@@ -246,6 +246,7 @@ void story_find_fate(struct story *s)
 	size_t i;
 
 	memset(f, 0, sizeof(*f));
+	last_out(s, s->last_oif);
 	for (i = 0; i < s->nsteps; i++) {
 		const struct story_step *st = &s->steps[i];
 
@@ -264,7 +265,7 @@ void story_find_fate(struct story *s)
 			return;
 		}
 	}
-	last_out(s, f->out);
+	snprintf(f->out, sizeof(f->out), "%s", s->last_oif);
 	/* A verdict that ends the path is final; anything after an accept
 	 * may have been among the events an overflow dropped. */
 	if (s->block->cut) {
