@@ -1,19 +1,32 @@
 /* One GET per printed packet, never per event: the entry is looked up
- * when the packet's story is told, by the tuple of its own headers. */
+ * when the packet's story is told, by the tuple of its own headers.
+ * The request goes out without NLM_F_ACK: the kernel answers a GET with
+ * the entry or with an error, one message either way, so a lookup is a
+ * send and a receive (nfct_query asks for an ACK as well, a third
+ * system call on every printed packet). libnetfilter_conntrack builds
+ * and parses the messages. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "ct.h"
 
 struct ct_handle {
-	struct nfct_handle *h;
+	struct mnl_socket *nl;
+	unsigned int portid;
+	uint32_t seq;
+	struct nf_conntrack *answer;
 	struct ct_entry *out;
 	bool found;
+	char buf[8192];		/* one entry is well under 1 KiB */
 };
 
 struct ct_handle *ct_open(void)
@@ -22,20 +35,29 @@ struct ct_handle *ct_open(void)
 
 	if (!c)
 		return NULL;
-	c->h = nfct_open(CONNTRACK, 0);
-	if (!c->h) {
-		free(c);
+	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	c->answer = nfct_new();
+	if (!c->nl || !c->answer || mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ct_close(c);
 		return NULL;
 	}
+	c->portid = mnl_socket_get_portid(c->nl);
+	c->seq = (uint32_t)time(NULL);
 	return c;
 }
 
 void ct_close(struct ct_handle *c)
 {
+	int e = errno;
+
 	if (!c)
 		return;
-	nfct_close(c->h);
+	if (c->nl)
+		mnl_socket_close(c->nl);
+	if (c->answer)
+		nfct_destroy(c->answer);
 	free(c);
+	errno = e;
 }
 
 static void read_tuple(const struct nf_conntrack *ct, bool reply,
@@ -59,20 +81,19 @@ static void read_tuple(const struct nf_conntrack *ct, bool reply,
 	}
 }
 
-static int get_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
-		  void *data)
+static int answer_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ct_handle *c = data;
+	const struct nf_conntrack *ct = c->answer;
 
-	(void)type;
+	if (nfct_nlmsg_parse(nlh, c->answer) < 0)
+		return MNL_CB_ERROR;
 	c->out->id = nfct_get_attr_u32(ct, ATTR_ID);
 	c->out->status = nfct_get_attr_u32(ct, ATTR_STATUS);
 	read_tuple(ct, false, &c->out->orig);
 	read_tuple(ct, true, &c->out->reply);
 	c->found = true;
-	/* CONTINUE, so the query also reads its ACK; a STOP leaves the ACK
-	 * queued and the next query would read it as its answer. */
-	return NFCT_CB_CONTINUE;
+	return MNL_CB_STOP;
 }
 
 /* The kernel's GET looks the tuple up in the hash that holds both
@@ -101,7 +122,10 @@ static void set_tuple(struct nf_conntrack *ct, const struct pkt_hdrs *p)
 int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
 	      struct ct_entry *out)
 {
-	struct nf_conntrack *ct;
+	struct nf_conntrack *query;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	ssize_t n;
 	int ret;
 
 	if (!p->have_l4 || (p->proto == IPPROTO_ICMP && !p->icmp_echo) ||
@@ -109,21 +133,35 @@ int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
 		errno = ENOENT;
 		return -1;
 	}
-	ct = nfct_new();
-	if (!ct)
+	query = nfct_new();
+	if (!query)
 		return -1;
-	set_tuple(ct, p);
+	set_tuple(query, p);
+	nlh = mnl_nlmsg_put_header(c->buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = ++c->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = p->family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	ret = nfct_nlmsg_build(nlh, query);
+	nfct_destroy(query);
+	if (ret < 0)
+		return -1;
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
 	c->out = out;
 	c->found = false;
-	nfct_callback_register(c->h, NFCT_T_ALL, get_cb, c);
-	ret = nfct_query(c->h, NFCT_Q_GET, ct);
-	nfct_callback_unregister(c->h);
-	nfct_destroy(ct);
-	if (ret < 0 || !c->found) {
-		if (ret >= 0)
-			errno = ENOENT;
+	/* one message: the entry, or the error (ENOENT: none) */
+	do {
+		n = mnl_socket_recvfrom(c->nl, c->buf, sizeof(c->buf));
+		if (n < 0)
+			return -1;
+		ret = mnl_cb_run(c->buf, (size_t)n, c->seq, c->portid, answer_cb, c);
+	} while (ret == MNL_CB_OK && !c->found);
+	if (ret < 0)
 		return -1;
-	}
 	return 0;
 }
 
