@@ -528,7 +528,7 @@ static void take_event(const struct trace_event *ev, void *data)
 int app_drain(struct app *app)
 {
 	int got, rounds = 0;
-	struct timespec start;
+	struct timespec start, start_rt;
 	unsigned int i;
 
 	/* bounded, so a flood cannot hold finished blocks back forever */
@@ -537,6 +537,7 @@ int app_drain(struct app *app)
 
 		got = 0;
 		clock_gettime(CLOCK_MONOTONIC, &start);
+		clock_gettime(CLOCK_REALTIME, &start_rt);
 		for (i = 0; i < app->n_sources; i++) {
 			struct app_source *src = &app->sources[i];
 			int n = src->ops->drain(src->h, take_event, src, &app->loss);
@@ -553,6 +554,7 @@ int app_drain(struct app *app)
 		 * (Waiting for a round that finds all of them empty held every
 		 * finished block back for as long as a burst lasted.) */
 		asm_drained(app->assembler, &start);
+		snapshots_drained(&app->resolver, &start_rt);
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;
 }

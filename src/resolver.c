@@ -4,6 +4,7 @@
 
 #include "arm.h"
 #include "arm_xt.h"
+#include "nft_replaced.h"
 #include "resolver.h"
 #include "xt_tables.h"
 #include <linux/netfilter.h>	/* after the libc headers it clashes with */
@@ -139,6 +140,9 @@ bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 		return false;
 	out->pos = rule->pos;
 	rule_text(r, ev, rs, rule, out);
+	out->may_be_stale = r->view.nft_replaced &&
+		nft_replaced_may_be_older(r->view.nft_replaced, ev->family,
+					  ev->table, ev->handle, &ev->ts);
 	return true;
 }
 

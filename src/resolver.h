@@ -24,8 +24,11 @@ enum syntax { SYNTAX_AUTO, SYNTAX_NFT, SYNTAX_IPTABLES };
  * points it at the readers' own (their addresses stay while the
  * readers are open; a re-read changes what is there); a test may point
  * it at rulesets of its own. NULL: no such ruleset. */
+struct nft_replaced;
+
 struct rules_view {
 	const struct ruleset *nft, *nft_prev;		/* nf_tables */
+	const struct nft_replaced *nft_replaced;	/* rules replaced in place */
 	const struct ruleset *legacy, *legacy_prev;	/* x_tables */
 };
 
@@ -64,6 +67,8 @@ struct rule_view {
 	const char *text;		/* NULL: unknown; valid until snapshots.c
 					 * reads again */
 	enum syntax syntax;
+	bool may_be_stale;		/* the rule was replaced in place, maybe
+					 * after the packet crossed it */
 };
 
 /* The rule an event names: by handle for nf_tables, by position for

@@ -12,11 +12,13 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <endian.h>
 
 #include "mono_time.h"
 #include "nl_sock.h"
 #include "arm.h"
 #include "nft_read.h"
+#include "nft_replaced.h"
 #include "nft_tables.h"
 #include "nft_text.h"
 #include "rules_xt.h"
@@ -50,6 +52,8 @@ struct rules_nft {
 	unsigned int nxt_changed;
 	bool xt_all;
 	struct timespec last_read;
+	struct timespec read_rt;	/* the last re-read began (CLOCK_REALTIME) */
+	struct nft_replaced replaced;
 };
 
 static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name)
@@ -150,9 +154,12 @@ static int read_changed(struct rules_nft *r, struct ruleset *fresh)
 	return ruleset_index(fresh);
 }
 
-/* A rule re-read keeps the text it had: nothing changes under a handle
- * while its table lives (a table made again has another handle). */
-static int keep_texts(const struct ruleset *old, struct ruleset *fresh)
+/* A rule re-read keeps the text it had, unless it was replaced in place
+ * since the last re-read (nft_replaced.h): otherwise nothing changes
+ * under a handle while its table lives (a table made again has another
+ * handle). */
+static int keep_texts(const struct rules_nft *r, const struct ruleset *old,
+		      struct ruleset *fresh)
 {
 	uint32_t i;
 
@@ -164,7 +171,9 @@ static int keep_texts(const struct ruleset *old, struct ruleset *fresh)
 		if (!nr->handle)
 			continue;
 		or = ruleset_rule_by_handle(old, nc->family, nc->table, nr->handle);
-		if (!or || old->chains[or->chain].table_handle != nc->table_handle)
+		if (!or || old->chains[or->chain].table_handle != nc->table_handle ||
+		    nft_replaced_since(&r->replaced, nc->family, nc->table,
+				       nr->handle, &r->read_rt))
 			continue;
 		if (!nr->text && or->text && !(nr->text = strdup(or->text)))
 			return -1;
@@ -187,7 +196,7 @@ static int list_ruleset(struct rules_nft *r, struct ruleset *rs)
 	ruleset_init(&fresh);
 	ret = read_changed(r, &fresh);
 	if (ret == 0)
-		ret = keep_texts(&r->cur, &fresh);
+		ret = keep_texts(r, &r->cur, &fresh);
 	if (ret == 0)
 		ret = ruleset_copy_if(&r->cur, rs, clean_chain, &k);
 	if (ret == 0)
@@ -228,9 +237,11 @@ static void note_iptables_changes(struct rules_nft *r)
 static void reread(struct rules_nft *r)
 {
 	struct ruleset fresh;
+	struct timespec started;
 
 	/* What is queued is covered by this listing: learn which tables
 	 * it names first. (Our own table's creation is among it.) */
+	clock_gettime(CLOCK_REALTIME, &started);
 	rules_nft_changed(r);
 	ruleset_init(&fresh);
 	clock_gettime(CLOCK_MONOTONIC, &r->last_read);
@@ -239,6 +250,7 @@ static void reread(struct rules_nft *r)
 		ruleset_clear(&fresh);
 		return;
 	}
+	r->read_rt = started;
 	note_iptables_changes(r);
 	r->dirty = r->all_dirty = false;
 	r->ndirty = r->ndirty_chains = 0;
@@ -338,7 +350,9 @@ static void mark_dirty_chain(struct rules_nft *r, uint8_t family,
  * chain messages name their chain too (NFTA_RULE_CHAIN 2,
  * NFTA_CHAIN_NAME 3), and only that chain is re-read. Sets, their
  * elements, objects and flowtables leave rule text as it is: rules
- * name them, and an anonymous set comes with its rule's own message. */
+ * name them, and an anonymous set comes with its rule's own message.
+ * A rule's messages carry its handle: a DELRULE and a NEWRULE of one
+ * handle in one generation replaced it in place (nft_replaced.h). */
 static int change_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct rules_nft *r = data;
@@ -346,10 +360,14 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type), chain_attr = 0;
 	const char *table = NULL, *chain = NULL;
 	const struct nlattr *a;
+	uint64_t handle = 0;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return MNL_CB_OK;
 	switch (type) {
+	case NFT_MSG_NEWGEN:
+		nft_replaced_new_generation(&r->replaced);
+		return MNL_CB_OK;
 	case NFT_MSG_NEWTABLE:
 	case NFT_MSG_DELTABLE:
 		break;
@@ -365,6 +383,10 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		if (chain_attr == NFTA_RULE_CHAIN &&
+		    mnl_attr_get_type(a) == NFTA_RULE_HANDLE &&
+		    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			handle = be64toh(mnl_attr_get_u64(a));
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 			continue;
 		if (mnl_attr_get_type(a) == 1)
@@ -372,6 +394,10 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 		else if (chain_attr && mnl_attr_get_type(a) == chain_attr)
 			chain = mnl_attr_get_str(a);
 	}
+	if (table && handle && type == NFT_MSG_DELRULE)
+		nft_replaced_deleted(&r->replaced, g->nfgen_family, table, handle);
+	if (table && handle && type == NFT_MSG_NEWRULE)
+		nft_replaced_created(&r->replaced, g->nfgen_family, table, handle);
 	if (table && chain)
 		mark_dirty_chain(r, g->nfgen_family, table, chain);
 	else if (table)
@@ -387,6 +413,7 @@ static void changes_lost(void *data)
 	struct rules_nft *r = data;
 
 	r->dirty = r->all_dirty = true;
+	nft_replaced_lost_track(&r->replaced);
 }
 
 void rules_nft_changed(struct rules_nft *r)
@@ -411,6 +438,19 @@ const struct ruleset *rules_nft_current(const struct rules_nft *r)
 const struct ruleset *rules_nft_previous(const struct rules_nft *r)
 {
 	return &r->prev;
+}
+
+const struct nft_replaced *rules_nft_replaced(const struct rules_nft *r)
+{
+	return &r->replaced;
+}
+
+void rules_nft_settle(struct rules_nft *r, const struct timespec *round_start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	nft_replaced_settle(&r->replaced, round_start, &now);
 }
 
 void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)

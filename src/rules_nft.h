@@ -4,7 +4,10 @@
 #ifndef IPTT_RULES_NFT_H
 #define IPTT_RULES_NFT_H
 
+#include <time.h>
 #include "ruleset.h"
+
+struct nft_replaced;
 
 struct rules_nft;
 
@@ -23,6 +26,12 @@ const struct ruleset *rules_nft_current(const struct rules_nft *r);
 /* The snapshot before the last re-read: the text of a rule deleted
  * since the packet crossed it is still there. */
 const struct ruleset *rules_nft_previous(const struct rules_nft *r);
+/* The rules replaced in place (nft_replaced.h), for the lookups. */
+const struct nft_replaced *rules_nft_replaced(const struct rules_nft *r);
+/* Every event source was read empty in a round that began at
+ * round_start (CLOCK_REALTIME): the replacements learned before it are
+ * behind every event read from now on. */
+void rules_nft_settle(struct rules_nft *r, const struct timespec *round_start);
 /* A handle of (family, table) was not found: re-read what changed, or
  * that table if nothing is known to have changed (the notification may
  * still be on its way); at most every 100 ms. */

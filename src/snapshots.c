@@ -26,6 +26,7 @@ void snapshots_bind(struct resolver *r)
 	r->view = (struct rules_view){
 		.nft = r->nft ? rules_nft_current(r->nft) : NULL,
 		.nft_prev = r->nft ? rules_nft_previous(r->nft) : NULL,
+		.nft_replaced = r->nft ? rules_nft_replaced(r->nft) : NULL,
 		.legacy = r->legacy ? rules_xt_get(r->legacy) : NULL,
 		.legacy_prev = r->legacy ? rules_xt_previous(r->legacy) : NULL,
 	};
@@ -76,6 +77,12 @@ static bool sync_block(struct resolver *r, const struct block *b)
 	if (rules_xt_changed(r->legacy) == 1)
 		rules_xt_refresh(r->legacy);
 	return true;
+}
+
+void snapshots_drained(struct resolver *r, const struct timespec *round_start)
+{
+	if (r->nft)
+		rules_nft_settle(r->nft, round_start);
 }
 
 long snapshots_hold_ms(const struct resolver *r, const struct timespec *since)

@@ -24,6 +24,10 @@ void snapshots_news(struct resolver *r);
 /* Events are about to be read: re-read what changed, so that each is
  * judged against the chains the packet crossed. */
 void snapshots_before_events(struct resolver *r);
+/* Every event source was read empty in a round that began at
+ * round_start (CLOCK_REALTIME, as event times): a rule replaced before
+ * then is the new one for every event read after. */
+void snapshots_drained(struct resolver *r, const struct timespec *round_start);
 /* Every read block b's story will do, done now: the snapshots brought
  * up to date, the rules of each chain its events name, a table re-read
  * when an event's handle is in neither snapshot, and the text of each

@@ -99,6 +99,8 @@ static int set_rule(struct story_step *st, const struct rule_view *rv)
 {
 	st->pos = rv->pos;
 	st->syntax = rv->syntax;
+	if (rv->may_be_stale)
+		st->stale = true;
 	if (rv->text && !(st->text = strdup(rv->text)))
 		return -1;
 	return 0;

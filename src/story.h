@@ -59,7 +59,8 @@ struct story_step {
 	unsigned int miss_from, miss_to;
 	bool stale;			/* legacy text (and the verdict taken from
 					 * it) from a snapshot that may be older
-					 * than the packet */
+					 * than the packet, or an nf_tables rule
+					 * replaced in place around it */
 };
 
 enum fate_kind {

@@ -114,3 +114,37 @@ churn() {
 	[ "$IPTT_RC" -eq 0 ] || { cat "$IPTT_ERR" >&3; false; }
 	grep -q '(backend nft)' "$IPTT_ERR"
 }
+
+# The kernel gives a replaced rule the handle of the rule it replaces
+# (a DELRULE and a NEWRULE of one handle), so a text kept by handle
+# would be the old rule's for good.
+@test "a rule replaced in place (iptables-nft -R, nft replace rule): the new text, not the old" {
+	ip netns exec "$RTR" iptables-nft -A FORWARD -p icmp -m comment --comment "first version" -j ACCEPT
+	rtr_nft <<-EOF
+	table inet t {
+		chain forward {
+			type filter hook forward priority 10; policy accept;
+			icmp type echo-request counter comment "native first"
+		}
+	}
+	EOF
+	local h b1 b2 req="^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 "
+	iptt_start -p icmp
+	ping_ok "$CLI" $SRV_IP
+	h=$(nft_handle "$RTR" inet t forward 1)
+	ip netns exec "$RTR" iptables-nft -R FORWARD 1 -p icmp -m comment --comment "second version" -j ACCEPT
+	ip netns exec "$RTR" nft replace rule inet t forward handle "$h" \
+		icmp type echo-request counter comment '"native second"'
+	[ "$(nft_handle "$RTR" inet t forward 1)" = "$h" ]	# the same handle
+	sleep 0.5
+	ping_ok "$CLI" $SRV_IP
+	iptt_stop_ok
+	b1=$(block "$req" 1)
+	b2=$(block "$req" 2)
+	assert_lines "$b1" \
+		'filter FORWARD (#1) -p icmp -m comment --comment "first version" -j ACCEPT => ACCEPT' \
+		'inet t forward (#1) icmp type echo-request counter comment "native first" => continue'
+	assert_lines "$b2" \
+		'filter FORWARD (#1) -p icmp -m comment --comment "second version" -j ACCEPT => ACCEPT' \
+		'inet t forward (#1) icmp type echo-request counter comment "native second" => continue'
+}

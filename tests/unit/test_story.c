@@ -8,6 +8,7 @@
 
 #include "bridge.h"
 #include "fixture.h"
+#include "nft_replaced.h"
 #include "route.h"
 #include "story.h"
 
@@ -311,6 +312,54 @@ static void test_story_build_reads_the_view(void **state)
 	ruleset_clear(&rs);
 }
 
+/* A rule replaced in place keeps its handle: until every event queued
+ * before the replacement was read, a packet naming it may have met the
+ * old rule, and its text may be stale; the other rules' are not. */
+static void test_story_build_replaced_rule_may_be_stale(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
+					 "nft-tcp-syn-counter-continue.nlmsg",
+					 "nft-user-chain-end-continue.nlmsg" };
+	struct timespec start, done = { 0 }, later;
+	struct resolver r = { 0 };
+	struct nft_replaced nr = { 0 };
+	struct ruleset rs;
+	struct story s;
+	struct blk k;
+	size_t i;
+
+	(void)state;
+	blk_init(&k, f, 3);
+	fx_view(&rs, true);
+	r.view.nft = &rs;
+	r.view.nft_replaced = &nr;
+	nft_replaced_deleted(&nr, NFPROTO_INET, "fx", 13);
+	assert_true(nft_replaced_created(&nr, NFPROTO_INET, "fx", 13));
+	clock_gettime(CLOCK_REALTIME, &k.b.evs[0].ts);
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_true(s.steps[0].stale);		/* handle 13, not yet settled */
+	assert_false(s.steps[1].stale);		/* handle 6 */
+	story_free(&s);
+
+	/* settled by a read of every source that began after it */
+	clock_gettime(CLOCK_REALTIME, &start);
+	start.tv_sec++;
+	done = start;
+	done.tv_sec++;
+	nft_replaced_settle(&nr, &start, &done);
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_true(s.steps[0].stale);		/* received before it settled */
+	story_free(&s);
+	later = done;
+	later.tv_sec++;
+	for (i = 0; i < k.b.nevs; i++)
+		k.b.evs[i].ts = later;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_false(s.steps[0].stale);		/* after: the new rule */
+	story_free(&s);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_story_build_asks_routing_for_the_fate),
 		cmocka_unit_test(test_story_build_bridge_port_drop_is_no_guess),
 		cmocka_unit_test(test_story_build_reads_the_view),
+		cmocka_unit_test(test_story_build_replaced_rule_may_be_stale),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
