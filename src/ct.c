@@ -26,7 +26,7 @@ struct ct_handle {
 	struct nf_conntrack *answer;
 	struct ct_entry *out;
 	bool found;
-	char buf[8192];		/* one entry is well under 1 KiB */
+	char buf[8192] __attribute__((aligned(8)));		/* one entry is well under 1 KiB */
 };
 
 struct ct_handle *ct_open(void)

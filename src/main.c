@@ -399,10 +399,12 @@ static int probe_main(int argc, char **argv)
 
 	if (probe_parse_cmdline(argc, argv, &o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "iptables-trace: %s; see iptables-trace --help\n", err);
+		probe_opts_free(&o);
 		return EXIT_USAGE;
 	}
 	if (o.file && probe_read_file(&o, err, sizeof(err)) < 0) {
 		fprintf(stderr, "iptables-trace: %s\n", err);
+		probe_opts_free(&o);
 		return EXIT_USAGE;
 	}
 	if (!caps_have(CAP_NET_ADMIN) || !caps_have(CAP_SYS_ADMIN))
