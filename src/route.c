@@ -12,6 +12,8 @@
 #include "ifname.h"
 #include "route.h"
 
+#define LOOPBACK_IFINDEX	1	/* the kernel's, include/net/flow.h */
+
 struct answer_ctx {
 	struct route_answer *a;
 	struct ifname_cache *names;
@@ -111,8 +113,13 @@ void route_lookup(struct route_sock *rs, const struct pkt_hdrs *p, uint32_t iif,
 	rtm->rtm_dst_len = (unsigned char)(alen * 8);
 	mnl_attr_put(nlh, RTA_DST, alen, &p->dst);
 	/* An input lookup, with the packet's source and interface, is what
-	 * the kernel did for it: rp_filter and forwarding settings count. */
-	if (iif) {
+	 * the kernel did for it: rp_filter and forwarding settings count.
+	 * Not for a packet that came in over lo (ifindex 1 in every
+	 * namespace): it keeps the route the output path gave it, and the
+	 * kernel refuses an input lookup from lo for 127.0.0.0/8 sources
+	 * (EINVAL, which would read "no forwarding"). The output lookup
+	 * says where it was going. */
+	if (iif && iif != LOOPBACK_IFINDEX) {
 		rtm->rtm_src_len = (unsigned char)(alen * 8);
 		mnl_attr_put(nlh, RTA_SRC, alen, &p->src);
 		mnl_attr_put_u32(nlh, RTA_IIF, iif);

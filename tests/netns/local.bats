@@ -80,3 +80,18 @@ teardown() { lab_teardown; }
 	assert_blocks 0 "^IN= OUT="
 	assert_blocks 2
 }
+
+# Over lo a packet keeps the route its output gave it; the kernel
+# refuses an input lookup from lo for a 127.0.0.0/8 source, which was
+# printed as "DROP by routing: no forwarding".
+@test "local: a packet back in over lo that no chain saw is delivered, not a routing drop" {
+	ip netns exec "$RTR" nft delete chain inet filter input
+	iptt_start udp port 7000
+	ip netns exec "$RTR" bash -c "echo x >/dev/udp/127.0.0.1/7000; echo y >/dev/udp/$RTR_IP1/7000" 2>/dev/null || true
+	iptt_stop_ok
+	b=$(block "^IN=lo OUT= SRC=127.0.0.1 DST=127.0.0.1 .*DPT=7000 ")
+	assert_lines "$b" "=> ACCEPT, delivered locally"
+	b=$(block "^IN=lo OUT= SRC=$RTR_IP1 DST=$RTR_IP1 .*DPT=7000 ")
+	assert_lines "$b" "=> ACCEPT, delivered locally"
+	! grep -q "DROP by routing" "$IPTT_OUT"
+}
