@@ -32,6 +32,7 @@
 #include "resolver.h"
 #include "route.h"
 #include "story.h"
+#include "../tests/unit/lookups_none.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,32 +64,6 @@ static void fake_route(void *ctx, const struct pkt_hdrs *p, uint32_t iif,
 	a->kind = stub.route;
 	snprintf(a->oif, sizeof(a->oif), "%s", stub.ifname ? stub.ifname : "");
 	snprintf(a->why, sizeof(a->why), "%s", stub.why);
-}
-
-static bool no_bridge_link(void *ctx, uint32_t ifindex, struct bridge_link *bl)
-{
-	(void)ctx;
-	(void)ifindex;
-	(void)bl;
-	return false;
-}
-
-static bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6], char *name)
-{
-	(void)ctx;
-	(void)br;
-	(void)mac;
-	(void)name;
-	return false;
-}
-
-static int no_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
-			struct ct_entry *out)
-{
-	(void)ct;
-	(void)p;
-	(void)out;
-	return -1;
 }
 
 static const struct story_lookups fake_lookups = {

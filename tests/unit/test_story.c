@@ -8,6 +8,7 @@
 
 #include "bridge.h"
 #include "fixture.h"
+#include "lookups_none.h"
 #include "nft_replaced.h"
 #include "route.h"
 #include "story.h"
@@ -165,24 +166,6 @@ static bool fake_bridge_link(void *ctx, uint32_t ifindex, struct bridge_link *bl
 	memset(bl, fake.bridge == UNASKABLE ? 0xff : 0, sizeof(*bl));
 	bl->bridge = fake.bridge;
 	return fake.bridge != UNASKABLE;
-}
-
-static bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6], char *name)
-{
-	(void)ctx;
-	(void)br;
-	(void)mac;
-	(void)name;
-	return false;
-}
-
-static int no_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
-			struct ct_entry *out)
-{
-	(void)ct;
-	(void)p;
-	(void)out;
-	return -1;
 }
 
 static const struct story_lookups fake_lookups = {
