@@ -14,6 +14,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <endian.h>
 
+#include "chain_ops.h"
 #include "mono_time.h"
 #include "nl_sock.h"
 #include "arm.h"
@@ -31,9 +32,16 @@
 /* Rule changes to more chains than this re-read their whole tables. */
 #define MAX_DIRTY_CHAINS	64
 
+/* Rule changes to one chain, kept to edit its rule order with
+ * (chain_ops.h); more than this re-read it. */
+#define MAX_CHAIN_OPS		128
+
 struct chain_ref {
 	struct table_ref table;
 	char chain[256];
+	struct chain_op ops[MAX_CHAIN_OPS];
+	unsigned int nops;
+	bool ops_broken;		/* the chain itself changed, or too many */
 };
 
 struct rules_nft {
@@ -61,21 +69,27 @@ static bool is_dirty(const struct rules_nft *r, uint8_t family, const char *name
 	return r->all_dirty || table_ref_has(r->dirty_tables, r->ndirty, family, name);
 }
 
-static bool is_dirty_chain(const struct rules_nft *r, uint8_t family,
-			   const char *table, const char *chain)
+/* Which of the chains to re-read this is, or -1. */
+static int dirty_chain_index(const struct rules_nft *r, uint8_t family,
+			     const char *table, const char *chain)
 {
 	unsigned int i;
 
-	if (is_dirty(r, family, table))
-		return true;
 	for (i = 0; i < r->ndirty_chains; i++) {
 		const struct chain_ref *c = &r->dirty_chains[i];
 
 		if (c->table.family == family && !strcmp(c->table.name, table) &&
 		    !strcmp(c->chain, chain))
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+static bool is_dirty_chain(const struct rules_nft *r, uint8_t family,
+			   const char *table, const char *chain)
+{
+	return is_dirty(r, family, table) ||
+	       dirty_chain_index(r, family, table, chain) >= 0;
 }
 
 struct keep_ctx {
@@ -124,6 +138,56 @@ static void read_one(uint8_t family, const char *name, void *data)
 		l->ret = read_table(l->r, l->rs, family, name, NULL);
 }
 
+/* A chain whose rules changed, from its rules in the current snapshot
+ * and the notifications' edits, without a dump (chain_ops.h): 0 done,
+ * 1 when it must be read instead, -1 on ENOMEM. The rules come without
+ * text; keep_texts() gives each its text by handle. */
+static int edit_chain(const struct rules_nft *r, const struct chain_ref *c,
+		      struct ruleset *fresh)
+{
+	const struct rs_chain *old = ruleset_chain(&r->cur, c->table.family,
+						   c->table.name, c->chain);
+	uint64_t *h, *edited;
+	long n;
+	int idx, ret = -1;
+	unsigned int p;
+
+	if (c->ops_broken || !c->nops || !old || old->rules_unread)
+		return 1;
+	h = calloc(old->nrules + 1, sizeof(*h));
+	edited = calloc(old->nrules + c->nops + 1, sizeof(*edited));
+	if (!h || !edited)
+		goto out;
+	for (p = 1; p <= old->nrules; p++) {
+		const struct rs_rule *rule = ruleset_rule_by_pos(&r->cur, old->family,
+								 old->table, old->name, p);
+		if (!rule) {
+			ret = 1;
+			goto out;
+		}
+		h[p - 1] = rule->handle;
+	}
+	n = chain_ops_apply(h, old->nrules, c->ops, c->nops, edited);
+	if (n < 0) {
+		ret = 1;
+		goto out;
+	}
+	idx = ruleset_add_chain(fresh, old->family, old->table, old->name,
+				old->hook, old->prio, old->policy);
+	if (idx < 0)
+		goto out;
+	fresh->chains[idx].nat = old->nat;
+	fresh->chains[idx].table_handle = old->table_handle;
+	for (p = 0; p < (unsigned int)n; p++)
+		if (ruleset_add_rule(fresh, (uint32_t)idx, edited[p], NULL) < 0)
+			goto out;
+	ret = 0;
+out:
+	free(h);
+	free(edited);
+	return ret;
+}
+
 /* What changed, read again: whole tables, then single chains of other
  * tables. Every table but ours. */
 static int read_changed(struct rules_nft *r, struct ruleset *fresh)
@@ -144,11 +208,14 @@ static int read_changed(struct rules_nft *r, struct ruleset *fresh)
 			return -1;
 	for (i = 0; i < r->ndirty_chains; i++) {
 		const struct chain_ref *c = &r->dirty_chains[i];
+		int ret;
 
 		if (is_dirty(r, c->table.family, c->table.name))
 			continue;
-		if (read_table(r, fresh, c->table.family, c->table.name,
-			       c->chain) < 0)
+		if ((ret = edit_chain(r, c, fresh)) < 0)
+			return -1;
+		if (ret > 0 && read_table(r, fresh, c->table.family, c->table.name,
+					  c->chain) < 0)
 			return -1;
 	}
 	return ruleset_index(fresh);
@@ -325,24 +392,51 @@ static void mark_dirty(struct rules_nft *r, uint8_t family, const char *name)
 	r->ndirty++;
 }
 
-static void mark_dirty_chain(struct rules_nft *r, uint8_t family,
-			     const char *table, const char *chain)
+/* The chain's entry among those to re-read, or NULL when its whole
+ * table is (or ours, which is never read). */
+static struct chain_ref *mark_dirty_chain(struct rules_nft *r, uint8_t family,
+					  const char *table, const char *chain)
 {
 	struct chain_ref *c;
+	int i;
 
-	if (arm_is_own_table(table) || is_dirty_chain(r, family, table, chain))
-		return;
+	if (arm_is_own_table(table) || is_dirty(r, family, table))
+		return NULL;
+	if ((i = dirty_chain_index(r, family, table, chain)) >= 0)
+		return &r->dirty_chains[i];
 	/* An anonymous chain (nft names them __chainN) is listed inside the
 	 * rule that binds it, which is somewhere in its table. */
 	if (r->ndirty_chains == MAX_DIRTY_CHAINS || !strncmp(chain, "__chain", 7)) {
 		mark_dirty(r, family, table);
-		return;
+		return NULL;
 	}
 	r->dirty = true;
 	c = &r->dirty_chains[r->ndirty_chains++];
 	c->table.family = family;
 	snprintf(c->table.name, sizeof(c->table.name), "%s", table);
 	snprintf(c->chain, sizeof(c->chain), "%s", chain);
+	c->nops = 0;
+	c->ops_broken = false;
+	return c;
+}
+
+/* A rule change to c, kept to edit the chain with instead of a dump. */
+static void add_chain_op(struct chain_ref *c, const struct nlmsghdr *nlh,
+			 uint16_t type, uint64_t handle, uint64_t after,
+			 bool replaces)
+{
+	struct chain_op *op;
+
+	if (c->nops == MAX_CHAIN_OPS || !handle) {
+		c->ops_broken = true;
+		return;
+	}
+	op = &c->ops[c->nops++];
+	op->kind = type == NFT_MSG_DELRULE ? CHAIN_OP_DEL : CHAIN_OP_ADD;
+	op->handle = handle;
+	op->after = after;
+	op->append = nlh->nlmsg_flags & NLM_F_APPEND;
+	op->replaces = replaces;
 }
 
 /* Every nf_tables notification names its table in attribute 1
@@ -360,7 +454,9 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 	uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type), chain_attr = 0;
 	const char *table = NULL, *chain = NULL;
 	const struct nlattr *a;
-	uint64_t handle = 0;
+	uint64_t handle = 0, after = 0;
+	bool replaces = false;
+	struct chain_ref *c;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
 		return MNL_CB_OK;
@@ -387,6 +483,10 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 		    mnl_attr_get_type(a) == NFTA_RULE_HANDLE &&
 		    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
 			handle = be64toh(mnl_attr_get_u64(a));
+		if (chain_attr == NFTA_RULE_CHAIN &&
+		    mnl_attr_get_type(a) == NFTA_RULE_POSITION &&
+		    mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+			after = be64toh(mnl_attr_get_u64(a));
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 			continue;
 		if (mnl_attr_get_type(a) == 1)
@@ -397,9 +497,15 @@ static int change_cb(const struct nlmsghdr *nlh, void *data)
 	if (table && handle && type == NFT_MSG_DELRULE)
 		nft_replaced_deleted(&r->replaced, g->nfgen_family, table, handle);
 	if (table && handle && type == NFT_MSG_NEWRULE)
-		nft_replaced_created(&r->replaced, g->nfgen_family, table, handle);
-	if (table && chain)
-		mark_dirty_chain(r, g->nfgen_family, table, chain);
+		replaces = nft_replaced_created(&r->replaced, g->nfgen_family,
+						table, handle);
+	if (table && chain &&
+	    (c = mark_dirty_chain(r, g->nfgen_family, table, chain))) {
+		if (chain_attr == NFTA_RULE_CHAIN)
+			add_chain_op(c, nlh, type, handle, after, replaces);
+		else
+			c->ops_broken = true;	/* the chain itself */
+	}
 	else if (table)
 		mark_dirty(r, g->nfgen_family, table);
 	else

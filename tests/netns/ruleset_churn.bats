@@ -148,3 +148,59 @@ churn() {
 		'filter FORWARD (#1) -p icmp -m comment --comment "second version" -j ACCEPT => ACCEPT' \
 		'inet t forward (#1) icmp type echo-request counter comment "native second" => continue'
 }
+
+# pos_of HANDLE: the position of rule HANDLE in the router's inet t
+# forward, as nft lists it now.
+pos_of() {
+	ip netns exec "$RTR" nft -a list chain inet t forward |
+		awk -v h="$1" '/ # handle [0-9]+$/ && !/chain / { n++; if ($NF == h) { print n; exit } }'
+}
+
+# Rule changes are applied to the chain's order from their
+# notifications (chain_ops.c), not read back with a dump: every place a
+# rule can land, single commands and a batch, and the position of the
+# rule the packet matches must be what nft lists after each.
+@test "rules inserted, added, deleted and replaced while tracing: the matched rule's position follows" {
+	rtr_nft <<-EOF
+	table inet t {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+			udp dport 1 counter
+			icmp type echo-request counter comment "target"
+			udp dport 2 counter
+		}
+	}
+	EOF
+	local t first want req="^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " n=0 i
+	t=$(nft_handle "$RTR" inet t forward 2)
+	first=$(nft_handle "$RTR" inet t forward 1)
+	iptt_start -p icmp
+	change() {
+		ip netns exec "$RTR" nft "$@"
+		ping_ok "$CLI" $SRV_IP
+		n=$((n + 1))
+		want[$n]=$(pos_of "$t")
+	}
+	n=1; ping_ok "$CLI" $SRV_IP; want[1]=$(pos_of "$t")
+	change insert rule inet t forward udp dport 3 counter			# first
+	change add rule inet t forward udp dport 4 counter			# last
+	change insert rule inet t forward position "$t" udp dport 5 counter	# before it
+	change add rule inet t forward position "$t" udp dport 6 counter	# after it
+	change delete rule inet t forward handle "$first"
+	change replace rule inet t forward handle "$t" icmp type echo-request counter comment '"target 2"'
+	# a batch: two rules before the target, one deleted again, one at the head
+	change -f - <<-EOF
+	insert rule inet t forward position $t udp dport 7 counter
+	insert rule inet t forward udp dport 8 counter
+	add rule inet t forward udp dport 9 counter
+	EOF
+	iptt_stop_ok
+	[ "$(blocks_matching "$req")" -eq "$n" ]
+	for i in $(seq "$n"); do
+		b=$(block "$req" "$i")
+		grep -q "^  inet t forward (#${want[$i]}) icmp type echo-request counter comment \"target" <<<"$b" ||
+			{ echo "# packet $i: want #${want[$i]}" >&3; sed 's/^/#   /' <<<"$b" >&3; false; }
+	done
+	# the replaced rule's new text once it was read
+	grep -q 'comment "target 2" => continue' <<<"$(block "$req" "$n")"
+}
