@@ -52,7 +52,7 @@ struct rules_xt {
 	enum xt_flavour flavour;
 	struct ruleset cur, prev;
 	struct xt_fam fam[2];
-	void *blob;			/* GET_ENTRIES buffer, reused */
+	void *blob;			/* GET_ENTRIES buffer, reused when small */
 	size_t blob_cap;
 	unsigned int deep_ms;		/* between blob hashes */
 	struct timespec last_deep;	/* when the last blob hash ended */
@@ -539,6 +539,21 @@ static struct ipt_get_entries *get_entries(struct rules_xt *x, struct xt_fam *f,
 	       NULL : ge;
 }
 
+/* A blob bigger than this is not kept for the next read: a kube-like
+ * nat table's is 60 MB at 100k rules, and its pages would stay resident
+ * between reads a second or more apart. Faulting them in again costs
+ * less than the kernel's copy itself. */
+#define XT_BLOB_KEEP	(1u << 20)
+
+static void put_entries(struct rules_xt *x)
+{
+	if (x->blob_cap <= XT_BLOB_KEEP)
+		return;
+	free(x->blob);
+	x->blob = NULL;
+	x->blob_cap = 0;
+}
+
 /* The entries blob with every entry's counters zeroed, hashed. The
  * kernel fills in only what userspace may see (no pointers, no private
  * match state), so equal rules give equal bytes. */
@@ -548,8 +563,13 @@ static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
 	size_t off;
 
 	/* EAGAIN: the table changed since GET_INFO; the caller says changed */
-	if (!ge)
+	if (!ge) {
+		int err = errno;
+
+		put_entries(x);
+		errno = err;
 		return -1;
+	}
 	for (off = 0; off + f->counters_off + sizeof(struct xt_counters) <= ge->size;) {
 		unsigned char *e = (unsigned char *)ge->entrytable + off;
 		uint16_t next;
@@ -561,6 +581,7 @@ static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
 		off += next;
 	}
 	pr->hash = hash_blob((const unsigned char *)ge->entrytable, ge->size);
+	put_entries(x);
 	return 0;
 }
 
@@ -852,11 +873,17 @@ int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
 	if (!info.name[0])
 		return 0;
 	/* EAGAIN: it changed since GET_INFO */
-	if (!(ge = get_entries(x, f, info.name, info.size)))
+	if (!(ge = get_entries(x, f, info.name, info.size))) {
+		int err = errno;
+
+		put_entries(x);
+		errno = err;
 		return -1;
+	}
 	for (i = 0; i < n; i++)
 		q[i].pos = chain_find(f, &info, (const unsigned char *)ge->entrytable,
 				      &q[i]);
+	put_entries(x);
 	return 0;
 }
 
