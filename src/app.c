@@ -4,12 +4,15 @@
  * rules) is put back by app_close(), registered with atexit() before the
  * first such change. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #include "app.h"
 #include "arm.h"
@@ -284,30 +287,116 @@ static void open_sources(struct app *app)
 	}
 }
 
+/* The legacy tables' first read (snapshots_legacy_load), in a thread
+ * of its own: it touches r->legacy only, which nothing else does until
+ * app_join_rules. Signals stay with the main thread, but for those
+ * that mean this one is broken. */
+static void *legacy_reader(void *arg)
+{
+	struct app *app = arg;
+	uint64_t one = 1;
+
+	app->legacy_ret = snapshots_legacy_load(&app->resolver);
+	app->legacy_errno = errno;
+	/* written once: the counter cannot be full. Should it fail, the
+	 * run's end still joins (app_rules_ready after the loop). */
+	if (write(app->legacy_efd, &one, sizeof(one)) < 0) {
+	}
+	return NULL;
+}
+
+static bool start_legacy_reader(struct app *app)
+{
+	sigset_t all, old;
+	bool ok;
+
+	app->legacy_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (app->legacy_efd < 0)
+		return false;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ok = pthread_create(&app->legacy_thread, NULL, legacy_reader, app) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!ok) {
+		close(app->legacy_efd);
+		app->legacy_efd = -1;
+	}
+	return ok;
+}
+
 /* After arming and the armed line (snapshots_start says why). The
- * legacy tables are read first: iptables-legacy-save takes 0.3 s and
- * 120 MB at 100k rules, and the armed line no longer waits for it.
- * Packets traced meanwhile wait in the sockets. When the tables changed
- * between arming and the read (note_legacy_start), such a packet may
- * have crossed rules the read does not show: every event queued by the
- * end of the read is taken in now, and their blocks say that their
- * legacy text may be stale (rules_xt_unsure). */
+ * legacy tables are read meanwhile: iptables-legacy-save takes 0.3 s
+ * and 120 MB at 100k rules, and the armed line no longer waits for it,
+ * nor does the reading of events. Stories wait for it (hold_ms, and
+ * app_build_story joins it). When the tables changed between arming
+ * and the read (note_legacy_start), a packet traced before the read
+ * may have crossed rules it does not show: app_rules_ready marks every
+ * block begun by the end of the read as possibly stale there. */
 void app_read_rules(struct app *app)
 {
 	struct resolver *r = &app->resolver;
-	struct timespec now;
 
-	if (snapshots_legacy_load(r) < 0)
-		legacy_read_failed(r);
-	if (r->legacy && rules_xt_moved_since_start(r->legacy)) {
-		if (app_drain(app) < 0)
-			app->failed = true;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		rules_xt_set_unsure_until(r->legacy, &now);
+	if (r->legacy) {
+		app->legacy_reading = start_legacy_reader(app);
+		if (!app->legacy_reading) {
+			/* no thread: read now, events wait in the sockets */
+			app->legacy_ret = snapshots_legacy_load(r);
+			app->legacy_errno = errno;
+			app->legacy_reading = true;	/* for app_join_rules */
+			app->legacy_thread = pthread_self();
+			app_rules_ready(app);
+		}
 	}
 	/* iptables-nft text is read chain by chain as rules are shown;
 	 * without the tool the rules keep their nft text. */
 	snapshots_start(r);
+}
+
+/* Take the first read in (waiting for it): safe within the assembler's
+ * callbacks, so no drain here; until app_rules_ready drains, a moved
+ * table makes every block's legacy text "may be stale". */
+static void app_join_rules(struct app *app)
+{
+	struct resolver *r = &app->resolver;
+
+	if (!app->legacy_reading)
+		return;
+	if (!pthread_equal(app->legacy_thread, pthread_self()))
+		pthread_join(app->legacy_thread, NULL);
+	app->legacy_reading = false;
+	if (app->legacy_efd >= 0)
+		close(app->legacy_efd);
+	app->legacy_efd = -1;
+	if (app->legacy_ret < 0) {
+		errno = app->legacy_errno;
+		legacy_read_failed(r);
+	}
+	snapshots_bind(r);
+	if (rules_xt_moved_since_start(r->legacy)) {
+		app->legacy_settle = true;
+		rules_xt_set_unsure_until(r->legacy,
+					  &(struct timespec){ .tv_sec = LONG_MAX });
+	}
+}
+
+void app_rules_ready(struct app *app)
+{
+	struct timespec now;
+
+	app_join_rules(app);
+	if (!app->legacy_settle)
+		return;
+	app->legacy_settle = false;
+	/* every event sent before the read ended is in after this */
+	if (app_drain(app) < 0)
+		app->failed = true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rules_xt_set_unsure_until(app->resolver.legacy, &now);
 }
 
 /* Before tracing is in effect: what the legacy tables hold, to be
@@ -338,6 +427,7 @@ static void repair_leftovers(struct app *app)
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	app->sources_fd = -1;
+	app->legacy_efd = -1;
 	app->closed = false;
 	story_kernel_init(&app->kernel);
 	the_app = app;
@@ -386,6 +476,14 @@ void app_close(void)
 	if (!app || app->closed)
 		return;
 	app->closed = true;
+	/* the legacy reader uses the rules reader closed below */
+	if (app->legacy_reading &&
+	    !pthread_equal(app->legacy_thread, pthread_self()))
+		pthread_join(app->legacy_thread, NULL);
+	app->legacy_reading = false;
+	if (app->legacy_efd >= 0)
+		close(app->legacy_efd);
+	app->legacy_efd = -1;
 	/* First what outlives us, then what the kernel would undo anyway. */
 	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
@@ -416,7 +514,8 @@ void app_check_trace_rules(struct app *app)
 	struct arm_xt_repair r;
 	bool failed;
 
-	if (!app->arm_xt || !app->resolver.legacy)
+	/* the legacy reader is the reader's until it is done */
+	if (!app->arm_xt || !app->resolver.legacy || app->legacy_reading)
 		return;
 	failed = arm_xt_repair(app->arm_xt, app->resolver.legacy, &r) < 0;
 	/* once, not every second */
@@ -482,8 +581,11 @@ int app_cleanup_leftovers(void)
 
 int app_build_story(struct app *app, const struct block *b, struct story *s)
 {
+	bool fresh;
+
 	/* every read the story needs, now: story_build only looks */
-	bool fresh = snapshots_prepare_block(&app->resolver, b);
+	app_join_rules(app);
+	fresh = snapshots_prepare_block(&app->resolver, b);
 
 	if (story_build(s, b, &app->resolver, fresh, &app->kernel.lk) == 0)
 		return 0;

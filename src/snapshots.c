@@ -38,16 +38,13 @@ void snapshots_bind(struct resolver *r)
 
 /* iptables-legacy-save takes 0.3 s and 120 MB at 100k rules (libiptc
  * holds the table's blob and a copy of each entry): not before the
- * armed line, but right after it (app_read_rules), before any event is
- * read. */
+ * armed line, but right after it, in app.c's reader thread. It touches
+ * r->legacy only: the view is bound again once it is joined. */
 int snapshots_legacy_load(struct resolver *r)
 {
 	if (!r->legacy || rules_xt_loaded(r->legacy))
 		return 0;
-	if (rules_xt_refresh(r->legacy) < 0)
-		return -1;
-	snapshots_bind(r);
-	return 0;
+	return rules_xt_refresh(r->legacy);
 }
 
 /* Read the chains now, not when the first packet arrives, and after

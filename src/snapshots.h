@@ -26,11 +26,13 @@ void snapshots_news(struct resolver *r);
  * judged against the chains the packet crossed. */
 void snapshots_before_events(struct resolver *r);
 /* The legacy reader's first read (a hash of the tables' blobs, then
- * iptables-legacy-save), when none was done yet: app_read_rules calls
- * it after the armed line, before any event is read. Until then the
- * view has no legacy snapshot (view.legacy_pending) and the path checks
- * end no packet by what legacy chains would do. Returns 0, or -1 with
- * errno set (rules_xt_refresh's, rules_xt_error's message). */
+ * iptables-legacy-save), when none was done yet: app.c runs it after
+ * the armed line in a thread of its own, while events are read. It
+ * touches r->legacy only, and not the view: until the caller binds it
+ * again (snapshots_bind) the view has no legacy snapshot
+ * (view.legacy_pending) and the path checks end no packet by what
+ * legacy chains would do. Returns 0, or -1 with errno set
+ * (rules_xt_refresh's, rules_xt_error's message). */
 int snapshots_legacy_load(struct resolver *r);
 /* Every read block b's story will do, done now: the snapshots brought
  * up to date, the rules of each chain its events name, a table re-read

@@ -107,6 +107,40 @@ HELD='echo held >>"$SEEN/saves"; while [ ! -e "$SEEN/go" ]; do sleep 0.02; done'
 	refute_line_re "$b" 'stale'
 }
 
+# Is anything queued on the tool's netlink sockets? (Recv-Q, as
+# iptt_drain reads it)
+queued_events() {
+	local fd link inodes=
+	for fd in /proc/"$IPTT_PID"/fd/*; do
+		link=$(readlink "$fd" 2>/dev/null) || continue
+		case $link in socket:\[*\]) inodes="$inodes ${link//[!0-9]/}" ;; esac
+	done
+	awk -v want="$inodes" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ours[w[i]] = 1 }
+		NR > 1 && ($10 in ours) && $5 != 0 { busy = 1 }
+		END { exit !busy }' /proc/"$IPTT_PID"/net/netlink
+}
+
+# Events are read while the save runs, as they come, not in one batch
+# after it: the order in which a packet's nft and legacy events come in
+# is what puts each legacy event in its own packet's block (read in one
+# batch, the legacy events of a packet over lo, whose output and input
+# passes have the same headers, all went to the input pass's block).
+@test "events of packets traced before the text are read while the save runs" {
+	start_with_save "$HELD" -p icmp
+	ping_ok "$CLI" $SRV_IP
+	local i ok=
+	for i in $(seq 40); do
+		queued_events || { ok=1; break; }
+		sleep 0.05
+	done
+	touch "$SEEN/go"
+	[ -n "$ok" ] || { echo "# events stayed queued while the save was held" >&3; false; }
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines "$b" "legacy filter FORWARD (#1) -p icmp -j ACCEPT => ACCEPT"
+}
+
 # The rules change after the packet and before the text is read: the
 # read shows the new rule at the packet's position, which the packet
 # never crossed. Its blocks must say that the text may be stale.
