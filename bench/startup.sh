@@ -13,6 +13,9 @@
 #          soon as the armed line is there: from the ping to the tool's exit
 #          after printing that packet (first_ms), and that run's peak RSS
 #          (first_rss_MB, the save tool's own included).
+#          first_whole: in how many runs its block held its own legacy steps
+#          (a packet over lo crosses the hooks twice with the same headers, and
+#          the order its events are read in groups them).
 # Medians, with the range. Several binaries run interleaved, round by round,
 # so that a before/after comparison sees the same machine load:
 #
@@ -89,7 +92,10 @@ first() {
 	t1=$(now_ms)
 	grep -q '^IN= OUT=lo .*PROTO=ICMP TYPE=8' "$OUT/first.out" ||
 		{ log "the ping was not traced"; cat "$OUT/err" >&2; exit 1; }
-	echo "$((t1 - t0)) $(field maxrss_kb "$OUT/st")" >>"$OUT/$3.first"
+	# its own legacy steps, with their text (1), or not (0)
+	ok=0
+	grep -q '^  legacy nat OUTPUT (#1) -m comment' "$OUT/first.out" && ok=1
+	echo "$((t1 - t0)) $(field maxrss_kb "$OUT/st") $ok" >>"$OUT/$3.first"
 }
 
 r=0
@@ -107,15 +113,16 @@ done
 
 echo "start-up, $NRULES rules per flavour (kube-like, SERVICES=$SERVICES), medians of $RUNS (range)"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
-printf '%-7s %-40s %-18s %-18s %-18s %s\n' scenario binary armed_ms rss_MB first_ms first_rss_MB
+printf '%-7s %-40s %-18s %-18s %-18s %-18s %s\n' scenario binary armed_ms rss_MB first_ms first_rss_MB first_whole
 for s in $SCENARIOS; do
 	n=0
 	for bin in "$@"; do
 		n=$((n + 1))
-		printf '%-7s %-40s %-18s %-18s %-18s %s\n' "$s" "$bin" \
+		printf '%-7s %-40s %-18s %-18s %-18s %-18s %s\n' "$s" "$bin" \
 			"$(cut -d' ' -f1 "$OUT/$s.$n.start" | stats)" \
 			"$(awk '{ printf "%.1f\n", $2 / 1024 }' "$OUT/$s.$n.start" | stats)" \
 			"$(cut -d' ' -f1 "$OUT/$s.$n.first" | stats)" \
-			"$(awk '{ printf "%.1f\n", $2 / 1024 }' "$OUT/$s.$n.first" | stats)"
+			"$(awk '{ printf "%.1f\n", $2 / 1024 }' "$OUT/$s.$n.first" | stats)" \
+			"$(awk '{ k += $3 } END { printf "%d/%d", k, NR }' "$OUT/$s.$n.first")"
 	done
 done
