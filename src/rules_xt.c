@@ -501,13 +501,25 @@ int rules_xt_refresh(struct rules_xt *x)
 		}
 	/* The first read after arming: did anything move in between, up
 	 * to the end of the save? (A change during the save shows only
-	 * after it.) */
+	 * after it.) It runs while events are read, and the packets traced
+	 * meanwhile came after the hash above: a second one after the save,
+	 * equal to it, verifies the read for them, where a check begun
+	 * after their events would have them wait (rules_xt_deep_wait_ms). */
 	if (x->flavour == XT_LEGACY && !x->loaded && x->have_start) {
 		struct xt_fam after[2];
+		struct timespec a0, a1;
+		bool same;
 
-		x->moved_since_start = !prints_equal(x->start, prints, false) ||
-				       fingerprint_all(x, after, false) < 0 ||
-				       !prints_equal(x->start, after, false);
+		clock_gettime(CLOCK_MONOTONIC, &a0);
+		same = fingerprint_all(x, after, true) == 0 &&
+		       prints_equal(prints, after, true);
+		clock_gettime(CLOCK_MONOTONIC, &a1);
+		x->moved_since_start = !same ||
+				       !prints_equal(x->start, prints, false);
+		if (same) {
+			start = a0;
+			x->deep_cost_us = ts_us_between(&a0, &a1);
+		}
 	}
 	if (x->flavour == XT_LEGACY)
 		for (i = 0; i < 2; i++) {

@@ -166,3 +166,15 @@ queued_events() {
 	assert_lines "$b" \
 		'legacy filter FORWARD (#1) -p icmp -m comment --comment "inserted after the packet" -j ACCEPT => ACCEPT'
 }
+
+# The same, with an edit that leaves every size alone (iptables -R):
+# only the rules themselves show it, hashed before and after the save.
+@test "a same-size legacy edit between the armed line and the first read: stale too" {
+	start_with_save "$HELD" -p icmp
+	ping_ok "$CLI" $SRV_IP
+	ip netns exec "$RTR" iptables-legacy -R FORWARD 1 -p icmp -j DROP
+	touch "$SEEN/go"
+	iptt_stop_ok
+	b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")
+	assert_lines_re "$b" '^  legacy filter FORWARD \(#1\) -p icmp -j DROP \(text may be stale\) => DROP'
+}
