@@ -28,10 +28,11 @@ int rules_xt_refresh(struct rules_xt *x);
 
 /* Legacy flavour, before arming: note what GET_INFO says of every
  * table (about a microsecond each, no blob). The first refresh, run
- * after arming, compares its own prints with these: a rule inserted,
- * deleted or moved in between means that a packet traced before that
- * read may have crossed other rules than the read shows. Returns 0, or
- * -1 with errno set. */
+ * after arming, compares its own prints with these, and hashes the
+ * blobs again after its save: a rule inserted, deleted or edited in
+ * between means that a packet traced before that read may have crossed
+ * other rules than the read shows. When the two hashes agree, the read
+ * is verified as of the second. Returns 0, or -1 with errno set. */
 int rules_xt_note_start(struct rules_xt *x);
 /* Did the first refresh find the tables changed since
  * rules_xt_note_start()? (false before it, and without a start note) */
