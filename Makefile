@@ -91,6 +91,7 @@ bench: deps
 	$(MAKE) all
 	sh scripts/bench.sh $(BIN)
 	sh bench/probe.sh $(BIN)
+	sh bench/startup.sh $(BIN)
 
 # The same build with AddressSanitizer and UBSan, in its own directory.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -4,6 +4,8 @@
  * rules) is put back by app_close(), registered with on_exit() before the
  * first such change. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 #include "app.h"
 #include "arm.h"
@@ -33,8 +36,8 @@
  * when it cannot open a socket), and a fatal signal. Neither needs a
  * global to find the app. exit() runs on_exit() handlers, which get
  * the pointer they were registered with; a signal handler gets only the
- * signal, but it runs on the stack sigaltstack() gave it, which is the
- * app's own (fatal_stack), and the head of that stack names the app.
+ * signal, but it runs on the stack sigaltstack() gave its thread, one
+ * of the app's own (fatal_stack), and the head of that stack names it.
  * The handlers run after main() returns, so the app lives as long as
  * the process (main.c and probe.c keep it static). */
 static void close_at_exit(int status, void *app)
@@ -69,22 +72,34 @@ struct fatal_stack_head {
 };
 
 /* The app whose stack this handler runs on, or NULL: the stack is
- * another one (someone else's, or none: a thread other than the one that
- * ran app_open(), as threads do not inherit it; app_open() runs before
- * any thread is started). The signal frame is built at the top of the
- * stack, so its head is left as catch_fatal_signals() wrote it. */
+ * another one (someone else's, or none: threads do not inherit it, so
+ * each of ours sets its own, use_signal_stack()). The signal frame is
+ * built at the top of the stack, so its head stays as written. */
 static struct app *app_of_signal_stack(void)
 {
 	const struct fatal_stack_head *h;
 	stack_t ss;
 
 	if (sigaltstack(NULL, &ss) < 0 || (ss.ss_flags & SS_DISABLE) ||
-	    !ss.ss_sp || ss.ss_size != sizeof(((struct app *)0)->fatal_stack))
+	    !ss.ss_sp || ss.ss_size != sizeof(((struct app *)0)->fatal_stack[0]))
 		return NULL;
 	h = ss.ss_sp;
-	if (h->magic != FATAL_STACK_MAGIC || h->app->fatal_stack != ss.ss_sp)
+	if (h->magic != FATAL_STACK_MAGIC ||
+	    (h->app->fatal_stack[0] != ss.ss_sp && h->app->fatal_stack[1] != ss.ss_sp))
 		return NULL;
 	return h->app;
+}
+
+/* This thread's signal stack: app's stack number which, its head naming
+ * the app. Also what a stack overflow's SIGSEGV needs. */
+static void use_signal_stack(struct app *app, int which)
+{
+	stack_t ss = { .ss_sp = app->fatal_stack[which],
+		       .ss_size = sizeof(app->fatal_stack[which]) };
+	struct fatal_stack_head head = { FATAL_STACK_MAGIC, app };
+
+	memcpy(app->fatal_stack[which], &head, sizeof(head));
+	sigaltstack(&ss, NULL);
 }
 
 static void on_fatal(int sig, siginfo_t *info, void *ctx)
@@ -118,15 +133,10 @@ static void on_fatal(int sig, siginfo_t *info, void *ctx)
 
 static void catch_fatal_signals(struct app *app)
 {
-	stack_t ss = { .ss_sp = app->fatal_stack,
-		       .ss_size = sizeof(app->fatal_stack) };
-	struct fatal_stack_head head = { FATAL_STACK_MAGIC, app };
 	struct sigaction sa;
 	size_t i;
 
-	memcpy(app->fatal_stack, &head, sizeof(head));
-	/* a stack overflow's SIGSEGV needs a stack of its own */
-	sigaltstack(&ss, NULL);
+	use_signal_stack(app, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
@@ -195,6 +205,19 @@ static void plan_backends(struct app *app)
 		app->resolver.iptnft = rules_xt_open(XT_NFT);
 }
 
+static void __attribute__((noreturn))
+legacy_read_failed(const struct resolver *r)
+{
+	if (rules_xt_error(r->legacy))
+		die(EXIT_RUNTIME, "reading the legacy rules: %s",
+		    rules_xt_error(r->legacy));
+	die(errno == ENOENT ? EXIT_KERNEL :
+	    denied(errno) ? EXIT_PRIVILEGE : EXIT_RUNTIME,
+	    "reading the legacy rules with iptables-legacy-save: %s%s",
+	    strerror(errno), errno == ENOENT ?
+	    " (install the iptables package)" : "");
+}
+
 static void open_rules(struct app *app)
 {
 	struct resolver *r = &app->resolver;
@@ -211,17 +234,10 @@ static void open_rules(struct app *app)
 	}
 	if (app->plan.listen_xt) {
 		need_net_raw("tracing legacy tables");
+		/* read before the first story (snapshots_legacy_load) */
 		r->legacy = rules_xt_open(XT_LEGACY);
-		if (!r->legacy || rules_xt_refresh(r->legacy) < 0) {
-			if (rules_xt_error(r->legacy))
-				die(EXIT_RUNTIME, "reading the legacy rules: %s",
-				    rules_xt_error(r->legacy));
-			die(errno == ENOENT ? EXIT_KERNEL :
-			    denied(errno) ? EXIT_PRIVILEGE : EXIT_RUNTIME,
-			    "reading the legacy rules with iptables-legacy-save: %s%s",
-			    strerror(errno), errno == ENOENT ?
-			    " (install the iptables package)" : "");
-		}
+		if (!r->legacy)
+			legacy_read_failed(r);
 	}
 	snapshots_bind(r);
 	/* Without conntrack lookups the story keeps the trace's CT
@@ -319,12 +335,130 @@ static void open_sources(struct app *app)
 	}
 }
 
-/* After arming (snapshots_start says why). */
+/* The legacy tables' first read (snapshots_legacy_load), in a thread
+ * of its own: it touches r->legacy only, which nothing else does until
+ * app_join_rules. Signals stay with the main thread, but for those
+ * that mean this one is broken. */
+static void *legacy_reader(void *arg)
+{
+	struct app *app = arg;
+	uint64_t one = 1;
+
+	/* a fault here, or a fatal signal sent to the process that lands
+	 * here, still undoes what outlives us (on_fatal) */
+	use_signal_stack(app, 1);
+	app->legacy_ret = snapshots_legacy_load(&app->resolver);
+	app->legacy_errno = errno;
+	/* written once: the counter cannot be full. Should it fail, the
+	 * run's end still joins (app_rules_ready after the loop). */
+	if (write(app->legacy_efd, &one, sizeof(one)) < 0) {
+	}
+	return NULL;
+}
+
+static bool start_legacy_reader(struct app *app)
+{
+	sigset_t all, old;
+	bool ok;
+
+	app->legacy_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (app->legacy_efd < 0)
+		return false;
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ok = pthread_create(&app->legacy_thread, NULL, legacy_reader, app) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!ok) {
+		close(app->legacy_efd);
+		app->legacy_efd = -1;
+	}
+	return ok;
+}
+
+/* After arming and the armed line (snapshots_start says why). The
+ * legacy tables are read meanwhile: iptables-legacy-save takes 0.3 s
+ * and 120 MB at 100k rules, and the armed line no longer waits for it,
+ * nor does the reading of events. Stories wait for it (hold_ms, and
+ * app_build_story joins it). When the tables changed between arming
+ * and the read (note_legacy_start), a packet traced before the read
+ * may have crossed rules it does not show: app_rules_ready marks every
+ * block begun by the end of the read as possibly stale there. */
 void app_read_rules(struct app *app)
 {
+	struct resolver *r = &app->resolver;
+
+	if (r->legacy) {
+		app->legacy_reading = start_legacy_reader(app);
+		if (!app->legacy_reading) {
+			/* no thread: read now, events wait in the sockets */
+			app->legacy_ret = snapshots_legacy_load(r);
+			app->legacy_errno = errno;
+			app->legacy_reading = true;	/* for app_join_rules */
+			app->legacy_thread = pthread_self();
+			app_rules_ready(app);
+		}
+	}
 	/* iptables-nft text is read chain by chain as rules are shown;
 	 * without the tool the rules keep their nft text. */
-	snapshots_start(&app->resolver);
+	snapshots_start(r);
+}
+
+/* Take the first read in (waiting for it): safe within the assembler's
+ * callbacks, so no drain here; until app_rules_ready drains, a moved
+ * table makes every block's legacy text "may be stale". */
+static void app_join_rules(struct app *app)
+{
+	struct resolver *r = &app->resolver;
+
+	if (!app->legacy_reading)
+		return;
+	if (!pthread_equal(app->legacy_thread, pthread_self()))
+		pthread_join(app->legacy_thread, NULL);
+	app->legacy_reading = false;
+	if (app->legacy_efd >= 0)
+		close(app->legacy_efd);
+	app->legacy_efd = -1;
+	if (app->legacy_ret < 0) {
+		errno = app->legacy_errno;
+		legacy_read_failed(r);
+	}
+	snapshots_bind(r);
+	if (rules_xt_moved_since_start(r->legacy)) {
+		app->legacy_settle = true;
+		rules_xt_set_unsure_until(r->legacy,
+					  &(struct timespec){ .tv_sec = LONG_MAX });
+	}
+}
+
+void app_rules_ready(struct app *app)
+{
+	struct timespec now;
+
+	app_join_rules(app);
+	if (!app->legacy_settle)
+		return;
+	app->legacy_settle = false;
+	/* every event sent before the read ended is in after this */
+	if (app_drain(app) < 0)
+		app->failed = true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rules_xt_set_unsure_until(app->resolver.legacy, &now);
+}
+
+/* Before tracing is in effect: what the legacy tables hold, to be
+ * compared with the first read (app_read_rules). Our own TRACE rules
+ * change legacy raw, so with them it comes after them: from the first
+ * one on, packets may be traced. */
+static void note_legacy_start(struct app *app)
+{
+	if (app->resolver.legacy && rules_xt_note_start(app->resolver.legacy) < 0)
+		die(denied(errno) ? EXIT_PRIVILEGE : EXIT_RUNTIME,
+		    "reading the legacy tables' sizes: %s", strerror(errno));
 }
 
 /* What killed runs left here: their nf_log binding (a run that binds
@@ -344,6 +478,7 @@ static void repair_leftovers(struct app *app)
 void app_open(struct app *app, const struct asm_ops *ops)
 {
 	app->sources_fd = -1;
+	app->legacy_efd = -1;
 	app->closed = false;
 	story_kernel_init(&app->kernel);
 	if (on_exit(close_at_exit, app) != 0)
@@ -355,8 +490,12 @@ void app_open(struct app *app, const struct asm_ops *ops)
 	if (!app->assembler)
 		die(EXIT_RUNTIME, "out of memory");
 	open_sources(app);
+	if (!app->plan.arm_xt)
+		note_legacy_start(app);
 	open_nft(app);
 	open_legacy(app);
+	if (app->plan.arm_xt)
+		note_legacy_start(app);
 	if (!app->ephemeral_ns)
 		repair_leftovers(app);
 }
@@ -387,6 +526,14 @@ void app_close(struct app *app)
 	if (app->closed)
 		return;
 	app->closed = true;
+	/* the legacy reader uses the rules reader closed below */
+	if (app->legacy_reading &&
+	    !pthread_equal(app->legacy_thread, pthread_self()))
+		pthread_join(app->legacy_thread, NULL);
+	app->legacy_reading = false;
+	if (app->legacy_efd >= 0)
+		close(app->legacy_efd);
+	app->legacy_efd = -1;
 	/* First what outlives us, then what the kernel would undo anyway. */
 	if (arm_xt_remove(app->arm_xt, err, sizeof(err)) < 0)
 		fprintf(stderr, "iptables-trace: removing the legacy TRACE rules: %s\n",
@@ -417,7 +564,8 @@ void app_check_trace_rules(struct app *app)
 	struct arm_xt_repair r;
 	bool failed;
 
-	if (!app->arm_xt || !app->resolver.legacy)
+	/* the legacy reader is the reader's until it is done */
+	if (!app->arm_xt || !app->resolver.legacy || app->legacy_reading)
 		return;
 	failed = arm_xt_repair(app->arm_xt, app->resolver.legacy, &r) < 0;
 	/* once, not every second */
@@ -483,8 +631,11 @@ int app_cleanup_leftovers(void)
 
 int app_build_story(struct app *app, const struct block *b, struct story *s)
 {
+	bool fresh;
+
 	/* every read the story needs, now: story_build only looks */
-	bool fresh = snapshots_prepare_block(&app->resolver, b);
+	app_join_rules(app);
+	fresh = snapshots_prepare_block(&app->resolver, b);
 
 	if (story_build(s, b, &app->resolver, fresh, &app->kernel.lk) == 0)
 		return 0;

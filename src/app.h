@@ -3,6 +3,7 @@
 #ifndef IPTT_APP_H
 #define IPTT_APP_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <stdbool.h>
@@ -62,9 +63,19 @@ struct app {
 	 * emergency undo is still due, the actions it replaced, and a
 	 * stack of its own for a stack overflow's SIGSEGV. */
 	volatile sig_atomic_t fatal_armed;
+	/* The legacy tables' first read runs in a thread of its own
+	 * (app_read_rules), so that events are read meanwhile as they
+	 * come; r->legacy is the thread's until app_rules_ready. */
+	pthread_t legacy_thread;
+	int legacy_efd;			/* readable when it is done; -1 */
+	bool legacy_reading;
+	bool legacy_settle;		/* the tables moved since arming: drain,
+					 * then the stale cut-off (app.c) */
+	int legacy_ret, legacy_errno;
 	bool closed;			/* app_close() has run, or is running */
 	struct sigaction fatal_old[APP_N_FATAL];
-	char fatal_stack[64 * 1024] __attribute__((aligned(16)));
+	/* [0] the main thread's, [1] the legacy reader's */
+	char fatal_stack[2][64 * 1024] __attribute__((aligned(16)));
 };
 
 /* Report an error in one line and exit; app_close() undoes setup. */
@@ -78,6 +89,11 @@ void app_open(struct app *app, const struct asm_ops *ops);
 /* Read the rulesets (chains; rules and text come when shown). Once
  * tracing is armed: events queue meanwhile, and arming never waits. */
 void app_read_rules(struct app *app);
+/* The first read of the legacy tables is done (app->legacy_efd was
+ * readable, or the run ends): take it in, and when the tables moved
+ * since arming drain every source and mark what came so far as
+ * possibly stale. Not from within the assembler's callbacks. */
+void app_rules_ready(struct app *app);
 void app_close(struct app *app);
 /* --trace-rules: are our TRACE rules still there? Puts back what
  * someone else deleted and says so on stderr, one line per check that

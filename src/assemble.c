@@ -266,10 +266,28 @@ static bool key_equal(const struct pkt_key *x, const struct pkt_key *y)
 	       x->l4a == y->l4a && x->l4b == y->l4b;
 }
 
+/* A packet over lo crosses the hooks twice with the same headers: on
+ * its way out (no input interface) and back in (lo's), two trace ids,
+ * two blocks. A legacy event without an input interface belongs to a
+ * block whose nft events had none either; one with an input interface
+ * not to a block whose nft events came in through another. (b->iif is
+ * 0 while no nft event of the block had one.) When the events of both
+ * passes are read in one go, the newest block of the key is the way
+ * back in, and it took the way out's legacy steps too. */
+static bool iif_fits(const struct block *b, const struct trace_event *xt)
+{
+	if (!xt)
+		return true;
+	if (!(xt->has & EV_HAS_IIF) || !xt->iif)
+		return !b->iif;
+	return !b->iif || b->iif == xt->iif;
+}
+
 /* The newest open block of the same packet: for nft events only blocks
- * that so far hold nothing but legacy events. */
+ * that so far hold nothing but legacy events; for a legacy event xt
+ * only one whose input interface fits. */
 static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
-				 bool legacy_only)
+				 bool legacy_only, const struct trace_event *xt)
 {
 	size_t i;
 
@@ -277,7 +295,8 @@ static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
 		return NULL;
 	for (i = a->nopen; i-- > 0;)
 		if (key_equal(&a->open[i]->key, k) &&
-		    (!legacy_only || !a->open[i]->has_nft))
+		    (!legacy_only || !a->open[i]->has_nft) &&
+		    iif_fits(a->open[i], xt))
 			return a->open[i];
 	return NULL;
 }
@@ -331,7 +350,7 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 
 	if (!ev_traits(ev)->by_id) {
 		asm_pkt_key(ev, &key);
-		return find_by_key(a, &key, false);
+		return find_by_key(a, &key, false, ev);
 	}
 	b = find_open(a, ev->id, &idx);
 	/* An earlier block of the id without a start is this packet only
@@ -357,7 +376,7 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 	}
 	if (!b && starts) {
 		asm_pkt_key(ev, &key);
-		if ((b = find_by_key(a, &key, true)))
+		if ((b = find_by_key(a, &key, true, NULL)))
 			set_id(a, b, ev->id);
 	}
 	if (!b && !starts && (b = find_first_pass(a, ev)))

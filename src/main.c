@@ -149,6 +149,9 @@ static long hold_ms(const struct block *b, void *data)
 {
 	struct app *app = data;
 
+	/* every story waits for the legacy tables' first read */
+	if (app->legacy_reading)
+		return 20;
 	if (!b->has_xt || (app->arm && !b->started))
 		return 0;
 	return snapshots_hold_ms(&app->resolver, &b->last);
@@ -267,12 +270,12 @@ static bool done(struct app *app, const struct timespec *deadline)
 static void run(struct app *app)
 {
 	struct timespec deadline;
-	/* pfd[3] is stdout with no events: poll still reports POLLERR for
+	/* pfd[2] is stdout with no events: poll still reports POLLERR for
 	 * a pipe whose reader closed (| head) and POLLHUP for a hung-up
 	 * terminal or socket, so we stop at once instead of at the next
 	 * matching packet. A file or /dev/null reports nothing. */
-	struct pollfd pfd[3] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
-				 { STDOUT_FILENO, 0, 0 } };
+	struct pollfd pfd[4] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 },
+				 { STDOUT_FILENO, 0, 0 }, { -1, POLLIN, 0 } };
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += (time_t)app->cfg.timeout;
@@ -289,12 +292,17 @@ static void run(struct app *app)
 	ts_add_ms(&app->next_check, ARM_XT_CHECK_MS);
 
 	while (!done(app, &deadline)) {
-		int n = poll(pfd, 3, poll_timeout(app, &deadline));
+		int n;
 
+		/* pfd[3]: the legacy tables' first read is done */
+		pfd[3].fd = app->legacy_reading ? app->legacy_efd : -1;
+		n = poll(pfd, 4, poll_timeout(app, &deadline));
 		if (n < 0 && errno != EINTR) {
 			app->failed = true;
 			break;
 		}
+		if ((n > 0 && (pfd[3].revents & POLLIN)) || app->legacy_settle)
+			app_rules_ready(app);
 		if (n > 0 && (pfd[2].revents & (POLLERR | POLLHUP))) {
 			app->output_closed = true;	/* the reader went away */
 			break;
@@ -311,6 +319,9 @@ static void run(struct app *app)
 		}
 		asm_flush(app->assembler, false);
 		flush_output(app);
+		/* a story waited for the read: settle it now, not in a flush */
+		if (app->legacy_settle)
+			app_rules_ready(app);
 		if (app->arm_xt && ms_left(&app->next_check) <= 0) {
 			app_check_trace_rules(app);
 			clock_gettime(CLOCK_MONOTONIC, &app->next_check);
@@ -322,7 +333,9 @@ static void run(struct app *app)
 	if (app->arm)
 		app->have_marked = arm_marked(app->arm, &app->marked) == 0;
 	/* Events already queued when we were told to stop belong to
-	 * packets that crossed the firewall: read and print them too. */
+	 * packets that crossed the firewall: read and print them too,
+	 * once the legacy tables' first read is in. */
+	app_rules_ready(app);
 	snapshots_before_events(&app->resolver);
 	if (!app->output_closed && !app->failed && app_drain(app) == 0)
 		asm_flush(app->assembler, true);

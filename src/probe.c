@@ -808,6 +808,8 @@ static void setup_app(struct probe_state *st)
 	app->out.netns = o->netns;
 	app_open(app, &ops);
 	app_read_rules(app);
+	/* the copy's rules do not change: read them all before probing */
+	app_rules_ready(app);
 }
 
 int probe_run(struct probe_opts *o)

@@ -278,6 +278,8 @@ static bool skip_own(const struct rs_chain *c)
 bool resolver_chain_after(const struct resolver *r, uint8_t nfproto,
 			  const struct rs_chain *c, bool first_packet)
 {
+	if (r->view.legacy_pending)
+		return true;
 	if (ruleset_chain_after(resolver_nft_rules(r), nfproto, c->hook, c->prio,
 				first_packet, skip_own))
 		return true;

@@ -30,6 +30,9 @@ struct rules_view {
 	const struct ruleset *nft, *nft_prev;		/* nf_tables */
 	const struct nft_replaced *nft_replaced;	/* rules replaced in place */
 	const struct ruleset *legacy, *legacy_prev;	/* x_tables */
+	/* legacy tables are traced but not read yet (legacy is NULL):
+	 * any of their chains may follow any chain */
+	bool legacy_pending;
 };
 
 struct resolver {
@@ -122,7 +125,8 @@ void resolver_xt_meaning(const struct resolver *r, const struct trace_event *ev,
 			 struct xt_meaning *m);
 
 /* Is there any traced base chain, nf_tables or legacy, that a packet
- * accepted by chain c may still cross? */
+ * accepted by chain c may still cross? Yes while the legacy tables are
+ * not read (view.legacy_pending). */
 bool resolver_chain_after(const struct resolver *r, uint8_t nfproto,
 			  const struct rs_chain *c, bool first_packet);
 

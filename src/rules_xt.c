@@ -52,13 +52,19 @@ struct rules_xt {
 	enum xt_flavour flavour;
 	struct ruleset cur, prev;
 	struct xt_fam fam[2];
-	void *blob;			/* GET_ENTRIES buffer, reused */
+	void *blob;			/* GET_ENTRIES buffer, reused when small */
 	size_t blob_cap;
 	unsigned int deep_ms;		/* between blob hashes */
 	struct timespec last_deep;	/* when the last blob hash ended */
 	struct timespec verified;	/* cur matched the kernel at this time
 					 * (when the last blob hash began) */
 	long deep_cost_us;		/* what the last blob hash took */
+	bool loaded;			/* a refresh succeeded */
+	/* GET_INFO of every table before arming (rules_xt_note_start) */
+	struct xt_fam start[2];
+	bool have_start;
+	bool moved_since_start;		/* the first read's differed from it */
+	struct timespec unsure_until;	/* rules_xt_unsure() */
 	struct table_ref tables[RULES_XT_MAX_TABLES];	/* in cur */
 	unsigned int ntables;
 	char tool_err[600];		/* the last failed save tool and its words */
@@ -364,6 +370,8 @@ static int read_family(struct rules_xt *x, const char *tool, uint8_t family,
 }
 
 static int fingerprint_all(struct rules_xt *x, struct xt_fam *snap, bool deep);
+static bool prints_equal(const struct xt_fam *a, const struct xt_fam *b,
+			 bool deep);
 
 int rules_xt_read_chain(uint8_t family, const char *table, const char *chain,
 			struct ruleset *rs)
@@ -454,6 +462,7 @@ int rules_xt_refresh_tables(struct rules_xt *x, const struct table_ref *tables,
 	if (ruleset_index(&fresh) < 0)
 		goto err;
 	replace_snapshot(x, &fresh);
+	x->loaded = true;
 	return 0;
 err:
 	err = errno;
@@ -490,6 +499,28 @@ int rules_xt_refresh(struct rules_xt *x)
 			errno = err;
 			return -1;
 		}
+	/* The first read after arming: did anything move in between, up
+	 * to the end of the save? (A change during the save shows only
+	 * after it.) It runs while events are read, and the packets traced
+	 * meanwhile came after the hash above: a second one after the save,
+	 * equal to it, verifies the read for them, where a check begun
+	 * after their events would have them wait (rules_xt_deep_wait_ms). */
+	if (x->flavour == XT_LEGACY && !x->loaded && x->have_start) {
+		struct xt_fam after[2];
+		struct timespec a0, a1;
+		bool same;
+
+		clock_gettime(CLOCK_MONOTONIC, &a0);
+		same = fingerprint_all(x, after, true) == 0 &&
+		       prints_equal(prints, after, true);
+		clock_gettime(CLOCK_MONOTONIC, &a1);
+		x->moved_since_start = !same ||
+				       !prints_equal(x->start, prints, false);
+		if (same) {
+			start = a0;
+			x->deep_cost_us = ts_us_between(&a0, &a1);
+		}
+	}
 	if (x->flavour == XT_LEGACY)
 		for (i = 0; i < 2; i++) {
 			memcpy(x->fam[i].print, prints[i].print, sizeof(prints[i].print));
@@ -498,7 +529,13 @@ int rules_xt_refresh(struct rules_xt *x)
 	clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
 	x->verified = start;
 	replace_snapshot(x, &fresh);
+	x->loaded = true;
 	return 0;
+}
+
+bool rules_xt_loaded(const struct rules_xt *x)
+{
+	return x->loaded;
 }
 
 /* ---- legacy change detection -------------------------------------- */
@@ -539,6 +576,21 @@ static struct ipt_get_entries *get_entries(struct rules_xt *x, struct xt_fam *f,
 	       NULL : ge;
 }
 
+/* A blob bigger than this is not kept for the next read: a kube-like
+ * nat table's is 60 MB at 100k rules, and its pages would stay resident
+ * between reads a second or more apart. Faulting them in again costs
+ * less than the kernel's copy itself. */
+#define XT_BLOB_KEEP	(1u << 20)
+
+static void put_entries(struct rules_xt *x)
+{
+	if (x->blob_cap <= XT_BLOB_KEEP)
+		return;
+	free(x->blob);
+	x->blob = NULL;
+	x->blob_cap = 0;
+}
+
 /* The entries blob with every entry's counters zeroed, hashed. The
  * kernel fills in only what userspace may see (no pointers, no private
  * match state), so equal rules give equal bytes. */
@@ -548,8 +600,13 @@ static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
 	size_t off;
 
 	/* EAGAIN: the table changed since GET_INFO; the caller says changed */
-	if (!ge)
+	if (!ge) {
+		int err = errno;
+
+		put_entries(x);
+		errno = err;
 		return -1;
+	}
 	for (off = 0; off + f->counters_off + sizeof(struct xt_counters) <= ge->size;) {
 		unsigned char *e = (unsigned char *)ge->entrytable + off;
 		uint16_t next;
@@ -561,6 +618,7 @@ static int table_hash(struct rules_xt *x, struct xt_fam *f, struct xt_print *pr)
 		off += next;
 	}
 	pr->hash = hash_blob((const unsigned char *)ge->entrytable, ge->size);
+	put_entries(x);
 	return 0;
 }
 
@@ -631,6 +689,49 @@ static bool print_equal(const struct xt_print *a, const struct xt_print *b,
 }
 
 
+/* Both families' prints alike (deep: the blob hashes too)? */
+static bool prints_equal(const struct xt_fam *a, const struct xt_fam *b,
+			 bool deep)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < 2; i++) {
+		if (a[i].nprint != b[i].nprint)
+			return false;
+		for (j = 0; j < a[i].nprint; j++)
+			if (!print_equal(&a[i].print[j], &b[i].print[j], deep))
+				return false;
+	}
+	return true;
+}
+
+int rules_xt_note_start(struct rules_xt *x)
+{
+	if (x->flavour != XT_LEGACY) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (fingerprint_all(x, x->start, false) < 0)
+		return -1;
+	x->have_start = true;
+	return 0;
+}
+
+bool rules_xt_moved_since_start(const struct rules_xt *x)
+{
+	return x->moved_since_start;
+}
+
+void rules_xt_set_unsure_until(struct rules_xt *x, const struct timespec *t)
+{
+	x->unsure_until = *t;
+}
+
+bool rules_xt_unsure(const struct rules_xt *x, const struct timespec *first)
+{
+	return x->moved_since_start && !ts_before(&x->unsure_until, first);
+}
+
 void rules_xt_set_deep_interval(struct rules_xt *x, unsigned int ms)
 {
 	x->deep_ms = ms;
@@ -640,18 +741,12 @@ static int check(struct rules_xt *x, bool deep)
 {
 	struct xt_fam now[2];
 	struct timespec start;
-	unsigned int i, j;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (fingerprint_all(x, now, deep) < 0)
 		return -1;
-	for (i = 0; i < 2; i++) {
-		if (now[i].nprint != x->fam[i].nprint)
-			return 1;
-		for (j = 0; j < now[i].nprint; j++)
-			if (!print_equal(&now[i].print[j], &x->fam[i].print[j], deep))
-				return 1;
-	}
+	if (!prints_equal(now, x->fam, deep))
+		return 1;
 	if (deep) {
 		clock_gettime(CLOCK_MONOTONIC, &x->last_deep);
 		x->deep_cost_us = ts_us_between(&start, &x->last_deep);
@@ -852,11 +947,17 @@ int rules_xt_find_rules(struct rules_xt *x, uint8_t family, const char *table,
 	if (!info.name[0])
 		return 0;
 	/* EAGAIN: it changed since GET_INFO */
-	if (!(ge = get_entries(x, f, info.name, info.size)))
+	if (!(ge = get_entries(x, f, info.name, info.size))) {
+		int err = errno;
+
+		put_entries(x);
+		errno = err;
 		return -1;
+	}
 	for (i = 0; i < n; i++)
 		q[i].pos = chain_find(f, &info, (const unsigned char *)ge->entrytable,
 				      &q[i]);
+	put_entries(x);
 	return 0;
 }
 

@@ -26,6 +26,28 @@ void rules_xt_close(struct rules_xt *x);
  * ENOENT the tool is not installed, EPROTO it exited non-zero. */
 int rules_xt_refresh(struct rules_xt *x);
 
+/* Legacy flavour, before arming: note what GET_INFO says of every
+ * table (about a microsecond each, no blob). The first refresh, run
+ * after arming, compares its own prints with these, and hashes the
+ * blobs again after its save: a rule inserted, deleted or edited in
+ * between means that a packet traced before that read may have crossed
+ * other rules than the read shows. When the two hashes agree, the read
+ * is verified as of the second. Returns 0, or -1 with errno set. */
+int rules_xt_note_start(struct rules_xt *x);
+/* Did the first refresh find the tables changed since
+ * rules_xt_note_start()? (false before it, and without a start note) */
+bool rules_xt_moved_since_start(const struct rules_xt *x);
+/* When they did: every event received up to t came from a packet that
+ * may have crossed the tables before the change. rules_xt_unsure()
+ * says so of a block whose first event came at first (CLOCK_MONOTONIC):
+ * its text may be stale, whatever rules_xt_fresh_since() says. */
+void rules_xt_set_unsure_until(struct rules_xt *x, const struct timespec *t);
+bool rules_xt_unsure(const struct rules_xt *x, const struct timespec *first);
+
+/* Has a refresh succeeded yet? Nothing is read before the first one:
+ * the snapshots are empty, which says nothing about the kernel's. */
+bool rules_xt_loaded(const struct rules_xt *x);
+
 /* After EPROTO: the failed tool's name and the first line it wrote on
  * stderr ("iptables-legacy-save: ..."); NULL when there is none. */
 const char *rules_xt_error(const struct rules_xt *x);

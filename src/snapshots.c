@@ -1,9 +1,9 @@
 /* The only caller of the rule readers' re-reads and lazy loads
  * (rules_nft_get, rules_nft_chain, rules_nft_refresh, rules_nft_text,
- * rules_nft_xt_text, rules_xt_refresh, rules_xt_fresh_since), but for
- * the legacy reader's first read in app.c's open_rules, whose failure
- * ends the run with its own message. The lookups over what they loaded
- * are the resolver's, and never read. */
+ * rules_nft_xt_text, rules_xt_refresh, rules_xt_fresh_since). The
+ * legacy reader's first read (snapshots_legacy_load) comes after the
+ * armed line; app.c ends the run when it fails. The lookups over what
+ * they loaded are the resolver's, and never read. */
 #include "assemble.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
@@ -21,15 +21,31 @@ static void forget_iptables_changes(struct resolver *r)
 	rules_nft_take_iptables_changes(r->nft, changed, &all);
 }
 
+/* An unread legacy snapshot is no snapshot: the view has none, and
+ * says that one is pending. */
 void snapshots_bind(struct resolver *r)
 {
+	bool legacy = r->legacy && rules_xt_loaded(r->legacy);
+
 	r->view = (struct rules_view){
 		.nft = r->nft ? rules_nft_current(r->nft) : NULL,
 		.nft_prev = r->nft ? rules_nft_previous(r->nft) : NULL,
 		.nft_replaced = r->nft ? rules_nft_replaced(r->nft) : NULL,
-		.legacy = r->legacy ? rules_xt_get(r->legacy) : NULL,
-		.legacy_prev = r->legacy ? rules_xt_previous(r->legacy) : NULL,
+		.legacy = legacy ? rules_xt_get(r->legacy) : NULL,
+		.legacy_prev = legacy ? rules_xt_previous(r->legacy) : NULL,
+		.legacy_pending = r->legacy && !legacy,
 	};
+}
+
+/* iptables-legacy-save takes 0.3 s and 120 MB at 100k rules (libiptc
+ * holds the table's blob and a copy of each entry): not before the
+ * armed line, but right after it, in app.c's reader thread. It touches
+ * r->legacy only: the view is bound again once it is joined. */
+int snapshots_legacy_load(struct resolver *r)
+{
+	if (!r->legacy || rules_xt_loaded(r->legacy))
+		return 0;
+	return rules_xt_refresh(r->legacy);
 }
 
 /* Read the chains now, not when the first packet arrives, and after
@@ -73,7 +89,8 @@ static bool sync_block(struct resolver *r, const struct block *b)
 	if (!r->legacy)
 		return true;
 	if (b->has_xt)
-		return rules_xt_fresh_since(r->legacy, &b->last, b->no_hold) == 1;
+		return rules_xt_fresh_since(r->legacy, &b->last, b->no_hold) == 1 &&
+		       !rules_xt_unsure(r->legacy, &b->first);
 	if (rules_xt_changed(r->legacy) == 1)
 		rules_xt_refresh(r->legacy);
 	return true;

@@ -16,7 +16,8 @@ struct summary;
 
 /* The readers are open: point the resolver's view at their snapshots. */
 void snapshots_bind(struct resolver *r);
-/* Once tracing is armed: the chains of every table (not their rules). */
+/* Once tracing is armed: the chains of every nf_tables table (not
+ * their rules). */
 void snapshots_start(struct resolver *r);
 /* The ruleset-change socket is readable: learn what changed. The
  * re-read waits for events that need it (snapshots_before_events). */
@@ -28,6 +29,15 @@ void snapshots_before_events(struct resolver *r);
  * round_start (CLOCK_REALTIME, as event times): a rule replaced before
  * then is the new one for every event read after. */
 void snapshots_drained(struct resolver *r, const struct timespec *round_start);
+/* The legacy reader's first read (a hash of the tables' blobs, then
+ * iptables-legacy-save), when none was done yet: app.c runs it after
+ * the armed line in a thread of its own, while events are read. It
+ * touches r->legacy only, and not the view: until the caller binds it
+ * again (snapshots_bind) the view has no legacy snapshot
+ * (view.legacy_pending) and the path checks end no packet by what
+ * legacy chains would do. Returns 0, or -1 with errno set
+ * (rules_xt_refresh's, rules_xt_error's message). */
+int snapshots_legacy_load(struct resolver *r);
 /* Every read block b's story will do, done now: the snapshots brought
  * up to date, the rules of each chain its events name, a table re-read
  * when an event's handle is in neither snapshot, and the text of each

@@ -195,6 +195,7 @@ tcp_fails() { ! tcp_connect "$1" "$2" "$3" -q 0.3 >/dev/null; }
 # iptt_start [--ns NS] ARGS...: start the tool in the router (or NS) in the
 # background with --no-color, wait (at most 5 s) for the armed line on stderr.
 # Sets IPTT_PID, IPTT_OUT, IPTT_ERR. Fails if the tool exits or never arms.
+# IPTT_WRAP goes between "ip netns exec" and the tool, as for iptt_run.
 iptt_start() {
 	local ns=$RTR i
 	if [ "${1:-}" = --ns ]; then ns=$2; shift 2; fi
@@ -204,7 +205,7 @@ iptt_start() {
 	if [ "$ns" = - ]; then
 		"$IPTT_BIN" --no-color "$@" >"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- &
 	else
-		ip netns exec "$ns" "$IPTT_BIN" --no-color "$@" \
+		ip netns exec "$ns" "${IPTT_WRAP[@]}" "$IPTT_BIN" --no-color "$@" \
 			>"$IPTT_OUT" 2>"$IPTT_ERR" 3>&- &
 	fi
 	IPTT_PID=$!

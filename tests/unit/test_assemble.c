@@ -425,6 +425,41 @@ static void test_legacy_events_join_by_headers(void **state)
 	asm_free(a);
 }
 
+/* A packet over lo: its way out (no input interface) and its way back
+ * in (from lo) carry the same headers, under two ids. Read in one go,
+ * nft events first, each pass's legacy events still go to its own
+ * block: the way out's have no input interface. (The newest block of
+ * the headers, the way in, took them all.) */
+static void test_lo_passes_keep_their_legacy_events(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = fx_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event in, out, xt_out, xt_in;
+
+	(void)state;
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &in);
+	assert_true((in.has & EV_HAS_IIF) && in.iif);
+	out = in;
+	out.id = 0x1111;
+	out.has &= ~EV_HAS_IIF;
+	out.iif = 0;
+	xt_out = as_xt(out);
+	snprintf(xt_out.chain, sizeof(xt_out.chain), "OUTPUT");
+	xt_in = as_xt(in);
+
+	assert_int_equal(rec_add(&r, a, &out), 0);
+	assert_int_equal(rec_add(&r, a, &in), 0);
+	assert_int_equal(rec_add(&r, a, &xt_out), 0);
+	assert_int_equal(rec_add(&r, a, &xt_in), 0);
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[0].id, 0x1111);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_int_equal(r.blocks[1].id, in.id);
+	assert_int_equal(r.blocks[1].nevs, 2);
+	asm_free(a);
+}
+
 /* br_netfilter: the routed pass of a bridged-in packet comes under a
  * new trace id, with no start of ours and the TTL one lower. It joins
  * the bridge pass: same headers otherwise, same input interface. The
@@ -548,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_burst_of_open_blocks),
 		cmocka_unit_test(test_real_capture),
 		cmocka_unit_test(test_legacy_events_join_by_headers),
+		cmocka_unit_test(test_lo_passes_keep_their_legacy_events),
 		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
 		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
