@@ -14,6 +14,10 @@
 /* Bounds memory when events keep coming for ids that never finish. */
 #define MAX_OPEN_BLOCKS	4096
 
+/* Bounds the events held in open blocks (about 1 KB each): a flood of
+ * packets that each match thousands of rules would hold gigabytes. */
+#define MAX_HELD_EVENTS	(1u << 16)
+
 /* Packets of ours that a rule queued to userspace: when the listener
  * reinjects one, its later passage has the same trace id and headers but
  * no event of our tracing rule, which ran before the queue. */
@@ -43,6 +47,8 @@ struct assembler {
 	bool track_drain;		/* asm_drained() is called */
 	struct timespec drained;
 	size_t n_nft;			/* open blocks with an nf_tables event */
+	size_t held, max_held;		/* events in blocks not yet freed */
+	unsigned long dropped;		/* events refused at max_held */
 	uint16_t id_count[FILTER_SLOTS];
 	uint16_t key_count[FILTER_SLOTS];
 };
@@ -108,6 +114,7 @@ struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms)
 		return NULL;
 	a->ops = *ops;
 	a->quiet_ms = quiet_ms;
+	a->max_held = MAX_HELD_EVENTS;
 	return a;
 }
 
@@ -153,6 +160,7 @@ static void finish(struct assembler *a, struct block *b)
 		note_queued(a, b);
 		a->ops.emit(b, a->ops.data);
 	}
+	a->held -= b->nevs;
 	block_free(b);
 }
 
@@ -185,14 +193,22 @@ static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 	return NULL;
 }
 
+/* Emit open[i] before its time, to bound memory. Events of it may still
+ * come, so a block whose fate was not known yet is cut short. */
+static void complete_early(struct assembler *a, size_t i)
+{
+	a->open[i]->no_hold = true;
+	if (!a->open[i]->fate_known)
+		a->open[i]->cut = a->open[i]->cut_early = true;
+	complete(a, i);
+}
+
 static struct block *block_new(struct assembler *a, uint32_t id)
 {
 	struct block *b;
 
-	if (a->nopen == MAX_OPEN_BLOCKS) {
-		a->open[0]->no_hold = true;
-		complete(a, 0);
-	}
+	if (a->nopen == MAX_OPEN_BLOCKS)
+		complete_early(a, 0);
 	if (a->nopen == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 16;
 		struct block **n = realloc(a->open, ncap * sizeof(*n));
@@ -427,8 +443,18 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 	} else if (!b->nevs && reinjected(a, b)) {
 		b->started = true;
 	}
+	/* At the bound the oldest other blocks go first; a block that holds
+	 * it alone takes no more events. */
+	while (a->held >= a->max_held && a->nopen > 1)
+		complete_early(a, a->open[0] == b ? 1 : 0);
+	if (a->held >= a->max_held) {
+		b->cut = b->cut_early = true;
+		a->dropped++;
+		return 0;
+	}
 	if (block_append(b, ev) < 0)
 		return -1;
+	a->held++;
 	b->evs[b->nevs - 1].ours = ours;
 	/* Emitted by the next asm_flush(), after the caller has drained
 	 * every channel: the legacy events of a packet come over another
@@ -486,6 +512,16 @@ void asm_flush(struct assembler *a, bool flush_all)
 	if (kept < i && i < a->nopen)	/* a held block stopped the pass */
 		memmove(&a->open[kept], &a->open[i], (a->nopen - i) * sizeof(*a->open));
 	a->nopen = kept + (a->nopen - i);
+}
+
+void asm_set_max_held(struct assembler *a, size_t n)
+{
+	a->max_held = n;
+}
+
+unsigned long asm_dropped(const struct assembler *a)
+{
+	return a->dropped;
 }
 
 void asm_mark_cut(struct assembler *a)

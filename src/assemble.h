@@ -43,6 +43,8 @@ struct block {
 					 * comes after every channel is drained */
 	bool cut;			/* open when a receive buffer overflowed:
 					 * some of its events may be lost */
+	bool cut_early;			/* ... or emitted before its end, or
+					 * refused events, to bound memory */
 };
 
 struct assembler;
@@ -83,6 +85,12 @@ void asm_drained(struct assembler *a, const struct timespec *at);
 /* A receive buffer overflowed: the kernel dropped events until it was
  * drained, so every block still open may have lost some. Mark them. */
 void asm_mark_cut(struct assembler *a);
+/* At most n events are held in blocks not yet emitted (default 65536,
+ * about 64 MB): at the bound the oldest open block is emitted early,
+ * cut short, and a block that alone holds n events takes no more (it
+ * is cut short, and asm_dropped() counts what it refused). */
+void asm_set_max_held(struct assembler *a, size_t n);
+unsigned long asm_dropped(const struct assembler *a);
 /* The caller knows that no more events can come for the blocks still
  * open (--probe: a fence frame came back after them). Close them as the
  * quiet time would: their fate stays unknown. The next asm_flush()

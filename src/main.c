@@ -354,22 +354,24 @@ static long long packets_lost(const struct app *app)
 
 /* The kernel does not say how many nf_tables events an overrun cost:
  * then the count is a floor, and the summary says so. */
-/* Events the kernel dropped on our sockets, exactly; false when a socket
- * cannot tell, and only the overruns and NFLOG gaps seen are known. */
+/* Events lost: what the assembler refused to hold (asm_set_max_held),
+ * and the kernel's drops on our sockets, exactly; false when a socket
+ * cannot tell, and only the overruns and NFLOG gaps seen are known
+ * (*lost is then the assembler's part only). */
 static bool exact_losses(const struct app *app, unsigned long *lost)
 {
-	unsigned long d;
-
+	unsigned long d, kernel = 0;
 	unsigned int i;
 
-	*lost = 0;
+	*lost = asm_dropped(app->assembler);
 	for (i = 0; i < app->n_sources; i++) {
 		const struct app_source *src = &app->sources[i];
 
 		if (sock_drops(src->ops->fd(src->h), &d) < 0)
 			return false;
-		*lost += d;
+		kernel += d;
 	}
+	*lost += kernel;
 	return true;
 }
 
@@ -377,7 +379,7 @@ static bool exact_losses(const struct app *app, unsigned long *lost)
 static void print_summary(const struct app *app, bool exact, unsigned long lost)
 {
 	if (!exact)
-		lost = app->loss.lost + app->loss.overruns;
+		lost += app->loss.lost + app->loss.overruns;
 	fprintf(stderr, "iptables-trace: %lu packets traced, %lu events, %s%lu "
 		"events lost", app->packets, app->events,
 		!exact && app->loss.overruns ? "at least " : "", lost);

@@ -71,7 +71,7 @@ char *out_fate_line(const struct story *s, unsigned int quiet_ms)
 		return out_line("=> ACCEPT: no chain in this namespace saw "
 				"the packet");
 	case FATE_UNKNOWN:
-		if (f->cut)
+		if (f->cut && !f->why[0])
 			return out_line("=> fate unknown: events of this packet "
 					"were lost (the receive buffer overflowed)");
 		if (f->why[0])

@@ -272,6 +272,11 @@ void story_find_fate(struct story *s)
 		f->kind = FATE_UNKNOWN;
 		f->by = last;
 		f->cut = true;
+		if (s->block->cut_early)
+			snprintf(f->why, sizeof(f->why), "printed before all its "
+				 "events came, to bound memory (too many packets "
+				 "or events at once; trace fewer with a filter or "
+				 "--limit)");
 		return;
 	}
 	if (!last) {

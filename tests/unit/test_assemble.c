@@ -572,6 +572,39 @@ static void test_overflow_marks_open_blocks_cut(void **state)
 	asm_free(a);
 }
 
+/* At most so many events are held: the oldest other block is emitted
+ * early and cut short (unless its fate was known), and a block that
+ * holds the bound alone takes no more and says so. */
+static void test_held_events_are_bounded(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	uint64_t h;
+
+	(void)state;
+	asm_set_max_held(a, 4);
+	add(&r, a, ev(1, "start", 1, NFT_CONTINUE));
+	add(&r, a, ev(1, "c", 2, NFT_CONTINUE));
+	add(&r, a, ev(2, "start", 3, NFT_CONTINUE));
+	add(&r, a, ev(2, "c", 4, NFT_CONTINUE));
+	assert_int_equal(r.n, 0);
+	/* a fifth event: packet 1, the oldest, goes first */
+	add(&r, a, ev(2, "c", 5, NFT_CONTINUE));
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].id, 1);
+	assert_true(r.blocks[0].cut);
+	/* packet 2 alone at the bound: no more events, cut short */
+	for (h = 6; h <= 8; h++)
+		add(&r, a, ev(2, "c", h, NFT_CONTINUE));
+	asm_flush(a, true);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.blocks[1].id, 2);
+	assert_int_equal(r.blocks[1].nevs, 4);
+	assert_true(r.blocks[1].cut);
+	assert_int_equal(asm_dropped(a), 2);	/* 7 and 8 */
+	asm_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
 		cmocka_unit_test(test_closed_block_takes_its_tail),
+		cmocka_unit_test(test_held_events_are_bounded),
 	};
 
 	return cmocka_run_group_tests_name("assemble", tests, NULL, NULL);
