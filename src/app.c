@@ -91,15 +91,16 @@ static struct app *app_of_signal_stack(void)
 }
 
 /* This thread's signal stack: app's stack number which, its head naming
- * the app. Also what a stack overflow's SIGSEGV needs. */
-static void use_signal_stack(struct app *app, int which)
+ * the app. Also what a stack overflow's SIGSEGV needs. The one it had
+ * goes to *old. */
+static void use_signal_stack(struct app *app, int which, stack_t *old)
 {
 	stack_t ss = { .ss_sp = app->fatal_stack[which],
 		       .ss_size = sizeof(app->fatal_stack[which]) };
 	struct fatal_stack_head head = { FATAL_STACK_MAGIC, app };
 
 	memcpy(app->fatal_stack[which], &head, sizeof(head));
-	sigaltstack(&ss, NULL);
+	sigaltstack(&ss, old);
 }
 
 static void on_fatal(int sig, siginfo_t *info, void *ctx)
@@ -136,7 +137,7 @@ static void catch_fatal_signals(struct app *app)
 	struct sigaction sa;
 	size_t i;
 
-	use_signal_stack(app, 0);
+	use_signal_stack(app, 0, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
@@ -343,11 +344,15 @@ static void *legacy_reader(void *arg)
 {
 	struct app *app = arg;
 	uint64_t one = 1;
+	stack_t old;
 
 	/* a fault here, or a fatal signal sent to the process that lands
-	 * here, still undoes what outlives us (on_fatal) */
-	use_signal_stack(app, 1);
+	 * here, still undoes what outlives us (on_fatal). The thread's own
+	 * signal stack comes back before it ends: the sanitizers unmap
+	 * whatever stack a thread has when it exits. */
+	use_signal_stack(app, 1, &old);
 	app->legacy_ret = snapshots_legacy_load(&app->resolver);
+	sigaltstack(&old, NULL);
 	app->legacy_errno = errno;
 	/* written once: the counter cannot be full. Should it fail, the
 	 * run's end still joins (app_rules_ready after the loop). */
