@@ -92,6 +92,7 @@ bench: deps
 	sh scripts/bench.sh $(BIN)
 	sh bench/probe.sh $(BIN)
 	sh bench/startup.sh $(BIN)
+	sh bench/memory.sh $(BIN)
 
 # The same build with AddressSanitizer and UBSan, in its own directory.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -12,7 +12,7 @@ set -eu
 
 BIN=${1:?usage: memory.sh path/to/iptables-trace [RULES [PACKETS]]}
 RULES=${2:-10000}
-PACKETS=${3:-2000}
+PACKETS=${3:-1000}
 case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
 [ -x /usr/bin/time ] || { echo "memory.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 NS=ipttbench-mem-$$

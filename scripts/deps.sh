@@ -13,7 +13,7 @@ PKGS="gcc make pkg-config clang libclang-rt-14-dev valgrind
 libmnl-dev libnftnl-dev libnftables-dev libnetfilter-log-dev
 libnetfilter-conntrack-dev libpcap-dev libjansson-dev libcmocka-dev
 nftables iptables ipset conntrack iproute2 iputils-ping socat jq bats procps
-util-linux"
+util-linux time"
 [ "${1:-}" = package ] && PKGS="$PKGS dpkg-dev debhelper lintian"
 
 missing=""

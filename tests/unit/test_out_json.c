@@ -15,7 +15,8 @@
 
 #define FFFD "\xef\xbf\xbd"
 
-static json_t *story_json(const char *table, const char *chain)
+static json_t *story_json_marked(const char *table, const char *chain,
+				 uint32_t mark)
 {
 	struct trace_event ev;
 	struct story_step st;
@@ -44,6 +45,8 @@ static json_t *story_json(const char *table, const char *chain)
 	s.nsteps = 1;
 	s.fate.kind = FATE_DROP;
 	s.fate.by = &st;
+	s.have_first = true;
+	s.first.meta.mark = mark;
 
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
@@ -53,6 +56,11 @@ static json_t *story_json(const char *table, const char *chain)
 	assert_non_null(j);
 	free(text);
 	return j;
+}
+
+static json_t *story_json(const char *table, const char *chain)
+{
+	return story_json_marked(table, chain, 0);
 }
 
 static const char *get(json_t *o, const char *path1, const char *key)
@@ -107,11 +115,31 @@ static void test_trace_id_hex_and_schema(void **state)
 	json_decref(j);
 }
 
+/* The numbers a packet line shows beside its headers come from one
+ * table (pkt_meta.c): each is a key of the packet object. */
+static void test_packet_meta_keys(void **state)
+{
+	json_t *j, *p;
+
+	(void)state;
+	j = story_json_marked("filter", "INPUT", 0x2a);
+	p = json_object_get(j, "packet");
+	assert_true(json_is_object(p));
+	assert_int_equal(json_integer_value(json_object_get(p, "mark")), 0x2a);
+	json_decref(j);
+	j = story_json("filter", "INPUT");
+	p = json_object_get(j, "packet");
+	assert_true(json_is_integer(json_object_get(p, "mark")));
+	assert_int_equal(json_integer_value(json_object_get(p, "mark")), 0);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_not_utf8),
 		cmocka_unit_test(test_trace_id_hex_and_schema),
+		cmocka_unit_test(test_packet_meta_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
