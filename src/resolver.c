@@ -113,6 +113,30 @@ static void rule_text(const struct resolver *r, const struct trace_event *ev,
 		out->text = rule->text;
 }
 
+/* Is rule (of the current snapshot) shown as it was before the last
+ * re-read: a text of it that both snapshots hold, nft's or iptables',
+ * and no text that differs? Then a packet that met the rule as it was
+ * before a replacement, or before changes we lost track of, is shown
+ * right. */
+static bool text_as_before(const struct resolver *r, const struct trace_event *ev,
+			   const struct ruleset *rs, const struct rs_rule *rule)
+{
+	const struct ruleset *prev = r->view.nft_prev;
+	const struct rs_rule *old;
+	bool nft, xt;
+
+	if (rs != r->view.nft || !prev)
+		return false;
+	old = ruleset_rule_by_handle(prev, ev->family, ev->table, ev->handle);
+	if (!old || prev->chains[old->chain].table_handle !=
+		    rs->chains[rule->chain].table_handle)
+		return false;
+	nft = old->text && rule->text;
+	xt = old->xt_text && rule->xt_text;
+	return (nft || xt) && (!nft || !strcmp(old->text, rule->text)) &&
+	       (!xt || !strcmp(old->xt_text, rule->xt_text));
+}
+
 bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 		   struct rule_view *out)
 {
@@ -142,7 +166,8 @@ bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 	rule_text(r, ev, rs, rule, out);
 	out->may_be_stale = r->view.nft_replaced &&
 		nft_replaced_may_be_older(r->view.nft_replaced, ev->family,
-					  ev->table, ev->handle, &ev->ts);
+					  ev->table, ev->handle, &ev->ts) &&
+		!text_as_before(r, ev, rs, rule);
 	return true;
 }
 

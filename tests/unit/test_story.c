@@ -343,6 +343,41 @@ static void test_story_build_replaced_rule_may_be_stale(void **state)
 	ruleset_clear(&rs);
 }
 
+/* After changes we lost track of (an overrun of the change socket) any
+ * rule may have been replaced: a step is stale unless the rule's text
+ * is the same in the snapshot before the re-read. */
+static void test_story_build_lost_track_compares_the_text(void **state)
+{
+	static const char *const f[] = { "nft-tcp-syn-jump.nlmsg",
+					 "nft-tcp-syn-counter-continue.nlmsg",
+					 "nft-user-chain-end-continue.nlmsg" };
+	struct resolver r = { 0 };
+	struct nft_replaced nr = { 0 };
+	struct ruleset rs, prev;
+	struct story s;
+	struct blk k;
+
+	(void)state;
+	blk_init(&k, f, 3);
+	fx_view(&rs, true);
+	fx_view(&prev, true);
+	r.view.nft = &rs;
+	r.view.nft_prev = &prev;
+	r.view.nft_replaced = &nr;
+	nft_replaced_lost_track(&nr);
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_false(s.steps[0].stale);		/* the same text before */
+	story_free(&s);
+	ruleset_clear(&prev);
+	fx_view(&prev, false);			/* rule 13's text unknown before */
+	assert_int_equal(story_build(&s, &k.b, &r, true, &fake_lookups), 0);
+	assert_true(s.steps[0].stale);
+	assert_false(s.steps[1].stale);		/* "counter", known in both */
+	story_free(&s);
+	ruleset_clear(&prev);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_story_build_bridge_port_drop_is_no_guess),
 		cmocka_unit_test(test_story_build_reads_the_view),
 		cmocka_unit_test(test_story_build_replaced_rule_may_be_stale),
+		cmocka_unit_test(test_story_build_lost_track_compares_the_text),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
