@@ -68,9 +68,13 @@ churn() {
 	for i in 1 2 3 4 5; do ping_ok "$CLI" $SRV_IP; done
 	iptt_stop_ok
 	[ "$(blocks_matching "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 ")" -eq 5 ]
+	# An overrun of the change notifications makes every rule's text
+	# possibly stale until the events are read through: said, not wrong.
 	for i in 1 2 3 4 5; do
 		b=$(block "^IN=r0 OUT= SRC=$CLI_IP DST=$SRV_IP .*TYPE=8 " $i)
-		assert_lines "$b" "inet t forward (#2) icmp type echo-request counter accept => ACCEPT"
+		assert_lines_re "$b" \
+			'^  inet t forward \(#2\) icmp type echo-request counter accept( \(text may be stale\))? => ACCEPT$' ||
+			{ sed 's/^/#   /' <<<"$b" >&3; false; }
 	done
 }
 
