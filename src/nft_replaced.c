@@ -1,14 +1,24 @@
 /* Which nf_tables rules were replaced in place, and when that became
  * certain for the events (nft_replaced.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "mono_time.h"
 #include "nft_replaced.h"
 
-static bool same_rule(uint8_t fa, const char *ta, uint64_t ha,
-		      uint8_t fb, const char *tb, uint64_t hb)
+static void set_ref(struct nft_rule_ref *ref, uint8_t family,
+		    const char *table, uint64_t handle)
 {
-	return fa == fb && ha == hb && !strcmp(ta, tb);
+	ref->family = family;
+	snprintf(ref->table, sizeof(ref->table), "%s", table);
+	ref->handle = handle;
+}
+
+static bool is_ref(const struct nft_rule_ref *ref, uint8_t family,
+		   const char *table, uint64_t handle)
+{
+	return ref->family == family && ref->handle == handle &&
+	       !strcmp(ref->table, table);
 }
 
 void nft_replaced_deleted(struct nft_replaced *nr, uint8_t family,
@@ -18,20 +28,14 @@ void nft_replaced_deleted(struct nft_replaced *nr, uint8_t family,
 		nr->pending_lost = true;
 		return;
 	}
-	nr->pending[nr->npending].family = family;
-	strncpy(nr->pending[nr->npending].table, table,
-		sizeof(nr->pending[0].table) - 1);
-	nr->pending[nr->npending].table[sizeof(nr->pending[0].table) - 1] = '\0';
-	nr->pending[nr->npending++].handle = handle;
+	set_ref(&nr->pending[nr->npending++], family, table, handle);
 }
 
 static void record(struct nft_replacement *e, uint8_t family,
 		   const char *table, uint64_t handle)
 {
 	memset(e, 0, sizeof(*e));
-	e->family = family;
-	strncpy(e->table, table, sizeof(e->table) - 1);
-	e->handle = handle;
+	set_ref(&e->rule, family, table, handle);
 	clock_gettime(CLOCK_REALTIME, &e->learned);
 }
 
@@ -48,8 +52,7 @@ bool nft_replaced_created(struct nft_replaced *nr, uint8_t family,
 	bool found = nr->pending_lost;
 
 	for (i = 0; !found && i < nr->npending; i++)
-		found = same_rule(nr->pending[i].family, nr->pending[i].table,
-				  nr->pending[i].handle, family, table, handle);
+		found = is_ref(&nr->pending[i], family, table, handle);
 	if (!found)
 		return false;
 	/* The oldest record leaves the ring unsettled only if 64 rules were
@@ -99,8 +102,7 @@ bool nft_replaced_since(const struct nft_replaced *nr, uint8_t family,
 	if (nr->have_all && !ts_before(&nr->all.learned, since))
 		return true;
 	for (i = 0; i < nr->n; i++)
-		if (same_rule(nr->r[i].family, nr->r[i].table, nr->r[i].handle,
-			      family, table, handle) &&
+		if (is_ref(&nr->r[i].rule, family, table, handle) &&
 		    !ts_before(&nr->r[i].learned, since))
 			return true;
 	return false;
@@ -121,8 +123,7 @@ bool nft_replaced_may_be_older(const struct nft_replaced *nr, uint8_t family,
 	if (nr->have_all && older(&nr->all, ts))
 		return true;
 	for (i = 0; i < nr->n; i++)
-		if (same_rule(nr->r[i].family, nr->r[i].table, nr->r[i].handle,
-			      family, table, handle) && older(&nr->r[i], ts))
+		if (is_ref(&nr->r[i].rule, family, table, handle) && older(&nr->r[i], ts))
 			return true;
 	return false;
 }

@@ -15,10 +15,15 @@
 #define NFT_REPLACED_MAX	64
 #define NFT_REPLACED_PENDING	64
 
-struct nft_replacement {
+/* One nf_tables rule, as its notifications name it. */
+struct nft_rule_ref {
 	uint8_t family;
 	char table[256];
 	uint64_t handle;
+};
+
+struct nft_replacement {
+	struct nft_rule_ref rule;
 	struct timespec learned;	/* CLOCK_REALTIME, as event times */
 	bool settled;
 	struct timespec settled_at;	/* events received after this met
@@ -28,8 +33,7 @@ struct nft_replacement {
 struct nft_replaced {
 	/* DELRULE handles of the generation being notified: a NEWRULE of
 	 * one of them is a replacement */
-	struct { uint8_t family; char table[256]; uint64_t handle; }
-		pending[NFT_REPLACED_PENDING];
+	struct nft_rule_ref pending[NFT_REPLACED_PENDING];
 	unsigned int npending;
 	bool pending_lost;		/* more than fit: any NEWRULE may be one */
 	struct nft_replacement r[NFT_REPLACED_MAX];	/* a ring, newest last */

@@ -17,6 +17,16 @@ static struct timespec at(long s)
 	return t;
 }
 
+/* s seconds from now, on the clock of event times */
+static struct timespec from_now(long s)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += s;
+	return t;
+}
+
 static void test_delete_then_create_of_one_handle_is_a_replacement(void **state)
 {
 	struct nft_replaced nr = { 0 };
@@ -47,33 +57,26 @@ static void test_a_delete_and_a_create_in_two_generations_are_not(void **state)
 static void test_a_text_read_after_the_replacement_is_kept(void **state)
 {
 	struct nft_replaced nr = { 0 };
-	struct timespec future = at(0);
+	struct timespec future = from_now(10);
 
 	(void)state;
 	nft_replaced_deleted(&nr, NFPROTO_INET, "fw", 4);
 	assert_true(nft_replaced_created(&nr, NFPROTO_INET, "fw", 4));
-	clock_gettime(CLOCK_REALTIME, &future);
-	future.tv_sec += 10;
 	assert_false(nft_replaced_since(&nr, NFPROTO_INET, "fw", 4, &future));
 }
 
 static void test_events_are_older_until_a_read_round_begun_after_settles(void **state)
 {
 	struct nft_replaced nr = { 0 };
-	struct timespec now, before, round, end, after;
+	struct timespec before, round, end, after;
 
 	(void)state;
 	nft_replaced_deleted(&nr, NFPROTO_INET, "fw", 4);
 	assert_true(nft_replaced_created(&nr, NFPROTO_INET, "fw", 4));
-	clock_gettime(CLOCK_REALTIME, &now);
-	before = now;
-	before.tv_sec -= 5;
-	round = now;
-	round.tv_sec += 1;
-	end = round;
-	end.tv_sec += 1;
-	after = end;
-	after.tv_sec += 1;
+	before = from_now(-5);
+	round = from_now(1);
+	end = from_now(2);
+	after = from_now(3);
 	assert_true(nft_replaced_may_be_older(&nr, NFPROTO_INET, "fw", 4, &after));
 	/* a round that began before the replacement was learned settles nothing */
 	nft_replaced_settle(&nr, &before, &end);
@@ -92,12 +95,9 @@ static void test_lost_track_makes_every_rule_replaced_until_settled(void **state
 	(void)state;
 	nft_replaced_lost_track(&nr);
 	assert_true(nft_replaced_since(&nr, NFPROTO_IPV4, "nat", 99, &ever));
-	clock_gettime(CLOCK_REALTIME, &round);
-	round.tv_sec += 1;
-	end = round;
-	end.tv_sec += 1;
-	after = end;
-	after.tv_sec += 1;
+	round = from_now(1);
+	end = from_now(2);
+	after = from_now(3);
 	assert_true(nft_replaced_may_be_older(&nr, NFPROTO_IPV4, "nat", 99, &after));
 	nft_replaced_settle(&nr, &round, &end);
 	assert_true(nft_replaced_may_be_older(&nr, NFPROTO_IPV4, "nat", 99, &end));
