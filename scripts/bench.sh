@@ -36,6 +36,8 @@
 # BENCH_CHANGES (4), BENCH_ROUNDS (all: "text json flood change"),
 # BENCH_FLAVOUR (iptables-nft; nft: the same ruleset through
 # iptables-restore-translate and nft -f; legacy: iptables-legacy-restore).
+# BENCH_PERF=1 records ours with perf during each round's traffic
+# (build/bench/rounds/ROUND/perf.data; it costs ours some CPU).
 # BENCH_SERVICES=12400 gives the 100k-rule host. A fourth listener, the
 # null listener (bench/null.c: recv only, same 16 MiB buffer), is the limit.
 set -eu
@@ -316,6 +318,12 @@ round() {
 
 	ratearg=""
 	[ "$rate" = 0 ] || ratearg="-r $rate"
+	PERF=""
+	if [ -n "${BENCH_PERF:-}" ]; then
+		perf record -g -q -o "$d/perf.data" -p "$(pid_of "$d/ours")" 2>/dev/null &
+		PERF=$!
+		sleep 0.2
+	fi
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2086
 	ip netns exec "$CLI" "$TOOLS/udpburst" -d $VIP -p $VPORT -n "$n" \
@@ -341,6 +349,10 @@ round() {
 	send_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 	next_sport "$n"
 	wait_quiet "$d"
+	if [ -n "$PERF" ]; then
+		kill -INT "$PERF" 2>/dev/null || true
+		wait "$PERF" 2>/dev/null || true
+	fi
 	stop_listeners "$d"
 	if [ "$changes" -gt 0 ]; then
 		k=1
