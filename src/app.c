@@ -678,6 +678,12 @@ static void take_event(const struct trace_event *ev, void *data)
 		app->failed = true;
 }
 
+/* Datagrams read from one source in one round. Unbounded, a flood that
+ * outruns us is never read to its end: the round never ends, and every
+ * block stays held up to the assembler's bound (64 MB of events, page
+ * faults and cache misses for all of them). */
+#define DRAIN_BATCH	256
+
 /* Read every source until all are empty: a packet's legacy events sit
  * on the NFLOG socket while its nft events are read, and a block must
  * not be finished before they are in. */
@@ -690,27 +696,39 @@ int app_drain(struct app *app)
 	/* bounded, so a flood cannot hold finished blocks back forever */
 	do {
 		struct source_loss before = app->loss;
+		bool all_empty = true;
 
 		got = 0;
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		clock_gettime(CLOCK_REALTIME, &start_rt);
 		for (i = 0; i < app->n_sources; i++) {
 			struct app_source *src = &app->sources[i];
-			int n = src->ops->drain(src->h, take_event, src, &app->loss);
+			bool empty;
+			int n = src->ops->drain(src->h, take_event, src, &app->loss,
+						DRAIN_BATCH, &empty);
 
 			if (n < 0)
 				return -1;
 			got += n;
+			all_empty &= empty;
 		}
 		if (app->loss.overruns != before.overruns ||
 		    app->loss.lost != before.lost)
 			asm_mark_cut(app->assembler);
-		/* Each socket was read until it was empty, after the round
-		 * began: every event sent before then is in, on every source.
-		 * (Waiting for a round that finds all of them empty held every
-		 * finished block back for as long as a burst lasted.) */
-		asm_drained(app->assembler, &start);
-		snapshots_drained(&app->resolver, &start_rt);
+		if (all_empty) {
+			/* Each socket was read until it was empty, after the
+			 * round began: every event sent before then is in, on
+			 * every source. (Waiting for a round that finds all of
+			 * them empty held every finished block back for as long
+			 * as a burst lasted.) */
+			asm_drained(app->assembler, &start);
+			snapshots_drained(&app->resolver, &start_rt);
+		} else if (app->n_sources == 1) {
+			/* One socket is read in the order its events were
+			 * sent: there is no other channel to wait for. */
+			clock_gettime(CLOCK_MONOTONIC, &start);
+			asm_drained(app->assembler, &start);
+		}
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;
 }

@@ -341,17 +341,20 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 /* Events the kernel dropped (receive buffer full) are not an error:
  * they are counted exactly, from the gaps in NFLOG's sequence numbers. */
 static int src_drain(void *h, source_cb cb, void *data,
-		     struct source_loss *loss)
+		     struct source_loss *loss, size_t max, bool *empty)
 {
 	struct nl_log_src *src = h;
 	struct nl_sock *sock = nl_log_sock(src->l);
 	struct drain_ctx d = { src, cb, data, &loss->lost, 0 };
+	int ret;
 
 	if (!sock) {
 		errno = EBADF;
 		return -1;
 	}
-	return nl_sock_drain(sock, msg_cb, count_overrun, &d) < 0 ? -1 : d.count;
+	ret = nl_sock_drain(sock, msg_cb, count_overrun, &d, max);
+	*empty = ret == 0;
+	return ret < 0 ? -1 : d.count;
 }
 
 /* ---- the source ---------------------------------------------------- */

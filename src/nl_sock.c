@@ -83,9 +83,11 @@ static ssize_t recv_one(struct nl_sock *s, nl_sock_overrun_cb overrun,
 }
 
 int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
-		  void *data)
+		  void *data, size_t max)
 {
-	for (;;) {
+	size_t got;
+
+	for (got = 0; !max || got < max; got++) {
 		ssize_t n = recv_one(s, overrun, data);
 
 		if (n < 0)
@@ -93,6 +95,7 @@ int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
 		/* seq 0: events are not answers to a request */
 		mnl_cb_run(s->buf, (size_t)n, 0, 0, cb, data);
 	}
+	return 1;
 }
 
 int nl_sock_wait_ack(struct nl_sock *s, uint32_t seq)

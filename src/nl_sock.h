@@ -28,12 +28,13 @@ struct mnl_socket *nl_sock_mnl(const struct nl_sock *s);
 /* Called for each overrun (ENOBUFS): the kernel dropped messages. */
 typedef void (*nl_sock_overrun_cb)(void *data);
 
-/* Read until the queue is empty, running cb on every message the kernel
- * sent. An overrun calls overrun (when not NULL) and reading goes on: the
- * rest of each packet's path is still worth showing. Returns 0 once the
- * queue is empty, -1 with errno set on any other error. */
+/* Read until the queue is empty, or max datagrams were read (0: no
+ * bound), running cb on every message the kernel sent. An overrun calls
+ * overrun (when not NULL) and reading goes on: the rest of each packet's
+ * path is still worth showing. Returns 0 once the queue is empty, 1 when
+ * it stopped at max, -1 with errno set on any other error. */
 int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
-		  void *data);
+		  void *data, size_t max);
 
 /* Read until the answer to request seq arrives: returns what
  * mnl_cb_run() returned for it (MNL_CB_STOP for the ack, -1 with errno

@@ -75,12 +75,13 @@ struct source_ops {
 	int (*open_error)(int err, char *msg, size_t size);
 	/* Nonblocking; poll it for POLLIN. */
 	int (*fd)(const void *h);
-	/* Read what is queued without blocking, calling cb for each
-	 * event; what the kernel dropped is added to *loss (pass the same
-	 * one every time). Returns the number of events read, or -1 with
-	 * errno set. */
+	/* Read what is queued without blocking, at most max datagrams,
+	 * calling cb for each event; what the kernel dropped is added to
+	 * *loss (pass the same one every time). *empty: the queue was read
+	 * to its end. Returns the number of events read, or -1 with errno
+	 * set. */
 	int (*drain)(void *h, source_cb cb, void *data,
-		     struct source_loss *loss);
+		     struct source_loss *loss, size_t max, bool *empty);
 	/* Undo what open() changed that outlives the process, and free.
 	 * Returns 0, or -1 with errno set when undoing failed (it was
 	 * freed all the same); close_what then names what failed. */
