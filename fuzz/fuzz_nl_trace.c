@@ -3,8 +3,9 @@
  * may hold several netlink messages, each checked as mnl_nlmsg_ok does (see msg_ok).
  * Whatever parses goes on to the header decoder, as in the tool.
  *
- * nl_trace_parse must return -1 on a malformed message, never let
- * libnftnl exit() (abi_breakage): libFuzzer reports an exit as a crash. */
+ * nl_trace_parse must return -1 on a malformed message, never exit (as
+ * libnftnl's parser, which it once used, does: abi_breakage); libFuzzer
+ * reports an exit as a crash. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

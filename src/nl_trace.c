@@ -1,5 +1,4 @@
-/* NFNLGRP_NFTRACE listener. libnftnl parses the attributes it knows;
- * the conntrack attributes newer kernels add are read here with libmnl. */
+/* NFNLGRP_NFTRACE listener: each trace message becomes one event. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,7 +7,7 @@
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
-#include <libnftnl/trace.h>
+#include <endian.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -62,63 +61,26 @@ static void copy_str(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-static int ct_attr_cb(const struct nlattr *a, void *data)
-{
-	struct trace_event *ev = data;
+/* One pass over the message, with libmnl, and no allocation: this runs
+ * for every event, and libnftnl's trace parser allocates an object and a
+ * copy of every string and header, and exits the process (abi_breakage)
+ * on a message without ID or TYPE, an attribute of the wrong size, a
+ * VERDICT nest without CODE (or a JUMP/GOTO code without CHAIN), or an
+ * empty LL, NETWORK or TRANSPORT header. Such a message is skipped here
+ * instead. Attributes this table does not know are skipped too: they
+ * come from newer kernels. */
+#define TRACE_ATTR_MAX	IPTT_NFTA_TRACE_CT_STATE
 
-	switch (mnl_attr_get_type(a)) {
-	case IPTT_NFTA_TRACE_CT_ID:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-			ev->ct_id = ntohl(mnl_attr_get_u32(a));
-			ev->has |= EV_HAS_CT;
-		}
-		break;
-	case IPTT_NFTA_TRACE_CT_DIRECTION:
-		if (mnl_attr_validate(a, MNL_TYPE_U8) == 0)
-			ev->ct_dir = mnl_attr_get_u8(a);
-		break;
-	case IPTT_NFTA_TRACE_CT_STATUS:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			ev->ct_status = ntohl(mnl_attr_get_u32(a));
-		break;
-	case IPTT_NFTA_TRACE_CT_STATE:
-		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
-			ev->ct_state = ntohl(mnl_attr_get_u32(a));
-			ev->has |= EV_HAS_CT;
-		}
-		break;
-	}
-	return MNL_CB_OK;	/* unknown attributes come from newer kernels */
-}
-
-static void copy_hdr(struct trace_event *ev, const struct nftnl_trace *nt,
-		     uint16_t attr, uint16_t *len_out)
-{
-	uint32_t len = 0;
-	const void *p;
-	size_t room = sizeof(ev->hdr) - ev->nethdr_len - ev->transhdr_len;
-
-	if (!nftnl_trace_is_set(nt, attr))
-		return;
-	p = nftnl_trace_get_data(nt, attr, &len);
-	if (len > room)
-		len = room;
-	memcpy(ev->hdr + ev->nethdr_len + ev->transhdr_len, p, len);
-	*len_out = len;
-}
-
-/* libnftnl exits the process (abi_breakage) on a trace message without
- * ID or TYPE, with an attribute of the wrong size, with a VERDICT nest
- * without CODE (or a JUMP/GOTO code without CHAIN), or with an empty LL,
- * NETWORK or TRANSPORT header. Check first, so a bad message is skipped
- * instead. */
-static const enum mnl_attr_data_type trace_attr_types[NFTA_TRACE_MAX + 1] = {
+static const enum mnl_attr_data_type trace_attr_types[TRACE_ATTR_MAX + 1] = {
 	[NFTA_TRACE_TABLE] = MNL_TYPE_NUL_STRING,
 	[NFTA_TRACE_CHAIN] = MNL_TYPE_NUL_STRING,
 	[NFTA_TRACE_RULE_HANDLE] = MNL_TYPE_U64,
 	[NFTA_TRACE_TYPE] = MNL_TYPE_U32,
 	[NFTA_TRACE_VERDICT] = MNL_TYPE_NESTED,
 	[NFTA_TRACE_ID] = MNL_TYPE_U32,
+	[NFTA_TRACE_LL_HEADER] = MNL_TYPE_BINARY,
+	[NFTA_TRACE_NETWORK_HEADER] = MNL_TYPE_BINARY,
+	[NFTA_TRACE_TRANSPORT_HEADER] = MNL_TYPE_BINARY,
 	[NFTA_TRACE_IIF] = MNL_TYPE_U32,
 	[NFTA_TRACE_IIFTYPE] = MNL_TYPE_U16,
 	[NFTA_TRACE_OIF] = MNL_TYPE_U32,
@@ -126,155 +88,184 @@ static const enum mnl_attr_data_type trace_attr_types[NFTA_TRACE_MAX + 1] = {
 	[NFTA_TRACE_MARK] = MNL_TYPE_U32,
 	[NFTA_TRACE_NFPROTO] = MNL_TYPE_U32,
 	[NFTA_TRACE_POLICY] = MNL_TYPE_U32,
+	[IPTT_NFTA_TRACE_CT_ID] = MNL_TYPE_U32,
+	[IPTT_NFTA_TRACE_CT_DIRECTION] = MNL_TYPE_U8,
+	[IPTT_NFTA_TRACE_CT_STATUS] = MNL_TYPE_U32,
+	[IPTT_NFTA_TRACE_CT_STATE] = MNL_TYPE_U32,
 };
 
-struct precheck {
-	bool bad, have_id, have_type;
-};
-
-struct verdict_check {
-	bool bad, have_code, have_chain;
-	int32_t code;
-};
-
-static int verdict_attr_ok(const struct nlattr *a, void *data)
+static bool is_ct_attr(uint16_t t)
 {
-	struct verdict_check *v = data;
+	return t >= IPTT_NFTA_TRACE_CT_ID && t <= IPTT_NFTA_TRACE_CT_STATE;
+}
+
+struct verdict_attrs {
+	const struct nlattr *code, *chain;
+	bool bad;
+};
+
+static int verdict_attr_cb(const struct nlattr *a, void *data)
+{
+	struct verdict_attrs *v = data;
 	uint16_t t = mnl_attr_get_type(a);
 
 	if (t == NFTA_VERDICT_CODE) {
-		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0) {
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
 			v->bad = true;
-		} else {
-			v->have_code = true;
-			v->code = (int32_t)ntohl(mnl_attr_get_u32(a));
-		}
+		else
+			v->code = a;
 	} else if (t == NFTA_VERDICT_CHAIN) {
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 			v->bad = true;
 		else
-			v->have_chain = true;
+			v->chain = a;
 	}
 	return MNL_CB_OK;
 }
 
-static bool verdict_ok(const struct nlattr *a)
+/* A verdict has a code, and a jump or goto the chain it names. */
+static bool parse_verdict(const struct nlattr *a, struct verdict_attrs *v)
 {
-	struct verdict_check v = { false, false, false, 0 };
+	int32_t code;
 
-	if (mnl_attr_parse_nested(a, verdict_attr_ok, &v) < 0 || v.bad ||
-	    !v.have_code)
+	memset(v, 0, sizeof(*v));
+	if (mnl_attr_parse_nested(a, verdict_attr_cb, v) < 0 || v->bad || !v->code)
 		return false;
-	return v.have_chain || (v.code != NFT_JUMP && v.code != NFT_GOTO);
+	code = (int32_t)ntohl(mnl_attr_get_u32(v->code));
+	return v->chain || (code != NFT_JUMP && code != NFT_GOTO);
 }
 
-static int precheck_cb(const struct nlattr *a, void *data)
+struct trace_attrs {
+	const struct nlattr *tb[TRACE_ATTR_MAX + 1];
+	struct verdict_attrs verdict;	/* of tb[NFTA_TRACE_VERDICT] */
+	bool bad;
+};
+
+static int trace_attr_cb(const struct nlattr *a, void *data)
 {
-	struct precheck *p = data;
+	struct trace_attrs *ta = data;
 	uint16_t t = mnl_attr_get_type(a);
 
-	if (mnl_attr_type_valid(a, NFTA_TRACE_MAX) < 0)
-		return MNL_CB_OK;	/* newer attributes */
-	if ((t == NFTA_TRACE_LL_HEADER || t == NFTA_TRACE_NETWORK_HEADER ||
-	     t == NFTA_TRACE_TRANSPORT_HEADER) && !mnl_attr_get_payload_len(a)) {
-		p->bad = true;
+	if (t > TRACE_ATTR_MAX || !trace_attr_types[t])
+		return MNL_CB_OK;
+	if (mnl_attr_validate(a, trace_attr_types[t]) < 0 ||
+	    (trace_attr_types[t] == MNL_TYPE_BINARY && !mnl_attr_get_payload_len(a))) {
+		/* a conntrack attribute of the wrong shape is only left out,
+		 * as before these attributes existed */
+		if (!is_ct_attr(t))
+			ta->bad = true;
 		return MNL_CB_OK;
 	}
-	if (!trace_attr_types[t])
-		return MNL_CB_OK;	/* raw attributes */
-	if (mnl_attr_validate(a, trace_attr_types[t]) < 0) {
-		p->bad = true;
-		return MNL_CB_OK;
-	}
-	if (t == NFTA_TRACE_VERDICT && !verdict_ok(a))
-		p->bad = true;
-	p->have_id |= t == NFTA_TRACE_ID;
-	p->have_type |= t == NFTA_TRACE_TYPE;
+	if (t == NFTA_TRACE_VERDICT && !parse_verdict(a, &ta->verdict))
+		ta->bad = true;
+	ta->tb[t] = a;
 	return MNL_CB_OK;
+}
+
+static uint32_t get_u32(const struct nlattr *a)
+{
+	return ntohl(mnl_attr_get_u32(a));
+}
+
+/* Network header, then transport header, as much as ev->hdr holds. */
+static void copy_hdr(struct trace_event *ev, const struct nlattr *a,
+		     uint16_t *len_out)
+{
+	size_t room = sizeof(ev->hdr) - ev->nethdr_len - ev->transhdr_len;
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if (len > room)
+		len = room;
+	memcpy(ev->hdr + ev->nethdr_len + ev->transhdr_len,
+	       mnl_attr_get_payload(a), len);
+	*len_out = (uint16_t)len;
 }
 
 int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 {
-	struct precheck pre = { false, false, false };
-	struct nftnl_trace *nt;
+	struct trace_attrs ta;
+	const struct nlattr *const *tb = ta.tb;
+	const struct nfgenmsg *nfg;
 
 	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
 		return -1;
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)) ||
-	    mnl_attr_parse(nlh, sizeof(struct nfgenmsg), precheck_cb, &pre) < 0 ||
-	    pre.bad || !pre.have_id || !pre.have_type)
+	memset(&ta, 0, sizeof(ta));
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), trace_attr_cb, &ta) < 0 ||
+	    ta.bad || !tb[NFTA_TRACE_ID] || !tb[NFTA_TRACE_TYPE] ||
+	    !tb[NFTA_TRACE_TABLE] || !tb[NFTA_TRACE_CHAIN])
 		return -1;
-	nt = nftnl_trace_alloc();
-	if (!nt)
-		return -1;
-	if (nftnl_trace_nlmsg_parse(nlh, nt) < 0 ||
-	    !nftnl_trace_is_set(nt, NFTNL_TRACE_ID) ||
-	    !nftnl_trace_is_set(nt, NFTNL_TRACE_TABLE) ||
-	    !nftnl_trace_is_set(nt, NFTNL_TRACE_CHAIN) ||
-	    !nftnl_trace_is_set(nt, NFTNL_TRACE_TYPE)) {
-		nftnl_trace_free(nt);
-		return -1;
-	}
 
 	memset(ev, 0, sizeof(*ev));
+	nfg = mnl_nlmsg_get_payload(nlh);
 	ev->source = EV_SRC_NFT;
-	ev->id = nftnl_trace_get_u32(nt, NFTNL_TRACE_ID);
-	ev->family = nftnl_trace_get_u32(nt, NFTNL_TRACE_FAMILY);
-	ev->type = nftnl_trace_get_u32(nt, NFTNL_TRACE_TYPE);
-	copy_str(ev->table, sizeof(ev->table), nftnl_trace_get_str(nt, NFTNL_TRACE_TABLE));
-	copy_str(ev->chain, sizeof(ev->chain), nftnl_trace_get_str(nt, NFTNL_TRACE_CHAIN));
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_RULE_HANDLE)) {
-		ev->handle = nftnl_trace_get_u64(nt, NFTNL_TRACE_RULE_HANDLE);
+	ev->id = get_u32(tb[NFTA_TRACE_ID]);
+	ev->family = nfg->nfgen_family;
+	ev->type = get_u32(tb[NFTA_TRACE_TYPE]);
+	copy_str(ev->table, sizeof(ev->table), mnl_attr_get_str(tb[NFTA_TRACE_TABLE]));
+	copy_str(ev->chain, sizeof(ev->chain), mnl_attr_get_str(tb[NFTA_TRACE_CHAIN]));
+	if (tb[NFTA_TRACE_RULE_HANDLE]) {
+		ev->handle = be64toh(mnl_attr_get_u64(tb[NFTA_TRACE_RULE_HANDLE]));
 		ev->has |= EV_HAS_HANDLE;
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_VERDICT)) {
-		ev->verdict = (int32_t)nftnl_trace_get_u32(nt, NFTNL_TRACE_VERDICT);
+	if (tb[NFTA_TRACE_VERDICT]) {
+		ev->verdict = (int32_t)get_u32(ta.verdict.code);
 		ev->has |= EV_HAS_VERDICT;
+		if (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO)
+			copy_str(ev->jump_target, sizeof(ev->jump_target),
+				 mnl_attr_get_str(ta.verdict.chain));
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_JUMP_TARGET))
-		copy_str(ev->jump_target, sizeof(ev->jump_target),
-			 nftnl_trace_get_str(nt, NFTNL_TRACE_JUMP_TARGET));
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_POLICY)) {
-		ev->policy = nftnl_trace_get_u32(nt, NFTNL_TRACE_POLICY);
+	if (tb[NFTA_TRACE_POLICY]) {
+		ev->policy = get_u32(tb[NFTA_TRACE_POLICY]);
 		/* A policy event carries its verdict here, not in VERDICT. */
 		if (!(ev->has & EV_HAS_VERDICT)) {
 			ev->verdict = (int32_t)ev->policy;
 			ev->has |= EV_HAS_VERDICT;
 		}
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_IIF)) {
-		ev->iif = nftnl_trace_get_u32(nt, NFTNL_TRACE_IIF);
+	if (tb[NFTA_TRACE_IIF]) {
+		ev->iif = get_u32(tb[NFTA_TRACE_IIF]);
 		ev->has |= EV_HAS_IIF;
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_OIF)) {
-		ev->oif = nftnl_trace_get_u32(nt, NFTNL_TRACE_OIF);
+	if (tb[NFTA_TRACE_OIF]) {
+		ev->oif = get_u32(tb[NFTA_TRACE_OIF]);
 		ev->has |= EV_HAS_OIF;
 	}
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_MARK))
-		ev->meta.mark = nftnl_trace_get_u32(nt, NFTNL_TRACE_MARK);
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_NFPROTO)) {
-		ev->nfproto = nftnl_trace_get_u32(nt, NFTNL_TRACE_NFPROTO);
+	if (tb[NFTA_TRACE_MARK])
+		ev->meta.mark = get_u32(tb[NFTA_TRACE_MARK]);
+	if (tb[NFTA_TRACE_NFPROTO]) {
+		ev->nfproto = get_u32(tb[NFTA_TRACE_NFPROTO]);
 		ev->has |= EV_HAS_NFPROTO;
 	} else {
 		ev->nfproto = ev->family;
 	}
-	copy_hdr(ev, nt, NFTNL_TRACE_NETWORK_HEADER, &ev->nethdr_len);
-	if (ev->nethdr_len)
-		ev->has |= EV_HAS_NETHDR;
-	copy_hdr(ev, nt, NFTNL_TRACE_TRANSPORT_HEADER, &ev->transhdr_len);
-	if (nftnl_trace_is_set(nt, NFTNL_TRACE_LL_HEADER)) {
-		uint32_t len = 0;
-		const void *p = nftnl_trace_get_data(nt, NFTNL_TRACE_LL_HEADER, &len);
-
-		if (len >= sizeof(ev->ll)) {
-			memcpy(ev->ll, p, sizeof(ev->ll));
-			ev->has |= EV_HAS_LLHDR;
-		}
+	if (tb[NFTA_TRACE_NETWORK_HEADER]) {
+		copy_hdr(ev, tb[NFTA_TRACE_NETWORK_HEADER], &ev->nethdr_len);
+		if (ev->nethdr_len)
+			ev->has |= EV_HAS_NETHDR;
 	}
-	nftnl_trace_free(nt);
-
-	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), ct_attr_cb, ev);
+	if (tb[NFTA_TRACE_TRANSPORT_HEADER])
+		copy_hdr(ev, tb[NFTA_TRACE_TRANSPORT_HEADER], &ev->transhdr_len);
+	if (tb[NFTA_TRACE_LL_HEADER] &&
+	    mnl_attr_get_payload_len(tb[NFTA_TRACE_LL_HEADER]) >= sizeof(ev->ll)) {
+		memcpy(ev->ll, mnl_attr_get_payload(tb[NFTA_TRACE_LL_HEADER]),
+		       sizeof(ev->ll));
+		ev->has |= EV_HAS_LLHDR;
+	}
+	/* Conntrack, kernel 6.16+ */
+	if (tb[IPTT_NFTA_TRACE_CT_ID]) {
+		ev->ct_id = get_u32(tb[IPTT_NFTA_TRACE_CT_ID]);
+		ev->has |= EV_HAS_CT;
+	}
+	if (tb[IPTT_NFTA_TRACE_CT_DIRECTION])
+		ev->ct_dir = mnl_attr_get_u8(tb[IPTT_NFTA_TRACE_CT_DIRECTION]);
+	if (tb[IPTT_NFTA_TRACE_CT_STATUS])
+		ev->ct_status = get_u32(tb[IPTT_NFTA_TRACE_CT_STATUS]);
+	if (tb[IPTT_NFTA_TRACE_CT_STATE]) {
+		ev->ct_state = get_u32(tb[IPTT_NFTA_TRACE_CT_STATE]);
+		ev->has |= EV_HAS_CT;
+	}
 	return 0;
 }
 
@@ -308,11 +299,13 @@ static void overrun(void *data)
 
 /* A receive-buffer overrun is counted in *lost and is not an error. */
 static int nl_trace_drain(struct nl_trace *t, source_cb cb, void *data,
-			  unsigned long *lost)
+			  unsigned long *lost, size_t max, bool *empty)
 {
 	struct drain_ctx d = { cb, data, lost, 0 };
+	int ret = nl_sock_drain(t->sock, msg_cb, overrun, &d, max);
 
-	return nl_sock_drain(t->sock, msg_cb, overrun, &d) < 0 ? -1 : d.count;
+	*empty = ret == 0;
+	return ret < 0 ? -1 : d.count;
 }
 
 /* ---- the source ---------------------------------------------------- */
@@ -347,9 +340,9 @@ static int src_fd(const void *h)
 }
 
 static int src_drain(void *h, source_cb cb, void *data,
-		     struct source_loss *loss)
+		     struct source_loss *loss, size_t max, bool *empty)
 {
-	return nl_trace_drain(h, cb, data, &loss->overruns);
+	return nl_trace_drain(h, cb, data, &loss->overruns, max, empty);
 }
 
 static int src_close(void *h)
