@@ -56,9 +56,16 @@ static int nl_trace_fd(const struct nl_trace *t)
 	return nl_sock_fd(t->sock);
 }
 
-static void copy_str(char *dst, size_t size, const char *src)
+/* A validated NUL_STRING attribute into dst, cut to fit. (snprintf
+ * "%s" did the same at a tenth of our CPU per event.) */
+static void copy_str(char *dst, size_t size, const struct nlattr *a)
 {
-	snprintf(dst, size, "%s", src ? src : "");
+	size_t len = strnlen(mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+
+	if (len >= size)
+		len = size - 1;
+	memcpy(dst, mnl_attr_get_str(a), len);
+	dst[len] = '\0';
 }
 
 /* One pass over the message, with libmnl, and no allocation: this runs
@@ -203,8 +210,8 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	ev->id = get_u32(tb[NFTA_TRACE_ID]);
 	ev->family = nfg->nfgen_family;
 	ev->type = get_u32(tb[NFTA_TRACE_TYPE]);
-	copy_str(ev->table, sizeof(ev->table), mnl_attr_get_str(tb[NFTA_TRACE_TABLE]));
-	copy_str(ev->chain, sizeof(ev->chain), mnl_attr_get_str(tb[NFTA_TRACE_CHAIN]));
+	copy_str(ev->table, sizeof(ev->table), tb[NFTA_TRACE_TABLE]);
+	copy_str(ev->chain, sizeof(ev->chain), tb[NFTA_TRACE_CHAIN]);
 	if (tb[NFTA_TRACE_RULE_HANDLE]) {
 		ev->handle = be64toh(mnl_attr_get_u64(tb[NFTA_TRACE_RULE_HANDLE]));
 		ev->has |= EV_HAS_HANDLE;
@@ -214,7 +221,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		ev->has |= EV_HAS_VERDICT;
 		if (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO)
 			copy_str(ev->jump_target, sizeof(ev->jump_target),
-				 mnl_attr_get_str(ta.verdict.chain));
+				 ta.verdict.chain);
 	}
 	if (tb[NFTA_TRACE_POLICY]) {
 		ev->policy = get_u32(tb[NFTA_TRACE_POLICY]);

@@ -43,9 +43,17 @@ void fput_visible(const char *str, FILE *f)
 	size_t n = strlen(str), i = 0, run = 0;
 
 	while (i < n) {
-		size_t len = utf8_seq_len(s + i, n - i);
+		size_t len;
+
+		/* most of every line: printable ASCII, taken as it is */
+		if (s[i] >= 0x20 && s[i] < 0x7f) {
+			i++;
+			run++;
+			continue;
+		}
+		len = utf8_seq_len(s + i, n - i);
 		/* U+0080..U+009F is C2 80..C2 9F: CSI and friends */
-		int control = len == 0 || (len == 1 && (s[i] < 0x20 || s[i] == 0x7f)) ||
+		int control = len == 0 || len == 1 ||
 			      (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
 
 		if (!control) {
