@@ -349,15 +349,23 @@ static void json_fate(struct out_ctx *c, const char *line)
 	json_object_set_new(c->priv, "fate", o);
 }
 
-/* One string, one write: json_dumpf writes token by token. */
+/* One string, one write: json_dumpf writes token by token. Into a
+ * buffer on the stack when the story fits (json_dumps grows one of its
+ * own from 16 bytes, doubling and copying ten times for 8 KB). */
 static int json_end(struct out_ctx *c)
 {
-	char *text = json_dumps(c->priv, JSON_COMPACT);
+	char buf[64 * 1024], *text = buf;
+	size_t n = json_dumpb(c->priv, buf, sizeof(buf), JSON_COMPACT);
 	int ret;
 
+	if (n == 0 || n > sizeof(buf)) {
+		text = json_dumps(c->priv, JSON_COMPACT);
+		n = text ? strlen(text) : 0;
+	}
 	json_decref(c->priv);
-	ret = text && fputs(text, c->f) != EOF && fputc('\n', c->f) != EOF ? 0 : -1;
-	free(text);
+	ret = text && fwrite(text, 1, n, c->f) == n && fputc('\n', c->f) != EOF ? 0 : -1;
+	if (text != buf)
+		free(text);
 	return ret;
 }
 
