@@ -15,16 +15,7 @@ teardown() { lab_teardown; }
 
 # The port id of the tool's socket in NFNLGRP_NFTRACE (group 9, bit 8).
 trace_portid() {
-	local inodes fd link
-	inodes=
-	for fd in /proc/"$IPTT_PID"/fd/*; do
-		link=$(readlink "$fd" 2>/dev/null) || continue
-		case $link in socket:\[*\]) inodes="$inodes ${link//[!0-9]/}" ;; esac
-	done
-	awk -v want="$inodes" '
-		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ours[w[i]] = 1 }
-		NR > 1 && $2 == 12 && ($10 in ours) && $4 == "00000100" { print $3; exit }' \
-		/proc/"$IPTT_PID"/net/netlink
+	iptt_netlink_rows | awk '$2 == 12 && $4 == "00000100" { print $3; exit }'
 }
 
 @test "trace events from another process are dropped; a looping length does not hang the tool" {

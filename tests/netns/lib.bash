@@ -291,23 +291,33 @@ iptt_wait_exit() {
 	return 0
 }
 
-# iptt_drain: wait (at most 2 s) until the tool has read every event the
-# kernel queued on its netlink sockets. The traffic helpers return once the
-# packets went through the router, so their events are queued by then, but
-# the tool does not read what is still queued when SIGINT arrives.
-iptt_drain() {
-	local i inodes fd link
-	inodes=
+# iptt_netlink_rows: the rows of /proc/net/netlink, in the tool's
+# namespace, of the tool's own netlink sockets (found by their inodes).
+iptt_netlink_rows() {
+	local fd link inodes=
 	for fd in /proc/"$IPTT_PID"/fd/*; do
 		link=$(readlink "$fd" 2>/dev/null) || continue
 		case $link in socket:\[*\]) inodes="$inodes ${link//[!0-9]/}" ;; esac
 	done
 	[ -n "$inodes" ] || return 0
+	awk -v want="$inodes" '
+		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ours[w[i]] = 1 }
+		NR > 1 && ($10 in ours)' /proc/"$IPTT_PID"/net/netlink
+}
+
+# iptt_queued: is anything queued (Rmem) on the tool's netlink sockets?
+iptt_queued() {
+	iptt_netlink_rows | awk '$5 != 0 { busy = 1 } END { exit !busy }'
+}
+
+# iptt_drain: wait (at most 2 s) until the tool has read every event the
+# kernel queued on its netlink sockets. The traffic helpers return once the
+# packets went through the router, so their events are queued by then, but
+# the tool does not read what is still queued when SIGINT arrives.
+iptt_drain() {
+	local i
 	for i in $(seq 40); do
-		awk -v want="$inodes" '
-			BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ours[w[i]] = 1 }
-			NR > 1 && ($10 in ours) && $5 != 0 { busy = 1 }
-			END { exit busy }' /proc/"$IPTT_PID"/net/netlink && return 0
+		iptt_queued || return 0
 		sleep 0.05
 	done
 	echo "# iptables-trace still has unread events after 2 s" >&3

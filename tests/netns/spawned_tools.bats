@@ -107,20 +107,6 @@ HELD='echo held >>"$SEEN/saves"; while [ ! -e "$SEEN/go" ]; do sleep 0.02; done'
 	refute_line_re "$b" 'stale'
 }
 
-# Is anything queued on the tool's netlink sockets? (Recv-Q, as
-# iptt_drain reads it)
-queued_events() {
-	local fd link inodes=
-	for fd in /proc/"$IPTT_PID"/fd/*; do
-		link=$(readlink "$fd" 2>/dev/null) || continue
-		case $link in socket:\[*\]) inodes="$inodes ${link//[!0-9]/}" ;; esac
-	done
-	awk -v want="$inodes" '
-		BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) ours[w[i]] = 1 }
-		NR > 1 && ($10 in ours) && $5 != 0 { busy = 1 }
-		END { exit !busy }' /proc/"$IPTT_PID"/net/netlink
-}
-
 # Events are read while the save runs, as they come, not in one batch
 # after it: the order in which a packet's nft and legacy events come in
 # is what puts each legacy event in its own packet's block (read in one
@@ -131,7 +117,7 @@ queued_events() {
 	ping_ok "$CLI" $SRV_IP
 	local i ok=
 	for i in $(seq 40); do
-		queued_events || { ok=1; break; }
+		iptt_queued || { ok=1; break; }
 		sleep 0.05
 	done
 	touch "$SEEN/go"
