@@ -5,16 +5,26 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "fate_names.h"
 #include "out.h"
 
+/* Formatted on the stack, then copied once: vasprintf starts at 100
+ * bytes and grows its buffer with realloc, twice for a usual line. */
 char *out_line(const char *fmt, ...)
 {
+	char buf[512], *s;
 	va_list ap;
-	char *s;
 	int n;
 
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n < sizeof(buf))
+		return strdup(buf);
 	va_start(ap, fmt);
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
