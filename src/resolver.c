@@ -56,23 +56,6 @@ static bool iptables_table(const char *table)
 	return xt_table_find(table) != NULL;
 }
 
-/* Would iptables-nft have made this base chain itself: one of the
- * table's built-in chains, at its own hook and priority? */
-static bool builtin_chain(const struct rs_chain *c)
-{
-	const struct xt_table *t = xt_table_find(c->table);
-	const char *h = hook_name(c->hook), *n = c->name;
-
-	if (c->hook < HOOK_PREROUTING || c->hook > HOOK_POSTROUTING)
-		return false;
-	/* its name is the hook's, in capitals: "FORWARD", not "forward" */
-	for (; *h && *n == toupper((unsigned char)*h); h++, n++)
-		;
-	if (*h || *n)
-		return false;
-	return t && (t->hooks & 1u << c->hook) && c->prio == xt_table_prio(t, c->hook);
-}
-
 /* iptables-nft-save leaves out a table with a base chain it did not
  * make ("contains incompatible base-chains"): its rules keep their nft
  * text, as they did when that save was our source. */
@@ -84,8 +67,7 @@ static bool iptables_base_chains(const struct ruleset *rs, uint8_t family,
 	for (i = 0; i < rs->nbase; i++) {
 		const struct rs_chain *c = &rs->chains[rs->base[i]];
 
-		if (c->family == family && !strcmp(c->table, table) &&
-		    !builtin_chain(c))
+		if (!c->xt_builtin && c->family == family && !strcmp(c->table, table))
 			return false;
 	}
 	return true;

@@ -7,6 +7,7 @@
 #include <linux/netfilter.h>
 
 #include "ruleset.h"
+#include "xt_tables.h"
 
 void ruleset_init(struct ruleset *rs)
 {
@@ -66,6 +67,7 @@ int ruleset_add_chain(struct ruleset *rs, uint8_t family, const char *table,
 	c->policy = policy;
 	c->nrules = 0;
 	c->nat = false;
+	c->xt_builtin = xt_builtin_chain(table, name, hook, prio);
 	c->table_handle = 0;
 	c->text_read = c->xt_read = c->rules_unread = false;
 	if (!c->table || !c->name) {

@@ -21,6 +21,8 @@ struct rs_chain {
 	int32_t prio;
 	int policy;			/* NF_ACCEPT/NF_DROP for base chains */
 	bool nat;			/* consulted only for a connection's first packet */
+	bool xt_builtin;		/* xt_builtin_chain(): decided once, it is
+					 * asked for every step shown */
 	unsigned int nrules;
 	/* nf_tables: rule text is read the first time a rule of the chain
 	 * is shown (text_read then), not with the snapshot; it is kept for

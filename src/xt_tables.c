@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +38,22 @@ int32_t xt_table_prio(const struct xt_table *t, enum hook hook)
 	    (hook == HOOK_INPUT || hook == HOOK_POSTROUTING))
 		return 100;
 	return prio[t - xt_tables];
+}
+
+bool xt_builtin_chain(const char *table, const char *name, enum hook hook,
+		      int32_t prio)
+{
+	const struct xt_table *t = xt_table_find(table);
+	const char *h = hook_name(hook), *n = name;
+
+	if (hook < HOOK_PREROUTING || hook > HOOK_POSTROUTING)
+		return false;
+	/* its name is the hook's, in capitals: "FORWARD", not "forward" */
+	for (; *h && *n == toupper((unsigned char)*h); h++, n++)
+		;
+	if (*h || *n)
+		return false;
+	return t && (t->hooks & 1u << hook) && prio == xt_table_prio(t, hook);
 }
 
 const char *xt_tool_name(enum xt_flavour flavour, bool v6, enum xt_tool tool)

@@ -34,6 +34,11 @@ const struct xt_table *xt_table_find(const char *name);
  * destination (PREROUTING, OUTPUT) and 100 where the source. */
 int32_t xt_table_prio(const struct xt_table *t, enum hook hook);
 
+/* Would iptables-nft have made this base chain itself: one of the
+ * table's built-in chains, at its own hook and priority? */
+bool xt_builtin_chain(const char *table, const char *name, enum hook hook,
+		      int32_t prio);
+
 enum xt_flavour {
 	XT_LEGACY,	/* iptables-legacy, x_tables in the kernel */
 	XT_NFT,		/* iptables-nft, nf_tables in the kernel */
