@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "ruleset.h"
+#include "xt_tables.h"
 
 static void test_build_and_lookup(void **state)
 {
@@ -245,10 +246,42 @@ static void test_chain_after_equal_priority(void **state)
 	ruleset_clear(&rs);
 }
 
+/* A chain is an iptables built-in only by its table, its name (the
+ * hook's, in capitals), its hook and its priority together; the chain
+ * keeps the answer from when it was added. */
+static void test_xt_builtin_decided_when_added(void **state)
+{
+	struct ruleset rs;
+	int idx;
+
+	(void)state;
+	assert_true(xt_builtin_chain("filter", "FORWARD", HOOK_FORWARD, 0));
+	assert_true(xt_builtin_chain("nat", "POSTROUTING", HOOK_POSTROUTING, 100));
+	assert_true(xt_builtin_chain("nat", "PREROUTING", HOOK_PREROUTING, -100));
+	assert_false(xt_builtin_chain("filter", "forward", HOOK_FORWARD, 0));
+	assert_false(xt_builtin_chain("filter", "FORWARD", HOOK_FORWARD, 10));
+	assert_false(xt_builtin_chain("filter", "INPUT", HOOK_FORWARD, 0));
+	assert_false(xt_builtin_chain("nat", "POSTROUTING", HOOK_POSTROUTING, -100));
+	assert_false(xt_builtin_chain("raw", "INPUT", HOOK_INPUT, -300));
+	assert_false(xt_builtin_chain("fw", "FORWARD", HOOK_FORWARD, 0));
+	assert_false(xt_builtin_chain("filter", "FORWARD", HOOK_NONE, 0));
+	assert_false(xt_builtin_chain("filter", "FORWARDX", HOOK_FORWARD, 0));
+
+	ruleset_init(&rs);
+	idx = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "FORWARD", HOOK_FORWARD, 0, NF_ACCEPT);
+	assert_true(idx >= 0 && rs.chains[idx].xt_builtin);
+	idx = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "forward", HOOK_FORWARD, 0, NF_ACCEPT);
+	assert_true(idx >= 0 && !rs.chains[idx].xt_builtin);
+	idx = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "KUBE-FORWARD", HOOK_NONE, 0, 0);
+	assert_true(idx >= 0 && !rs.chains[idx].xt_builtin);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build_and_lookup),
+		cmocka_unit_test(test_xt_builtin_decided_when_added),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_names),
