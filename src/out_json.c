@@ -1,5 +1,7 @@
 /* jansson builds the object; field names are a stable interface
- * (docs/json.md), so add fields, never rename them. */
+ * (docs/json.md), so add fields, never rename them. Every key is one of
+ * our own ASCII literals: put() sets them without jansson's UTF-8
+ * check, which ran for each of about 400 keys a story. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,11 @@
 #include "out_json.h"
 #include "safe_text.h"
 #include "summary.h"
+
+static void put(json_t *o, const char *key, json_t *value)
+{
+	json_object_set_new_nocheck(o, key, value);
+}
 
 /* A string from the kernel as JSON: jansson refuses bytes that are not
  * UTF-8, which would drop the key; they become U+FFFD instead. */
@@ -65,50 +72,50 @@ static json_t *packet_json(const struct pkt_view *v)
 	json_t *o = json_object();
 	size_t i;
 
-	json_object_set_new(o, "iif", str_or_null(v->in));
-	json_object_set_new(o, "oif", str_or_null(v->out));
+	put(o, "iif", str_or_null(v->in));
+	put(o, "oif", str_or_null(v->out));
 	for (i = 0; i < pkt_meta_nfields; i++)
-		json_object_set_new(o, pkt_meta_fields[i].json,
+		put(o, pkt_meta_fields[i].json,
 				    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
 	if (!v->decoded)
 		return o;
 	inet_ntop(p->family, &p->src, s, sizeof(s));
 	inet_ntop(p->family, &p->dst, d, sizeof(d));
-	json_object_set_new(o, "src", json_string(s));
-	json_object_set_new(o, "dst", json_string(d));
-	json_object_set_new(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
-	json_object_set_new(o, p->family == AF_INET ? "ttl" : "hoplimit",
+	put(o, "src", json_string(s));
+	put(o, "dst", json_string(d));
+	put(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
+	put(o, p->family == AF_INET ? "ttl" : "hoplimit",
 			    json_integer(p->ttl));
-	json_object_set_new(o, p->family == AF_INET ? "tos" : "tc", json_integer(p->tos));
+	put(o, p->family == AF_INET ? "tos" : "tc", json_integer(p->tos));
 	if (p->family == AF_INET) {
-		json_object_set_new(o, "id", json_integer(p->ipid));
-		json_object_set_new(o, "df", json_boolean(p->frag & IPTT_IP_DF));
+		put(o, "id", json_integer(p->ipid));
+		put(o, "df", json_boolean(p->frag & IPTT_IP_DF));
 	} else {
-		json_object_set_new(o, "flowlabel", json_integer(p->flowlabel));
+		put(o, "flowlabel", json_integer(p->flowlabel));
 	}
 	pn = proto_name(p->proto);
 	/* null: behind IPv6 extension headers that were not captured */
-	json_object_set_new(o, "proto", p->proto_unknown ? json_null() :
+	put(o, "proto", p->proto_unknown ? json_null() :
 			    pn ? json_string(pn) : json_integer(p->proto));
 	if (!p->have_l4)
 		return o;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		json_object_set_new(o, "tcp_flags", tcp_flags(p->tcp_flags));
+		put(o, "tcp_flags", tcp_flags(p->tcp_flags));
 		/* fall through */
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
 	case IPPROTO_SCTP:
-		json_object_set_new(o, "sport", json_integer(p->sport));
-		json_object_set_new(o, "dport", json_integer(p->dport));
+		put(o, "sport", json_integer(p->sport));
+		put(o, "dport", json_integer(p->dport));
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		json_object_set_new(o, "icmp_type", json_integer(p->icmp_type));
-		json_object_set_new(o, "icmp_code", json_integer(p->icmp_code));
+		put(o, "icmp_type", json_integer(p->icmp_type));
+		put(o, "icmp_code", json_integer(p->icmp_code));
 		if (p->icmp_echo) {
-			json_object_set_new(o, "icmp_id", json_integer(p->icmp_id));
-			json_object_set_new(o, "icmp_seq", json_integer(p->icmp_seq));
+			put(o, "icmp_id", json_integer(p->icmp_id));
+			put(o, "icmp_seq", json_integer(p->icmp_seq));
 		}
 		break;
 	}
@@ -133,11 +140,11 @@ static json_t *step_ref(const struct story_step *st)
 	if (!st)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "table", str_valid(st->table_name));
-	json_object_set_new(o, "family", json_string(family_name(st->family)));
-	json_object_set_new(o, "chain", str_valid(st->chain));
-	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	json_object_set_new(o, "rule", str_or_null(st->text));
+	put(o, "table", str_valid(st->table_name));
+	put(o, "family", json_string(family_name(st->family)));
+	put(o, "chain", str_valid(st->chain));
+	put(o, "position", st->pos ? json_integer(st->pos) : json_null());
+	put(o, "rule", str_or_null(st->text));
 	return o;
 }
 
@@ -163,25 +170,25 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "index", json_integer(index));
-	json_object_set_new(o, "type", json_string(kind_name(st->kind)));
-	json_object_set_new(o, "source", json_string(st->legacy ?
+	put(o, "index", json_integer(index));
+	put(o, "type", json_string(kind_name(st->kind)));
+	put(o, "source", json_string(st->legacy ?
 						     "x_tables" : "nftables"));
-	json_object_set_new(o, "family", json_string(family_name(st->family)));
-	json_object_set_new(o, "table", str_valid(st->table_name));
-	json_object_set_new(o, "chain", str_valid(st->chain));
-	json_object_set_new(o, "hook", str_or_null(hook_name(st->hook)));
-	json_object_set_new(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	json_object_set_new(o, "handle", st->has_handle ?
+	put(o, "family", json_string(family_name(st->family)));
+	put(o, "table", str_valid(st->table_name));
+	put(o, "chain", str_valid(st->chain));
+	put(o, "hook", str_or_null(hook_name(st->hook)));
+	put(o, "position", st->pos ? json_integer(st->pos) : json_null());
+	put(o, "handle", st->has_handle ?
 			    json_integer((json_int_t)st->handle) : json_null());
-	json_object_set_new(o, "rule", str_or_null(st->text));
-	json_object_set_new(o, "syntax", st->text ? json_string(st->syntax ==
+	put(o, "rule", str_or_null(st->text));
+	put(o, "syntax", st->text ? json_string(st->syntax ==
 			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
-	json_object_set_new(o, "rule_may_be_stale", json_boolean(st->stale));
-	json_object_set_new(o, "verdict", st->kind == STEP_RETURN ?
+	put(o, "rule_may_be_stale", json_boolean(st->stale));
+	put(o, "verdict", st->kind == STEP_RETURN ?
 			    json_string("return") : json_string(step_verdict_name(st)));
-	json_object_set_new(o, "verdict_code", json_integer(st->verdict));
-	json_object_set_new(o, "target", str_or_null(st->target));
+	put(o, "verdict_code", json_integer(st->verdict));
+	put(o, "target", str_or_null(st->target));
 	return o;
 }
 
@@ -193,14 +200,14 @@ static json_t *tuple_json(const struct ct_tuple *t)
 
 	inet_ntop(t->family, &t->src, s, sizeof(s));
 	inet_ntop(t->family, &t->dst, d, sizeof(d));
-	json_object_set_new(o, "src", json_string(s));
-	json_object_set_new(o, "dst", json_string(d));
-	json_object_set_new(o, "proto", pn ? json_string(pn) : json_integer(t->proto));
+	put(o, "src", json_string(s));
+	put(o, "dst", json_string(d));
+	put(o, "proto", pn ? json_string(pn) : json_integer(t->proto));
 	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
-		json_object_set_new(o, "icmp_id", json_integer(t->sport));
+		put(o, "icmp_id", json_integer(t->sport));
 	} else {
-		json_object_set_new(o, "sport", json_integer(t->sport));
-		json_object_set_new(o, "dport", json_integer(t->dport));
+		put(o, "sport", json_integer(t->sport));
+		put(o, "dport", json_integer(t->dport));
 	}
 	return o;
 }
@@ -213,20 +220,20 @@ static json_t *ct_json(const struct story_ct *c)
 	if (!c->have_state && !c->have_entry)
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "state", c->have_state ?
+	put(o, "state", c->have_state ?
 			    json_string(ct_state_name(c->state)) : json_null());
-	json_object_set_new(o, "direction", c->have_state && (c->state & CT_ST_INVALID) ?
+	put(o, "direction", c->have_state && (c->state & CT_ST_INVALID) ?
 			    json_null() : json_string(c->dir ? "reply" : "original"));
-	json_object_set_new(o, "id", c->id || c->have_entry ?
+	put(o, "id", c->id || c->have_entry ?
 			    json_integer(c->id ? c->id : c->entry.id) : json_null());
 	ct_status_text(status, sizeof(status), c->status);
 	st = json_array();
 	for (tok = strtok_r(status, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 		json_array_append_new(st, json_string(tok));
-	json_object_set_new(o, "status", st);
-	json_object_set_new(o, "original", c->have_entry ? tuple_json(&c->entry.orig) : json_null());
-	json_object_set_new(o, "reply", c->have_entry ? tuple_json(&c->entry.reply) : json_null());
-	json_object_set_new(o, "looked_up_later", json_boolean(c->looked_up_later));
+	put(o, "status", st);
+	put(o, "original", c->have_entry ? tuple_json(&c->entry.orig) : json_null());
+	put(o, "reply", c->have_entry ? tuple_json(&c->entry.reply) : json_null());
+	put(o, "looked_up_later", json_boolean(c->looked_up_later));
 	return o;
 }
 
@@ -257,26 +264,26 @@ static int json_begin(struct out_ctx *c)
 		return -1;
 	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
 	snprintf(id, sizeof(id), "%08x", s->id);
-	json_object_set_new(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
-	json_object_set_new(o, "timestamp", timestamp(&s->ts));
-	json_object_set_new(o, "trace_id", json_string(id));
-	json_object_set_new(o, "netns", str_or_null(opts->netns));
+	put(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
+	put(o, "timestamp", timestamp(&s->ts));
+	put(o, "trace_id", json_string(id));
+	put(o, "netns", str_or_null(opts->netns));
 	if (opts->probe_role) {
-		json_object_set_new(o, "probe_role", json_string(opts->probe_role));
-		json_object_set_new(o, "probe", json_integer(opts->probe));
+		put(o, "probe_role", json_string(opts->probe_role));
+		put(o, "probe", json_integer(opts->probe));
 	}
 	/* an event that did not say is IPv4's */
 	fam = s->nfproto == NFPROTO_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	json_object_set_new(o, "family", json_string(family_name(fam)));
-	json_object_set_new(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
-	json_object_set_new(o, "oif", str_or_null(s->fate.out));
-	json_object_set_new(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
-	json_object_set_new(o, "steps", json_array());
-	json_object_set_new(o, "order_note", json_null());
-	json_object_set_new(o, "packet_versions", json_array());
-	json_object_set_new(o, "changes", json_array());
-	json_object_set_new(o, "conntrack", json_null());
-	json_object_set_new(o, "fate", json_null());
+	put(o, "family", json_string(family_name(fam)));
+	put(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
+	put(o, "oif", str_or_null(s->fate.out));
+	put(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
+	put(o, "steps", json_array());
+	put(o, "order_note", json_null());
+	put(o, "packet_versions", json_array());
+	put(o, "changes", json_array());
+	put(o, "conntrack", json_null());
+	put(o, "fate", json_null());
 	c->priv = o;
 	return 0;
 }
@@ -290,7 +297,7 @@ static void json_packet(struct out_ctx *c, const struct story_step *st)
 {
 	json_t *v = packet_json(&st->pkt);
 
-	json_object_set_new(v, "before_step", json_integer(json_index(c->s, st)));
+	put(v, "before_step", json_integer(json_index(c->s, st)));
 	append(c, "packet_versions", v);
 }
 
@@ -308,25 +315,25 @@ static void json_change(struct out_ctx *c, const struct story_change *ch,
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "what", json_string(ch->what));
-	json_object_set_new(o, "field", json_string(ch->field));
-	json_object_set_new(o, "from", json_string(ch->from));
-	json_object_set_new(o, "to", json_string(ch->to));
-	json_object_set_new(o, "by", ch->by ? json_string("rule") : json_string("conntrack"));
-	json_object_set_new(o, "step", step_index(c->s, ch->by));
-	json_object_set_new(o, "rule", step_ref(ch->by));
-	json_object_set_new(o, "text", text ? str_valid(text) : json_null());
+	put(o, "what", json_string(ch->what));
+	put(o, "field", json_string(ch->field));
+	put(o, "from", json_string(ch->from));
+	put(o, "to", json_string(ch->to));
+	put(o, "by", ch->by ? json_string("rule") : json_string("conntrack"));
+	put(o, "step", step_index(c->s, ch->by));
+	put(o, "rule", step_ref(ch->by));
+	put(o, "text", text ? str_valid(text) : json_null());
 	append(c, "changes", o);
 }
 
 static void json_order_note(struct out_ctx *c, const char *note)
 {
-	json_object_set_new(c->priv, "order_note", json_string(note));
+	put(c->priv, "order_note", json_string(note));
 }
 
 static void json_conntrack(struct out_ctx *c, const struct story_ct *ct)
 {
-	json_object_set_new(c->priv, "conntrack", ct_json(ct));
+	put(c->priv, "conntrack", ct_json(ct));
 }
 
 static void json_fate(struct out_ctx *c, const char *line)
@@ -336,17 +343,17 @@ static void json_fate(struct out_ctx *c, const char *line)
 	const struct fate_name *n = fate_name(f->kind);
 	json_t *o = json_object();
 
-	json_object_set_new(o, "kind", json_string(n->key));
-	json_object_set_new(o, "verdict", n->verdict ? json_string(n->verdict) :
+	put(o, "kind", json_string(n->key));
+	put(o, "verdict", n->verdict ? json_string(n->verdict) :
 			    json_null());
-	json_object_set_new(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
-	json_object_set_new(o, "incomplete", json_boolean(f->cut));
-	json_object_set_new(o, "step", step_index(s, f->by));
-	json_object_set_new(o, "rule", step_ref(f->by));
-	json_object_set_new(o, "out", str_or_null(f->out));
+	put(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
+	put(o, "incomplete", json_boolean(f->cut));
+	put(o, "step", step_index(s, f->by));
+	put(o, "rule", step_ref(f->by));
+	put(o, "out", str_or_null(f->out));
 	/* the text output's fate line without "=> " */
-	json_object_set_new(o, "text", line ? str_valid(line + 3) : json_null());
-	json_object_set_new(c->priv, "fate", o);
+	put(o, "text", line ? str_valid(line + 3) : json_null());
+	put(c->priv, "fate", o);
 }
 
 /* One string, one write: json_dumpf writes token by token. Into a
