@@ -18,6 +18,7 @@
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 
 #include "ct.h"
+#include "decode.h"
 
 struct ct_handle {
 	struct mnl_socket *nl;
@@ -203,8 +204,8 @@ void ct_tuple_text(char *buf, size_t size, const struct ct_tuple *t)
 	bool ports = t->proto == IPPROTO_TCP || t->proto == IPPROTO_UDP ||
 		     t->proto == IPPROTO_SCTP || t->proto == IPPROTO_UDPLITE;
 
-	inet_ntop(t->family, &t->src, s, sizeof(s));
-	inet_ntop(t->family, &t->dst, d, sizeof(d));
+	decode_addr_text(t->family, &t->src, s, sizeof(s));
+	decode_addr_text(t->family, &t->dst, d, sizeof(d));
 	if (ports && t->family == AF_INET6)
 		snprintf(buf, size, "[%s]:%u -> [%s]:%u", s, t->sport, d, t->dport);
 	else if (ports)

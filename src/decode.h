@@ -48,6 +48,10 @@ int decode_pkt(const uint8_t *l3, size_t l3len, const uint8_t *l4,
 void decode_set_l4(struct pkt_hdrs *p, uint8_t proto, const uint8_t *l4,
 		   size_t l4len);
 
+/* An address as inet_ntop writes it (AF_INET or AF_INET6), into at
+ * least INET6_ADDRSTRLEN bytes. */
+void decode_addr_text(int family, const void *addr, char *buf, size_t size);
+
 /* The name of TCP flag bit 0..7 (FIN .. CWR) as the LOG target and
  * the JSON output write it. */
 const char *decode_tcp_flag(unsigned int bit);

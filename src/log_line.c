@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include "decode.h"
 #include "log_line.h"
 
 /* A small appender so each field is one line of code. */
@@ -78,7 +79,7 @@ static void log_addr(char *buf, size_t size, uint8_t family, const void *a)
 	const uint8_t *x = a;
 
 	if (family == AF_INET) {
-		inet_ntop(AF_INET, a, buf, (socklen_t)size);
+		decode_addr_text(AF_INET, a, buf, size);
 		return;
 	}
 	snprintf(buf, size, "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:"

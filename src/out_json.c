@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <linux/netfilter.h>
 
+#include "decode.h"
 #include "fate_names.h"
 #include "out_json.h"
 #include "safe_text.h"
@@ -79,8 +80,8 @@ static json_t *packet_json(const struct pkt_view *v)
 				    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
 	if (!v->decoded)
 		return o;
-	inet_ntop(p->family, &p->src, s, sizeof(s));
-	inet_ntop(p->family, &p->dst, d, sizeof(d));
+	decode_addr_text(p->family, &p->src, s, sizeof(s));
+	decode_addr_text(p->family, &p->dst, d, sizeof(d));
 	put(o, "src", json_string(s));
 	put(o, "dst", json_string(d));
 	put(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
@@ -198,8 +199,8 @@ static json_t *tuple_json(const struct ct_tuple *t)
 	const char *pn = proto_name(t->proto);
 	json_t *o = json_object();
 
-	inet_ntop(t->family, &t->src, s, sizeof(s));
-	inet_ntop(t->family, &t->dst, d, sizeof(d));
+	decode_addr_text(t->family, &t->src, s, sizeof(s));
+	decode_addr_text(t->family, &t->dst, d, sizeof(d));
 	put(o, "src", json_string(s));
 	put(o, "dst", json_string(d));
 	put(o, "proto", pn ? json_string(pn) : json_integer(t->proto));

@@ -11,6 +11,7 @@
 #include <linux/netfilter.h>
 
 #include "arm.h"
+#include "decode.h"
 #include "story.h"
 
 /* Did conntrack see the packet before this event's chain? The first
@@ -232,7 +233,7 @@ static bool has_ports(const struct pkt_hdrs *p)
 
 static void addr_text(char *buf, size_t size, uint8_t family, const void *a)
 {
-	inet_ntop(family, a, buf, (socklen_t)size);
+	decode_addr_text(family, a, buf, size);
 }
 
 /* "10.0.0.1:80", "[fd00::1]:80", or the address alone. */

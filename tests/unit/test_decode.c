@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -486,9 +487,35 @@ static void test_rewritten(void **state)
 	assert_true(decode_rewritten(&a, &b));	/* family changed */
 }
 
+/* decode_addr_text writes what inet_ntop writes: every octet value in
+ * every place, IPv6, and a buffer too small for IPv4 text. */
+static void test_addr_text_is_inet_ntop(void **state)
+{
+	char ours[INET6_ADDRSTRLEN], libc[INET6_ADDRSTRLEN];
+	uint8_t a[4], a6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	unsigned int place, v;
+
+	(void)state;
+	for (place = 0; place < 4; place++)
+		for (v = 0; v < 256; v++) {
+			a[0] = 10, a[1] = 98, a[2] = 1, a[3] = 2;
+			a[place] = (uint8_t)v;
+			a[(place + 1) % 4] = (uint8_t)(255 - v);
+			decode_addr_text(AF_INET, a, ours, sizeof(ours));
+			assert_non_null(inet_ntop(AF_INET, a, libc, sizeof(libc)));
+			assert_string_equal(ours, libc);
+		}
+	decode_addr_text(AF_INET6, a6, ours, sizeof(ours));
+	assert_string_equal(ours, "fd00::1");
+	memset(a, 255, sizeof(a));
+	decode_addr_text(AF_INET, a, ours, 8);	/* inet_ntop refuses: empty */
+	assert_string_equal(ours, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_text_is_inet_ntop),
 		cmocka_unit_test(test_ip4_icmp_echo_fields),
 		cmocka_unit_test(test_tcp_syn_fields),
 		cmocka_unit_test(test_udp_fields),
