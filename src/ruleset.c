@@ -154,25 +154,45 @@ bool table_ref_has(const struct table_ref *tables, unsigned int n,
 	return false;
 }
 
-/* FNV-1a, folded over the key parts. */
-static uint32_t hash_bytes(uint32_t h, const void *p, size_t n)
+/* Eight bytes a step: every lookup hashes its names again, about a
+ * hundred lookups a packet (FNV-1a, a byte a step, was 7% of our CPU).
+ * A multiply and a shift per word; the finish spreads the high bits
+ * into the low ones, which pick the slot. */
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+	return h ^ (h >> 29);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	uint64_t w;
 
-	while (n--)
-		h = (h ^ *b++) * 16777619u;
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h = mix(h, w);
+	}
+	if (n) {
+		w = 0;
+		memcpy(&w, b, n);
+		h = mix(h, w ^ (uint64_t)n << 56);
+	}
 	return h;
 }
 
 static uint32_t hash_key(uint8_t family, const char *table, const char *chain,
 			 uint64_t num)
 {
-	uint32_t h = hash_bytes(2166136261u, &family, 1);
+	uint64_t h = mix(0x243f6a8885a308d3ull, family);
 
 	h = hash_bytes(h, table, strlen(table) + 1);
 	if (chain)
 		h = hash_bytes(h, chain, strlen(chain) + 1);
-	return hash_bytes(h, &num, sizeof(num));
+	h = mix(h, num);
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ull;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void idx_put(uint32_t *idx, uint32_t size, uint32_t h, uint32_t val)
