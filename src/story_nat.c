@@ -140,6 +140,10 @@ static const char *nat_kind(const struct story_step *st)
 			quoted = !quoted;
 		if (quoted || (p != text && p[-1] != ' '))
 			continue;
+		/* the iptables phrases are all "-j ...": "-m", "-d", "--dport"
+		 * and the like, most of the words, start none */
+		if (*p == '-' && p[1] != 'j')
+			continue;
 		for (i = 0; i < best; i++) {
 			if (kinds[i].phrase[0] != *p)
 				continue;
