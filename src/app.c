@@ -684,13 +684,14 @@ static void take_event(const struct trace_event *ev, void *data)
  * faults and cache misses for all of them). */
 #define DRAIN_BATCH	256
 
-/* Read every source until all are empty: a packet's legacy events sit
- * on the NFLOG socket while its nft events are read, and a block must
- * not be finished before they are in. */
+/* Read every source, a batch from each per round, until all are empty
+ * or eight rounds are done: a packet's legacy events sit on the NFLOG
+ * socket while its nft events are read, and a block must not be
+ * finished before they are in. */
 int app_drain(struct app *app)
 {
 	int got, rounds = 0;
-	struct timespec start, start_rt;
+	struct timespec start, start_rt, now;
 	unsigned int i;
 
 	/* bounded, so a flood cannot hold finished blocks back forever */
@@ -726,8 +727,8 @@ int app_drain(struct app *app)
 		} else if (app->n_sources == 1) {
 			/* One socket is read in the order its events were
 			 * sent: there is no other channel to wait for. */
-			clock_gettime(CLOCK_MONOTONIC, &start);
-			asm_drained(app->assembler, &start);
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			asm_drained(app->assembler, &now);
 		}
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;

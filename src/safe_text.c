@@ -44,6 +44,7 @@ void fput_visible(const char *str, FILE *f)
 
 	while (i < n) {
 		size_t len;
+		int control;
 
 		/* most of every line: printable ASCII, taken as it is */
 		if (s[i] >= 0x20 && s[i] < 0x7f) {
@@ -53,8 +54,8 @@ void fput_visible(const char *str, FILE *f)
 		}
 		len = utf8_seq_len(s + i, n - i);
 		/* U+0080..U+009F is C2 80..C2 9F: CSI and friends */
-		int control = len == 0 || len == 1 ||
-			      (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
+		control = len == 0 || len == 1 ||
+			  (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
 
 		if (!control) {
 			i += len;
