@@ -7,7 +7,8 @@
 #include "out.h"
 
 /* One step as a line of any length, without indentation, colour or
- * escaping (malloc'd; NULL on ENOMEM). */
-char *out_text_step(const struct story_step *st, bool verbose);
+ * newline, to f; what came from the namespace made harmless
+ * (fput_visible). */
+void out_text_step(FILE *f, const struct story_step *st, bool verbose);
 
 #endif

@@ -58,9 +58,13 @@ static struct story_step step(enum step_kind kind, const struct trace_event *ev,
 static void assert_step(const struct story_step *st, bool verbose,
 			const char *want)
 {
-	char *got = out_text_step(st, verbose);
+	char *got = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&got, &len);
 
-	assert_non_null(got);
+	assert_non_null(f);
+	out_text_step(f, st, verbose);
+	assert_int_equal(fclose(f), 0);
 	assert_string_equal(got, want);
 	free(got);
 }
@@ -82,6 +86,29 @@ static void assert_fate(const struct story *s, unsigned int quiet_ms,
 	assert_non_null(got);
 	assert_string_equal(got, want);
 	free(got);
+}
+
+/* The step line is written piece by piece: every piece that came from
+ * the namespace (table, chain, rule text, jump target) is escaped; what
+ * is ours is not. */
+static void test_step_names_escaped(void **state)
+{
+	struct trace_event ev;
+	struct story_step st;
+
+	(void)state;
+	fixture_event("nft-tcp-syn-jump.nlmsg", &ev);
+	st = step(STEP_RULE, &ev, "inet f\x1b[2Jx", 4, "tcp dport 5555 jump \x07t",
+		  ev.verdict);
+	st.chain = "in\xc2\x9bput";
+	st.target = "t\x1b]0;x";
+	assert_step(&st, false, "inet f\\x1b[2Jx in\\xc2\\x9bput (#4) "
+		    "tcp dport 5555 jump \\x07t => jump t\\x1b]0;x");
+	st.kind = STEP_POLICY;
+	st.verdict = 0;
+	assert_step(&st, false, "inet f\\x1b[2Jx in\\xc2\\x9bput DROP");
+	st.kind = STEP_RETURN;
+	assert_step(&st, false, "inet f\\x1b[2Jx in\\xc2\\x9bput return");
 }
 
 /* Rule steps from the captured events, with the positions and texts
@@ -283,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_name),
 		cmocka_unit_test(test_rule_steps),
+		cmocka_unit_test(test_step_names_escaped),
 		cmocka_unit_test(test_goto_and_bare_jump),
 		cmocka_unit_test(test_policy_and_return_steps),
 		cmocka_unit_test(test_long_rule_not_cut),
