@@ -414,8 +414,9 @@ int story_build(struct story *s, const struct block *b, const struct resolver *r
 	memset(s, 0, sizeof(*s));
 	story_set_block(s, b);
 	s->lk = lk;
-	/* at most one packet line and one step per event */
-	s->steps = calloc(2 * b->nevs + 1, sizeof(*s->steps));
+	/* at most one packet line and one step per event; add_step clears
+	 * each step it takes, and nothing reads past nsteps */
+	s->steps = malloc((2 * b->nevs + 1) * sizeof(*s->steps));
 	order = order_events(b, r, s->order_note, sizeof(s->order_note));
 	if (!s->steps || !order)
 		goto out;
