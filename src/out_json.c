@@ -77,7 +77,7 @@ static json_t *packet_json(const struct pkt_view *v)
 	put(o, "oif", str_or_null(v->out));
 	for (i = 0; i < pkt_meta_nfields; i++)
 		put(o, pkt_meta_fields[i].json,
-				    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
+		    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
 	if (!v->decoded)
 		return o;
 	decode_addr_text(p->family, &p->src, s, sizeof(s));
@@ -86,7 +86,7 @@ static json_t *packet_json(const struct pkt_view *v)
 	put(o, "dst", json_string(d));
 	put(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
 	put(o, p->family == AF_INET ? "ttl" : "hoplimit",
-			    json_integer(p->ttl));
+	    json_integer(p->ttl));
 	put(o, p->family == AF_INET ? "tos" : "tc", json_integer(p->tos));
 	if (p->family == AF_INET) {
 		put(o, "id", json_integer(p->ipid));
@@ -97,7 +97,7 @@ static json_t *packet_json(const struct pkt_view *v)
 	pn = proto_name(p->proto);
 	/* null: behind IPv6 extension headers that were not captured */
 	put(o, "proto", p->proto_unknown ? json_null() :
-			    pn ? json_string(pn) : json_integer(p->proto));
+	    pn ? json_string(pn) : json_integer(p->proto));
 	if (!p->have_l4)
 		return o;
 	switch (p->proto) {
@@ -173,21 +173,20 @@ static json_t *step_json(const struct story_step *st, json_int_t index)
 
 	put(o, "index", json_integer(index));
 	put(o, "type", json_string(kind_name(st->kind)));
-	put(o, "source", json_string(st->legacy ?
-						     "x_tables" : "nftables"));
+	put(o, "source", json_string(st->legacy ? "x_tables" : "nftables"));
 	put(o, "family", json_string(family_name(st->family)));
 	put(o, "table", str_valid(st->table_name));
 	put(o, "chain", str_valid(st->chain));
 	put(o, "hook", str_or_null(hook_name(st->hook)));
 	put(o, "position", st->pos ? json_integer(st->pos) : json_null());
 	put(o, "handle", st->has_handle ?
-			    json_integer((json_int_t)st->handle) : json_null());
+	    json_integer((json_int_t)st->handle) : json_null());
 	put(o, "rule", str_or_null(st->text));
 	put(o, "syntax", st->text ? json_string(st->syntax ==
-			    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
+	    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
 	put(o, "rule_may_be_stale", json_boolean(st->stale));
 	put(o, "verdict", st->kind == STEP_RETURN ?
-			    json_string("return") : json_string(step_verdict_name(st)));
+	    json_string("return") : json_string(step_verdict_name(st)));
 	put(o, "verdict_code", json_integer(st->verdict));
 	put(o, "target", str_or_null(st->target));
 	return o;
@@ -222,11 +221,11 @@ static json_t *ct_json(const struct story_ct *c)
 		return json_null();
 	o = json_object();
 	put(o, "state", c->have_state ?
-			    json_string(ct_state_name(c->state)) : json_null());
+	    json_string(ct_state_name(c->state)) : json_null());
 	put(o, "direction", c->have_state && (c->state & CT_ST_INVALID) ?
-			    json_null() : json_string(c->dir ? "reply" : "original"));
+	    json_null() : json_string(c->dir ? "reply" : "original"));
 	put(o, "id", c->id || c->have_entry ?
-			    json_integer(c->id ? c->id : c->entry.id) : json_null());
+	    json_integer(c->id ? c->id : c->entry.id) : json_null());
 	ct_status_text(status, sizeof(status), c->status);
 	st = json_array();
 	for (tok = strtok_r(status, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
@@ -346,7 +345,7 @@ static void json_fate(struct out_ctx *c, const char *line)
 
 	put(o, "kind", json_string(n->key));
 	put(o, "verdict", n->verdict ? json_string(n->verdict) :
-			    json_null());
+	    json_null());
 	put(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
 	put(o, "incomplete", json_boolean(f->cut));
 	put(o, "step", step_index(s, f->by));
