@@ -346,15 +346,13 @@ static int src_drain(void *h, source_cb cb, void *data,
 	struct nl_log_src *src = h;
 	struct nl_sock *sock = nl_log_sock(src->l);
 	struct drain_ctx d = { src, cb, data, &loss->lost, 0 };
-	int ret;
 
 	if (!sock) {
 		errno = EBADF;
 		return -1;
 	}
-	ret = nl_sock_drain(sock, msg_cb, count_overrun, &d, max);
-	*empty = ret == 0;
-	return ret < 0 ? -1 : d.count;
+	return nl_sock_drain(sock, msg_cb, count_overrun, &d, max, empty) < 0 ?
+	       -1 : d.count;
 }
 
 /* ---- the source ---------------------------------------------------- */

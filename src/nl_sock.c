@@ -83,19 +83,26 @@ static ssize_t recv_one(struct nl_sock *s, nl_sock_overrun_cb overrun,
 }
 
 int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
-		  void *data, size_t max)
+		  void *data, size_t max, bool *empty)
 {
 	size_t got;
 
+	if (empty)
+		*empty = false;
 	for (got = 0; !max || got < max; got++) {
 		ssize_t n = recv_one(s, overrun, data);
 
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (empty)
+				*empty = true;
+			return 0;
+		}
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+			return -1;
 		/* seq 0: events are not answers to a request */
 		mnl_cb_run(s->buf, (size_t)n, 0, 0, cb, data);
 	}
-	return 1;
+	return 0;
 }
 
 int nl_sock_wait_ack(struct nl_sock *s, uint32_t seq)

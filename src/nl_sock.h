@@ -5,6 +5,7 @@
 #ifndef IPTT_NL_SOCK_H
 #define IPTT_NL_SOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <libmnl/libmnl.h>
@@ -31,10 +32,10 @@ typedef void (*nl_sock_overrun_cb)(void *data);
 /* Read until the queue is empty, or max datagrams were read (0: no
  * bound), running cb on every message the kernel sent. An overrun calls
  * overrun (when not NULL) and reading goes on: the rest of each packet's
- * path is still worth showing. Returns 0 once the queue is empty, 1 when
- * it stopped at max, -1 with errno set on any other error. */
+ * path is still worth showing. *empty (when not NULL): the queue was read
+ * to its end. Returns 0, or -1 with errno set on any other error. */
 int nl_sock_drain(struct nl_sock *s, mnl_cb_t cb, nl_sock_overrun_cb overrun,
-		  void *data, size_t max);
+		  void *data, size_t max, bool *empty);
 
 /* Read until the answer to request seq arrives: returns what
  * mnl_cb_run() returned for it (MNL_CB_STOP for the ack, -1 with errno

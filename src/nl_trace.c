@@ -304,16 +304,6 @@ static void overrun(void *data)
 	(*d->lost)++;
 }
 
-/* A receive-buffer overrun is counted in *lost and is not an error. */
-static int nl_trace_drain(struct nl_trace *t, source_cb cb, void *data,
-			  unsigned long *lost, size_t max, bool *empty)
-{
-	struct drain_ctx d = { cb, data, lost, 0 };
-	int ret = nl_sock_drain(t->sock, msg_cb, overrun, &d, max);
-
-	*empty = ret == 0;
-	return ret < 0 ? -1 : d.count;
-}
 
 /* ---- the source ---------------------------------------------------- */
 
@@ -346,10 +336,15 @@ static int src_fd(const void *h)
 	return nl_trace_fd(h);
 }
 
+/* A receive-buffer overrun is counted and is not an error. */
 static int src_drain(void *h, source_cb cb, void *data,
 		     struct source_loss *loss, size_t max, bool *empty)
 {
-	return nl_trace_drain(h, cb, data, &loss->overruns, max, empty);
+	struct nl_trace *t = h;
+	struct drain_ctx d = { cb, data, &loss->overruns, 0 };
+
+	return nl_sock_drain(t->sock, msg_cb, overrun, &d, max, empty) < 0 ?
+	       -1 : d.count;
 }
 
 static int src_close(void *h)

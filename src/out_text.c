@@ -106,17 +106,27 @@ static void print_timestamp(FILE *f, const struct timespec *ts)
 		ts->tv_nsec / 1000);
 }
 
-/* indent, colour, the line with its names made harmless, reset */
-static void put_line(FILE *f, const char *indent, const char *col,
-		     const char *text)
+/* A line of a block: indent and colour, then its text, then reset. */
+static void line_start(FILE *f, const char *col)
 {
-	fputs(indent, f);
+	fputs("  ", f);
 	if (col)
 		fputs(col, f);
-	fput_visible(text ? text : "(out of memory)", f);
+}
+
+static void line_end(FILE *f, const char *col)
+{
 	if (col)
 		fputs(C_RESET, f);
 	fputc('\n', f);
+}
+
+/* a line built as a string, its names made harmless */
+static void put_line(FILE *f, const char *col, const char *text)
+{
+	line_start(f, col);
+	fput_visible(text ? text : "(out of memory)", f);
+	line_end(f, col);
 }
 
 /* The packet line; with colour it stands out: blocks are easy to find. */
@@ -168,18 +178,14 @@ static void text_step(struct out_ctx *c, const struct story_step *st)
 			     st->table, st->chain, st->miss_from, st->miss_to) :
 		    out_line("%s%s %s (#%u did not match)", out_backend(st),
 			     st->table, st->chain, st->miss_from);
-		put_line(c->f, "  ", color ? C_DIM : NULL, l);
+		put_line(c->f, color ? C_DIM : NULL, l);
 		free(l);
 	}
 	col = color && st->kind != STEP_RETURN ?
 	      escape(verdict_lookup(st->verdict)->color) : NULL;
-	fputs("  ", c->f);
-	if (col)
-		fputs(col, c->f);
+	line_start(c->f, col);
 	out_text_step(c->f, st, c->o->verbose);
-	if (col)
-		fputs(C_RESET, c->f);
-	fputc('\n', c->f);
+	line_end(c->f, col);
 }
 
 /* a port change joined to its address change is on that line */
@@ -187,14 +193,14 @@ static void text_change(struct out_ctx *c, const struct story_change *ch,
 			const char *line)
 {
 	if (!ch->joined)
-		put_line(c->f, "  ", NULL, line);
+		put_line(c->f, NULL, line);
 }
 
 static void text_order_note(struct out_ctx *c, const char *note)
 {
 	char *l = out_line("(order unknown: %s)", note);
 
-	put_line(c->f, "  ", NULL, l);
+	put_line(c->f, NULL, l);
 	free(l);
 }
 
@@ -229,7 +235,7 @@ static void text_conntrack(struct out_ctx *c, const struct story_ct *ct)
 
 static void text_fate(struct out_ctx *c, const char *line)
 {
-	put_line(c->f, "  ", c->o->color ?
+	put_line(c->f, c->o->color ?
 		 escape(fate_name(c->s->fate.kind)->color) : NULL, line);
 }
 

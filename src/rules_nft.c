@@ -526,7 +526,7 @@ void rules_nft_changed(struct rules_nft *r)
 {
 	/* a failed read leaves the snapshot as it is: the next change or
 	 * overrun marks it again */
-	nl_sock_drain(r->gen, change_cb, changes_lost, r, 0);
+	nl_sock_drain(r->gen, change_cb, changes_lost, r, 0, NULL);
 }
 
 const struct ruleset *rules_nft_get(struct rules_nft *r)

@@ -140,12 +140,10 @@ static const char *nat_kind(const struct story_step *st)
 			quoted = !quoted;
 		if (quoted || (p != text && p[-1] != ' '))
 			continue;
-		/* the iptables phrases are all "-j ...": "-m", "-d", "--dport"
-		 * and the like, most of the words, start none */
-		if (*p == '-' && p[1] != 'j')
-			continue;
 		for (i = 0; i < best; i++) {
-			if (kinds[i].phrase[0] != *p)
+			/* two letters: most words of iptables text are options
+			 * ("-m", "-d", "--dport") that share the '-' of "-j" */
+			if (kinds[i].phrase[0] != p[0] || kinds[i].phrase[1] != p[1])
 				continue;
 			n = strlen(kinds[i].phrase);
 			if (!strncmp(p, kinds[i].phrase, n) &&
@@ -235,18 +233,13 @@ static bool has_ports(const struct pkt_hdrs *p)
 			      p->proto == IPPROTO_SCTP || p->proto == IPPROTO_UDPLITE);
 }
 
-static void addr_text(char *buf, size_t size, uint8_t family, const void *a)
-{
-	decode_addr_text(family, a, buf, size);
-}
-
 /* "10.0.0.1:80", "[fd00::1]:80", or the address alone. */
 static void endpoint_text(char *buf, size_t size, const struct pkt_hdrs *p,
 			  const void *addr, uint16_t port, bool ports)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	addr_text(a, sizeof(a), p->family, addr);
+	decode_addr_text(p->family, addr, a, sizeof(a));
 	if (!ports)
 		snprintf(buf, size, "%s", a);
 	else if (p->family == AF_INET6)
@@ -271,8 +264,8 @@ static void endpoint_change(struct story *s, size_t after, char side,
 	struct story_change *first = NULL, *c;
 
 	if (addr) {
-		addr_text(x, sizeof(x), a->family, aa);
-		addr_text(y, sizeof(y), b->family, ba);
+		decode_addr_text(a->family, aa, x, sizeof(x));
+		decode_addr_text(b->family, ba, y, sizeof(y));
 		first = add_change(s, after, side == 'S' ? "SRC" : "DST", x, y);
 	}
 	if (port) {
