@@ -8,6 +8,7 @@
 #include "out_text.h"
 #include "safe_text.h"
 #include "summary.h"
+#include "text_copy.h"
 
 #define C_RESET	"\033[0m"
 #define C_GREEN	"\033[32m"
@@ -52,6 +53,17 @@ static void put_where(FILE *f, const struct story_step *st, bool backend)
 	fput_visible(st->chain, f);
 }
 
+/* " (#12) ", by hand: fprintf was a tenth of a step's cost */
+static void put_pos(FILE *f, unsigned int pos)
+{
+	char buf[TEXT_UINT_MAX + 5] = " (#";
+	size_t n = 3 + text_uint(buf + 3, pos);
+
+	buf[n++] = ')';
+	buf[n++] = ' ';
+	fwrite(buf, 1, n, f);
+}
+
 /* Piece by piece into f: formatting the line into a string first, to
  * write it through fput_visible after, was a fifth of our CPU. What
  * comes from the namespace goes through fput_visible; the rest is ours. */
@@ -61,7 +73,7 @@ void out_text_step(FILE *f, const struct story_step *st, bool verbose)
 	case STEP_RULE:
 		if (st->pos) {
 			put_where(f, st, true);
-			fprintf(f, " (#%u) ", st->pos);
+			put_pos(f, st->pos);
 			fput_visible(st->text ? st->text : "(rule text unavailable)", f);
 			fputs(out_stale(st), f);
 		} else {

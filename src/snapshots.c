@@ -4,6 +4,7 @@
  * legacy reader's first read (snapshots_legacy_load) comes after the
  * armed line; app.c ends the run when it fails. The lookups over what
  * they loaded are the resolver's, and never read. */
+#include "arm.h"
 #include "assemble.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
@@ -125,26 +126,33 @@ static void load_chain(struct resolver *r, const struct trace_event *ev)
 
 /* A handle in neither snapshot: a rule added a moment ago, whose news
  * may still be on its way. Its table is re-read (at most every 100 ms,
- * rules_nft_refresh); the rules of the chain with it. */
-static void find_rule(struct resolver *r, const struct trace_event *ev)
+ * rules_nft_refresh); the rules of the chain with it. True when it
+ * re-read. */
+static bool find_rule(struct resolver *r, const struct trace_event *ev)
 {
 	const struct ruleset *rs;
 
+	/* the snapshot leaves tracers' tables out (rules_nft.c): no read
+	 * finds their rules */
+	if (arm_is_own_table(ev->table))
+		return false;
 	load_chain(r, ev);
 	if (!(ev->has & EV_HAS_HANDLE) || resolver_nft_rule(r, ev, &rs))
-		return;
+		return false;
 	rules_nft_refresh(r->nft, ev->family, ev->table);
 	/* positions may have moved: the iptables text must move with them */
 	forget_iptables_changes(r);
 	load_chain(r, ev);
+	return true;
 }
 
 /* Two passes: the re-reads first, then the chains and texts of the
  * snapshots as they will stay for the story (a re-read of a whole
- * table leaves its chains' rules unread again). */
+ * table leaves its chains' rules unread again: without one, the first
+ * pass loaded them all). */
 bool snapshots_prepare_block(struct resolver *r, const struct block *b)
 {
-	bool fresh = sync_block(r, b);
+	bool fresh = sync_block(r, b), reread = false;
 	const struct ruleset *rs;
 	const struct rs_rule *rule;
 	size_t i;
@@ -152,14 +160,15 @@ bool snapshots_prepare_block(struct resolver *r, const struct block *b)
 	if (!r->nft)
 		return fresh;
 	for (i = 0; i < b->nevs; i++)
-		if (!ev_traits(&b->evs[i])->legacy)
-			find_rule(r, &b->evs[i]);
+		if (!ev_traits(&b->evs[i])->legacy && find_rule(r, &b->evs[i]))
+			reread = true;
 	for (i = 0; i < b->nevs; i++) {
 		const struct trace_event *ev = &b->evs[i];
 
 		if (ev_traits(ev)->legacy)
 			continue;
-		load_chain(r, ev);
+		if (reread)
+			load_chain(r, ev);
 		if ((ev->has & EV_HAS_HANDLE) && (rule = resolver_nft_rule(r, ev, &rs)))
 			load_text(r, ev, rs, rule);
 	}

@@ -53,6 +53,11 @@ struct story_step {
 	bool rejects;			/* a drop that answers: reject, -j REJECT */
 	bool nat;			/* in a nat chain's walk: its accept
 					 * rewrites, it does not filter */
+	/* story_nat.c's, worked out the first time a header change asks:
+	 * what the rule's action rewrites ("DNAT", "TTL", ...; NULL:
+	 * nothing) */
+	const char *rewrite;
+	bool rewrite_known;
 	/* Rules of this chain evaluated just before this step that did not
 	 * match (positions miss_from..miss_to in the snapshot; 0: none):
 	 * the kernel reports matching rules only. */

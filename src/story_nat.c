@@ -13,6 +13,7 @@
 #include "arm.h"
 #include "decode.h"
 #include "story.h"
+#include "text_copy.h"
 
 /* Did conntrack see the packet before this event's chain? The first
  * event of a base chain's walk (it carries the headers) of a chain after
@@ -112,9 +113,8 @@ void story_find_ct(struct story *s, const struct resolver *r)
 /* The rewrite a rule's action makes. Only actions count: the match
  * "ct status dnat" or a comment that says "ttl" rewrites nothing. A
  * phrase counts as whole words outside quoted comments; when several
- * stand in the text, the first in this table wins. One pass over the
- * text: this runs for every header change of every packet. */
-static const char *nat_kind(const struct story_step *st)
+ * stand in the text, the first in this table wins. */
+static const char *rewrite_of(const char *text)
 {
 	static const struct { const char *phrase, *kind; } kinds[] = {
 		{ "-j MASQUERADE", "MASQUERADE" }, { "masquerade", "MASQUERADE" },
@@ -130,11 +130,10 @@ static const char *nat_kind(const struct story_step *st)
 	const size_t nkinds = sizeof(kinds) / sizeof(kinds[0]);
 	size_t best = nkinds, i, n;
 	bool quoted = false;
-	const char *text, *p;
+	const char *p;
 
-	if (!st || !st->text)
+	if (!text)
 		return NULL;
-	text = st->text;
 	for (p = text; *p && best; p++) {
 		if (*p == '"')
 			quoted = !quoted;
@@ -154,6 +153,17 @@ static const char *nat_kind(const struct story_step *st)
 		}
 	}
 	return best < nkinds ? kinds[best].kind : NULL;
+}
+
+/* Once per step: each header change asks the steps before it, back
+ * to the rule that explains it. */
+static const char *step_rewrite(struct story_step *st)
+{
+	if (!st->rewrite_known) {
+		st->rewrite = st->kind == STEP_RULE ? rewrite_of(st->text) : NULL;
+		st->rewrite_known = true;
+	}
+	return st->rewrite;
 }
 
 static bool kind_fits(const char *kind, const char *field)
@@ -178,22 +188,18 @@ static bool kind_fits(const char *kind, const char *field)
  * The kernel takes a chain's header snapshot with the first rule that
  * matches in it, after that rule ran: so that rule comes first, then
  * the latest one before. */
-static const struct story_step *who_did(const struct story *s, size_t before,
+static const struct story_step *who_did(struct story *s, size_t before,
 					const char *field)
 {
 	const struct story_step *seen = before < s->nsteps ? &s->steps[before] : NULL;
 	size_t i;
 
 	for (i = before + 1; seen && i < s->nsteps && s->steps[i].ev == seen->ev; i++)
-		if (s->steps[i].kind == STEP_RULE &&
-		    kind_fits(nat_kind(&s->steps[i]), field))
+		if (kind_fits(step_rewrite(&s->steps[i]), field))
 			return &s->steps[i];
-	for (i = before; i-- > 0;) {
-		const struct story_step *st = &s->steps[i];
-
-		if (st->kind == STEP_RULE && kind_fits(nat_kind(st), field))
-			return st;
-	}
+	for (i = before; i-- > 0;)
+		if (kind_fits(step_rewrite(&s->steps[i]), field))
+			return &s->steps[i];
 	return NULL;
 }
 
@@ -210,10 +216,10 @@ static struct story_change *add_change(struct story *s, size_t after,
 	memset(c, 0, sizeof(*c));
 	c->after = after;
 	c->by = who_did(s, after, field);
-	kind = c->by ? nat_kind(c->by) : NULL;
+	kind = c->by ? c->by->rewrite : NULL;
 	if (!kind)
 		kind = field[0] == 'S' ? "SNAT" : field[0] == 'D' ? "DNAT" : field;
-	snprintf(c->what, sizeof(c->what), "%s", kind);
+	text_copy(c->what, sizeof(c->what), kind);
 	/* A NATed flow's later packets are rewritten by conntrack alone:
 	 * replies get the first packet's NAT undone. */
 	c->note = "";
@@ -221,9 +227,9 @@ static struct story_change *add_change(struct story *s, size_t after,
 		c->note = field[0] == 'D' ? " (undoing SNAT)" : " (undoing DNAT)";
 	else if (!c->by)
 		c->note = " (NAT of the connection's first packet)";
-	snprintf(c->field, sizeof(c->field), "%s", field);
-	snprintf(c->from, sizeof(c->from), "%s", from);
-	snprintf(c->to, sizeof(c->to), "%s", to);
+	text_copy(c->field, sizeof(c->field), field);
+	text_copy(c->from, sizeof(c->from), from);
+	text_copy(c->to, sizeof(c->to), to);
 	return c;
 }
 
@@ -241,7 +247,7 @@ static void endpoint_text(char *buf, size_t size, const struct pkt_hdrs *p,
 
 	decode_addr_text(p->family, addr, a, sizeof(a));
 	if (!ports)
-		snprintf(buf, size, "%s", a);
+		text_copy(buf, size, a);
 	else if (p->family == AF_INET6)
 		snprintf(buf, size, "[%s]:%u", a, port);
 	else
@@ -269,8 +275,8 @@ static void endpoint_change(struct story *s, size_t after, char side,
 		first = add_change(s, after, side == 'S' ? "SRC" : "DST", x, y);
 	}
 	if (port) {
-		snprintf(x, sizeof(x), "%u", ap);
-		snprintf(y, sizeof(y), "%u", bp);
+		text_uint(x, ap);
+		text_uint(y, bp);
 		c = add_change(s, after, side == 'S' ? "SPT" : "DPT", x, y);
 		if (first && c)
 			c->joined = true;
