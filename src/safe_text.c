@@ -1,3 +1,5 @@
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +39,28 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void fput_visible(const char *str, FILE *f)
+/* Eight bytes of printable ASCII (0x20..0x7e)? A byte below 0x20
+ * borrows into its top bit, one of 0x7f and up carries into it or has
+ * it; what a carry or borrow does to the next byte only sends the word
+ * to the byte loop. */
+static bool printable8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return !((((w - 0x20 * ones) & ~w) | (w + ones) | w) & tops);
+}
+
+static void put_hex(struct textbuf *t, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+	tb_put(t, e, sizeof(e));
+}
+
+void tb_visible(struct textbuf *t, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strlen(str), i = 0, run = 0;
@@ -47,6 +70,11 @@ void fput_visible(const char *str, FILE *f)
 		int control;
 
 		/* most of every line: printable ASCII, taken as it is */
+		if (n - i >= 8 && printable8(s + i)) {
+			i += 8;
+			run += 8;
+			continue;
+		}
 		if (s[i] >= 0x20 && s[i] < 0x7f) {
 			i++;
 			run++;
@@ -62,17 +90,22 @@ void fput_visible(const char *str, FILE *f)
 			run += len;
 			continue;
 		}
-		fwrite(s + i - run, 1, run, f);
+		tb_put(t, str + i - run, run);
 		run = 0;
-		if (len == 2) {
-			fprintf(f, "\\x%02x\\x%02x", s[i], s[i + 1]);
-			i += 2;
-		} else {
-			fprintf(f, "\\x%02x", s[i]);
-			i++;
-		}
+		put_hex(t, s[i++]);
+		if (len == 2)
+			put_hex(t, s[i++]);
 	}
-	fwrite(s + i - run, 1, run, f);
+	tb_put(t, str + i - run, run);
+}
+
+void fput_visible(const char *str, FILE *f)
+{
+	struct textbuf t;
+
+	tb_init(&t, f);
+	tb_visible(&t, str);
+	tb_flush(&t);
 }
 
 char *utf8_valid_dup(const char *str)

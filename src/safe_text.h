@@ -5,12 +5,15 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include "textbuf.h"
 
 /* Write s so that no byte of it can act on a terminal: C0 controls,
  * DEL, the C1 controls (U+0080..U+009F) and bytes that are not UTF-8
  * become "\xNN", the way nft and ip show them. Valid UTF-8 text and
  * everything printable pass as they are. */
 void fput_visible(const char *s, FILE *f);
+/* The same into a printer's buffer. */
+void tb_visible(struct textbuf *t, const char *s);
 
 /* s as valid UTF-8 (malloc'd): each byte that does not belong to a valid
  * sequence becomes U+FFFD. NULL only on ENOMEM. */

@@ -18,10 +18,10 @@ static inline void text_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-#define TEXT_UINT_MAX	11	/* 4294967295 and its NUL */
+#define TEXT_UINT_MAX	21	/* 18446744073709551615 and its NUL */
 
 /* v in decimal into buf (TEXT_UINT_MAX bytes); returns its length. */
-static inline size_t text_uint(char *buf, unsigned int v)
+static inline size_t text_uint(char *buf, unsigned long long v)
 {
 	char tmp[TEXT_UINT_MAX];
 	size_t n = 0, i;

@@ -38,6 +38,31 @@ static void test_controls_are_escaped(void **state)
 	assert_visible("raw\x9b" "2J", "raw\\x9b2J");
 }
 
+/* Printable ASCII is taken eight bytes at a time: every byte that must
+ * be escaped, at every place in and around such a word, is escaped
+ * there, and the printable bytes at each edge of the word pass. */
+static void test_each_byte_at_each_place_of_a_word(void **state)
+{
+	char in[24], want[64];
+	unsigned int c, at;
+
+	(void)state;
+	for (c = 1; c < 0x100; c++) {
+		if (c >= 0x20 && c < 0x7f)
+			continue;
+		for (at = 0; at < 20; at++) {
+			memset(in, ' ' + (int)at, 20);
+			in[20] = '\0';
+			in[at] = (char)c;
+			memcpy(want, in, at);
+			snprintf(want + at, sizeof(want) - at, "\\x%02x%s", c, in + at + 1);
+			assert_visible(in, want);
+		}
+	}
+	/* the highest and lowest printable bytes, whole words of them */
+	assert_visible("~~~~~~~~        ~~~~~~~~ ", "~~~~~~~~        ~~~~~~~~ ");
+}
+
 static void test_utf8_passes(void **state)
 {
 	(void)state;
@@ -71,6 +96,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_controls_are_escaped),
+		cmocka_unit_test(test_each_byte_at_each_place_of_a_word),
 		cmocka_unit_test(test_utf8_passes),
 		cmocka_unit_test(test_utf8_valid_dup),
 	};

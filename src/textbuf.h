@@ -1,0 +1,38 @@
+/* A printer's output, gathered in memory and written in large pieces:
+ * a stdio call per piece of a line was a tenth of our CPU per packet
+ * (fwrite and fputs lock the stream and copy short strings byte by
+ * byte). */
+#ifndef IPTT_TEXTBUF_H
+#define IPTT_TEXTBUF_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TEXTBUF_SIZE	8192
+
+struct textbuf {
+	FILE *f;
+	size_t len;
+	char buf[TEXTBUF_SIZE];
+};
+
+void tb_init(struct textbuf *t, FILE *f);
+/* what is gathered to f; -1 when f refused it */
+int tb_flush(struct textbuf *t);
+void tb_put(struct textbuf *t, const char *s, size_t n);
+void tb_uint(struct textbuf *t, unsigned long long v);
+
+static inline void tb_puts(struct textbuf *t, const char *s)
+{
+	tb_put(t, s, strlen(s));
+}
+
+static inline void tb_putc(struct textbuf *t, char c)
+{
+	if (t->len == sizeof(t->buf))
+		tb_flush(t);
+	t->buf[t->len++] = c;
+}
+
+#endif
