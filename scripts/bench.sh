@@ -19,6 +19,11 @@
 #   json-5000, json-20000   our --json output (peers unchanged: nft 1.0.6
 #                           prints traces as text even with -j)
 #   flood-20000             text, sent as fast as the client can
+#   burst-20000, burstjson-20000
+#                           text and --json, as fast as the client can, with
+#                           ours and the null listener alone: the peers use
+#                           several times our CPU, and beside them on two
+#                           cores a flood measures who gets a core
 #   change-5000             text, paced, with BENCH_CHANGES iptables-nft -A
 #                           ruleset changes in the middle of the burst
 #   onset-RATE              text, BENCH_ONSET_N packets at each rate of
@@ -33,7 +38,7 @@
 #
 # Environment knobs: BENCH_REPS (3),
 # BENCH_RATE (500), BENCH_SERVICES (2000), BENCH_SIZES ("5000 20000"),
-# BENCH_CHANGES (4), BENCH_ROUNDS (all: "text json flood change"),
+# BENCH_CHANGES (4), BENCH_ROUNDS (all: "text json flood burst change"),
 # BENCH_FLAVOUR (iptables-nft; nft: the same ruleset through
 # iptables-restore-translate and nft -f; legacy: iptables-legacy-restore).
 # BENCH_PERF=1 records ours with perf during each round's traffic
@@ -54,7 +59,7 @@ RATE=${BENCH_RATE:-500}
 SERVICES=${BENCH_SERVICES:-2000}
 SIZES=${BENCH_SIZES:-"5000 20000"}
 CHANGES=${BENCH_CHANGES:-4}
-ROUNDS=${BENCH_ROUNDS:-"text json flood change"}
+ROUNDS=${BENCH_ROUNDS:-"text json flood burst change"}
 ONSET_RATES=${BENCH_ONSET_RATES:-"2000 4000 8000 16000 32000 0"}
 ONSET_N=${BENCH_ONSET_N:-10000}
 FLAVOUR=${BENCH_FLAVOUR:-iptables-nft}
@@ -69,6 +74,9 @@ CLK_TCK=$(getconf CLK_TCK)
 VIP=10.96.255.250 VPORT=5353
 FILTER="udp port $VPORT"
 ARMED='press Ctrl-C to stop'
+# who listens in a round: burst rounds leave the peers out
+LISTENERS="ours nft xt null"
+has_peers() { [ "$LISTENERS" != "ours null" ]; }
 # Not "iptt-...": the test runner checks that no iptt-* namespace is left,
 # and a bench running next to it must not look like a leak.
 LAB=ipttbench-$$
@@ -170,12 +178,17 @@ start_listeners() {
 	"$RUN" -o "$d/ours.stats" -e "$d/ours.err" -r "$ARMED" -- \
 		ip netns exec "$RTR" "$BIN" "$@" "$FILTER" >"$d/ours.out" &
 	W_OURS=$!
-	"$RUN" -o "$d/nft.stats" -e "$d/nft.err" -- \
-		ip netns exec "$RTR" nft monitor trace >"$d/nft.out" &
-	W_NFT=$!
-	"$RUN" -o "$d/xt.stats" -e "$d/xt.err" -- \
-		ip netns exec "$RTR" xtables-monitor --trace >"$d/xt.out" &
-	W_XT=$!
+	W_NFT="" W_XT=""
+	if has_peers; then
+		"$RUN" -o "$d/nft.stats" -e "$d/nft.err" -- \
+			ip netns exec "$RTR" nft monitor trace >"$d/nft.out" &
+		W_NFT=$!
+		"$RUN" -o "$d/xt.stats" -e "$d/xt.err" -- \
+			ip netns exec "$RTR" xtables-monitor --trace >"$d/xt.out" &
+		W_XT=$!
+	else
+		: >"$d/nft.out"; : >"$d/xt.out"; : >"$d/xt.err"	# none: 0 shown
+	fi
 	"$RUN" -o "$d/null.stats" -e "$d/null.err" -- \
 		ip netns exec "$RTR" "$TOOLS/null" >"$d/null.out" &
 	W_NULL=$!
@@ -188,6 +201,7 @@ start_listeners() {
 wait_ready() {
 	d=$1
 	NFT_READY_MS=-1 XT_READY_MS=-1 NULL_READY_MS=-1
+	has_peers || NFT_READY_MS=0 XT_READY_MS=0
 	i=0
 	while [ $i -lt 3000 ]; do
 		now=$(( ($(date +%s%N) - T_START) / 1000000 ))
@@ -236,7 +250,9 @@ settle() {
 }
 
 output_sizes() {
-	wc -c "$1/ours.out" "$1/nft.out" "$1/xt.out" "$1/null.out" | awk '{ s = s " " $1 } END { print s }'
+	for l in $LISTENERS; do
+		wc -c <"$1/$l.out"
+	done | awk '{ s = s " " $1 } END { print s }'
 }
 
 # All outputs unchanged for 1 s (ours finishes a packet after 250 ms of
@@ -256,7 +272,7 @@ wait_quiet() {
 
 stop_listeners() {
 	d=$1
-	for l in ours nft xt null; do
+	for l in $LISTENERS; do
 		p=$(pid_of "$d/$l")
 		if alive "$p"; then
 			echo 0 >"$d/$l.early"
@@ -385,7 +401,7 @@ round() {
 	u_ovr=$(awk '/^events/ { print $4 }' "$d/null.out")
 	u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
 
-	for l in ours nft xt null; do
+	for l in $LISTENERS; do
 		s=$d/$l.stats
 		[ -s "$s" ] || { log "$l left no stats in $d"; continue; }
 		ut=$(stat_field "$s" utime_us)
@@ -411,7 +427,7 @@ round() {
 	done
 	log "$name #$rep: sent $sent in $send_ms ms; shown ours $o_pk/$o_ev nft $n_pk/$n_ev xt $x_pk/$x_ev (packets/events)"
 	# keep the start of each output to look at, not hundreds of MB
-	for l in ours nft xt null; do
+	for l in $LISTENERS; do
 		head -n 400 "$d/$l.out" >"$d/$l.out.head"
 		rm -f "$d/$l.out"
 	done
@@ -633,6 +649,11 @@ for KIND in $ROUNDS; do
 			for SIZE in $SIZES; do round "json-$SIZE" $REP "$SIZE" "$RATE" 0 --json; done ;;
 		flood)
 			round "flood-20000" $REP 20000 0 0 ;;
+		burst)
+			LISTENERS="ours null"
+			round "burst-20000" $REP 20000 0 0
+			round "burstjson-20000" $REP 20000 0 0 --json
+			LISTENERS="ours nft xt null" ;;
 		change)
 			round "change-5000" $REP 5000 "$RATE" "$CHANGES" ;;
 		onset)
