@@ -52,6 +52,21 @@ static bool printable8(const unsigned char *s)
 	return !((((w - 0x20 * ones) & ~w) | (w + ones) | w) & tops);
 }
 
+bool text_is_ascii(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint64_t w, any = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		any |= w;
+	}
+	for (; i < n; i++)
+		any |= s[i];
+	return !(any & 0x8080808080808080ull);
+}
+
 static void put_hex(struct textbuf *t, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -3,6 +3,7 @@
 #ifndef IPTT_SAFE_TEXT_H
 #define IPTT_SAFE_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "textbuf.h"
@@ -12,6 +13,8 @@
  * become "\xNN", the way nft and ip show them. Valid UTF-8 text and
  * everything printable pass as they are. */
 void fput_visible(const char *s, FILE *f);
+/* Is s[0..n) ASCII (and so UTF-8)? */
+bool text_is_ascii(const char *s, size_t n);
 /* The same into a printer's buffer. */
 void tb_visible(struct textbuf *t, const char *s);
 

@@ -15,8 +15,8 @@
 
 #define FFFD "\xef\xbf\xbd"
 
-static json_t *story_json_marked(const char *table, const char *chain,
-				 uint32_t mark)
+static json_t *story_json_with(const char *table, const char *chain,
+			       uint32_t mark, const char *order_note)
 {
 	struct trace_event ev;
 	struct story_step st;
@@ -47,6 +47,8 @@ static json_t *story_json_marked(const char *table, const char *chain,
 	s.fate.by = &st;
 	s.have_first = true;
 	s.first.meta.mark = mark;
+	if (order_note)
+		snprintf(s.order_note, sizeof(s.order_note), "%s", order_note);
 
 	f = open_memstream(&text, &len);
 	assert_non_null(f);
@@ -60,7 +62,7 @@ static json_t *story_json_marked(const char *table, const char *chain,
 
 static json_t *story_json(const char *table, const char *chain)
 {
-	return story_json_marked(table, chain, 0);
+	return story_json_with(table, chain, 0, NULL);
 }
 
 static const char *get(json_t *o, const char *path1, const char *key)
@@ -99,6 +101,28 @@ static void test_names_not_utf8(void **state)
 	json_decref(j);
 }
 
+/* ASCII goes through unchecked, eight bytes at a time: a stray byte
+ * after the first word, or in the last bytes, is still caught. The
+ * order note names chains too, and kept its key. */
+static void test_long_names_not_utf8(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	j = story_json_with("a-long-table-name\xff", "chain-name-of-20-b\xc3x",
+			    0, "legacy raw before nft fw\xff, at equal priority");
+	assert_string_equal(get(j, "steps", "table"), "a-long-table-name" FFFD);
+	assert_string_equal(get(j, "steps", "chain"), "chain-name-of-20-b" FFFD "x");
+	assert_string_equal(json_string_value(json_object_get(j, "order_note")),
+			    "legacy raw before nft fw" FFFD ", at equal priority");
+	json_decref(j);
+
+	j = story_json("a-long-table-name", "a-long-chain-name-in-ascii");
+	assert_string_equal(get(j, "steps", "table"), "a-long-table-name");
+	assert_string_equal(get(j, "steps", "chain"), "a-long-chain-name-in-ascii");
+	json_decref(j);
+}
+
 /* One base for the trace id everywhere: the text's "[trace id 1a2b3c4d]";
  * the objects say which schema they follow. */
 static void test_trace_id_hex_and_schema(void **state)
@@ -122,7 +146,7 @@ static void test_packet_meta_keys(void **state)
 	json_t *j, *p;
 
 	(void)state;
-	j = story_json_marked("filter", "INPUT", 0x2a);
+	j = story_json_with("filter", "INPUT", 0x2a, NULL);
 	p = json_object_get(j, "packet");
 	assert_true(json_is_object(p));
 	assert_int_equal(json_integer_value(json_object_get(p, "mark")), 0x2a);
@@ -138,6 +162,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_not_utf8),
+		cmocka_unit_test(test_long_names_not_utf8),
 		cmocka_unit_test(test_trace_id_hex_and_schema),
 		cmocka_unit_test(test_packet_meta_keys),
 	};
