@@ -75,14 +75,11 @@ static void put_step(struct textbuf *t, const struct story_step *st, bool verbos
 		tb_puts(t, " => ");
 		put_verdict(t, st);
 		if (verbose && st->has_handle) {
-			tb_puts(t, " [handle ");
-			tb_uint(t, st->handle);
-			tb_puts(t, " verdict ");
-			if (st->verdict < 0)
-				tb_putc(t, '-');
-			tb_uint(t, st->verdict < 0 ? -(long long)st->verdict :
-				   (long long)st->verdict);
-			tb_putc(t, ']');
+			char v[64];
+
+			snprintf(v, sizeof(v), " [handle %llu verdict %d]",
+				 (unsigned long long)st->handle, st->verdict);
+			tb_puts(t, v);
 		}
 		break;
 	case STEP_POLICY:
