@@ -5,14 +5,20 @@ void tb_init(struct textbuf *t, FILE *f)
 {
 	t->f = f;
 	t->len = 0;
+	t->failed = false;
+}
+
+static void write_out(struct textbuf *t, const char *s, size_t n)
+{
+	if (n && fwrite(s, 1, n, t->f) != n)
+		t->failed = true;
 }
 
 int tb_flush(struct textbuf *t)
 {
-	size_t n = t->len;
-
+	write_out(t, t->buf, t->len);
 	t->len = 0;
-	return n && fwrite(t->buf, 1, n, t->f) != n ? -1 : 0;
+	return t->failed ? -1 : 0;
 }
 
 void tb_put(struct textbuf *t, const char *s, size_t n)
@@ -20,7 +26,7 @@ void tb_put(struct textbuf *t, const char *s, size_t n)
 	if (n > sizeof(t->buf) - t->len)
 		tb_flush(t);
 	if (n >= sizeof(t->buf)) {
-		fwrite(s, 1, n, t->f);
+		write_out(t, s, n);
 		return;
 	}
 	memcpy(t->buf + t->len, s, n);

@@ -14,11 +14,13 @@
 struct textbuf {
 	FILE *f;
 	size_t len;
+	bool failed;			/* a write to f fell short */
 	char buf[TEXTBUF_SIZE];
 };
 
 void tb_init(struct textbuf *t, FILE *f);
-/* what is gathered to f; -1 when f refused it */
+/* What is gathered to f; -1 when f refused it, or any write before:
+ * errno says why. */
 int tb_flush(struct textbuf *t);
 void tb_put(struct textbuf *t, const char *s, size_t n);
 void tb_uint(struct textbuf *t, unsigned long long v);
