@@ -238,9 +238,11 @@ static void text_conntrack(struct out_ctx *c, const struct story_ct *ct)
 	char status[128], orig[128], reply[128];
 	struct textbuf *t = c->priv;
 
-	tb_puts(t, "  conntrack: ");
+	line_start(t, NULL);
+	tb_puts(t, "conntrack: ");
 	if (ct->have_state && (ct->state & CT_ST_INVALID)) {
-		tb_puts(t, "invalid (conntrack gave the packet no entry)\n");
+		tb_puts(t, "invalid (conntrack gave the packet no entry)");
+		line_end(t, NULL);
 		return;
 	}
 	ct_status_text(status, sizeof(status), ct->status);
@@ -266,7 +268,7 @@ static void text_conntrack(struct out_ctx *c, const struct story_ct *ct)
 	if (ct->looked_up_later)
 		tb_puts(t, " (state unknown: the entry as looked up after the "
 			"packet passed)");
-	tb_putc(t, '\n');
+	line_end(t, NULL);
 }
 
 static void text_fate(struct out_ctx *c, const char *line)

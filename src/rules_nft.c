@@ -559,10 +559,12 @@ void rules_nft_settle(struct rules_nft *r, const struct timespec *round_start)
 	nft_replaced_settle(&r->replaced, round_start, &now);
 }
 
-void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
+bool rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 {
 	long ms;
 
+	if (arm_is_own_table(table))
+		return false;	/* left out of every read (read_one) */
 	rules_nft_changed(r);
 	/* The kernel switches generations a moment before it notifies, so
 	 * a miss may come before the news: re-read the table anyway, but
@@ -570,8 +572,10 @@ void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table)
 	ms = ts_ms_since(&r->last_read);
 	if (!r->dirty && ms >= 100)
 		mark_dirty(r, family, table);
-	if (r->dirty)
-		reread(r);
+	if (!r->dirty)
+		return false;
+	reread(r);
+	return true;
 }
 
 /* Take the texts of tmp's chains (one chain and those it binds, or a

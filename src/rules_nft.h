@@ -34,8 +34,9 @@ const struct nft_replaced *rules_nft_replaced(const struct rules_nft *r);
 void rules_nft_settle(struct rules_nft *r, const struct timespec *round_start);
 /* A handle of (family, table) was not found: re-read what changed, or
  * that table if nothing is known to have changed (the notification may
- * still be on its way); at most every 100 ms. */
-void rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
+ * still be on its way); at most every 100 ms. True when the snapshot
+ * was read again. A tracer's table is never in it: nothing is read. */
+bool rules_nft_refresh(struct rules_nft *r, uint8_t family, const char *table);
 /* The tables iptables-nft may own (ip/ip6 filter, nat, mangle, raw,
  * security) that re-reads covered since the last call: their
  * iptables-nft-save text is stale. Fills out (RULES_NFT_MAX_CHANGED

@@ -4,7 +4,6 @@
  * legacy reader's first read (snapshots_legacy_load) comes after the
  * armed line; app.c ends the run when it fails. The lookups over what
  * they loaded are the resolver's, and never read. */
-#include "arm.h"
 #include "assemble.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
@@ -126,20 +125,16 @@ static void load_chain(struct resolver *r, const struct trace_event *ev)
 
 /* A handle in neither snapshot: a rule added a moment ago, whose news
  * may still be on its way. Its table is re-read (at most every 100 ms,
- * rules_nft_refresh); the rules of the chain with it. True when it
- * re-read. */
+ * and never a tracer's: rules_nft_refresh); the rules of the chain with
+ * it. True when it re-read. */
 static bool find_rule(struct resolver *r, const struct trace_event *ev)
 {
 	const struct ruleset *rs;
 
-	/* the snapshot leaves tracers' tables out (rules_nft.c): no read
-	 * finds their rules */
-	if (arm_is_own_table(ev->table))
-		return false;
 	load_chain(r, ev);
-	if (!(ev->has & EV_HAS_HANDLE) || resolver_nft_rule(r, ev, &rs))
+	if (!(ev->has & EV_HAS_HANDLE) || resolver_nft_rule(r, ev, &rs) ||
+	    !rules_nft_refresh(r->nft, ev->family, ev->table))
 		return false;
-	rules_nft_refresh(r->nft, ev->family, ev->table);
 	/* positions may have moved: the iptables text must move with them */
 	forget_iptables_changes(r);
 	load_chain(r, ev);
