@@ -285,12 +285,21 @@ static bool skip_own(const struct rs_chain *c)
 bool resolver_chain_after(const struct resolver *r, uint8_t nfproto,
 			  const struct rs_chain *c, bool first_packet)
 {
+	const struct ruleset *nft = resolver_nft_rules(r), *xt = r->view.legacy;
+
 	if (r->view.legacy_pending)
 		return true;
-	if (ruleset_chain_after(resolver_nft_rules(r), nfproto, c->hook, c->prio,
-				first_packet, skip_own))
+	if (ruleset_chain_after(nft, nfproto, c->hook, c->prio, first_packet,
+				skip_own))
 		return true;
-	return r->view.legacy &&
-	       ruleset_chain_after(r->view.legacy, nfproto, c->hook, c->prio,
-				   first_packet, NULL);
+	if (!xt)
+		return false;
+	if (ruleset_chain_after(xt, nfproto, c->hook, c->prio, first_packet, NULL))
+		return true;
+	/* a legacy and an nft chain at the same priority: either may run
+	 * first (the one registered last does), so the other may come */
+	return ruleset_chains_at(nft, nfproto, c->hook, c->prio, first_packet,
+				 skip_own) +
+	       ruleset_chains_at(xt, nfproto, c->hook, c->prio, first_packet,
+				 NULL) > 1;
 }

@@ -338,27 +338,46 @@ static bool hook_follows(enum hook from, enum hook to)
 	}
 }
 
+/* A base chain the packet may cross, as ruleset_chain_after asks. */
+static bool may_cross(const struct rs_chain *c, uint8_t nfproto, bool first_packet,
+		      bool (*skip)(const struct rs_chain *c))
+{
+	return family_sees(c->family, nfproto) && !(skip && skip(c)) &&
+	       !(c->nat && !first_packet);
+}
+
 bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c))
 {
-	unsigned int same_prio = 0;
 	uint32_t i;
 
 	for (i = 0; i < rs->nbase; i++) {
 		const struct rs_chain *c = &rs->chains[rs->base[i]];
 
-		if (!family_sees(c->family, nfproto) || (skip && skip(c)) ||
-		    (c->nat && !first_packet))
-			continue;
-		if ((c->hook == hook && c->prio > prio) || hook_follows(hook, c->hook))
-			return true;
-		/* Chains of equal priority run in an order no listing shows:
-		 * if there are two, the other one may still come. */
-		if (c->hook == hook && c->prio == prio && ++same_prio > 1)
+		if (may_cross(c, nfproto, first_packet, skip) &&
+		    ((c->hook == hook && c->prio > prio) || hook_follows(hook, c->hook)))
 			return true;
 	}
-	return false;
+	/* Chains of equal priority run in an order no listing shows: if
+	 * there are two, the other one may still come. */
+	return ruleset_chains_at(rs, nfproto, hook, prio, first_packet, skip) > 1;
+}
+
+unsigned int ruleset_chains_at(const struct ruleset *rs, uint8_t nfproto,
+			       enum hook hook, int32_t prio, bool first_packet,
+			       bool (*skip)(const struct rs_chain *c))
+{
+	unsigned int n = 0;
+	uint32_t i;
+
+	for (i = 0; i < rs->nbase; i++) {
+		const struct rs_chain *c = &rs->chains[rs->base[i]];
+
+		n += may_cross(c, nfproto, first_packet, skip) &&
+		     c->hook == hook && c->prio == prio;
+	}
+	return n;
 }
 
 static const char *const hook_names[] = {

@@ -102,6 +102,10 @@ const struct rs_rule *ruleset_rule_by_pos(const struct ruleset *rs,
 bool ruleset_chain_after(const struct ruleset *rs, uint8_t nfproto,
 			 enum hook hook, int32_t prio, bool first_packet,
 			 bool (*skip)(const struct rs_chain *c));
+/* How many of those chains are at (hook, prio) itself. */
+unsigned int ruleset_chains_at(const struct ruleset *rs, uint8_t nfproto,
+			       enum hook hook, int32_t prio, bool first_packet,
+			       bool (*skip)(const struct rs_chain *c));
 
 enum hook hook_from_name(const char *name);
 /* a chain's NFTA_HOOK_HOOKNUM in a family (NFPROTO_*) */
