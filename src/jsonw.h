@@ -1,0 +1,63 @@
+/* A JSON writer into memory, for the --json stories: jansson built an
+ * object of about 400 keys a story, allocating each, and dumped it
+ * byte by byte; it cost six times the whole text output. Values are
+ * written in order, as they come: the caller keeps the schema's order.
+ * Strings from the namespace owner go through jw_str, which escapes
+ * what JSON requires and what a terminal would act on. */
+#ifndef IPTT_JSONW_H
+#define IPTT_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#define JSONW_MAX_DEPTH	8
+
+struct jsonw {
+	char *buf;
+	size_t len, cap;
+	bool failed;			/* out of memory: the text is cut */
+	bool after_key;			/* the next value is a member's */
+	unsigned int depth;
+	/* the container at each depth has a value: the next needs a comma
+	 * (depth 0: a list of values written one after the other) */
+	bool has_value[JSONW_MAX_DEPTH + 1];
+};
+
+/* size: the first allocation (it grows as needed) */
+void jw_init(struct jsonw *w, size_t size);
+void jw_free(struct jsonw *w);
+
+void jw_object(struct jsonw *w);
+void jw_object_end(struct jsonw *w);
+void jw_array(struct jsonw *w);
+void jw_array_end(struct jsonw *w);
+/* A member's name: one of our own ASCII literals, written as it is
+ * (inline: a literal's length is known when it is compiled). */
+void jw_keyn(struct jsonw *w, const char *key, size_t n);
+static inline void jw_key(struct jsonw *w, const char *key)
+{
+	jw_keyn(w, key, strlen(key));
+}
+
+/* Any bytes (names, comments, rule texts): valid UTF-8 passes; '"',
+ * '\\', the C0 controls, DEL and the C1 controls (U+0080..U+009F) are
+ * escaped, and a byte that is not UTF-8 becomes U+FFFD. */
+void jw_str(struct jsonw *w, const char *s);
+/* jw_str, or null for NULL or "". */
+void jw_str_or_null(struct jsonw *w, const char *s);
+/* One of our own strings (kinds, verdicts, addresses): printable ASCII
+ * without '"' or '\\', written as it is. */
+void jw_litn(struct jsonw *w, const char *s, size_t n);
+static inline void jw_lit(struct jsonw *w, const char *s)
+{
+	jw_litn(w, s, strlen(s));
+}
+void jw_int(struct jsonw *w, long long v);
+void jw_bool(struct jsonw *w, bool v);
+void jw_null(struct jsonw *w);
+/* The values written to list (at its depth 0) as the members of an
+ * array, for parts that are gathered apart from their object. */
+void jw_array_of(struct jsonw *w, const struct jsonw *list);
+
+#endif
