@@ -113,10 +113,15 @@ static void check_json(const char *text, const struct story *s)
 {
 	json_error_t err;
 	json_t *o = json_loads(text, 0, &err), *steps;
+	const unsigned char *p;
 	size_t i, n = 0;
 
 	if (!o)
 		abort();	/* not JSON */
+	/* no byte a terminal acts on: C0, DEL, C1 (C2 80..9F) */
+	for (p = (const unsigned char *)text; *p && *p != '\n'; p++)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] < 0xa0 && p[1] >= 0x80))
+			abort();
 	for (i = 0; i < s->nsteps; i++)
 		n += s->steps[i].kind != STEP_PACKET;
 	steps = json_object_get(o, "steps");

@@ -1,66 +1,44 @@
-/* jansson builds the object; field names are a stable interface
- * (docs/json.md), so add fields, never rename them. Every key is one of
- * our own ASCII literals: put() sets them without jansson's UTF-8
- * check, which ran for each of about 400 keys a story. */
+/* The --json story, written as it comes (jsonw.h). Field names are a
+ * stable interface (docs/json.md): add fields, never rename them. The
+ * keys come in the schema's order; the out_ops calls come in the
+ * story's, so the parts the walk interleaves with the steps (packet
+ * versions and header changes) are gathered apart and put in their
+ * place when the steps are done. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
-#include <jansson.h>
 #include <linux/netfilter.h>
 
 #include "decode.h"
 #include "fate_names.h"
+#include "jsonw.h"
 #include "out_json.h"
-#include "safe_text.h"
 #include "summary.h"
 
-static void put(json_t *o, const char *key, json_t *value)
-{
-	json_object_set_new_nocheck(o, key, value);
-}
+/* The object's parts after "steps", in the schema's order. */
+enum part {
+	PART_STEPS, PART_ORDER_NOTE, PART_VERSIONS, PART_CHANGES,
+	PART_CONNTRACK, PART_FATE, PART_END,
+};
 
-/* One of our own strings (names of kinds, verdicts, addresses, hex):
- * ASCII, so without jansson's UTF-8 check. */
-static json_t *lit(const char *s)
-{
-	return json_string_nocheck(s);
-}
+struct json_story {
+	struct jsonw out;		/* the object, up to the part at */
+	struct jsonw versions, changes;	/* their arrays' members */
+	enum part at;			/* the first part not yet written */
+	long long nsteps;		/* in "steps" so far */
+};
 
-/* A string from the kernel as JSON: jansson refuses bytes that are not
- * UTF-8, which would drop the key; they become U+FFFD instead. ASCII is
- * UTF-8, and checked eight bytes at a time: jansson's check of every
- * rule text, byte by byte, was a tenth of our instructions. */
-static json_t *str_valid(const char *s)
+static void tcp_flags(struct jsonw *w, uint8_t flags)
 {
-	size_t n = strlen(s);
-	json_t *j = text_is_ascii(s, n) ? json_stringn_nocheck(s, n) :
-					  json_stringn(s, n);
-	char *valid;
-
-	if (j)
-		return j;
-	valid = utf8_valid_dup(s);
-	j = valid ? json_string(valid) : NULL;
-	free(valid);
-	return j ? j : json_null();
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s && *s ? str_valid(s) : json_null();
-}
-
-static json_t *tcp_flags(uint8_t flags)
-{
-	json_t *a = json_array();
 	unsigned int i;
 
+	jw_array(w);
 	for (i = 0; i < 8; i++)
 		if (flags & (1 << i))
-			json_array_append_new(a, lit(decode_tcp_flag(i)));
-	return a;
+			jw_lit(w, decode_tcp_flag(i));
+	jw_array_end(w);
 }
 
 static const char *proto_name(uint8_t p)
@@ -76,62 +54,89 @@ static const char *proto_name(uint8_t p)
 	return NULL;
 }
 
-static json_t *packet_json(const struct pkt_view *v)
+static void proto(struct jsonw *w, uint8_t p)
+{
+	const char *pn = proto_name(p);
+
+	if (pn)
+		jw_lit(w, pn);
+	else
+		jw_int(w, p);
+}
+
+/* The members of a packet's object; the caller opens and closes it. */
+static void packet_members(struct jsonw *w, const struct pkt_view *v)
 {
 	const struct pkt_hdrs *p = &v->hdrs;
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	const char *pn;
-	json_t *o = json_object();
+	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	put(o, "iif", str_or_null(v->in));
-	put(o, "oif", str_or_null(v->out));
-	for (i = 0; i < pkt_meta_nfields; i++)
-		put(o, pkt_meta_fields[i].json,
-		    json_integer(pkt_meta_get(&v->meta, &pkt_meta_fields[i])));
-	if (!v->decoded)
-		return o;
-	decode_addr_text(p->family, &p->src, s, sizeof(s));
-	decode_addr_text(p->family, &p->dst, d, sizeof(d));
-	put(o, "src", lit(s));
-	put(o, "dst", lit(d));
-	put(o, "len", json_integer(p->family == AF_INET ? p->len : p->len + 40));
-	put(o, p->family == AF_INET ? "ttl" : "hoplimit",
-	    json_integer(p->ttl));
-	put(o, p->family == AF_INET ? "tos" : "tc", json_integer(p->tos));
-	if (p->family == AF_INET) {
-		put(o, "id", json_integer(p->ipid));
-		put(o, "df", json_boolean(p->frag & IPTT_IP_DF));
-	} else {
-		put(o, "flowlabel", json_integer(p->flowlabel));
+	jw_key(w, "iif");
+	jw_str_or_null(w, v->in);
+	jw_key(w, "oif");
+	jw_str_or_null(w, v->out);
+	for (i = 0; i < pkt_meta_nfields; i++) {
+		jw_key(w, pkt_meta_fields[i].json);
+		jw_int(w, pkt_meta_get(&v->meta, &pkt_meta_fields[i]));
 	}
-	pn = proto_name(p->proto);
+	if (!v->decoded)
+		return;
+	decode_addr_text(p->family, &p->src, a, sizeof(a));
+	jw_key(w, "src");
+	jw_lit(w, a);
+	decode_addr_text(p->family, &p->dst, a, sizeof(a));
+	jw_key(w, "dst");
+	jw_lit(w, a);
+	jw_key(w, "len");
+	jw_int(w, p->family == AF_INET ? p->len : p->len + 40);
+	jw_key(w, p->family == AF_INET ? "ttl" : "hoplimit");
+	jw_int(w, p->ttl);
+	jw_key(w, p->family == AF_INET ? "tos" : "tc");
+	jw_int(w, p->tos);
+	if (p->family == AF_INET) {
+		jw_key(w, "id");
+		jw_int(w, p->ipid);
+		jw_key(w, "df");
+		jw_bool(w, p->frag & IPTT_IP_DF);
+	} else {
+		jw_key(w, "flowlabel");
+		jw_int(w, p->flowlabel);
+	}
+	jw_key(w, "proto");
 	/* null: behind IPv6 extension headers that were not captured */
-	put(o, "proto", p->proto_unknown ? json_null() :
-	    pn ? lit(pn) : json_integer(p->proto));
+	if (p->proto_unknown)
+		jw_null(w);
+	else
+		proto(w, p->proto);
 	if (!p->have_l4)
-		return o;
+		return;
 	switch (p->proto) {
 	case IPPROTO_TCP:
-		put(o, "tcp_flags", tcp_flags(p->tcp_flags));
+		jw_key(w, "tcp_flags");
+		tcp_flags(w, p->tcp_flags);
 		/* fall through */
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
 	case IPPROTO_SCTP:
-		put(o, "sport", json_integer(p->sport));
-		put(o, "dport", json_integer(p->dport));
+		jw_key(w, "sport");
+		jw_int(w, p->sport);
+		jw_key(w, "dport");
+		jw_int(w, p->dport);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		put(o, "icmp_type", json_integer(p->icmp_type));
-		put(o, "icmp_code", json_integer(p->icmp_code));
+		jw_key(w, "icmp_type");
+		jw_int(w, p->icmp_type);
+		jw_key(w, "icmp_code");
+		jw_int(w, p->icmp_code);
 		if (p->icmp_echo) {
-			put(o, "icmp_id", json_integer(p->icmp_id));
-			put(o, "icmp_seq", json_integer(p->icmp_seq));
+			jw_key(w, "icmp_id");
+			jw_int(w, p->icmp_id);
+			jw_key(w, "icmp_seq");
+			jw_int(w, p->icmp_seq);
 		}
 		break;
 	}
-	return o;
 }
 
 static const char *kind_name(enum step_kind k)
@@ -145,26 +150,39 @@ static const char *kind_name(enum step_kind k)
 	return "?";
 }
 
-static json_t *step_ref(const struct story_step *st)
+static void position(struct jsonw *w, const struct story_step *st)
 {
-	json_t *o;
+	if (st->pos)
+		jw_int(w, st->pos);
+	else
+		jw_null(w);
+}
 
-	if (!st)
-		return json_null();
-	o = json_object();
-	put(o, "table", str_valid(st->table_name));
-	put(o, "family", lit(family_name(st->family)));
-	put(o, "chain", str_valid(st->chain));
-	put(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	put(o, "rule", str_or_null(st->text));
-	return o;
+static void step_ref(struct jsonw *w, const struct story_step *st)
+{
+	if (!st) {
+		jw_null(w);
+		return;
+	}
+	jw_object(w);
+	jw_key(w, "table");
+	jw_str(w, st->table_name);
+	jw_key(w, "family");
+	jw_lit(w, family_name(st->family));
+	jw_key(w, "chain");
+	jw_str(w, st->chain);
+	jw_key(w, "position");
+	position(w, st);
+	jw_key(w, "rule");
+	jw_str_or_null(w, st->text);
+	jw_object_end(w);
 }
 
 /* JSON "steps" holds rule, policy and return steps; packet versions go
  * to "packet_versions". This is a story step's index in "steps". */
-static json_int_t json_index(const struct story *s, const struct story_step *st)
+static long long json_index(const struct story *s, const struct story_step *st)
 {
-	json_int_t n = 0;
+	long long n = 0;
 	const struct story_step *p;
 
 	for (p = s->steps; p < st; p++)
@@ -173,82 +191,89 @@ static json_int_t json_index(const struct story *s, const struct story_step *st)
 	return n;
 }
 
-static json_t *step_index(const struct story *s, const struct story_step *st)
+static void step_index(struct jsonw *w, const struct story *s,
+		       const struct story_step *st)
 {
-	return st ? json_integer(json_index(s, st)) : json_null();
+	if (st)
+		jw_int(w, json_index(s, st));
+	else
+		jw_null(w);
 }
 
-static json_t *step_json(const struct story_step *st, json_int_t index)
+static void tuple_json(struct jsonw *w, const struct ct_tuple *t)
 {
-	json_t *o = json_object();
+	char a[INET6_ADDRSTRLEN];
 
-	put(o, "index", json_integer(index));
-	put(o, "type", lit(kind_name(st->kind)));
-	put(o, "source", lit(st->legacy ? "x_tables" : "nftables"));
-	put(o, "family", lit(family_name(st->family)));
-	put(o, "table", str_valid(st->table_name));
-	put(o, "chain", str_valid(st->chain));
-	put(o, "hook", str_or_null(hook_name(st->hook)));
-	put(o, "position", st->pos ? json_integer(st->pos) : json_null());
-	put(o, "handle", st->has_handle ?
-	    json_integer((json_int_t)st->handle) : json_null());
-	put(o, "rule", str_or_null(st->text));
-	put(o, "syntax", st->text ? lit(st->syntax ==
-	    SYNTAX_IPTABLES ? "iptables" : "nft") : json_null());
-	put(o, "rule_may_be_stale", json_boolean(st->stale));
-	put(o, "verdict", st->kind == STEP_RETURN ?
-	    lit("return") : lit(step_verdict_name(st)));
-	put(o, "verdict_code", json_integer(st->verdict));
-	put(o, "target", str_or_null(st->target));
-	return o;
-}
-
-static json_t *tuple_json(const struct ct_tuple *t)
-{
-	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
-	const char *pn = proto_name(t->proto);
-	json_t *o = json_object();
-
-	decode_addr_text(t->family, &t->src, s, sizeof(s));
-	decode_addr_text(t->family, &t->dst, d, sizeof(d));
-	put(o, "src", lit(s));
-	put(o, "dst", lit(d));
-	put(o, "proto", pn ? lit(pn) : json_integer(t->proto));
+	jw_object(w);
+	decode_addr_text(t->family, &t->src, a, sizeof(a));
+	jw_key(w, "src");
+	jw_lit(w, a);
+	decode_addr_text(t->family, &t->dst, a, sizeof(a));
+	jw_key(w, "dst");
+	jw_lit(w, a);
+	jw_key(w, "proto");
+	proto(w, t->proto);
 	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
-		put(o, "icmp_id", json_integer(t->sport));
+		jw_key(w, "icmp_id");
+		jw_int(w, t->sport);
 	} else {
-		put(o, "sport", json_integer(t->sport));
-		put(o, "dport", json_integer(t->dport));
+		jw_key(w, "sport");
+		jw_int(w, t->sport);
+		jw_key(w, "dport");
+		jw_int(w, t->dport);
 	}
-	return o;
+	jw_object_end(w);
 }
 
-static json_t *ct_json(const struct story_ct *c)
+static void tuple_or_null(struct jsonw *w, const struct story_ct *c,
+			  const struct ct_tuple *t)
+{
+	if (c->have_entry)
+		tuple_json(w, t);
+	else
+		jw_null(w);
+}
+
+static void ct_json(struct jsonw *w, const struct story_ct *c)
 {
 	char status[128], *tok, *save = NULL;
-	json_t *o, *st;
 
-	if (!c->have_state && !c->have_entry)
-		return json_null();
-	o = json_object();
-	put(o, "state", c->have_state ?
-	    lit(ct_state_name(c->state)) : json_null());
-	put(o, "direction", c->have_state && (c->state & CT_ST_INVALID) ?
-	    json_null() : lit(c->dir ? "reply" : "original"));
-	put(o, "id", c->id || c->have_entry ?
-	    json_integer(c->id ? c->id : c->entry.id) : json_null());
+	if (!c->have_state && !c->have_entry) {
+		jw_null(w);
+		return;
+	}
+	jw_object(w);
+	jw_key(w, "state");
+	if (c->have_state)
+		jw_lit(w, ct_state_name(c->state));
+	else
+		jw_null(w);
+	jw_key(w, "direction");
+	if (c->have_state && (c->state & CT_ST_INVALID))
+		jw_null(w);
+	else
+		jw_lit(w, c->dir ? "reply" : "original");
+	jw_key(w, "id");
+	if (c->id || c->have_entry)
+		jw_int(w, c->id ? c->id : c->entry.id);
+	else
+		jw_null(w);
 	ct_status_text(status, sizeof(status), c->status);
-	st = json_array();
+	jw_key(w, "status");
+	jw_array(w);
 	for (tok = strtok_r(status, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-		json_array_append_new(st, lit(tok));
-	put(o, "status", st);
-	put(o, "original", c->have_entry ? tuple_json(&c->entry.orig) : json_null());
-	put(o, "reply", c->have_entry ? tuple_json(&c->entry.reply) : json_null());
-	put(o, "looked_up_later", json_boolean(c->looked_up_later));
-	return o;
+		jw_lit(w, tok);
+	jw_array_end(w);
+	jw_key(w, "original");
+	tuple_or_null(w, c, &c->entry.orig);
+	jw_key(w, "reply");
+	tuple_or_null(w, c, &c->entry.reply);
+	jw_key(w, "looked_up_later");
+	jw_bool(w, c->looked_up_later);
+	jw_object_end(w);
 }
 
-static json_t *timestamp(const struct timespec *ts)
+static void timestamp(struct jsonw *w, const struct timespec *ts)
 {
 	char buf[64];
 	struct tm tm;
@@ -257,66 +282,170 @@ static json_t *timestamp(const struct timespec *ts)
 	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		 tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000);
-	return lit(buf);
+	jw_lit(w, buf);
 }
 
-/* The object's keys are set in the schema's order when the story
- * begins, the ones the walk fills in as placeholders: jansson keeps a
- * key's place when its value is replaced. */
+/* Most stories fit: one allocation each */
+#define STORY_JSON_SIZE	(16 * 1024)
+
 static int json_begin(struct out_ctx *c)
 {
 	const struct story *s = c->s;
 	const struct out_opts *opts = c->o;
-	json_t *o = json_object();
+	struct json_story *j = calloc(1, sizeof(*j));
+	struct jsonw *w;
 	uint8_t fam;
 	char id[16];
 
-	if (!o)
+	if (!j)
 		return -1;
+	jw_init(&j->out, STORY_JSON_SIZE);
+	jw_init(&j->versions, 1024);
+	jw_init(&j->changes, 1024);
+	c->priv = j;
+	w = &j->out;
 	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
 	snprintf(id, sizeof(id), "%08x", s->id);
-	put(o, "schema_version", json_integer(JSON_SCHEMA_VERSION));
-	put(o, "timestamp", timestamp(&s->ts));
-	put(o, "trace_id", lit(id));
-	put(o, "netns", str_or_null(opts->netns));
+	jw_object(w);
+	jw_key(w, "schema_version");
+	jw_int(w, JSON_SCHEMA_VERSION);
+	jw_key(w, "timestamp");
+	timestamp(w, &s->ts);
+	jw_key(w, "trace_id");
+	jw_lit(w, id);
+	jw_key(w, "netns");
+	jw_str_or_null(w, opts->netns);
 	if (opts->probe_role) {
-		put(o, "probe_role", lit(opts->probe_role));
-		put(o, "probe", json_integer(opts->probe));
+		jw_key(w, "probe_role");
+		jw_lit(w, opts->probe_role);
+		jw_key(w, "probe");
+		jw_int(w, opts->probe);
 	}
 	/* an event that did not say is IPv4's */
 	fam = s->nfproto == NFPROTO_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	put(o, "family", lit(family_name(fam)));
-	put(o, "iif", s->have_first ? str_or_null(s->first.in) : json_null());
-	put(o, "oif", str_or_null(s->fate.out));
-	put(o, "packet", s->have_first ? packet_json(&s->first) : json_null());
-	put(o, "steps", json_array());
-	put(o, "order_note", json_null());
-	put(o, "packet_versions", json_array());
-	put(o, "changes", json_array());
-	put(o, "conntrack", json_null());
-	put(o, "fate", json_null());
-	c->priv = o;
+	jw_key(w, "family");
+	jw_lit(w, family_name(fam));
+	jw_key(w, "iif");
+	jw_str_or_null(w, s->have_first ? s->first.in : NULL);
+	jw_key(w, "oif");
+	jw_str_or_null(w, s->fate.out);
+	jw_key(w, "packet");
+	if (s->have_first) {
+		jw_object(w);
+		packet_members(w, &s->first);
+		jw_object_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "steps");
+	jw_array(w);
+	j->at = PART_STEPS;
 	return 0;
 }
 
-static void append(struct out_ctx *c, const char *key, json_t *v)
+/* Write every part before p that was not written: the steps' end, and
+ * what the story has of the others, or null. The caller writes p. */
+static void parts_before(struct json_story *j, enum part p)
 {
-	json_array_append_new(json_object_get(c->priv, key), v);
+	struct jsonw *w = &j->out;
+
+	for (; j->at < p; j->at++) {
+		switch (j->at) {
+		case PART_STEPS:
+			jw_array_end(w);
+			break;
+		case PART_VERSIONS:
+			jw_key(w, "packet_versions");
+			jw_array_of(w, &j->versions);
+			break;
+		case PART_CHANGES:
+			jw_key(w, "changes");
+			jw_array_of(w, &j->changes);
+			break;
+		case PART_ORDER_NOTE:
+			jw_key(w, "order_note");
+			jw_null(w);
+			break;
+		case PART_CONNTRACK:
+			jw_key(w, "conntrack");
+			jw_null(w);
+			break;
+		case PART_FATE:
+			jw_key(w, "fate");
+			jw_null(w);
+			break;
+		case PART_END:
+			break;
+		}
+	}
+}
+
+/* Start part p: the ones before it are written, then its key. */
+static struct jsonw *part(struct out_ctx *c, enum part p, const char *key)
+{
+	struct json_story *j = c->priv;
+
+	parts_before(j, p);
+	j->at = p + 1;
+	jw_key(&j->out, key);
+	return &j->out;
 }
 
 static void json_packet(struct out_ctx *c, const struct story_step *st)
 {
-	json_t *v = packet_json(&st->pkt);
+	struct json_story *j = c->priv;
+	struct jsonw *w = &j->versions;
 
-	put(v, "before_step", json_integer(json_index(c->s, st)));
-	append(c, "packet_versions", v);
+	jw_object(w);
+	packet_members(w, &st->pkt);
+	jw_key(w, "before_step");
+	jw_int(w, json_index(c->s, st));
+	jw_object_end(w);
 }
 
 static void json_step(struct out_ctx *c, const struct story_step *st)
 {
-	json_t *steps = json_object_get(c->priv, "steps");
+	struct json_story *j = c->priv;
+	struct jsonw *w = &j->out;
 
-	json_array_append_new(steps, step_json(st, (json_int_t)json_array_size(steps)));
+	jw_object(w);
+	jw_key(w, "index");
+	jw_int(w, j->nsteps++);
+	jw_key(w, "type");
+	jw_lit(w, kind_name(st->kind));
+	jw_key(w, "source");
+	jw_lit(w, st->legacy ? "x_tables" : "nftables");
+	jw_key(w, "family");
+	jw_lit(w, family_name(st->family));
+	jw_key(w, "table");
+	jw_str(w, st->table_name);
+	jw_key(w, "chain");
+	jw_str(w, st->chain);
+	jw_key(w, "hook");
+	jw_str_or_null(w, hook_name(st->hook));
+	jw_key(w, "position");
+	position(w, st);
+	jw_key(w, "handle");
+	if (st->has_handle)
+		jw_int(w, (long long)st->handle);
+	else
+		jw_null(w);
+	jw_key(w, "rule");
+	jw_str_or_null(w, st->text);
+	jw_key(w, "syntax");
+	if (st->text)
+		jw_lit(w, st->syntax == SYNTAX_IPTABLES ? "iptables" : "nft");
+	else
+		jw_null(w);
+	jw_key(w, "rule_may_be_stale");
+	jw_bool(w, st->stale);
+	jw_key(w, "verdict");
+	jw_lit(w, st->kind == STEP_RETURN ? "return" : step_verdict_name(st));
+	jw_key(w, "verdict_code");
+	jw_int(w, st->verdict);
+	jw_key(w, "target");
+	jw_str_or_null(w, st->target);
+	jw_object_end(w);
 }
 
 /* text: the text output's line for it, which a port change joined to
@@ -324,27 +453,40 @@ static void json_step(struct out_ctx *c, const struct story_step *st)
 static void json_change(struct out_ctx *c, const struct story_change *ch,
 			const char *text)
 {
-	json_t *o = json_object();
+	struct json_story *j = c->priv;
+	struct jsonw *w = &j->changes;
 
-	put(o, "what", lit(ch->what));
-	put(o, "field", lit(ch->field));
-	put(o, "from", lit(ch->from));
-	put(o, "to", lit(ch->to));
-	put(o, "by", ch->by ? lit("rule") : lit("conntrack"));
-	put(o, "step", step_index(c->s, ch->by));
-	put(o, "rule", step_ref(ch->by));
-	put(o, "text", text ? str_valid(text) : json_null());
-	append(c, "changes", o);
+	jw_object(w);
+	jw_key(w, "what");
+	jw_lit(w, ch->what);
+	jw_key(w, "field");
+	jw_lit(w, ch->field);
+	jw_key(w, "from");
+	jw_lit(w, ch->from);
+	jw_key(w, "to");
+	jw_lit(w, ch->to);
+	jw_key(w, "by");
+	jw_lit(w, ch->by ? "rule" : "conntrack");
+	jw_key(w, "step");
+	step_index(w, c->s, ch->by);
+	jw_key(w, "rule");
+	step_ref(w, ch->by);
+	jw_key(w, "text");
+	if (text)
+		jw_str(w, text);
+	else
+		jw_null(w);
+	jw_object_end(w);
 }
 
 static void json_order_note(struct out_ctx *c, const char *note)
 {
-	put(c->priv, "order_note", str_valid(note));
+	jw_str(part(c, PART_ORDER_NOTE, "order_note"), note);
 }
 
 static void json_conntrack(struct out_ctx *c, const struct story_ct *ct)
 {
-	put(c->priv, "conntrack", ct_json(ct));
+	ct_json(part(c, PART_CONNTRACK, "conntrack"), ct);
 }
 
 static void json_fate(struct out_ctx *c, const char *line)
@@ -352,38 +494,52 @@ static void json_fate(struct out_ctx *c, const char *line)
 	const struct story *s = c->s;
 	const struct story_fate *f = &s->fate;
 	const struct fate_name *n = fate_name(f->kind);
-	json_t *o = json_object();
+	struct jsonw *w = part(c, PART_FATE, "fate");
 
-	put(o, "kind", lit(n->key));
-	put(o, "verdict", n->verdict ? lit(n->verdict) :
-	    json_null());
-	put(o, "by_policy", json_boolean(f->by && f->by->kind == STEP_POLICY));
-	put(o, "incomplete", json_boolean(f->cut));
-	put(o, "step", step_index(s, f->by));
-	put(o, "rule", step_ref(f->by));
-	put(o, "out", str_or_null(f->out));
+	jw_object(w);
+	jw_key(w, "kind");
+	jw_lit(w, n->key);
+	jw_key(w, "verdict");
+	if (n->verdict)
+		jw_lit(w, n->verdict);
+	else
+		jw_null(w);
+	jw_key(w, "by_policy");
+	jw_bool(w, f->by && f->by->kind == STEP_POLICY);
+	jw_key(w, "incomplete");
+	jw_bool(w, f->cut);
+	jw_key(w, "step");
+	step_index(w, s, f->by);
+	jw_key(w, "rule");
+	step_ref(w, f->by);
+	jw_key(w, "out");
+	jw_str_or_null(w, f->out);
+	jw_key(w, "text");
 	/* the text output's fate line without "=> " */
-	put(o, "text", line ? str_valid(line + 3) : json_null());
-	put(c->priv, "fate", o);
+	if (line)
+		jw_str(w, line + 3);
+	else
+		jw_null(w);
+	jw_object_end(w);
 }
 
-/* One string, one write: json_dumpf writes token by token. Into a
- * buffer on the stack when the story fits (json_dumps grows one of its
- * own from 16 bytes, doubling and copying ten times for 8 KB). */
+/* One story, one line, one write. */
 static int json_end(struct out_ctx *c)
 {
-	char buf[64 * 1024], *text = buf;
-	size_t n = json_dumpb(c->priv, buf, sizeof(buf), JSON_COMPACT);
+	struct json_story *j = c->priv;
+	struct jsonw *w = &j->out;
+	bool failed;
 	int ret;
 
-	if (n == 0 || n > sizeof(buf)) {
-		text = json_dumps(c->priv, JSON_COMPACT);
-		n = text ? strlen(text) : 0;
-	}
-	json_decref(c->priv);
-	ret = text && fwrite(text, 1, n, c->f) == n && fputc('\n', c->f) != EOF ? 0 : -1;
-	if (text != buf)
-		free(text);
+	parts_before(j, PART_END);
+	jw_object_end(w);
+	failed = w->failed || j->versions.failed || j->changes.failed;
+	ret = !failed && fwrite(w->buf, 1, w->len, c->f) == w->len &&
+	      fputc('\n', c->f) != EOF ? 0 : -1;
+	jw_free(&j->out);
+	jw_free(&j->versions);
+	jw_free(&j->changes);
+	free(j);
 	return ret;
 }
 
