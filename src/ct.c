@@ -19,6 +19,7 @@
 
 #include "ct.h"
 #include "decode.h"
+#include "text_fmt.h"
 
 struct ct_handle {
 	struct mnl_socket *nl;
@@ -194,7 +195,7 @@ void ct_status_text(char *buf, size_t size, uint32_t status)
 		buf[0] = '\0';
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if ((status & bits[i].bit) && used < size)
-			used += (size_t)snprintf(buf + used, size - used, "%s%s",
+			used += (size_t)text_fmt(buf + used, size - used, "%s%s",
 						 used ? " " : "", bits[i].name);
 }
 
@@ -207,9 +208,9 @@ void ct_tuple_text(char *buf, size_t size, const struct ct_tuple *t)
 	decode_addr_text(t->family, &t->src, s, sizeof(s));
 	decode_addr_text(t->family, &t->dst, d, sizeof(d));
 	if (ports && t->family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u -> [%s]:%u", s, t->sport, d, t->dport);
+		text_fmt(buf, size, "[%s]:%u -> [%s]:%u", s, t->sport, d, t->dport);
 	else if (ports)
-		snprintf(buf, size, "%s:%u -> %s:%u", s, t->sport, d, t->dport);
+		text_fmt(buf, size, "%s:%u -> %s:%u", s, t->sport, d, t->dport);
 	else
-		snprintf(buf, size, "%s -> %s", s, d);
+		text_fmt(buf, size, "%s -> %s", s, d);
 }

@@ -8,6 +8,7 @@
 
 #include "decode.h"
 #include "log_line.h"
+#include "text_fmt.h"
 
 /* A small appender so each field is one line of code. */
 struct sbuf { char *p; size_t size, used; int total; };
@@ -19,7 +20,7 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->used, b->used < b->size ? b->size - b->used : 0,
+	n = text_vfmt(b->p + b->used, b->used < b->size ? b->size - b->used : 0,
 		      fmt, ap);
 	va_end(ap);
 	if (n < 0)

@@ -9,6 +9,7 @@
 
 #include "fate_names.h"
 #include "out.h"
+#include "text_fmt.h"
 
 /* Formatted on the stack, then copied once: vasprintf starts at 100
  * bytes and grows its buffer with realloc, twice for a usual line. */
@@ -19,16 +20,18 @@ char *out_line(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = text_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return NULL;
 	if ((size_t)n < sizeof(buf))
 		return strdup(buf);
+	if (!(s = malloc((size_t)n + 1)))
+		return NULL;
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	text_vfmt(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	return n < 0 ? NULL : s;
+	return s;
 }
 
 /* "DNAT by nat PREROUTING (#1): 203.0.113.1:2222 -> 10.77.2.20:22",
@@ -38,9 +41,9 @@ char *out_change_line(const struct story_change *c)
 	char what[2 * sizeof(c->ep_from) + 16];
 
 	if (c->ep_from[0])
-		snprintf(what, sizeof(what), "%s -> %s", c->ep_from, c->ep_to);
+		text_fmt(what, sizeof(what), "%s -> %s", c->ep_from, c->ep_to);
 	else
-		snprintf(what, sizeof(what), "%s %s -> %s", c->field, c->from, c->to);
+		text_fmt(what, sizeof(what), "%s %s -> %s", c->field, c->from, c->to);
 	if (!c->by)
 		return out_line("%s by conntrack%s: %s", c->what, c->note, what);
 	return out_line("%s by %s%s %s (#%u): %s", c->what, out_backend(c->by),

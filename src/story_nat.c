@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "story.h"
 #include "text_copy.h"
+#include "text_fmt.h"
 
 /* Did conntrack see the packet before this event's chain? The first
  * event of a base chain's walk (it carries the headers) of a chain after
@@ -249,9 +250,9 @@ static void endpoint_text(char *buf, size_t size, const struct pkt_hdrs *p,
 	if (!ports)
 		text_copy(buf, size, a);
 	else if (p->family == AF_INET6)
-		snprintf(buf, size, "[%s]:%u", a, port);
+		text_fmt(buf, size, "[%s]:%u", a, port);
 	else
-		snprintf(buf, size, "%s:%u", a, port);
+		text_fmt(buf, size, "%s:%u", a, port);
 }
 
 /* The source (side 'S') or destination ('D') of a and b: one change per
