@@ -101,11 +101,6 @@ static const uint8_t l4_protos[] = {
 	IPPROTO_UDPLITE, IPPROTO_DCCP, IPPROTO_GRE,
 };
 
-bool arm_is_own_table(const char *table)
-{
-	return strncmp(table, ARM_TABLE_PREFIX, strlen(ARM_TABLE_PREFIX)) == 0;
-}
-
 const char *arm_table_name(const struct arm *a)
 {
 	return a->table;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include "filter.h"
 #include "ruleset.h"
 
@@ -60,7 +61,13 @@ bool arm_chain_after_conntrack(const char *chain);
 /* The hook one of our chains sits at, by its name. */
 enum hook arm_chain_hook(const char *chain);
 
-/* True for any iptables-trace table, ours or another instance's. */
-bool arm_is_own_table(const char *table);
+/* True for any iptables-trace table, ours or another instance's.
+ * Inline, and the first byte first: it is asked a few times for every
+ * event, nearly always of a table that is not ours. */
+static inline bool arm_is_own_table(const char *table)
+{
+	return table[0] == ARM_TABLE_PREFIX[0] &&
+	       strncmp(table, ARM_TABLE_PREFIX, sizeof(ARM_TABLE_PREFIX) - 1) == 0;
+}
 
 #endif

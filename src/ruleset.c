@@ -32,6 +32,7 @@ void ruleset_clear(struct ruleset *rs)
 	free(rs->handle_idx);
 	free(rs->pos_idx);
 	free(rs->base);
+	free(rs->memo);
 	ruleset_init(rs);
 }
 
@@ -214,13 +215,16 @@ int ruleset_index(struct ruleset *rs)
 	free(rs->handle_idx);
 	free(rs->pos_idx);
 	free(rs->base);
+	free(rs->memo);
+	rs->memo = calloc(RS_CHAIN_MEMO, sizeof(*rs->memo));
 	rs->nbase = 0;
 	rs->base = calloc(rs->nchains + 1, sizeof(uint32_t));
 	rs->idx_size = size;
 	rs->chain_idx = calloc(size, sizeof(uint32_t));
 	rs->handle_idx = calloc(size, sizeof(uint32_t));
 	rs->pos_idx = calloc(size, sizeof(uint32_t));
-	if (!rs->chain_idx || !rs->handle_idx || !rs->pos_idx || !rs->base)
+	if (!rs->chain_idx || !rs->handle_idx || !rs->pos_idx || !rs->base ||
+	    !rs->memo)
 		return -1;
 	for (i = 0; i < rs->nchains; i++) {
 		const struct rs_chain *c = &rs->chains[i];
@@ -261,20 +265,46 @@ int ruleset_index_rules(struct ruleset *rs, uint32_t first)
 	return 0;
 }
 
+static bool chain_is(const struct rs_chain *c, uint8_t family,
+		     const char *table, const char *chain)
+{
+	return c->family == family && !strcmp(c->table, table) &&
+	       !strcmp(c->name, chain);
+}
+
+/* The memo entry for names at these addresses: the address's bits
+ * multiplied up, as events lie a fixed size apart */
+static struct rs_chain_memo *memo_slot(const struct ruleset *rs,
+				       const char *chain)
+{
+	uint64_t h = (uint64_t)(uintptr_t)chain * 0x9e3779b97f4a7c15ull;
+
+	return &rs->memo[h >> (64 - RS_CHAIN_MEMO_BITS)];
+}
+
 const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
 				     const char *table, const char *chain)
 {
+	struct rs_chain_memo *m;
 	uint32_t i;
 
 	if (!rs->idx_size)
 		return NULL;
+	m = memo_slot(rs, chain);
+	/* the same names at the same place as before: still checked, as
+	 * the place may hold other names now */
+	if (m->index && m->table == table && m->chain == chain &&
+	    m->index <= rs->nchains &&
+	    chain_is(&rs->chains[m->index - 1], family, table, chain))
+		return &rs->chains[m->index - 1];
 	for (i = hash_key(family, table, chain, 0) & (rs->idx_size - 1);
 	     rs->chain_idx[i]; i = (i + 1) & (rs->idx_size - 1)) {
 		const struct rs_chain *c = &rs->chains[rs->chain_idx[i] - 1];
 
-		if (c->family == family && !strcmp(c->table, table) &&
-		    !strcmp(c->name, chain))
+		if (chain_is(c, family, table, chain)) {
+			*m = (struct rs_chain_memo){ table, chain, rs->chain_idx[i] };
 			return c;
+		}
 	}
 	return NULL;
 }

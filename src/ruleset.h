@@ -50,6 +50,18 @@ struct table_ref {
 	char name[256];
 };
 
+/* The last chain lookups, by where the names were: a packet's events
+ * ask for their chains three times over (path ends, the block's reads,
+ * the story), and hashing two names each time was a tenth of our
+ * instructions. An entry counts only when its names are still those. */
+#define RS_CHAIN_MEMO_BITS	6
+#define RS_CHAIN_MEMO		(1u << RS_CHAIN_MEMO_BITS)
+
+struct rs_chain_memo {
+	const char *table, *chain;	/* the names asked with */
+	uint32_t index;			/* + 1: 0 is an empty entry */
+};
+
 struct ruleset {
 	struct rs_chain *chains;
 	struct rs_rule *rules;
@@ -59,6 +71,7 @@ struct ruleset {
 	uint32_t idx_size;
 	uint32_t *base;			/* indexes of base chains */
 	uint32_t nbase;
+	struct rs_chain_memo *memo;	/* RS_CHAIN_MEMO, from ruleset_index */
 };
 
 void ruleset_init(struct ruleset *rs);
