@@ -277,6 +277,44 @@ static void test_xt_builtin_decided_when_added(void **state)
 	ruleset_clear(&rs);
 }
 
+/* The lookup memo keys on where the names are: an event's buffer that
+ * holds other names now, or the same names in another family or after
+ * a rebuild, must get the chain those names are, never the last one. */
+static void test_memo_follows_the_names_not_their_place(void **state)
+{
+	struct ruleset rs;
+	char table[16], chain[16];
+	const struct rs_chain *c;
+	int a, b;
+
+	(void)state;
+	ruleset_init(&rs);
+	a = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "KUBE-A", HOOK_NONE, 0, 0);
+	b = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "KUBE-B", HOOK_NONE, 0, 0);
+	assert_true(a >= 0 && b >= 0);
+	assert_int_equal(ruleset_index(&rs), 0);
+	strcpy(table, "nat");
+	strcpy(chain, "KUBE-A");
+	c = ruleset_chain(&rs, NFPROTO_IPV4, table, chain);
+	assert_ptr_equal(c, &rs.chains[a]);
+	assert_ptr_equal(ruleset_chain(&rs, NFPROTO_IPV4, table, chain), c);
+	strcpy(chain, "KUBE-B");		/* same place, other names */
+	assert_ptr_equal(ruleset_chain(&rs, NFPROTO_IPV4, table, chain), &rs.chains[b]);
+	strcpy(chain, "KUBE-C");		/* and names of no chain */
+	assert_null(ruleset_chain(&rs, NFPROTO_IPV4, table, chain));
+	strcpy(chain, "KUBE-B");
+	assert_null(ruleset_chain(&rs, NFPROTO_IPV6, table, chain));
+	/* rebuilt with the chains in another order */
+	ruleset_clear(&rs);
+	b = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "KUBE-B", HOOK_NONE, 0, 0);
+	a = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "KUBE-A", HOOK_NONE, 0, 0);
+	assert_int_equal(ruleset_index(&rs), 0);
+	assert_ptr_equal(ruleset_chain(&rs, NFPROTO_IPV4, table, chain), &rs.chains[b]);
+	strcpy(chain, "KUBE-A");
+	assert_ptr_equal(ruleset_chain(&rs, NFPROTO_IPV4, table, chain), &rs.chains[a]);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_chain_after),
 		cmocka_unit_test(test_chain_after_equal_priority),
+		cmocka_unit_test(test_memo_follows_the_names_not_their_place),
 	};
 
 	return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
