@@ -51,45 +51,21 @@ const struct rs_rule *resolver_nft_rule(const struct resolver *r,
 /* The same rule as iptables-nft prints it, for a table of iptables'
  * names: same table, chain and position, since iptables-nft keeps one
  * nft rule per iptables rule. Read chain by chain when first shown. */
-static bool iptables_table(const char *table)
-{
-	return xt_table_find(table) != NULL;
-}
-
-/* iptables-nft-save leaves out a table with a base chain it did not
- * make ("contains incompatible base-chains"): its rules keep their nft
- * text, as they did when that save was our source. */
-static bool iptables_base_chains(const struct ruleset *rs, uint8_t family,
-				 const char *table)
-{
-	uint32_t i;
-
-	for (i = 0; i < rs->nbase; i++) {
-		const struct rs_chain *c = &rs->chains[rs->base[i]];
-
-		if (!c->xt_builtin && c->family == family && !strcmp(c->table, table))
-			return false;
-	}
-	return true;
-}
-
-bool resolver_wants_xt_text(const struct resolver *r,
-			    const struct trace_event *ev,
-			    const struct ruleset *rs)
+/* A table iptables-nft-save leaves out (rs_chain.xt_table) keeps the
+ * nft text of its rules, as it did when that save was our source. */
+bool resolver_wants_xt_text(const struct resolver *r, const struct ruleset *rs,
+			    const struct rs_rule *rule)
 {
 	return r->iptnft && r->syntax != SYNTAX_NFT &&
-	       (ev->family == NFPROTO_IPV4 || ev->family == NFPROTO_IPV6) &&
-	       iptables_table(ev->table) &&
-	       iptables_base_chains(rs, ev->family, ev->table);
+	       rs->chains[rule->chain].xt_table;
 }
 
 /* The text as loaded: iptables-nft's where it is shown and could be
  * had, else nft's. NULL when neither was (it cannot be told). */
-static void rule_text(const struct resolver *r, const struct trace_event *ev,
-		      const struct ruleset *rs, const struct rs_rule *rule,
-		      struct rule_view *out)
+static void rule_text(const struct resolver *r, const struct ruleset *rs,
+		      const struct rs_rule *rule, struct rule_view *out)
 {
-	out->text = resolver_wants_xt_text(r, ev, rs) ? rule->xt_text : NULL;
+	out->text = resolver_wants_xt_text(r, rs, rule) ? rule->xt_text : NULL;
 	out->syntax = out->text ? SYNTAX_IPTABLES : SYNTAX_NFT;
 	if (!out->text)
 		out->text = rule->text;
@@ -145,7 +121,7 @@ bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 	if (!(ev->has & EV_HAS_HANDLE) || !(rule = resolver_nft_rule(r, ev, &rs)))
 		return false;
 	out->pos = rule->pos;
-	rule_text(r, ev, rs, rule, out);
+	rule_text(r, rs, rule, out);
 	out->may_be_stale = r->view.nft_replaced &&
 		nft_replaced_may_be_older(r->view.nft_replaced, ev->family,
 					  ev->table, ev->handle, &ev->ts) &&
@@ -181,7 +157,7 @@ bool resolver_rule_at(const struct resolver *r, const struct trace_event *ev,
 	if (!c || !rule)
 		return false;
 	out->pos = pos;
-	rule_text(r, ev, rs, rule, out);
+	rule_text(r, rs, rule, out);
 	return true;
 }
 

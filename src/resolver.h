@@ -91,11 +91,10 @@ bool resolver_rule_at(const struct resolver *r, const struct trace_event *ev,
 const struct rs_rule *resolver_nft_rule(const struct resolver *r,
 					const struct trace_event *ev,
 					const struct ruleset **rs);
-/* Is an nf_tables rule of ev's table (in snapshot rs) shown as
- * iptables-nft prints it, when that text can be had? */
-bool resolver_wants_xt_text(const struct resolver *r,
-			    const struct trace_event *ev,
-			    const struct ruleset *rs);
+/* Is an nf_tables rule (of snapshot rs) shown as iptables-nft prints
+ * it, when that text can be had? */
+bool resolver_wants_xt_text(const struct resolver *r, const struct ruleset *rs,
+			    const struct rs_rule *rule);
 
 /* The verdict of an iptables rule, from its target: "-j ACCEPT",
  * "-j DNAT ..." (ACCEPT), "-j DROP"/"-j REJECT" (DROP), "-g CHAIN"

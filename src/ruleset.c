@@ -205,6 +205,34 @@ static void idx_put(uint32_t *idx, uint32_t size, uint32_t h, uint32_t val)
 	idx[i] = val + 1;
 }
 
+/* rs_chain.xt_table for every chain. iptables-nft-save leaves out a
+ * table with a base chain it did not make ("contains incompatible
+ * base-chains"). */
+static void mark_xt_tables(struct ruleset *rs)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < rs->nchains; i++) {
+		struct rs_chain *c = &rs->chains[i];
+
+		c->xt_table = (c->family == NFPROTO_IPV4 ||
+			       c->family == NFPROTO_IPV6) && xt_table_find(c->table);
+	}
+	for (i = 0; i < rs->nbase; i++) {
+		const struct rs_chain *b = &rs->chains[rs->base[i]];
+
+		if (!b->xt_table || b->xt_builtin)
+			continue;
+		for (j = 0; j < rs->nchains; j++) {
+			struct rs_chain *c = &rs->chains[j];
+
+			if (c->xt_table && c->family == b->family &&
+			    !strcmp(c->table, b->table))
+				c->xt_table = false;
+		}
+	}
+}
+
 int ruleset_index(struct ruleset *rs)
 {
 	uint32_t size = 64, i;
@@ -233,6 +261,7 @@ int ruleset_index(struct ruleset *rs)
 			rs->base[rs->nbase++] = i;
 		idx_put(rs->chain_idx, size, hash_key(c->family, c->table, c->name, 0), i);
 	}
+	mark_xt_tables(rs);
 	for (i = 0; i < rs->nrules; i++) {
 		const struct rs_rule *r = &rs->rules[i];
 		const struct rs_chain *c = &rs->chains[r->chain];

@@ -23,6 +23,10 @@ struct rs_chain {
 	bool nat;			/* consulted only for a connection's first packet */
 	bool xt_builtin;		/* xt_builtin_chain(): decided once, it is
 					 * asked for every step shown */
+	/* Of an ip or ip6 table of iptables' names whose base chains are
+	 * all iptables' own, as iptables-nft-save shows a table: decided
+	 * by ruleset_index(), as it too is asked for every step */
+	bool xt_table;
 	unsigned int nrules;
 	/* nf_tables: rule text is read the first time a rule of the chain
 	 * is shown (text_read then), not with the snapshot; it is kept for

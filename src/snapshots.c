@@ -109,10 +109,10 @@ long snapshots_hold_ms(const struct resolver *r, const struct timespec *since)
 
 /* The text the resolver will show for a rule of snapshot rs:
  * iptables-nft's where it is shown and the tool gives it, else nft's. */
-static void load_text(struct resolver *r, const struct trace_event *ev,
-		      const struct ruleset *rs, const struct rs_rule *rule)
+static void load_text(struct resolver *r, const struct ruleset *rs,
+		      const struct rs_rule *rule)
 {
-	if (resolver_wants_xt_text(r, ev, rs) &&
+	if (resolver_wants_xt_text(r, rs, rule) &&
 	    rules_nft_xt_text(r->nft, rs, rule))
 		return;
 	rules_nft_text(r->nft, rs, rule);
@@ -165,7 +165,7 @@ bool snapshots_prepare_block(struct resolver *r, const struct block *b)
 		if (reread)
 			load_chain(r, ev);
 		if ((ev->has & EV_HAS_HANDLE) && (rule = resolver_nft_rule(r, ev, &rs)))
-			load_text(r, ev, rs, rule);
+			load_text(r, rs, rule);
 	}
 	return fresh;
 }
@@ -190,6 +190,6 @@ void snapshots_prepare_summary(struct resolver *r, const struct summary *sm)
 		for (pos = 1; c && pos <= c->nrules; pos++)
 			if ((rule = ruleset_rule_by_pos(rs, key->family, key->table,
 							key->chain, pos)))
-				load_text(r, key, rs, rule);
+				load_text(r, rs, rule);
 	}
 }

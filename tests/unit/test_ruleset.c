@@ -315,6 +315,34 @@ static void test_memo_follows_the_names_not_their_place(void **state)
 	ruleset_clear(&rs);
 }
 
+/* Rules are shown in iptables syntax only in a table iptables-nft-save
+ * shows: ip or ip6, an iptables name, no base chain iptables did not
+ * make (it leaves such a table out, "incompatible base-chains"). */
+static void test_xt_table_is_decided_per_table_at_index(void **state)
+{
+	struct ruleset rs;
+	int in, user, in6, foreign, odd_base, inet, named;
+
+	(void)state;
+	ruleset_init(&rs);
+	in = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "INPUT", HOOK_INPUT, 0, NF_ACCEPT);
+	user = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "ssh", HOOK_NONE, 0, 0);
+	in6 = ruleset_add_chain(&rs, NFPROTO_IPV6, "filter", "INPUT", HOOK_INPUT, 0, NF_ACCEPT);
+	foreign = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "PREROUTING", HOOK_PREROUTING, -100, NF_ACCEPT);
+	odd_base = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "mine", HOOK_PREROUTING, -50, NF_ACCEPT);
+	inet = ruleset_add_chain(&rs, NFPROTO_INET, "filter", "INPUT", HOOK_INPUT, 0, NF_ACCEPT);
+	named = ruleset_add_chain(&rs, NFPROTO_IPV4, "fw", "INPUT", HOOK_INPUT, 0, NF_ACCEPT);
+	assert_int_equal(ruleset_index(&rs), 0);
+	assert_true(rs.chains[in].xt_table);
+	assert_true(rs.chains[user].xt_table);
+	assert_true(rs.chains[in6].xt_table);
+	assert_false(rs.chains[foreign].xt_table);	/* its table has "mine" */
+	assert_false(rs.chains[odd_base].xt_table);
+	assert_false(rs.chains[inet].xt_table);
+	assert_false(rs.chains[named].xt_table);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_chain_after),
 		cmocka_unit_test(test_chain_after_equal_priority),
 		cmocka_unit_test(test_memo_follows_the_names_not_their_place),
+		cmocka_unit_test(test_xt_table_is_decided_per_table_at_index),
 	};
 
 	return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);
