@@ -21,10 +21,9 @@ int tb_flush(struct textbuf *t)
 	return t->failed ? -1 : 0;
 }
 
-void tb_put(struct textbuf *t, const char *s, size_t n)
+void tb_put_slow(struct textbuf *t, const char *s, size_t n)
 {
-	if (n > sizeof(t->buf) - t->len)
-		tb_flush(t);
+	tb_flush(t);
 	if (n >= sizeof(t->buf)) {
 		write_out(t, s, n);
 		return;

@@ -22,8 +22,22 @@ void tb_init(struct textbuf *t, FILE *f);
 /* What is gathered to f; -1 when f refused it, or any write before:
  * errno says why. */
 int tb_flush(struct textbuf *t);
-void tb_put(struct textbuf *t, const char *s, size_t n);
+/* tb_put when s does not fit in what is left */
+void tb_put_slow(struct textbuf *t, const char *s, size_t n);
 void tb_uint(struct textbuf *t, unsigned long long v);
+
+/* Inline: most pieces are our own short literals, whose length and
+ * copy the compiler then knows. */
+static inline void tb_put(struct textbuf *t, const char *s, size_t n)
+{
+	/* n first: a constant one larger than the buffer folds away */
+	if (n <= sizeof(t->buf) && t->len <= sizeof(t->buf) - n) {
+		memcpy(t->buf + t->len, s, n);
+		t->len += n;
+	} else {
+		tb_put_slow(t, s, n);
+	}
+}
 
 static inline void tb_puts(struct textbuf *t, const char *s)
 {
