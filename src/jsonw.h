@@ -60,4 +60,36 @@ void jw_null(struct jsonw *w);
  * array, for parts that are gathered apart from their object. */
 void jw_array_of(struct jsonw *w, const struct jsonw *list);
 
+/* A member: its key, then its value. */
+static inline void jw_key_str(struct jsonw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_str(w, s);
+}
+
+static inline void jw_key_str_or_null(struct jsonw *w, const char *key,
+				      const char *s)
+{
+	jw_key(w, key);
+	jw_str_or_null(w, s);
+}
+
+static inline void jw_key_lit(struct jsonw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_lit(w, s);
+}
+
+static inline void jw_key_int(struct jsonw *w, const char *key, long long v)
+{
+	jw_key(w, key);
+	jw_int(w, v);
+}
+
+static inline void jw_key_bool(struct jsonw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	jw_bool(w, v);
+}
+
 #endif

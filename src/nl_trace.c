@@ -129,7 +129,8 @@ static bool attr_shape_ok(const struct nlattr *a, enum mnl_attr_data_type type)
 }
 
 /* A verdict has a code, and a jump or goto the chain it names. */
-static bool parse_verdict(const struct nlattr *nest, const struct nlattr **code_out,
+static bool parse_verdict(const struct nlattr *nest,
+			  const struct nlattr **code_out,
 			  const struct nlattr **chain_out)
 {
 	const struct nlattr *a, *code = NULL, *chain = NULL;

@@ -71,36 +71,25 @@ static void packet_members(struct jsonw *w, const struct pkt_view *v)
 	char a[INET6_ADDRSTRLEN];
 	size_t i;
 
-	jw_key(w, "iif");
-	jw_str_or_null(w, v->in);
-	jw_key(w, "oif");
-	jw_str_or_null(w, v->out);
-	for (i = 0; i < pkt_meta_nfields; i++) {
-		jw_key(w, pkt_meta_fields[i].json);
-		jw_int(w, pkt_meta_get(&v->meta, &pkt_meta_fields[i]));
-	}
+	jw_key_str_or_null(w, "iif", v->in);
+	jw_key_str_or_null(w, "oif", v->out);
+	for (i = 0; i < pkt_meta_nfields; i++)
+		jw_key_int(w, pkt_meta_fields[i].json,
+			   pkt_meta_get(&v->meta, &pkt_meta_fields[i]));
 	if (!v->decoded)
 		return;
 	decode_addr_text(p->family, &p->src, a, sizeof(a));
-	jw_key(w, "src");
-	jw_lit(w, a);
+	jw_key_lit(w, "src", a);
 	decode_addr_text(p->family, &p->dst, a, sizeof(a));
-	jw_key(w, "dst");
-	jw_lit(w, a);
-	jw_key(w, "len");
-	jw_int(w, p->family == AF_INET ? p->len : p->len + 40);
-	jw_key(w, p->family == AF_INET ? "ttl" : "hoplimit");
-	jw_int(w, p->ttl);
-	jw_key(w, p->family == AF_INET ? "tos" : "tc");
-	jw_int(w, p->tos);
+	jw_key_lit(w, "dst", a);
+	jw_key_int(w, "len", p->family == AF_INET ? p->len : p->len + 40);
+	jw_key_int(w, p->family == AF_INET ? "ttl" : "hoplimit", p->ttl);
+	jw_key_int(w, p->family == AF_INET ? "tos" : "tc", p->tos);
 	if (p->family == AF_INET) {
-		jw_key(w, "id");
-		jw_int(w, p->ipid);
-		jw_key(w, "df");
-		jw_bool(w, p->frag & IPTT_IP_DF);
+		jw_key_int(w, "id", p->ipid);
+		jw_key_bool(w, "df", p->frag & IPTT_IP_DF);
 	} else {
-		jw_key(w, "flowlabel");
-		jw_int(w, p->flowlabel);
+		jw_key_int(w, "flowlabel", p->flowlabel);
 	}
 	jw_key(w, "proto");
 	/* null: behind IPv6 extension headers that were not captured */
@@ -118,22 +107,16 @@ static void packet_members(struct jsonw *w, const struct pkt_view *v)
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
 	case IPPROTO_SCTP:
-		jw_key(w, "sport");
-		jw_int(w, p->sport);
-		jw_key(w, "dport");
-		jw_int(w, p->dport);
+		jw_key_int(w, "sport", p->sport);
+		jw_key_int(w, "dport", p->dport);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		jw_key(w, "icmp_type");
-		jw_int(w, p->icmp_type);
-		jw_key(w, "icmp_code");
-		jw_int(w, p->icmp_code);
+		jw_key_int(w, "icmp_type", p->icmp_type);
+		jw_key_int(w, "icmp_code", p->icmp_code);
 		if (p->icmp_echo) {
-			jw_key(w, "icmp_id");
-			jw_int(w, p->icmp_id);
-			jw_key(w, "icmp_seq");
-			jw_int(w, p->icmp_seq);
+			jw_key_int(w, "icmp_id", p->icmp_id);
+			jw_key_int(w, "icmp_seq", p->icmp_seq);
 		}
 		break;
 	}
@@ -165,16 +148,12 @@ static void step_ref(struct jsonw *w, const struct story_step *st)
 		return;
 	}
 	jw_object(w);
-	jw_key(w, "table");
-	jw_str(w, st->table_name);
-	jw_key(w, "family");
-	jw_lit(w, family_name(st->family));
-	jw_key(w, "chain");
-	jw_str(w, st->chain);
+	jw_key_str(w, "table", st->table_name);
+	jw_key_lit(w, "family", family_name(st->family));
+	jw_key_str(w, "chain", st->chain);
 	jw_key(w, "position");
 	position(w, st);
-	jw_key(w, "rule");
-	jw_str_or_null(w, st->text);
+	jw_key_str_or_null(w, "rule", st->text);
 	jw_object_end(w);
 }
 
@@ -206,21 +185,16 @@ static void tuple_json(struct jsonw *w, const struct ct_tuple *t)
 
 	jw_object(w);
 	decode_addr_text(t->family, &t->src, a, sizeof(a));
-	jw_key(w, "src");
-	jw_lit(w, a);
+	jw_key_lit(w, "src", a);
 	decode_addr_text(t->family, &t->dst, a, sizeof(a));
-	jw_key(w, "dst");
-	jw_lit(w, a);
+	jw_key_lit(w, "dst", a);
 	jw_key(w, "proto");
 	proto(w, t->proto);
 	if (t->proto == IPPROTO_ICMP || t->proto == IPPROTO_ICMPV6) {
-		jw_key(w, "icmp_id");
-		jw_int(w, t->sport);
+		jw_key_int(w, "icmp_id", t->sport);
 	} else {
-		jw_key(w, "sport");
-		jw_int(w, t->sport);
-		jw_key(w, "dport");
-		jw_int(w, t->dport);
+		jw_key_int(w, "sport", t->sport);
+		jw_key_int(w, "dport", t->dport);
 	}
 	jw_object_end(w);
 }
@@ -268,8 +242,7 @@ static void ct_json(struct jsonw *w, const struct story_ct *c)
 	tuple_or_null(w, c, &c->entry.orig);
 	jw_key(w, "reply");
 	tuple_or_null(w, c, &c->entry.reply);
-	jw_key(w, "looked_up_later");
-	jw_bool(w, c->looked_up_later);
+	jw_key_bool(w, "looked_up_later", c->looked_up_later);
 	jw_object_end(w);
 }
 
@@ -307,28 +280,20 @@ static int json_begin(struct out_ctx *c)
 	/* one base everywhere: the text's "[trace id 1a2b3c4d]" */
 	snprintf(id, sizeof(id), "%08x", s->id);
 	jw_object(w);
-	jw_key(w, "schema_version");
-	jw_int(w, JSON_SCHEMA_VERSION);
+	jw_key_int(w, "schema_version", JSON_SCHEMA_VERSION);
 	jw_key(w, "timestamp");
 	timestamp(w, &s->ts);
-	jw_key(w, "trace_id");
-	jw_lit(w, id);
-	jw_key(w, "netns");
-	jw_str_or_null(w, opts->netns);
+	jw_key_lit(w, "trace_id", id);
+	jw_key_str_or_null(w, "netns", opts->netns);
 	if (opts->probe_role) {
-		jw_key(w, "probe_role");
-		jw_lit(w, opts->probe_role);
-		jw_key(w, "probe");
-		jw_int(w, opts->probe);
+		jw_key_lit(w, "probe_role", opts->probe_role);
+		jw_key_int(w, "probe", opts->probe);
 	}
 	/* an event that did not say is IPv4's */
 	fam = s->nfproto == NFPROTO_IPV6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	jw_key(w, "family");
-	jw_lit(w, family_name(fam));
-	jw_key(w, "iif");
-	jw_str_or_null(w, s->have_first ? s->first.in : NULL);
-	jw_key(w, "oif");
-	jw_str_or_null(w, s->fate.out);
+	jw_key_lit(w, "family", family_name(fam));
+	jw_key_str_or_null(w, "iif", s->have_first ? s->first.in : NULL);
+	jw_key_str_or_null(w, "oif", s->fate.out);
 	jw_key(w, "packet");
 	if (s->have_first) {
 		jw_object(w);
@@ -398,8 +363,7 @@ static void json_packet(struct out_ctx *c, const struct story_step *st)
 
 	jw_object(w);
 	packet_members(w, &st->pkt);
-	jw_key(w, "before_step");
-	jw_int(w, json_index(c->s, st));
+	jw_key_int(w, "before_step", json_index(c->s, st));
 	jw_object_end(w);
 }
 
@@ -409,20 +373,13 @@ static void json_step(struct out_ctx *c, const struct story_step *st)
 	struct jsonw *w = &j->out;
 
 	jw_object(w);
-	jw_key(w, "index");
-	jw_int(w, j->nsteps++);
-	jw_key(w, "type");
-	jw_lit(w, kind_name(st->kind));
-	jw_key(w, "source");
-	jw_lit(w, st->legacy ? "x_tables" : "nftables");
-	jw_key(w, "family");
-	jw_lit(w, family_name(st->family));
-	jw_key(w, "table");
-	jw_str(w, st->table_name);
-	jw_key(w, "chain");
-	jw_str(w, st->chain);
-	jw_key(w, "hook");
-	jw_str_or_null(w, hook_name(st->hook));
+	jw_key_int(w, "index", j->nsteps++);
+	jw_key_lit(w, "type", kind_name(st->kind));
+	jw_key_lit(w, "source", st->legacy ? "x_tables" : "nftables");
+	jw_key_lit(w, "family", family_name(st->family));
+	jw_key_str(w, "table", st->table_name);
+	jw_key_str(w, "chain", st->chain);
+	jw_key_str_or_null(w, "hook", hook_name(st->hook));
 	jw_key(w, "position");
 	position(w, st);
 	jw_key(w, "handle");
@@ -430,21 +387,17 @@ static void json_step(struct out_ctx *c, const struct story_step *st)
 		jw_int(w, (long long)st->handle);
 	else
 		jw_null(w);
-	jw_key(w, "rule");
-	jw_str_or_null(w, st->text);
+	jw_key_str_or_null(w, "rule", st->text);
 	jw_key(w, "syntax");
 	if (st->text)
 		jw_lit(w, st->syntax == SYNTAX_IPTABLES ? "iptables" : "nft");
 	else
 		jw_null(w);
-	jw_key(w, "rule_may_be_stale");
-	jw_bool(w, st->stale);
-	jw_key(w, "verdict");
-	jw_lit(w, st->kind == STEP_RETURN ? "return" : step_verdict_name(st));
-	jw_key(w, "verdict_code");
-	jw_int(w, st->verdict);
-	jw_key(w, "target");
-	jw_str_or_null(w, st->target);
+	jw_key_bool(w, "rule_may_be_stale", st->stale);
+	jw_key_lit(w, "verdict", st->kind == STEP_RETURN ? "return" :
+		   step_verdict_name(st));
+	jw_key_int(w, "verdict_code", st->verdict);
+	jw_key_str_or_null(w, "target", st->target);
 	jw_object_end(w);
 }
 
@@ -457,16 +410,11 @@ static void json_change(struct out_ctx *c, const struct story_change *ch,
 	struct jsonw *w = &j->changes;
 
 	jw_object(w);
-	jw_key(w, "what");
-	jw_lit(w, ch->what);
-	jw_key(w, "field");
-	jw_lit(w, ch->field);
-	jw_key(w, "from");
-	jw_lit(w, ch->from);
-	jw_key(w, "to");
-	jw_lit(w, ch->to);
-	jw_key(w, "by");
-	jw_lit(w, ch->by ? "rule" : "conntrack");
+	jw_key_lit(w, "what", ch->what);
+	jw_key_lit(w, "field", ch->field);
+	jw_key_lit(w, "from", ch->from);
+	jw_key_lit(w, "to", ch->to);
+	jw_key_lit(w, "by", ch->by ? "rule" : "conntrack");
 	jw_key(w, "step");
 	step_index(w, c->s, ch->by);
 	jw_key(w, "rule");
@@ -497,23 +445,19 @@ static void json_fate(struct out_ctx *c, const char *line)
 	struct jsonw *w = part(c, PART_FATE, "fate");
 
 	jw_object(w);
-	jw_key(w, "kind");
-	jw_lit(w, n->key);
+	jw_key_lit(w, "kind", n->key);
 	jw_key(w, "verdict");
 	if (n->verdict)
 		jw_lit(w, n->verdict);
 	else
 		jw_null(w);
-	jw_key(w, "by_policy");
-	jw_bool(w, f->by && f->by->kind == STEP_POLICY);
-	jw_key(w, "incomplete");
-	jw_bool(w, f->cut);
+	jw_key_bool(w, "by_policy", f->by && f->by->kind == STEP_POLICY);
+	jw_key_bool(w, "incomplete", f->cut);
 	jw_key(w, "step");
 	step_index(w, s, f->by);
 	jw_key(w, "rule");
 	step_ref(w, f->by);
-	jw_key(w, "out");
-	jw_str_or_null(w, f->out);
+	jw_key_str_or_null(w, "out", f->out);
 	jw_key(w, "text");
 	/* the text output's fate line without "=> " */
 	if (line)
