@@ -32,7 +32,8 @@ void ruleset_clear(struct ruleset *rs)
 	free(rs->handle_idx);
 	free(rs->pos_idx);
 	free(rs->base);
-	free(rs->memo);
+	free(rs->chain_memo);
+	free(rs->rule_memo);
 	ruleset_init(rs);
 }
 
@@ -243,8 +244,10 @@ int ruleset_index(struct ruleset *rs)
 	free(rs->handle_idx);
 	free(rs->pos_idx);
 	free(rs->base);
-	free(rs->memo);
-	rs->memo = calloc(RS_CHAIN_MEMO, sizeof(*rs->memo));
+	free(rs->chain_memo);
+	free(rs->rule_memo);
+	rs->chain_memo = calloc(RS_MEMO, sizeof(*rs->chain_memo));
+	rs->rule_memo = calloc(RS_MEMO, sizeof(*rs->rule_memo));
 	rs->nbase = 0;
 	rs->base = calloc(rs->nchains + 1, sizeof(uint32_t));
 	rs->idx_size = size;
@@ -252,7 +255,7 @@ int ruleset_index(struct ruleset *rs)
 	rs->handle_idx = calloc(size, sizeof(uint32_t));
 	rs->pos_idx = calloc(size, sizeof(uint32_t));
 	if (!rs->chain_idx || !rs->handle_idx || !rs->pos_idx || !rs->base ||
-	    !rs->memo)
+	    !rs->chain_memo || !rs->rule_memo)
 		return -1;
 	for (i = 0; i < rs->nchains; i++) {
 		const struct rs_chain *c = &rs->chains[i];
@@ -301,14 +304,13 @@ static bool chain_is(const struct rs_chain *c, uint8_t family,
 	       !strcmp(c->name, chain);
 }
 
-/* The memo entry for names at these addresses: the address's bits
- * multiplied up, as events lie a fixed size apart */
-static struct rs_chain_memo *memo_slot(const struct ruleset *rs,
-				       const char *chain)
+/* A memo entry for names at this address (and this handle): the
+ * address's bits multiplied up, as events lie a fixed size apart */
+static uint32_t memo_slot(const char *name, uint64_t handle)
 {
-	uint64_t h = (uint64_t)(uintptr_t)chain * 0x9e3779b97f4a7c15ull;
+	uint64_t h = ((uint64_t)(uintptr_t)name ^ handle) * 0x9e3779b97f4a7c15ull;
 
-	return &rs->memo[h >> (64 - RS_CHAIN_MEMO_BITS)];
+	return (uint32_t)(h >> (64 - RS_MEMO_BITS));
 }
 
 const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
@@ -319,7 +321,7 @@ const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
 
 	if (!rs->idx_size)
 		return NULL;
-	m = memo_slot(rs, chain);
+	m = &rs->chain_memo[memo_slot(chain, 0)];
 	/* the same names at the same place as before: still checked, as
 	 * the place may hold other names now */
 	if (m->index && m->table == table && m->chain == chain &&
@@ -338,22 +340,37 @@ const struct rs_chain *ruleset_chain(const struct ruleset *rs, uint8_t family,
 	return NULL;
 }
 
+static bool rule_is(const struct ruleset *rs, const struct rs_rule *r,
+		    uint8_t family, const char *table, uint64_t handle)
+{
+	const struct rs_chain *c = &rs->chains[r->chain];
+
+	return r->handle == handle && c->family == family &&
+	       !strcmp(c->table, table);
+}
+
 const struct rs_rule *ruleset_rule_by_handle(const struct ruleset *rs,
 					     uint8_t family, const char *table,
 					     uint64_t handle)
 {
+	struct rs_rule_memo *m;
 	uint32_t i;
 
 	if (!rs->idx_size)
 		return NULL;
+	m = &rs->rule_memo[memo_slot(table, handle)];
+	if (m->index && m->table == table && m->handle == handle &&
+	    m->index <= rs->nrules &&
+	    rule_is(rs, &rs->rules[m->index - 1], family, table, handle))
+		return &rs->rules[m->index - 1];
 	for (i = hash_key(family, table, NULL, handle) & (rs->idx_size - 1);
 	     rs->handle_idx[i]; i = (i + 1) & (rs->idx_size - 1)) {
 		const struct rs_rule *r = &rs->rules[rs->handle_idx[i] - 1];
-		const struct rs_chain *c = &rs->chains[r->chain];
 
-		if (r->handle == handle && c->family == family &&
-		    !strcmp(c->table, table))
+		if (rule_is(rs, r, family, table, handle)) {
+			*m = (struct rs_rule_memo){ table, handle, rs->handle_idx[i] };
 			return r;
+		}
 	}
 	return NULL;
 }

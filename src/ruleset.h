@@ -54,15 +54,22 @@ struct table_ref {
 	char name[256];
 };
 
-/* The last chain lookups, by where the names were: a packet's events
- * ask for their chains three times over (path ends, the block's reads,
- * the story), and hashing two names each time was a tenth of our
- * instructions. An entry counts only when its names are still those. */
-#define RS_CHAIN_MEMO_BITS	6
-#define RS_CHAIN_MEMO		(1u << RS_CHAIN_MEMO_BITS)
+/* The last chain and rule lookups, by where the names were: a packet's
+ * events ask for their chains and rules two or three times over (path
+ * ends, the block's reads, the story), and hashing the names each time
+ * was a tenth of our instructions. An entry counts only when its names
+ * (and handle) are still those. */
+#define RS_MEMO_BITS	6
+#define RS_MEMO		(1u << RS_MEMO_BITS)
 
 struct rs_chain_memo {
 	const char *table, *chain;	/* the names asked with */
+	uint32_t index;			/* + 1: 0 is an empty entry */
+};
+
+struct rs_rule_memo {
+	const char *table;		/* the name asked with */
+	uint64_t handle;
 	uint32_t index;			/* + 1: 0 is an empty entry */
 };
 
@@ -75,7 +82,9 @@ struct ruleset {
 	uint32_t idx_size;
 	uint32_t *base;			/* indexes of base chains */
 	uint32_t nbase;
-	struct rs_chain_memo *memo;	/* RS_CHAIN_MEMO, from ruleset_index */
+	/* RS_MEMO entries each, from ruleset_index */
+	struct rs_chain_memo *chain_memo;
+	struct rs_rule_memo *rule_memo;
 };
 
 void ruleset_init(struct ruleset *rs);

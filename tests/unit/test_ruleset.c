@@ -343,6 +343,35 @@ static void test_xt_table_is_decided_per_table_at_index(void **state)
 	ruleset_clear(&rs);
 }
 
+/* The same for rules by handle: handles are a table's own, so one
+ * number in two tables is two rules, and a buffer that held one table's
+ * name and holds the other's now gets the other's rule. */
+static void test_rule_memo_follows_the_table_not_its_place(void **state)
+{
+	struct ruleset rs;
+	char table[16];
+	int nat, filter;
+
+	(void)state;
+	ruleset_init(&rs);
+	nat = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "PREROUTING", HOOK_PREROUTING, -100, NF_ACCEPT);
+	filter = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "INPUT", HOOK_INPUT, 0, NF_ACCEPT);
+	assert_int_equal(ruleset_add_rule(&rs, (uint32_t)nat, 5, "nat five"), 0);
+	assert_int_equal(ruleset_add_rule(&rs, (uint32_t)filter, 5, "filter five"), 1);
+	assert_int_equal(ruleset_add_rule(&rs, (uint32_t)filter, 6, "filter six"), 2);
+	assert_int_equal(ruleset_index(&rs), 0);
+	strcpy(table, "nat");
+	assert_string_equal(ruleset_rule_by_handle(&rs, NFPROTO_IPV4, table, 5)->text, "nat five");
+	assert_string_equal(ruleset_rule_by_handle(&rs, NFPROTO_IPV4, table, 5)->text, "nat five");
+	strcpy(table, "filter");
+	assert_string_equal(ruleset_rule_by_handle(&rs, NFPROTO_IPV4, table, 5)->text, "filter five");
+	assert_string_equal(ruleset_rule_by_handle(&rs, NFPROTO_IPV4, table, 6)->text, "filter six");
+	assert_null(ruleset_rule_by_handle(&rs, NFPROTO_IPV6, table, 5));
+	strcpy(table, "nat");
+	assert_null(ruleset_rule_by_handle(&rs, NFPROTO_IPV4, table, 6));
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_chain_after),
 		cmocka_unit_test(test_chain_after_equal_priority),
 		cmocka_unit_test(test_memo_follows_the_names_not_their_place),
+		cmocka_unit_test(test_rule_memo_follows_the_table_not_its_place),
 		cmocka_unit_test(test_xt_table_is_decided_per_table_at_index),
 	};
 
