@@ -12,6 +12,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "cli.h"
+#include "nl_attr.h"
 #include "nl_sock.h"
 #include "nl_trace.h"
 #include "source.h"
@@ -60,11 +61,11 @@ static int nl_trace_fd(const struct nl_trace *t)
  * "%s" did the same for 7% of our instructions.) */
 static void copy_str(char *dst, size_t size, const struct nlattr *a)
 {
-	size_t len = strnlen(mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+	size_t len = strnlen(nla_data(a), nla_len(a));
 
 	if (len >= size)
 		len = size - 1;
-	memcpy(dst, mnl_attr_get_str(a), len);
+	memcpy(dst, nla_data(a), len);
 	dst[len] = '\0';
 }
 
@@ -113,11 +114,11 @@ static bool is_ct_attr(uint16_t t)
  * a header is not empty. */
 static bool attr_shape_ok(const struct nlattr *a, enum mnl_attr_data_type type)
 {
-	uint16_t len = mnl_attr_get_payload_len(a);
+	uint16_t len = nla_len(a);
 
 	switch (type) {
 	case MNL_TYPE_NUL_STRING:
-		return len && ((const char *)mnl_attr_get_payload(a))[len - 1] == '\0';
+		return len && ((const char *)nla_data(a))[len - 1] == '\0';
 	case MNL_TYPE_U8: return len == 1;
 	case MNL_TYPE_U16: return len == 2;
 	case MNL_TYPE_U32: return len == 4;
@@ -136,8 +137,8 @@ static bool parse_verdict(const struct nlattr *nest,
 	const struct nlattr *a, *code = NULL, *chain = NULL;
 	int32_t v;
 
-	mnl_attr_for_each_nested(a, nest) {
-		uint16_t t = mnl_attr_get_type(a);
+	nla_for_each_nested(a, nest) {
+		uint16_t t = nla_type(a);
 
 		if (t == NFTA_VERDICT_CODE) {
 			if (!attr_shape_ok(a, MNL_TYPE_U32))
@@ -151,7 +152,7 @@ static bool parse_verdict(const struct nlattr *nest,
 	}
 	if (!code)
 		return false;
-	v = (int32_t)ntohl(mnl_attr_get_u32(code));
+	v = (int32_t)nla_be32(code);
 	*code_out = code;
 	*chain_out = chain;
 	return chain || (v != NFT_JUMP && v != NFT_GOTO);
@@ -169,8 +170,11 @@ static bool parse_attrs(const struct nlmsghdr *nlh, struct trace_attrs *ta)
 	const struct nlattr *a;
 
 	memset(ta, 0, sizeof(*ta));
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
-		uint16_t t = mnl_attr_get_type(a);
+	/* where and as far as libmnl's mnl_attr_for_each() walks */
+	nla_for_each(a, (const char *)mnl_nlmsg_get_payload(nlh) +
+			MNL_ALIGN(sizeof(struct nfgenmsg)),
+		     (const char *)nlh + MNL_ALIGN(nlh->nlmsg_len)) {
+		uint16_t t = nla_type(a);
 
 		if (t > TRACE_ATTR_MAX || !trace_attr_types[t])
 			continue;
@@ -191,7 +195,7 @@ static bool parse_attrs(const struct nlmsghdr *nlh, struct trace_attrs *ta)
 
 static uint32_t get_u32(const struct nlattr *a)
 {
-	return ntohl(mnl_attr_get_u32(a));
+	return nla_be32(a);
 }
 
 /* Network header, then transport header, as much as ev->hdr holds. */
@@ -199,12 +203,12 @@ static void copy_hdr(struct trace_event *ev, const struct nlattr *a,
 		     uint16_t *len_out)
 {
 	size_t room = sizeof(ev->hdr) - ev->nethdr_len - ev->transhdr_len;
-	size_t len = mnl_attr_get_payload_len(a);
+	size_t len = nla_len(a);
 
 	if (len > room)
 		len = room;
 	memcpy(ev->hdr + ev->nethdr_len + ev->transhdr_len,
-	       mnl_attr_get_payload(a), len);
+	       nla_data(a), len);
 	*len_out = (uint16_t)len;
 }
 
@@ -230,7 +234,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	copy_str(ev->table, sizeof(ev->table), tb[NFTA_TRACE_TABLE]);
 	copy_str(ev->chain, sizeof(ev->chain), tb[NFTA_TRACE_CHAIN]);
 	if (tb[NFTA_TRACE_RULE_HANDLE]) {
-		ev->handle = be64toh(mnl_attr_get_u64(tb[NFTA_TRACE_RULE_HANDLE]));
+		ev->handle = nla_be64(tb[NFTA_TRACE_RULE_HANDLE]);
 		ev->has |= EV_HAS_HANDLE;
 	}
 	if (tb[NFTA_TRACE_VERDICT]) {
@@ -272,8 +276,8 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	if (tb[NFTA_TRACE_TRANSPORT_HEADER])
 		copy_hdr(ev, tb[NFTA_TRACE_TRANSPORT_HEADER], &ev->transhdr_len);
 	if (tb[NFTA_TRACE_LL_HEADER] &&
-	    mnl_attr_get_payload_len(tb[NFTA_TRACE_LL_HEADER]) >= sizeof(ev->ll)) {
-		memcpy(ev->ll, mnl_attr_get_payload(tb[NFTA_TRACE_LL_HEADER]),
+	    nla_len(tb[NFTA_TRACE_LL_HEADER]) >= sizeof(ev->ll)) {
+		memcpy(ev->ll, nla_data(tb[NFTA_TRACE_LL_HEADER]),
 		       sizeof(ev->ll));
 		ev->has |= EV_HAS_LLHDR;
 	}
@@ -283,7 +287,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		ev->has |= EV_HAS_CT;
 	}
 	if (tb[IPTT_NFTA_TRACE_CT_DIRECTION])
-		ev->ct_dir = mnl_attr_get_u8(tb[IPTT_NFTA_TRACE_CT_DIRECTION]);
+		ev->ct_dir = nla_u8(tb[IPTT_NFTA_TRACE_CT_DIRECTION]);
 	if (tb[IPTT_NFTA_TRACE_CT_STATUS])
 		ev->ct_status = get_u32(tb[IPTT_NFTA_TRACE_CT_STATUS]);
 	if (tb[IPTT_NFTA_TRACE_CT_STATE]) {
