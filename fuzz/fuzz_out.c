@@ -99,14 +99,13 @@ static void fix_event(struct trace_event *ev, long sec)
 	ev->ts.tv_nsec = labs(ev->ts.tv_nsec) % 1000000000L;
 }
 
-static void replace(char **field, const char *s)
+/* A step's string, replaced by one the story owns too */
+static void replace(struct story *s, char **field, const char *str)
 {
-	char *n = strdup(s);
+	char *n = story_strdup(s, str);
 
-	if (!n)
-		return;
-	free(*field);
-	*field = n;
+	if (n)
+		*field = n;
 }
 
 static void check_json(const char *text, const struct story *s)
@@ -206,9 +205,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			if (st->kind == STEP_PACKET)
 				continue;
-			replace(&st->table, next_str(&tail, end));
-			replace(&st->text, next_str(&tail, end));
-			replace(&st->target, next_str(&tail, end));
+			replace(&s, &st->table, next_str(&tail, end));
+			replace(&s, &st->text, next_str(&tail, end));
+			replace(&s, &st->target, next_str(&tail, end));
 			st->pos = (unsigned int)(st->ev->handle % 1000);
 		}
 

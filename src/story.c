@@ -9,6 +9,7 @@
 
 #include "arm.h"
 #include "story.h"
+#include "text_fmt.h"
 #include <linux/netfilter.h>
 
 const char *step_verdict_name(const struct story_step *st)
@@ -66,15 +67,40 @@ static void view_from_event(const struct story *s, struct pkt_view *v,
 	v->meta = ev->meta;
 }
 
-static char *table_label(const struct trace_event *ev)
+#define STORY_STRINGS_CHUNK	4096
+
+char *story_strdup(struct story *s, const char *str)
 {
-	char *s = NULL;
+	size_t n = strlen(str) + 1;
+	struct story_strings *c = s->strings;
+	char *p;
+
+	if (!c || c->size - c->used < n) {
+		size_t size = n > STORY_STRINGS_CHUNK ? n : STORY_STRINGS_CHUNK;
+
+		if (!(c = malloc(sizeof(*c) + size)))
+			return NULL;
+		c->next = s->strings;
+		c->used = 0;
+		c->size = size;
+		s->strings = c;
+	}
+	p = c->buf + c->used;
+	memcpy(p, str, n);
+	c->used += n;
+	return p;
+}
+
+static char *table_label(struct story *s, const struct trace_event *ev)
+{
+	const char *fam;
+	char label[16 + EV_NAME_MAX];
 
 	if (ev->family == NFPROTO_IPV4 || ev->family == NFPROTO_IPV6)
-		return strdup(ev->table);
-	if (asprintf(&s, "%s %s", family_name(ev->family), ev->table) < 0)
-		return NULL;
-	return s;
+		return story_strdup(s, ev->table);
+	fam = family_name(ev->family);
+	text_fmt(label, sizeof(label), "%s %s", fam, ev->table);
+	return story_strdup(s, label);
 }
 
 static struct story_step *add_step(struct story *s, enum step_kind kind,
@@ -88,20 +114,21 @@ static struct story_step *add_step(struct story *s, enum step_kind kind,
 	story_step_set_event(st, ev);
 	st->hook = hook;
 	st->verdict = verdict;
-	if (target && *target && !(st->target = strdup(target)))
+	if (target && *target && !(st->target = story_strdup(s, target)))
 		return NULL;
-	if (kind != STEP_PACKET && !(st->table = table_label(ev)))
+	if (kind != STEP_PACKET && !(st->table = table_label(s, ev)))
 		return NULL;
 	return st;
 }
 
-static int set_rule(struct story_step *st, const struct rule_view *rv)
+static int set_rule(struct story *s, struct story_step *st,
+		    const struct rule_view *rv)
 {
 	st->pos = rv->pos;
 	st->syntax = rv->syntax;
 	if (rv->may_be_stale)
 		st->stale = true;
-	if (rv->text && !(st->text = strdup(rv->text)))
+	if (rv->text && !(st->text = story_strdup(s, rv->text)))
 		return -1;
 	return 0;
 }
@@ -133,7 +160,7 @@ static int nft_step(struct story *s, const struct resolver *r,
 		}
 		if (!(st = add_step(s, STEP_RULE, ev, hook, ev->verdict, ev->jump_target)))
 			return -1;
-		return resolver_rule(r, ev, &rv) ? set_rule(st, &rv) : 0;
+		return resolver_rule(r, ev, &rv) ? set_rule(s, st, &rv) : 0;
 	case EV_TYPE_POLICY:
 		return add_step(s, STEP_POLICY, ev, hook, ev->verdict, NULL) ? 0 : -1;
 	case EV_TYPE_RETURN:
@@ -158,7 +185,7 @@ static int xt_step(struct story *s, const struct resolver *r,
 	if (!(st = add_step(s, kinds[m.kind], ev, hook, m.verdict, m.target)))
 		return -1;
 	st->stale = m.kind == XT_RULE && !fresh;
-	return m.kind == XT_RULE ? set_rule(st, &m.rule) : 0;
+	return m.kind == XT_RULE ? set_rule(s, st, &m.rule) : 0;
 }
 
 /* Sort key: the kernel runs hooks in path order and base chains by
@@ -468,12 +495,11 @@ out:
 
 void story_free(struct story *s)
 {
-	size_t i;
+	struct story_strings *c, *next;
 
-	for (i = 0; i < s->nsteps; i++) {
-		free(s->steps[i].table);
-		free(s->steps[i].text);
-		free(s->steps[i].target);
+	for (c = s->strings; c; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(s->steps);
 	memset(s, 0, sizeof(*s));

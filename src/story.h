@@ -42,6 +42,7 @@ struct story_step {
 	bool legacy;			/* x_tables' TRACE, not nf_tables */
 	bool has_handle;
 	uint64_t handle;		/* nf_tables rule handle */
+	/* The strings below are the story's own (story_strdup) */
 	char *table;			/* as shown: "nat", or "inet fw" */
 	unsigned int pos;		/* 1-based; 0 when unknown */
 	char *text;			/* rule text; NULL when unknown */
@@ -142,6 +143,15 @@ struct story_lookups {
 };
 
 
+/* The strings a story owns, in chunks freed with it: a malloc and a
+ * free for each name and rule text of each step were a tenth of our
+ * instructions a packet. */
+struct story_strings {
+	struct story_strings *next;
+	size_t used, size;
+	char buf[];
+};
+
 struct story {
 	const struct block *block;
 	const struct story_lookups *lk;
@@ -163,6 +173,7 @@ struct story {
 	struct story_fate fate;
 	char order_note[160];		/* "" or why the order of two steps is a
 					 * guess */
+	struct story_strings *strings;
 };
 
 /* story_fate.c and story_nat.c: filled in by story_build */
@@ -186,6 +197,8 @@ void story_step_set_event(struct story_step *st, const struct trace_event *ev);
 int story_build(struct story *s, const struct block *b, const struct resolver *r,
 		bool fresh, const struct story_lookups *lk);
 void story_free(struct story *s);
+/* A copy of str that lives as long as s; NULL on ENOMEM. */
+char *story_strdup(struct story *s, const char *str);
 
 /* A step's verdict as users name it: REJECT for a rejecting rule, whose
  * kernel verdict is a drop. */
