@@ -94,7 +94,7 @@ char *story_strdup(struct story *s, const char *str)
 static char *table_label(struct story *s, const struct trace_event *ev)
 {
 	const char *fam;
-	char label[16 + EV_NAME_MAX];
+	char label[16 + EV_NAME_MAX];	/* "bridge", a space, the name */
 
 	if (ev->family == NFPROTO_IPV4 || ev->family == NFPROTO_IPV6)
 		return story_strdup(s, ev->table);

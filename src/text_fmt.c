@@ -61,8 +61,10 @@ int text_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
 			pad = '0';
 			p++;
 		}
-		while (*p >= '0' && *p <= '9')
+		while (*p >= '0' && *p <= '9' && width < TEXT_UINT_MAX)
 			width = width * 10 + (unsigned int)(*p++ - '0');
+		if (width >= TEXT_UINT_MAX)
+			goto other;	/* wider than put_num pads */
 		switch (*p) {
 		case 's':
 			if (width)

@@ -58,6 +58,7 @@ static void test_other_conversions_fall_back_to_vsnprintf(void **state)
 	SAME_AS_SNPRINTF("%-5u|%5s|", 7u, "ab");
 	SAME_AS_SNPRINTF("%.2s", "abcdef");
 	SAME_AS_SNPRINTF("%u %c", 42u, 'z');
+	SAME_AS_SNPRINTF("[%30u] [%021x]", 7u, 255u);
 }
 
 int main(void)
