@@ -19,6 +19,7 @@
 
 #include "ct.h"
 #include "decode.h"
+#include "mono_time.h"
 #include "text_fmt.h"
 
 struct ct_handle {
@@ -28,6 +29,7 @@ struct ct_handle {
 	struct nf_conntrack *answer;
 	struct ct_entry *out;
 	bool found;
+	struct timespec no_wait_until;	/* CLOCK_MONOTONIC: waiting did not help */
 	char buf[8192] __attribute__((aligned(8)));		/* one entry is well under 1 KiB */
 };
 
@@ -121,8 +123,8 @@ static void set_tuple(struct nf_conntrack *ct, const struct pkt_hdrs *p)
 	}
 }
 
-int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
-	      struct ct_entry *out)
+static int ask(struct ct_handle *c, const struct pkt_hdrs *p,
+	       struct ct_entry *out)
 {
 	struct nf_conntrack *query;
 	struct nlmsghdr *nlh;
@@ -130,11 +132,6 @@ int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
 	ssize_t n;
 	int ret;
 
-	if (!p->have_l4 || (p->proto == IPPROTO_ICMP && !p->icmp_echo) ||
-	    (p->proto == IPPROTO_ICMPV6 && !p->icmp_echo)) {
-		errno = ENOENT;
-		return -1;
-	}
 	query = nfct_new();
 	if (!query)
 		return -1;
@@ -165,6 +162,38 @@ int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p,
 	if (ret < 0)
 		return -1;
 	return 0;
+}
+
+/* the confirmation is microseconds after the packet's last trace event
+ * (nf_confirm runs last); a millisecond covers a CPU that was taken away */
+#define CT_SOON_WAIT_NS	1000000L
+
+int ct_lookup(struct ct_handle *c, const struct pkt_hdrs *p, bool soon,
+	      struct ct_entry *out)
+{
+	const struct timespec wait = { 0, CT_SOON_WAIT_NS };
+	struct timespec now;
+	int ret;
+
+	/* no tuple to ask by */
+	if (!p->have_l4 || (p->proto == IPPROTO_ICMP && !p->icmp_echo) ||
+	    (p->proto == IPPROTO_ICMPV6 && !p->icmp_echo)) {
+		errno = ENOENT;
+		return -1;
+	}
+	ret = ask(c, p, out);
+	if (ret == 0 || errno != ENOENT || !soon)
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_before(&now, &c->no_wait_until))
+		return ret;
+	nanosleep(&wait, NULL);
+	ret = ask(c, p, out);
+	if (ret < 0 && errno == ENOENT) {
+		c->no_wait_until = now;
+		ts_add_ms(&c->no_wait_until, 1000);
+	}
+	return ret;
 }
 
 const char *ct_state_name(uint32_t s)

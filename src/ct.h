@@ -25,8 +25,13 @@ struct ct_handle *ct_open(void);
 void ct_close(struct ct_handle *h);
 
 /* Find the entry of the packet p, in whichever direction it went.
- * Returns 0, or -1 with errno (ENOENT: no entry). */
-int ct_lookup(struct ct_handle *h, const struct pkt_hdrs *p,
+ * soon: p was a new connection's first packet and went on, so its
+ * entry enters the table (is confirmed) after p's last hook, which can
+ * come after its last trace event and after this lookup: then it is
+ * asked once more, a millisecond later (not again for a second once
+ * that did not help, so that it costs no more than that when entries
+ * do not come). Returns 0, or -1 with errno (ENOENT: no entry). */
+int ct_lookup(struct ct_handle *h, const struct pkt_hdrs *p, bool soon,
 	      struct ct_entry *out);
 
 /* "new", "established", "related", "invalid", "untracked", from the

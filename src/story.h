@@ -138,8 +138,9 @@ struct story_lookups {
 	bool (*bridge_fdb_port)(void *ctx, uint32_t br, const uint8_t mac[6],
 				char *name);
 	/* ct: the resolver's conntrack handle (NULL: do not ask) */
+	/* soon: ct_lookup's (ct.h) */
 	int (*conntrack)(struct ct_handle *ct, const struct pkt_hdrs *p,
-			 struct ct_entry *out);
+			 bool soon, struct ct_entry *out);
 };
 
 

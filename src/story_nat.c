@@ -64,6 +64,27 @@ static bool seen_invalid(const struct story *s, const struct resolver *r)
 	return false;
 }
 
+/* A new connection's packet that went on: its entry is confirmed after
+ * its last hook, which a lookup may beat (ct_lookup waits for it). Not
+ * for a packet a step dropped, stole or queued: none will come. */
+static bool entry_soon(const struct story *s, const struct story_ct *c)
+{
+	size_t i;
+
+	if (!c->have_state || !(c->state & CT_ST_NEW))
+		return false;
+	for (i = 0; i < s->nsteps; i++) {
+		/* the low byte: a queue verdict carries its number above */
+		int32_t v = s->steps[i].verdict;
+
+		if (s->steps[i].kind != STEP_PACKET && v >= 0 &&
+		    ((v & 0xff) == EV_V_DROP || (v & 0xff) == EV_V_STOLEN ||
+		     (v & 0xff) == EV_V_QUEUE))
+			return false;
+	}
+	return true;
+}
+
 void story_find_ct(struct story *s, const struct resolver *r)
 {
 	struct story_ct *c = &s->ct;
@@ -91,7 +112,8 @@ void story_find_ct(struct story *s, const struct resolver *r)
 		return;
 	if (c->have_state && (c->state & (CT_ST_UNTRACKED | CT_ST_INVALID)))
 		return;
-	if (s->lk->conntrack(r->ct, &s->first.hdrs, &c->entry) < 0)
+	if (s->lk->conntrack(r->ct, &s->first.hdrs, entry_soon(s, c),
+			     &c->entry) < 0)
 		return;
 	/* The same tuple may belong to a newer connection than the one
 	 * the packet was part of; the trace's CT_ID settles it. */

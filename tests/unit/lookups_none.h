@@ -30,10 +30,11 @@ static inline bool no_fdb_port(void *ctx, uint32_t br, const uint8_t mac[6],
 }
 
 static inline int no_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
-			       struct ct_entry *out)
+			       bool soon, struct ct_entry *out)
 {
 	(void)ct;
 	(void)p;
+	(void)soon;
 	(void)out;
 	return -1;
 }

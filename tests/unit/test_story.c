@@ -13,6 +13,7 @@
 #include "route.h"
 #include "story.h"
 
+#include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/netfilter.h>
@@ -378,6 +379,65 @@ static void test_story_build_lost_track_compares_the_text(void **state)
 	ruleset_clear(&rs);
 }
 
+/* A new connection's entry enters the conntrack table after the
+ * packet's last hook, which the lookup can beat: the story says when
+ * to wait for it (ct_lookup's "soon"), and never for a packet that
+ * went nowhere, as no entry will come. */
+static struct { int asked; bool soon; } ctq;
+
+static int recorded_conntrack(struct ct_handle *ct, const struct pkt_hdrs *p,
+			      bool soon, struct ct_entry *out)
+{
+	(void)ct;
+	(void)p;
+	(void)out;
+	ctq.asked++;
+	ctq.soon = soon;
+	errno = ENOENT;
+	return -1;
+}
+
+static const struct story_lookups ct_lookups = {
+	.ifname = fake_ifname, .route = fake_route,
+	.bridge_link = fake_bridge_link, .bridge_fdb_port = no_fdb_port,
+	.conntrack = recorded_conntrack,
+};
+
+/* The lookup's "soon" for a block of these events, all with state */
+static bool soon_for(const char *const *f, size_t n, uint32_t state)
+{
+	struct resolver r = { .ct = (struct ct_handle *)&ctq };
+	struct story s;
+	struct blk k;
+	size_t i;
+
+	blk_init(&k, f, n);
+	for (i = 0; i < n; i++) {
+		k.evs[i].has |= EV_HAS_CT;
+		k.evs[i].ct_state = state;
+	}
+	fake.route = ROUTE_UNICAST;
+	fake.bridge = 0;
+	ctq.asked = 0;
+	assert_int_equal(story_build(&s, &k.b, &r, true, &ct_lookups), 0);
+	story_free(&s);
+	assert_int_equal(ctq.asked, 1);
+	return ctq.soon;
+}
+
+static void test_story_waits_for_a_new_entry_only_when_one_will_come(void **state)
+{
+	static const char *const accepted[] = { "nft-ip4-icmp-prerouting-nftrace.nlmsg",
+						"nft-policy-accept-prerouting.nlmsg" };
+	static const char *const dropped[] = { "nft-ip4-icmp-prerouting-nftrace.nlmsg",
+					       "nft-policy-drop-input.nlmsg" };
+
+	(void)state;
+	assert_true(soon_for(accepted, 2, CT_ST_NEW));
+	assert_false(soon_for(accepted, 2, CT_ST_ESTABLISHED));
+	assert_false(soon_for(dropped, 2, CT_ST_NEW));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -388,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_story_build_reads_the_view),
 		cmocka_unit_test(test_story_build_replaced_rule_may_be_stale),
 		cmocka_unit_test(test_story_build_lost_track_compares_the_text),
+		cmocka_unit_test(test_story_waits_for_a_new_entry_only_when_one_will_come),
 	};
 
 	return cmocka_run_group_tests_name("story", tests, NULL, NULL);
