@@ -162,6 +162,10 @@ static const char *rewrite_of(const char *text)
 			quoted = !quoted;
 		if (quoted || (p != text && p[-1] != ' '))
 			continue;
+		/* a word no phrase starts like: most of them ("-m", "-d",
+		 * "--dport", addresses, chain names) */
+		if (p[0] == '-' ? p[1] != 'j' : !p[0] || !strchr("mrsdth", p[0]))
+			continue;
 		for (i = 0; i < best; i++) {
 			/* two letters: most words of iptables text are options
 			 * ("-m", "-d", "--dport") that share the '-' of "-j" */
