@@ -157,27 +157,33 @@ static const char *rewrite_of(const char *text)
 
 	if (!text)
 		return NULL;
-	for (p = text; *p && best; p++) {
-		if (*p == '"')
-			quoted = !quoted;
-		if (quoted || (p != text && p[-1] != ' '))
+	p = text;
+	while (*p && best) {
+		bool word = p == text || p[-1] == ' ';
+
+		/* quotes and spaces one by one, the rest of a word at once */
+		if (*p == '"' || *p == ' ') {
+			quoted ^= *p++ == '"';
 			continue;
-		/* a word no phrase starts like: most of them ("-m", "-d",
+		}
+		/* only a word a phrase can start: most cannot ("-m", "-d",
 		 * "--dport", addresses, chain names) */
-		if (p[0] == '-' ? p[1] != 'j' : !p[0] || !strchr("mrsdth", p[0]))
-			continue;
-		for (i = 0; i < best; i++) {
-			/* two letters: most words of iptables text are options
-			 * ("-m", "-d", "--dport") that share the '-' of "-j" */
-			if (kinds[i].phrase[0] != p[0] || kinds[i].phrase[1] != p[1])
-				continue;
-			n = strlen(kinds[i].phrase);
-			if (!strncmp(p, kinds[i].phrase, n) &&
-			    (p[n] == '\0' || p[n] == ' ')) {
-				best = i;
-				break;
+		if (word && !quoted &&
+		    (p[0] == '-' ? p[1] == 'j' : strchr("mrsdth", p[0]) != NULL)) {
+			for (i = 0; i < best; i++) {
+				/* two letters: of the '-' words only "-j" is one */
+				if (kinds[i].phrase[0] != p[0] ||
+				    kinds[i].phrase[1] != p[1])
+					continue;
+				n = strlen(kinds[i].phrase);
+				if (!strncmp(p, kinds[i].phrase, n) &&
+				    (p[n] == '\0' || p[n] == ' ')) {
+					best = i;
+					break;
+				}
 			}
 		}
+		p += strcspn(p, " \"");
 	}
 	return best < nkinds ? kinds[best].kind : NULL;
 }
