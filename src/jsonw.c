@@ -6,16 +6,6 @@
 #include "safe_text.h"
 #include "text_copy.h"
 
-void jw_init(struct jsonw *w, size_t size)
-{
-	memset(w, 0, sizeof(*w));
-	w->buf = malloc(size);
-	if (w->buf)
-		w->cap = size;
-	else
-		w->failed = true;
-}
-
 void jw_free(struct jsonw *w)
 {
 	free(w->buf);
@@ -32,7 +22,7 @@ static bool grow(struct jsonw *w, size_t n)
 
 	if (w->failed)
 		return false;
-	cap = w->cap ? w->cap : 256;
+	cap = w->cap ? w->cap : 256;	/* jw_init's first */
 	while (cap - w->len < n)
 		cap *= 2;
 	p = realloc(w->buf, cap);
@@ -45,11 +35,16 @@ static bool grow(struct jsonw *w, size_t n)
 	return true;
 }
 
-/* Room for n more bytes? (Failed, a writer has none: cap is 0 or len
- * stops growing.) */
+/* Room for n more bytes? (A failed writer has none: its writes stop.) */
 static inline bool room(struct jsonw *w, size_t n)
 {
 	return (n <= w->cap - w->len && !w->failed) || grow(w, n);
+}
+
+void jw_init(struct jsonw *w, size_t size)
+{
+	memset(w, 0, sizeof(*w));
+	grow(w, size);
 }
 
 static inline void put(struct jsonw *w, const char *s, size_t n)
@@ -133,21 +128,20 @@ void jw_litn(struct jsonw *w, const char *s, size_t n)
 	quoted(w, s, n, false);
 }
 
-/* Eight bytes that JSON and a terminal both take as they are: 0x20..0x7e
- * but '"' and '\\'. A byte below 0x20 borrows into its top bit and one
- * of 0x7f and up carries into it or has it; a byte equal to c becomes a
- * zero byte of w ^ c, which borrows. A borrow's effect on the next byte
- * only sends the word to the byte loop. */
+/* Eight bytes that JSON and a terminal both take as they are:
+ * printable ASCII but '"' and '\\'. A byte equal to c is a zero byte
+ * of w ^ c, which borrows into its top bit. */
 static bool plain8(const unsigned char *s)
 {
 	const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
 	uint64_t w, q, b;
 
+	if (!printable8(s))
+		return false;
 	memcpy(&w, s, 8);
 	q = w ^ ('"' * ones);
 	b = w ^ ('\\' * ones);
-	return !((((w - 0x20 * ones) & ~w) | (w + ones) | w |
-		  ((q - ones) & ~q) | ((b - ones) & ~b)) & tops);
+	return !((((q - ones) & ~q) | ((b - ones) & ~b)) & tops);
 }
 
 static bool plain(unsigned char c)
@@ -200,7 +194,7 @@ void jw_str(struct jsonw *w, const char *str)
 			continue;
 		}
 		len = s[i] < 0x80 ? 1 : utf8_seq_len(s + i, n - i);
-		if (len > 1 && !(len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0)) {
+		if (len > 1 && !utf8_is_c1(s + i, len)) {
 			i += len;		/* UTF-8 beyond the C1 controls */
 			run += len;
 			continue;

@@ -39,19 +39,6 @@ size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Eight bytes of printable ASCII (0x20..0x7e)? A byte below 0x20
- * borrows into its top bit, one of 0x7f and up carries into it or has
- * it; what a carry or borrow does to the next byte only sends the word
- * to the byte loop. */
-static bool printable8(const unsigned char *s)
-{
-	const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
-	uint64_t w;
-
-	memcpy(&w, s, 8);
-	return !((((w - 0x20 * ones) & ~w) | (w + ones) | w) & tops);
-}
-
 bool text_is_ascii(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -98,7 +85,7 @@ void tb_visible(struct textbuf *t, const char *str)
 		len = utf8_seq_len(s + i, n - i);
 		/* U+0080..U+009F is C2 80..C2 9F: CSI and friends */
 		control = len == 0 || len == 1 ||
-			  (len == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0);
+			  utf8_is_c1(s + i, len);
 
 		if (!control) {
 			i += len;

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <stdio.h>
 #include "textbuf.h"
 
@@ -25,5 +27,25 @@ char *utf8_valid_dup(const char *s);
 /* The length of the valid UTF-8 sequence at s (n bytes available), or
  * 0 when the byte at s does not start one. */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
+
+/* Is the sequence of len bytes at s a C1 control, U+0080..U+009F
+ * (C2 80..C2 9F: CSI and friends)? */
+static inline bool utf8_is_c1(const unsigned char *s, size_t len)
+{
+	return len == 2 && s[0] == 0xc2 && s[1] < 0xa0;
+}
+
+/* Eight bytes of printable ASCII (0x20..0x7e)? A byte below 0x20
+ * borrows into its top bit, one of 0x7f and up carries into it or has
+ * it; what a carry or borrow does to the next byte only sends the word
+ * to the byte loop. */
+static inline bool printable8(const unsigned char *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, tops = 0x8080808080808080ull;
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return !((((w - 0x20 * ones) & ~w) | (w + ones) | w) & tops);
+}
 
 #endif
