@@ -17,10 +17,16 @@
 #include "out_json.h"
 #include "summary.h"
 
-/* The object's parts after "steps", in the schema's order. */
+/* The object's parts from "steps" on, in the schema's order. */
 enum part {
 	PART_STEPS, PART_ORDER_NOTE, PART_VERSIONS, PART_CHANGES,
 	PART_CONNTRACK, PART_FATE, PART_END,
+};
+
+static const char *const part_keys[PART_END] = {
+	[PART_STEPS] = "steps", [PART_ORDER_NOTE] = "order_note",
+	[PART_VERSIONS] = "packet_versions", [PART_CHANGES] = "changes",
+	[PART_CONNTRACK] = "conntrack", [PART_FATE] = "fate",
 };
 
 struct json_story {
@@ -302,57 +308,45 @@ static int json_begin(struct out_ctx *c)
 	} else {
 		jw_null(w);
 	}
-	jw_key(w, "steps");
+	jw_key(w, part_keys[PART_STEPS]);
 	jw_array(w);
 	j->at = PART_STEPS;
 	return 0;
 }
 
-/* Write every part before p that was not written: the steps' end, and
- * what the story has of the others, or null. The caller writes p. */
+/* Write every part before p that was not written: the steps' end, the
+ * gathered arrays, null for the others. The caller writes p. */
 static void parts_before(struct json_story *j, enum part p)
 {
 	struct jsonw *w = &j->out;
 
 	for (; j->at < p; j->at++) {
-		switch (j->at) {
-		case PART_STEPS:
+		if (j->at == PART_STEPS) {
 			jw_array_end(w);
-			break;
-		case PART_VERSIONS:
-			jw_key(w, "packet_versions");
-			jw_array_of(w, &j->versions);
-			break;
-		case PART_CHANGES:
-			jw_key(w, "changes");
-			jw_array_of(w, &j->changes);
-			break;
-		case PART_ORDER_NOTE:
-			jw_key(w, "order_note");
-			jw_null(w);
-			break;
-		case PART_CONNTRACK:
-			jw_key(w, "conntrack");
-			jw_null(w);
-			break;
-		case PART_FATE:
-			jw_key(w, "fate");
-			jw_null(w);
-			break;
-		case PART_END:
-			break;
+			continue;
 		}
+		jw_key(w, part_keys[j->at]);
+		if (j->at == PART_VERSIONS)
+			jw_array_of(w, &j->versions);
+		else if (j->at == PART_CHANGES)
+			jw_array_of(w, &j->changes);
+		else
+			jw_null(w);
 	}
 }
 
-/* Start part p: the ones before it are written, then its key. */
-static struct jsonw *part(struct out_ctx *c, enum part p, const char *key)
+/* Start part p, after the ones before it; out.h's order brings each
+ * once, and a call out of it would write a key twice: the story is
+ * then refused rather than printed wrong. */
+static struct jsonw *part(struct out_ctx *c, enum part p)
 {
 	struct json_story *j = c->priv;
 
+	if (j->at > p)
+		j->out.failed = true;
 	parts_before(j, p);
 	j->at = p + 1;
-	jw_key(&j->out, key);
+	jw_key(&j->out, part_keys[p]);
 	return &j->out;
 }
 
@@ -429,12 +423,12 @@ static void json_change(struct out_ctx *c, const struct story_change *ch,
 
 static void json_order_note(struct out_ctx *c, const char *note)
 {
-	jw_str(part(c, PART_ORDER_NOTE, "order_note"), note);
+	jw_str(part(c, PART_ORDER_NOTE), note);
 }
 
 static void json_conntrack(struct out_ctx *c, const struct story_ct *ct)
 {
-	ct_json(part(c, PART_CONNTRACK, "conntrack"), ct);
+	ct_json(part(c, PART_CONNTRACK), ct);
 }
 
 static void json_fate(struct out_ctx *c, const char *line)
@@ -442,7 +436,7 @@ static void json_fate(struct out_ctx *c, const char *line)
 	const struct story *s = c->s;
 	const struct story_fate *f = &s->fate;
 	const struct fate_name *n = fate_name(f->kind);
-	struct jsonw *w = part(c, PART_FATE, "fate");
+	struct jsonw *w = part(c, PART_FATE);
 
 	jw_object(w);
 	jw_key_lit(w, "kind", n->key);
@@ -472,13 +466,12 @@ static int json_end(struct out_ctx *c)
 {
 	struct json_story *j = c->priv;
 	struct jsonw *w = &j->out;
-	bool failed;
 	int ret;
 
+	/* the gathered arrays' failures come with them (jw_array_of) */
 	parts_before(j, PART_END);
 	jw_object_end(w);
-	failed = w->failed || j->versions.failed || j->changes.failed;
-	ret = !failed && fwrite(w->buf, 1, w->len, c->f) == w->len &&
+	ret = !w->failed && fwrite(w->buf, 1, w->len, c->f) == w->len &&
 	      fputc('\n', c->f) != EOF ? 0 : -1;
 	jw_free(&j->out);
 	jw_free(&j->versions);
