@@ -179,6 +179,9 @@ struct story {
 
 /* story_fate.c and story_nat.c: filled in by story_build */
 void story_find_fate(struct story *s);
+/* Did a step's verdict end the packet's way (a drop or reject, a steal,
+ * a last queue)? story_find_fate's own test, for the parts before it. */
+bool story_verdict_ended(const struct story *s);
 void story_find_changes(struct story *s);
 void story_find_ct(struct story *s, const struct resolver *r);
 void story_find_misses(struct story *s, const struct resolver *r);

@@ -55,6 +55,16 @@ static bool decisive(const struct story *s, const struct story_step *st)
 	return true;
 }
 
+bool story_verdict_ended(const struct story *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsteps; i++)
+		if (decisive(s, &s->steps[i]))
+			return true;
+	return false;
+}
+
 /* The interface the packet left by: the last one a chain saw. */
 static void last_out(const struct story *s, char *out)
 {

@@ -66,23 +66,10 @@ static bool seen_invalid(const struct story *s, const struct resolver *r)
 
 /* A new connection's packet that went on: its entry is confirmed after
  * its last hook, which a lookup may beat (ct_lookup waits for it). Not
- * for a packet a step dropped, stole or queued: none will come. */
+ * for a packet a verdict ended: none will come. */
 static bool entry_soon(const struct story *s, const struct story_ct *c)
 {
-	size_t i;
-
-	if (!c->have_state || !(c->state & CT_ST_NEW))
-		return false;
-	for (i = 0; i < s->nsteps; i++) {
-		/* the low byte: a queue verdict carries its number above */
-		int32_t v = s->steps[i].verdict;
-
-		if (s->steps[i].kind != STEP_PACKET && v >= 0 &&
-		    ((v & 0xff) == EV_V_DROP || (v & 0xff) == EV_V_STOLEN ||
-		     (v & 0xff) == EV_V_QUEUE))
-			return false;
-	}
-	return true;
+	return c->have_state && (c->state & CT_ST_NEW) && !story_verdict_ended(s);
 }
 
 void story_find_ct(struct story *s, const struct resolver *r)
