@@ -96,37 +96,37 @@ static void test_members_and_values_get_their_commas(void **state)
 	jw_free(&none);
 }
 
-/* The escapes jansson wrote, byte for byte: consumers saw these. */
-static void test_escapes_are_the_ones_jansson_wrote(void **state)
+/* jw_str of in writes exactly want */
+static void assert_jw_str(const char *in, const char *want)
 {
 	struct jsonw w;
 	char *s;
 
-	(void)state;
 	jw_init(&w, 64);
-	jw_str(&w, "q\"b\\s/\b\f\n\r\t\x01\x1f");
+	jw_str(&w, in);
 	s = text_of(&w);
-	assert_string_equal(s, "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001F\"");
+	assert_string_equal(s, want);
 	free(s);
 	jw_free(&w);
+}
+
+/* The escapes jansson wrote, byte for byte: consumers saw these. */
+static void test_escapes_are_the_ones_jansson_wrote(void **state)
+{
+	(void)state;
+	assert_jw_str("q\"b\\s/\b\f\n\r\t\x01\x1f",
+		      "\"q\\\"b\\\\s/\\b\\f\\n\\r\\t\\u0001\\u001F\"");
 }
 
 /* What jansson passed raw and a terminal acts on: DEL and the C1
  * controls (U+009B is CSI) are escaped; other UTF-8 passes. */
 static void test_del_and_c1_are_escaped_utf8_passes(void **state)
 {
-	struct jsonw w;
-	char *s;
-
 	(void)state;
-	jw_init(&w, 64);
-	jw_str(&w, "\x7f" "\xc2\x9b" "\xc2\x80" "\xc2\xa0" "\xc3\xa9" "\xe2\x82\xac"
-		   "\xf0\x9f\x98\x80");
-	s = text_of(&w);
-	assert_string_equal(s, "\"\\u007F\\u009B\\u0080\xc2\xa0\xc3\xa9\xe2\x82\xac"
-			       "\xf0\x9f\x98\x80\"");
-	free(s);
-	jw_free(&w);
+	assert_jw_str("\x7f" "\xc2\x9b" "\xc2\x80" "\xc2\xa0" "\xc3\xa9" "\xe2\x82\xac"
+		      "\xf0\x9f\x98\x80",
+		      "\"\\u007F\\u009B\\u0080\xc2\xa0\xc3\xa9\xe2\x82\xac"
+		      "\xf0\x9f\x98\x80\"");
 }
 
 /* Each byte that does not start a valid sequence becomes U+FFFD, as
@@ -134,19 +134,12 @@ static void test_del_and_c1_are_escaped_utf8_passes(void **state)
  * a lone continuation, a sequence cut short. */
 static void test_bytes_that_are_not_utf8_become_fffd(void **state)
 {
-	struct jsonw w;
-	char *s;
-
 	(void)state;
-	jw_init(&w, 64);
-	jw_str(&w, "a\xc0\x80" "b\xed\xa0\x80" "c\xf5" "d\x80" "e\xe2\x82");
-	s = text_of(&w);
-	assert_string_equal(s, "\"a\xef\xbf\xbd\xef\xbf\xbd"
-			       "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-			       "c\xef\xbf\xbd" "d\xef\xbf\xbd"
-			       "e\xef\xbf\xbd\xef\xbf\xbd\"");
-	free(s);
-	jw_free(&w);
+	assert_jw_str("a\xc0\x80" "b\xed\xa0\x80" "c\xf5" "d\x80" "e\xe2\x82",
+		      "\"a\xef\xbf\xbd\xef\xbf\xbd"
+		      "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+		      "c\xef\xbf\xbd" "d\xef\xbf\xbd"
+		      "e\xef\xbf\xbd\xef\xbf\xbd\"");
 }
 
 /* Every byte value at every place of a 20-byte name (so in and out of
