@@ -69,7 +69,7 @@ static void copy_str(char *dst, size_t size, const struct nlattr *a)
 	dst[len] = '\0';
 }
 
-/* One pass over the message, with libmnl, and no allocation: this runs
+/* One pass over the message (nl_attr.h), no allocation: this runs
  * for every event, and libnftnl's trace parser allocates an object and a
  * copy of every string and header, and exits the process (abi_breakage)
  * on a message without ID or TYPE, an attribute of the wrong size, a
@@ -185,17 +185,13 @@ static bool parse_attrs(const struct nlmsghdr *nlh, struct trace_attrs *ta)
 				return false;
 			continue;
 		}
-		if (t == NFTA_TRACE_VERDICT && !parse_verdict(a, &ta->code, &ta->chain))
+		if (t == NFTA_TRACE_VERDICT &&
+		    !parse_verdict(a, &ta->code, &ta->chain))
 			return false;
 		ta->tb[t] = a;
 	}
 	return ta->tb[NFTA_TRACE_ID] && ta->tb[NFTA_TRACE_TYPE] &&
 	       ta->tb[NFTA_TRACE_TABLE] && ta->tb[NFTA_TRACE_CHAIN];
-}
-
-static uint32_t get_u32(const struct nlattr *a)
-{
-	return nla_be32(a);
 }
 
 /* Network header, then transport header, as much as ev->hdr holds. */
@@ -228,9 +224,9 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	nfg = mnl_nlmsg_get_payload(nlh);
 	ev->source = EV_SRC_NFT;
-	ev->id = get_u32(tb[NFTA_TRACE_ID]);
+	ev->id = nla_be32(tb[NFTA_TRACE_ID]);
 	ev->family = nfg->nfgen_family;
-	ev->type = get_u32(tb[NFTA_TRACE_TYPE]);
+	ev->type = nla_be32(tb[NFTA_TRACE_TYPE]);
 	copy_str(ev->table, sizeof(ev->table), tb[NFTA_TRACE_TABLE]);
 	copy_str(ev->chain, sizeof(ev->chain), tb[NFTA_TRACE_CHAIN]);
 	if (tb[NFTA_TRACE_RULE_HANDLE]) {
@@ -238,14 +234,14 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		ev->has |= EV_HAS_HANDLE;
 	}
 	if (tb[NFTA_TRACE_VERDICT]) {
-		ev->verdict = (int32_t)get_u32(ta.code);
+		ev->verdict = (int32_t)nla_be32(ta.code);
 		ev->has |= EV_HAS_VERDICT;
 		if (ev->verdict == NFT_JUMP || ev->verdict == NFT_GOTO)
 			copy_str(ev->jump_target, sizeof(ev->jump_target),
 				 ta.chain);
 	}
 	if (tb[NFTA_TRACE_POLICY]) {
-		ev->policy = get_u32(tb[NFTA_TRACE_POLICY]);
+		ev->policy = nla_be32(tb[NFTA_TRACE_POLICY]);
 		/* A policy event carries its verdict here, not in VERDICT. */
 		if (!(ev->has & EV_HAS_VERDICT)) {
 			ev->verdict = (int32_t)ev->policy;
@@ -253,17 +249,17 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 		}
 	}
 	if (tb[NFTA_TRACE_IIF]) {
-		ev->iif = get_u32(tb[NFTA_TRACE_IIF]);
+		ev->iif = nla_be32(tb[NFTA_TRACE_IIF]);
 		ev->has |= EV_HAS_IIF;
 	}
 	if (tb[NFTA_TRACE_OIF]) {
-		ev->oif = get_u32(tb[NFTA_TRACE_OIF]);
+		ev->oif = nla_be32(tb[NFTA_TRACE_OIF]);
 		ev->has |= EV_HAS_OIF;
 	}
 	if (tb[NFTA_TRACE_MARK])
-		ev->meta.mark = get_u32(tb[NFTA_TRACE_MARK]);
+		ev->meta.mark = nla_be32(tb[NFTA_TRACE_MARK]);
 	if (tb[NFTA_TRACE_NFPROTO]) {
-		ev->nfproto = get_u32(tb[NFTA_TRACE_NFPROTO]);
+		ev->nfproto = nla_be32(tb[NFTA_TRACE_NFPROTO]);
 		ev->has |= EV_HAS_NFPROTO;
 	} else {
 		ev->nfproto = ev->family;
@@ -283,15 +279,15 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	}
 	/* Conntrack, kernel 6.16+ */
 	if (tb[IPTT_NFTA_TRACE_CT_ID]) {
-		ev->ct_id = get_u32(tb[IPTT_NFTA_TRACE_CT_ID]);
+		ev->ct_id = nla_be32(tb[IPTT_NFTA_TRACE_CT_ID]);
 		ev->has |= EV_HAS_CT;
 	}
 	if (tb[IPTT_NFTA_TRACE_CT_DIRECTION])
 		ev->ct_dir = nla_u8(tb[IPTT_NFTA_TRACE_CT_DIRECTION]);
 	if (tb[IPTT_NFTA_TRACE_CT_STATUS])
-		ev->ct_status = get_u32(tb[IPTT_NFTA_TRACE_CT_STATUS]);
+		ev->ct_status = nla_be32(tb[IPTT_NFTA_TRACE_CT_STATUS]);
 	if (tb[IPTT_NFTA_TRACE_CT_STATE]) {
-		ev->ct_state = get_u32(tb[IPTT_NFTA_TRACE_CT_STATE]);
+		ev->ct_state = nla_be32(tb[IPTT_NFTA_TRACE_CT_STATE]);
 		ev->has |= EV_HAS_CT;
 	}
 	return 0;
