@@ -2,8 +2,9 @@
  *
  *   null
  *
- * Joins the nf_tables trace group (NFNLGRP_NFTRACE) with the same 16 MiB
- * receive buffer iptables-trace asks for, and only receives: it counts
+ * Joins the nf_tables trace group (NFNLGRP_NFTRACE) with a 128 MiB
+ * receive buffer, what iptables-trace asks for on a machine with 16 GB
+ * or more (nl_sock_events_rcvbuf), and only receives: it counts
  * the NFT_MSG_TRACE messages and the overruns (ENOBUFS). On SIGINT or
  * SIGTERM it prints "events N overruns M drops D" (D: the socket's own
  * drop counter, SO_MEMINFO's SK_MEMINFO_DROPS, -1 when unknown). */
@@ -36,7 +37,7 @@ int main(void)
 	static char buf[1 << 16] __attribute__((aligned(8)));
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct sigaction act = { .sa_handler = on_signal };
-	int fd, group = NFNLGRP_NFTRACE, size = 16 << 20;
+	int fd, group = NFNLGRP_NFTRACE, size = 128 << 20;
 	unsigned long events = 0, overruns = 0;
 	unsigned int mem[SK_MEMINFO_VARS];
 	socklen_t mlen = sizeof(mem);

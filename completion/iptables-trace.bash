@@ -30,7 +30,7 @@ _iptables_trace()
 		--timeout --verdict --summary --netns
 		--backend= --trace-rules --cleanup --rule-syntax= -j --json
 		-t --timestamps -v --verbose -n -q --quiet --no-color --color=
-		--quiet-time -h --help -V --version
+		--quiet-time --buffer-size -h --help -V --version
 		--probe --from-host --sport --dport --tcp-flags --icmp-type --mark
 		--ct --expect --ruleset --probe-file"
 	local IFS=$' \t\n'
@@ -109,7 +109,7 @@ _iptables_trace()
 			return
 		fi
 		;;
-	-s | --source | -d | --destination | --bpf | -c | --count | --timeout | --quiet-time |\
+	-s | --source | -d | --destination | --bpf | -c | --count | --timeout | --quiet-time | --buffer-size |\
 	--sport | --dport | --mark)
 		return
 		;;

@@ -44,7 +44,7 @@
 # BENCH_PERF=1 records ours with perf during each round's traffic
 # (build/bench/rounds/ROUND/perf.data; it costs ours some CPU).
 # BENCH_SERVICES=12400 gives the 100k-rule host. A fourth listener, the
-# null listener (bench/null.c: recv only, same 16 MiB buffer), is the limit.
+# null listener (bench/null.c: recv only, same 128 MiB buffer), is the limit.
 set -eu
 
 BIN=${1:?usage: bench.sh path/to/iptables-trace}

@@ -25,6 +25,7 @@
 #include "snapshots.h"
 #include "ct.h"
 #include "nl_log.h"
+#include "nl_sock.h"
 #include "rules_nft.h"
 #include "rules_xt.h"
 #include "statedir.h"
@@ -313,6 +314,11 @@ static void open_sources(struct app *app)
 {
 	unsigned int i;
 
+	struct source_opts opts = {
+		.ephemeral = app->ephemeral_ns,
+		.rcvbuf = nl_sock_events_rcvbuf(app->cfg.buffer_mib),
+	};
+
 	app->sources_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (app->sources_fd < 0)
 		die(EXIT_RUNTIME, "epoll_create1: %s", strerror(errno));
@@ -321,7 +327,7 @@ static void open_sources(struct app *app)
 		struct app_source *src = &app->sources[i];
 		struct epoll_event ee = { .events = EPOLLIN };
 		char msg[512];
-		void *h = p->ops->open(app->ephemeral_ns);
+		void *h = p->ops->open(&opts);
 
 		if (!h) {
 			int code = p->ops->open_error(errno, msg, sizeof(msg));

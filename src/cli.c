@@ -65,6 +65,8 @@ static const char usage_text[] =
 "      --color=auto|always|never colours (auto: on a terminal, unless TERM=dumb\n"
 "                                or NO_COLOR is set); --no-color: never\n"
 "      --quiet-time MS           finish a packet after MS ms without events (250)\n"
+"      --buffer-size MIB         the kernel's queue of events for us, 1-1024 MiB\n"
+"                                (default: 1/128 of RAM, 16 to 128 MiB)\n"
 "\n"
 "Probes: the kernel judges a packet that does not exist, in a throwaway copy of\n"
 "the namespace (nothing is sent or changed in the namespace itself):\n"
@@ -164,7 +166,7 @@ enum {
 	OPT_BPF = 256, OPT_LIMIT, OPT_COUNT, OPT_TIMEOUT, OPT_NETNS,
 	OPT_SYNTAX, OPT_NO_COLOR, OPT_QUIET, OPT_BACKEND, OPT_TRACE_RULES,
 	OPT_CLEANUP, OPT_CHAIN, OPT_VERDICT, OPT_SUMMARY, OPT_COLOR,
-	OPT_FOLLOW,
+	OPT_FOLLOW, OPT_BUFFER,
 };
 
 static const struct option long_opts[] = {
@@ -195,6 +197,7 @@ static const struct option long_opts[] = {
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 	{ "quiet-time", required_argument, NULL, OPT_QUIET },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -515,6 +518,13 @@ void cli_parse(int argc, char **argv, struct config *cfg)
 		case OPT_QUIET:
 			cfg->quiet_ms = (unsigned int)parse_ulong(optarg,
 				"invalid --quiet-time '%s' (milliseconds)", 60000);
+			break;
+		case OPT_BUFFER:
+			cfg->buffer_mib = (unsigned int)parse_ulong(optarg,
+				"invalid --buffer-size '%s' (MiB, 1 to 1024)", 1024);
+			if (!cfg->buffer_mib)
+				usage_error("invalid --buffer-size '%s' (MiB, 1 to 1024)",
+					    optarg);
 			break;
 		case 'h': cli_help();
 		case 'V': cli_version();

@@ -42,6 +42,7 @@ struct config {
 	unsigned int verdicts;		/* --verdict: 1 << fate_kind; 0: all */
 	char **argv_copy;		/* argv without iptables' "!" words */
 	unsigned int quiet_ms;
+	unsigned int buffer_mib;	/* --buffer-size; 0: nl_sock's default */
 };
 
 /* Parse argv. Exits with a message for -h, -V and usage errors. */

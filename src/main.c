@@ -399,7 +399,8 @@ static void print_summary(const struct app *app, bool exact, unsigned long lost)
 	}
 	if (app->loss.overruns)
 		fprintf(stderr, " (the receive buffer overflowed %lu time%s; trace "
-			"fewer packets with a filter or --limit)", app->loss.overruns,
+			"fewer packets with a filter or --limit, or raise "
+			"--buffer-size)", app->loss.overruns,
 			app->loss.overruns == 1 ? "" : "s");
 	fputc('\n', stderr);
 }

@@ -255,7 +255,7 @@ static int restore(struct nl_log *l)
 	return ret;
 }
 
-static struct nl_log *open_log(bool record)
+struct nl_log *nl_log_open(bool record, int rcvbuf)
 {
 	struct nl_log *l = calloc(1, sizeof(*l));
 	int i, err, ret;
@@ -272,7 +272,7 @@ static struct nl_log *open_log(bool record)
 			goto err;
 	}
 	/* group 0 is joined by the bind command, not by membership */
-	l->sock = nl_sock_open(0, NL_SOCK_EVENTS_RCVBUF);
+	l->sock = nl_sock_open(0, rcvbuf);
 	if (!l->sock)
 		goto err;
 
@@ -308,16 +308,6 @@ err:
 	nl_log_free(l);
 	errno = err;
 	return NULL;
-}
-
-struct nl_log *nl_log_open(void)
-{
-	return open_log(true);
-}
-
-struct nl_log *nl_log_open_unrecorded(void)
-{
-	return open_log(false);
 }
 
 int nl_log_close(struct nl_log *l)

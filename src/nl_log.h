@@ -6,6 +6,7 @@
 #ifndef IPTT_NL_LOG_H
 #define IPTT_NL_LOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 #include "event.h"
@@ -17,15 +18,15 @@
 struct nl_log;
 struct nl_sock;
 
-/* Listen on NFLOG group 0 and bind nfnetlink_log for IPv4 and IPv6 in
- * the current network namespace. Returns NULL with errno set:
+/* Listen on NFLOG group 0, with a receive buffer of rcvbuf bytes, and
+ * bind nfnetlink_log for IPv4 and IPv6 in the current network
+ * namespace. record: keep a state file for a killed run's repair (not
+ * for a namespace that dies with us, a probe's copy). Returns NULL with
+ * errno set:
  *   EBUSY   another socket holds group 0; nothing was changed.
  *   ENOENT  the namespace has no nf_log sysctls (no nf_log support).
  * Enter the namespace before calling. */
-struct nl_log *nl_log_open(void);
-/* The same without a state file: for a namespace that dies with us (a
- * probe's copy), where a killed run leaves no binding to repair. */
-struct nl_log *nl_log_open_unrecorded(void);
+struct nl_log *nl_log_open(bool record, int rcvbuf);
 
 /* Unbind and put back the logger each family had before nl_log_open()
  * ("NONE" when none), unless someone bound another logger meanwhile:

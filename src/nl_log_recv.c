@@ -357,13 +357,13 @@ static int src_drain(void *h, source_cb cb, void *data,
 
 /* ---- the source ---------------------------------------------------- */
 
-static void *src_open(bool ephemeral)
+static void *src_open(const struct source_opts *o)
 {
 	struct nl_log_src *src = calloc(1, sizeof(*src));
 
 	if (!src)
 		return NULL;
-	src->l = ephemeral ? nl_log_open_unrecorded() : nl_log_open();
+	src->l = nl_log_open(!o->ephemeral, o->rcvbuf);
 	if (!src->l) {
 		int err = errno;
 

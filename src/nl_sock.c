@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/sysinfo.h>
 #include <linux/netlink.h>
 
 #include "nl_recv.h"
@@ -11,6 +12,20 @@ struct nl_sock {
 	/* many messages per recv, parsed in place: keep them aligned */
 	char buf[1 << 18] __attribute__((aligned(8)));
 };
+
+int nl_sock_events_rcvbuf(unsigned int mib)
+{
+	const unsigned long long lo = 16ull << 20, hi = 128ull << 20;
+	unsigned long long ram = 0;
+	struct sysinfo si;
+
+	if (mib)
+		return (int)(mib << 20);
+	if (sysinfo(&si) == 0)
+		ram = (unsigned long long)si.totalram * si.mem_unit;
+	ram /= 128;
+	return (int)(ram < lo ? lo : ram > hi ? hi : ram);
+}
 
 struct nl_sock *nl_sock_open(unsigned int group, int rcvbuf)
 {

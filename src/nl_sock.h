@@ -12,9 +12,15 @@
 
 struct nl_sock;
 
-/* nft monitor trace uses 16 MiB too: a burst of traced packets must not
- * overrun us while a block is being printed. */
-#define NL_SOCK_EVENTS_RCVBUF	(16 << 20)
+/* The receive buffer of an event socket, in bytes: mib MiB, or when
+ * mib is 0 a 128th of the RAM, at least 16 MiB (what nft monitor trace
+ * asks for) and at most 128 MiB. The kernel counts twice what we ask
+ * for, and an event costs it about 1.3 KB of that (16 MiB hold 26,000
+ * events); a traced packet on a kube-proxy path is 20-30 events, and
+ * the kernel writes them faster than we print them: a burst of 20,000
+ * such packets needs the 128 MiB. The memory is taken only while
+ * events wait. */
+int nl_sock_events_rcvbuf(unsigned int mib);
 
 /* A nonblocking NETLINK_NETFILTER socket bound to an automatic port id,
  * joined to group when it is not 0, with a receive buffer of rcvbuf

@@ -30,13 +30,13 @@ struct nl_trace {
 static void nl_trace_close(struct nl_trace *t);
 
 /* Subscribe to trace events in the current network namespace. */
-static struct nl_trace *nl_trace_open(void)
+static struct nl_trace *nl_trace_open(int rcvbuf)
 {
 	struct nl_trace *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
-	t->sock = nl_sock_open(NFNLGRP_NFTRACE, NL_SOCK_EVENTS_RCVBUF);
+	t->sock = nl_sock_open(NFNLGRP_NFTRACE, rcvbuf);
 	if (!t->sock) {
 		nl_trace_close(t);
 		return NULL;
@@ -324,10 +324,9 @@ static void overrun(void *data)
 
 /* ---- the source ---------------------------------------------------- */
 
-static void *src_open(bool ephemeral)
+static void *src_open(const struct source_opts *o)
 {
-	(void)ephemeral;	/* nothing outlives the socket */
-	return nl_trace_open();
+	return nl_trace_open(o->rcvbuf);	/* nothing outlives the socket */
 }
 
 static bool kernel_lacks(int e)

@@ -64,12 +64,18 @@ struct source_loss {
 
 typedef void (*source_cb)(const struct trace_event *ev, void *data);
 
+/* How to open a source. */
+struct source_opts {
+	/* the namespace dies with us (a probe's copy), so nothing needs
+	 * recording for a killed run's repair */
+	bool ephemeral;
+	int rcvbuf;	/* bytes of receive buffer (nl_sock_events_rcvbuf) */
+};
+
 struct source_ops {
 	/* Open in the current network namespace (enter it first).
-	 * ephemeral: the namespace dies with us (a probe's copy), so
-	 * nothing needs recording for a killed run's repair. Returns
-	 * NULL with errno set. */
-	void *(*open)(bool ephemeral);
+	 * Returns NULL with errno set. */
+	void *(*open)(const struct source_opts *o);
 	/* Why open() failed with err, in words for the user: writes the
 	 * sentence to msg and returns the exit code. */
 	int (*open_error)(int err, char *msg, size_t size);

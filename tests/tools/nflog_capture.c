@@ -22,6 +22,7 @@
 #include <libmnl/libmnl.h>
 
 #include "nl_log.h"
+#include "nl_sock.h"
 
 static volatile sig_atomic_t stop;
 
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	l = nl_log_open();
+	l = nl_log_open(true, nl_sock_events_rcvbuf(0));
 	if (!l) {
 		fprintf(stderr, "nflog_capture: %s\n", errno == EBUSY ?
 			"another program holds NFLOG group 0" : strerror(errno));
