@@ -697,12 +697,11 @@ static void take_event(const struct trace_event *ev, void *data)
 int app_drain(struct app *app)
 {
 	int got, rounds = 0;
-	struct timespec start, start_rt, now;
+	struct timespec start, start_rt;
 	unsigned int i;
 
 	/* bounded, so a flood cannot hold finished blocks back forever */
 	do {
-		struct source_loss before = app->loss;
 		bool all_empty = true;
 
 		got = 0;
@@ -710,32 +709,29 @@ int app_drain(struct app *app)
 		clock_gettime(CLOCK_REALTIME, &start_rt);
 		for (i = 0; i < app->n_sources; i++) {
 			struct app_source *src = &app->sources[i];
+			struct source_loss had = app->loss;
 			bool empty;
 			int n = src->ops->drain(src->h, take_event, src, &app->loss,
 						DRAIN_BATCH, &empty);
 
 			if (n < 0)
 				return -1;
+			if (app->loss.overruns != had.overruns ||
+			    app->loss.lost != had.lost)
+				asm_mark_cut(app->assembler, src->ops->kind);
 			got += n;
 			all_empty &= empty;
+			/* Read to its end after the round began: every event
+			 * it sent before then is in. A block waits for the
+			 * sockets its other events may still sit on, each on
+			 * its own: waiting for a round that finds them all
+			 * empty held every block back for as long as a burst
+			 * lasted, or until the quiet time emitted it without
+			 * the legacy steps still queued. */
+			asm_source_read(app->assembler, src->ops->kind, empty, &start);
 		}
-		if (app->loss.overruns != before.overruns ||
-		    app->loss.lost != before.lost)
-			asm_mark_cut(app->assembler);
-		if (all_empty) {
-			/* Each socket was read until it was empty, after the
-			 * round began: every event sent before then is in, on
-			 * every source. (Waiting for a round that finds all of
-			 * them empty held every finished block back for as long
-			 * as a burst lasted.) */
-			asm_drained(app->assembler, &start);
+		if (all_empty)
 			snapshots_drained(&app->resolver, &start_rt);
-		} else if (app->n_sources == 1) {
-			/* One socket is read in the order its events were
-			 * sent: there is no other channel to wait for. */
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			asm_drained(app->assembler, &now);
-		}
 	} while (got && !app->failed && ++rounds < 8);
 	return 0;
 }

@@ -18,6 +18,10 @@
  * packets that each match thousands of rules would hold gigabytes. */
 #define MAX_HELD_EVENTS	(1u << 16)
 
+/* Blocks of legacy events waiting for their packet's start (see
+ * wait_add): a ring, a power of two. */
+#define MAX_WAITING	16384
+
 /* Packets of ours that a rule queued to userspace: when the listener
  * reinjects one, its later passage has the same trace id and headers but
  * no event of our tracing rule, which ran before the queue. */
@@ -44,8 +48,29 @@ struct assembler {
 	size_t nopen, cap;
 	struct queued queued[QUEUED_KEPT];
 	unsigned int next_queued;
-	bool track_drain;		/* asm_drained() is called */
-	struct timespec drained;
+	/* Sources the caller reads, and when each was last read to its
+	 * end: the start of that round (asm_source_read). */
+	bool reads[EV_SRC_N];
+	struct timespec read_to_end[EV_SRC_N];
+	/* Sources that overflowed and were not read to their end since:
+	 * what is queued there came before what the kernel dropped, and it
+	 * drops until the queue is read out (asm_mark_cut). A bit each. */
+	uint8_t overflowed;
+	/* Blocks of legacy events read before any event of a packet of
+	 * ours came with their headers, oldest first: the NFLOG socket,
+	 * one event a packet, is read to its end long before the trace
+	 * socket, 20 or more a packet, when both hold a backlog. A ring
+	 * whose adopted slots are NULL. */
+	struct block *waiting[MAX_WAITING];
+	size_t wait_head, nwait;
+	uint16_t wait_key_count[FILTER_SLOTS];
+	/* Keys of waiting blocks dropped to bound memory, until every
+	 * start sent before the last drop has been read: a packet of one
+	 * of them may lack its legacy steps. */
+	uint8_t evicted[FILTER_SLOTS];
+	size_t nwait_live;		/* waiting slots that hold a block */
+	bool any_evicted;
+	struct timespec evicted_last;
 	size_t n_nft;			/* open blocks with an nf_tables event */
 	size_t held, max_held;		/* events in blocks not yet freed */
 	unsigned long dropped;		/* events refused at max_held */
@@ -76,10 +101,17 @@ static void count_id(struct assembler *a, uint32_t id, int delta)
 		a->id_count[id_slot(id)] += delta;
 }
 
-static void count_key(struct assembler *a, const struct pkt_key *k, int delta)
+/* A waiting block's key is counted apart: an event's search of the
+ * open blocks must not walk them for a key only a waiting one has. */
+static void count_block_key(struct assembler *a, const struct block *b,
+			    int delta)
 {
-	if (k->valid)
-		a->key_count[key_slot(k)] += delta;
+	if (!b->key.valid)
+		return;
+	if (b->in_wait)
+		a->wait_key_count[key_slot(&b->key)] += delta;
+	else
+		a->key_count[key_slot(&b->key)] += delta;
 }
 
 static bool may_have_id(const struct assembler *a, uint32_t id)
@@ -132,6 +164,9 @@ void asm_free(struct assembler *a)
 		return;
 	for (i = 0; i < a->nopen; i++)
 		block_free(a->open[i]);
+	for (i = 0; i < a->nwait; i++)
+		if (a->waiting[(a->wait_head + i) % MAX_WAITING])
+			block_free(a->waiting[(a->wait_head + i) % MAX_WAITING]);
 	free(a->open);
 	free(a);
 }
@@ -151,9 +186,11 @@ static void note_queued(struct assembler *a, const struct block *b)
 /* Emit and free a block already taken out of the open list. */
 static void finish(struct assembler *a, struct block *b)
 {
+	if (b->cut_pending)
+		b->cut = true;
 	count_id(a, b->id, -1);
 	count_id(a, b->joined_id, -1);
-	count_key(a, &b->key, -1);
+	count_block_key(a, b, -1);
 	if (b->has_nft)
 		a->n_nft--;
 	if (b->nevs) {
@@ -203,10 +240,9 @@ static void complete_early(struct assembler *a, size_t i)
 	complete(a, i);
 }
 
-static struct block *block_new(struct assembler *a, uint32_t id)
+/* Put b at the end of the open list. Returns -1 on ENOMEM. */
+static int open_push(struct assembler *a, struct block *b)
 {
-	struct block *b;
-
 	if (a->nopen == MAX_OPEN_BLOCKS)
 		complete_early(a, 0);
 	if (a->nopen == a->cap) {
@@ -214,23 +250,33 @@ static struct block *block_new(struct assembler *a, uint32_t id)
 		struct block **n = realloc(a->open, ncap * sizeof(*n));
 
 		if (!n)
-			return NULL;
+			return -1;
 		a->open = n;
 		a->cap = ncap;
 	}
-	b = calloc(1, sizeof(*b));
+	a->open[a->nopen++] = b;
+	return 0;
+}
+
+static struct block *block_new(struct assembler *a, uint32_t id)
+{
+	struct block *b = calloc(1, sizeof(*b));
+
 	if (!b)
 		return NULL;
+	if (open_push(a, b) < 0) {
+		free(b);
+		return NULL;
+	}
 	set_id(a, b, id);
 	clock_gettime(CLOCK_MONOTONIC, &b->first);
-	a->open[a->nopen++] = b;
 	return b;
 }
 
 static int block_append(struct block *b, const struct trace_event *ev)
 {
 	if (b->nevs == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 16;
+		size_t ncap = b->cap ? b->cap * 2 : b->in_wait ? 2 : 16;
 		struct trace_event *n = realloc(b->evs, ncap * sizeof(*n));
 
 		if (!n)
@@ -282,6 +328,111 @@ static bool key_equal(const struct pkt_key *x, const struct pkt_key *y)
 	       x->l4a == y->l4a && x->l4b == y->l4b;
 }
 
+/* The last of b's events on src came. Read while src's queue held what
+ * came before an overflow, it says that none of them was dropped. */
+static void close_by(struct block *b, enum ev_source src)
+{
+	b->closed = true;
+	b->closed_src = src;
+	b->cut_pending &= (uint8_t)~(1u << src);
+}
+
+static struct block **wait_slot(struct assembler *a, size_t i)
+{
+	return &a->waiting[(a->wait_head + i) % MAX_WAITING];
+}
+
+/* Take the oldest waiting slot. A block still there goes as one the
+ * quiet time ended would; evicted (to bound memory), its key is noted:
+ * the packet it waited for may still start (maybe_evicted). */
+static void wait_pop(struct assembler *a, bool evicted)
+{
+	struct block *b = *wait_slot(a, 0);
+
+	*wait_slot(a, 0) = NULL;
+	a->wait_head = (a->wait_head + 1) % MAX_WAITING;
+	a->nwait--;
+	if (!b)
+		return;
+	a->nwait_live--;
+	if (evicted && b->key.valid) {
+		a->evicted[key_slot(&b->key)] = 1;
+		a->any_evicted = true;
+		clock_gettime(CLOCK_MONOTONIC, &a->evicted_last);
+	}
+	finish(a, b);
+}
+
+/* A block for legacy events that came before any event of their
+ * packet's start. It waits apart from the open blocks, in the order it
+ * came, until that start adopts it (wait_adopt) or every source has
+ * been read past it (asm_flush). Legacy blocks hold a few events: its
+ * array starts small. */
+static struct block *wait_new(struct assembler *a)
+{
+	struct block *b;
+
+	if (a->nwait == MAX_WAITING)
+		wait_pop(a, true);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->in_wait = true;
+	clock_gettime(CLOCK_MONOTONIC, &b->first);
+	*wait_slot(a, a->nwait++) = b;
+	a->nwait_live++;
+	return b;
+}
+
+/* The newest waiting block of the same packet, for a legacy event. */
+static struct block *wait_find(struct assembler *a, const struct pkt_key *k)
+{
+	size_t i;
+
+	if (!k->valid || !a->wait_key_count[key_slot(k)])
+		return NULL;
+	for (i = a->nwait; i-- > 0;) {
+		struct block *w = *wait_slot(a, i);
+
+		if (w && key_equal(&w->key, k))
+			return w;
+	}
+	return NULL;
+}
+
+/* The oldest waiting block of the same packet, for its start: the two
+ * sockets are each read in the order their events were sent. It joins
+ * the open blocks. */
+static struct block *wait_adopt(struct assembler *a, const struct pkt_key *k)
+{
+	size_t i;
+
+	if (!k->valid || !a->wait_key_count[key_slot(k)])
+		return NULL;
+	for (i = 0; i < a->nwait; i++) {
+		struct block **slot = wait_slot(a, i), *w = *slot;
+
+		if (!w || !key_equal(&w->key, k))
+			continue;
+		if (open_push(a, w) < 0)
+			return NULL;
+		count_block_key(a, w, -1);
+		w->in_wait = false;
+		count_block_key(a, w, 1);
+		*slot = NULL;
+		a->nwait_live--;
+		return w;
+	}
+	return NULL;
+}
+
+/* A start with the key of a waiting block dropped to bound memory: its
+ * legacy events may be lost. */
+static bool maybe_evicted(const struct assembler *a, const struct pkt_key *k)
+{
+	return a->any_evicted && k->valid && a->evicted[key_slot(k)];
+}
+
 /* A packet over lo crosses the hooks twice with the same headers: on
  * its way out (no input interface) and back in (lo's), two trace ids,
  * two blocks. A legacy event without an input interface belongs to a
@@ -299,20 +450,17 @@ static bool iif_fits(const struct block *b, const struct trace_event *xt)
 	return !b->iif || b->iif == xt->iif;
 }
 
-/* The newest open block of the same packet: for nft events only blocks
- * that so far hold nothing but legacy events; for a legacy event xt
- * only one whose input interface fits. */
+/* The newest open block of the same packet whose input interface fits
+ * the legacy event xt. */
 static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
-				 bool legacy_only, const struct trace_event *xt)
+				 const struct trace_event *xt)
 {
 	size_t i;
 
-	if (!may_have_key(a, k) || (legacy_only && a->n_nft == a->nopen))
+	if (!may_have_key(a, k))
 		return NULL;
 	for (i = a->nopen; i-- > 0;)
-		if (key_equal(&a->open[i]->key, k) &&
-		    (!legacy_only || !a->open[i]->has_nft) &&
-		    iif_fits(a->open[i], xt))
+		if (key_equal(&a->open[i]->key, k) && iif_fits(a->open[i], xt))
 			return a->open[i];
 	return NULL;
 }
@@ -355,8 +503,8 @@ static struct block *find_first_pass(struct assembler *a,
 
 /* Legacy events come over another socket, so they may arrive before or
  * after the nf_tables events of the same packet; the packet's key joins
- * them. A block of legacy events only is adopted by the first nft event
- * that starts the same packet. */
+ * them. A block of legacy events only waits apart (wait_new) until the
+ * first nft event that starts the same packet adopts it. */
 static struct block *block_for(struct assembler *a, const struct trace_event *ev,
 				bool starts)
 {
@@ -366,7 +514,8 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 
 	if (!ev_traits(ev)->by_id) {
 		asm_pkt_key(ev, &key);
-		return find_by_key(a, &key, false, ev);
+		b = find_by_key(a, &key, ev);
+		return b || starts ? b : wait_find(a, &key);
 	}
 	b = find_open(a, ev->id, &idx);
 	/* An earlier block of the id without a start is this packet only
@@ -387,12 +536,12 @@ static struct block *block_for(struct assembler *a, const struct trace_event *ev
 		 * still be queued on the other socket. Id 0 keeps further
 		 * nft events of the id away from it. */
 		b->superseded = true;
-		b->closed = true;
+		close_by(b, ev->source);
 		b = NULL;
 	}
 	if (!b && starts) {
 		asm_pkt_key(ev, &key);
-		if ((b = find_by_key(a, &key, true, NULL)))
+		if ((b = wait_adopt(a, &key)))
 			set_id(a, b, ev->id);
 	}
 	if (!b && !starts && (b = find_first_pass(a, ev)))
@@ -416,12 +565,20 @@ static bool reinjected(const struct assembler *a, const struct block *b)
 int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 {
 	struct block *b = block_for(a, ev, ours);
+	bool by_id = ev_traits(ev)->by_id;
 
-	if (!b && !(b = block_new(a, ev_traits(ev)->by_id ? ev->id : 0)))
-		return -1;
+	if (!b) {
+		b = by_id || ours ? block_new(a, by_id ? ev->id : 0) : wait_new(a);
+		if (!b)
+			return -1;
+		b->cut_pending = a->overflowed;
+	}
 	if (!b->key.valid) {
 		asm_pkt_key(ev, &b->key);
-		count_key(a, &b->key, 1);
+		count_block_key(a, b, 1);
+		/* a packet whose legacy events were dropped unread */
+		if (ours && maybe_evicted(a, &b->key))
+			b->cut = b->cut_early = true;
 	}
 	if (!ev_traits(ev)->legacy) {
 		if (!b->has_nft)
@@ -447,6 +604,8 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 	 * it alone takes no more events. */
 	while (a->held >= a->max_held && a->nopen > 1)
 		complete_early(a, a->open[0] == b ? 1 : 0);
+	while (a->held >= a->max_held && a->nwait && *wait_slot(a, 0) != b)
+		wait_pop(a, true);
 	if (a->held >= a->max_held) {
 		b->cut = b->cut_early = true;
 		a->dropped++;
@@ -456,27 +615,88 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 		return -1;
 	a->held++;
 	b->evs[b->nevs - 1].ours = ours;
-	/* Emitted by the next asm_flush(), after the caller has drained
-	 * every channel: the legacy events of a packet come over another
+	/* Emitted by the next asm_flush() that finds the other sources
+	 * read past it: the legacy events of a packet come over another
 	 * socket and may still be queued there. */
-	if (a->ops.ends_path(b, ev, a->ops.data))
-		b->fate_known = b->closed = true;
+	if (a->ops.ends_path(b, ev, a->ops.data)) {
+		b->fate_known = true;
+		close_by(b, ev->source);
+	}
 	return 0;
 }
 
-void asm_drained(struct assembler *a, const struct timespec *at)
+/* src's queue was read out after an overflow: what a block still waits
+ * for there came after the drop, or was dropped. */
+static void end_overflow(struct assembler *a, enum ev_source src)
 {
-	a->track_drain = true;
-	a->drained = *at;
+	const uint8_t bit = (uint8_t)(1u << src);
+	size_t i;
+
+	for (i = 0; i < a->nopen; i++)
+		if (a->open[i]->cut_pending & bit) {
+			a->open[i]->cut = true;
+			a->open[i]->cut_pending &= (uint8_t)~bit;
+		}
+	for (i = 0; i < a->nwait; i++) {
+		struct block *w = *wait_slot(a, i);
+
+		if (w && (w->cut_pending & bit)) {
+			w->cut = true;
+			w->cut_pending &= (uint8_t)~bit;
+		}
+	}
+	a->overflowed &= (uint8_t)~bit;
 }
 
-/* Closed, and no event of its can still be queued on another channel. */
+void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
+		     const struct timespec *round_start)
+{
+	if (src >= EV_SRC_N)
+		return;
+	a->reads[src] = true;
+	if (!to_end)
+		return;
+	a->read_to_end[src] = *round_start;
+	if (a->overflowed & (1u << src))
+		end_overflow(a, src);
+	/* every start sent before the last eviction has been read */
+	if (a->any_evicted && source_traits(src)->by_id &&
+	    !ts_before(round_start, &a->evicted_last)) {
+		memset(a->evicted, 0, sizeof(a->evicted));
+		a->any_evicted = false;
+	}
+}
+
+/* Every source the caller reads but skip (EV_SRC_N: none) was read to
+ * its end in a round that began after b's last event came: no event of
+ * b's packet can still be queued there, as the kernel sends a packet's
+ * events on every socket while the packet crosses the hooks. */
+static bool read_past(const struct assembler *a, const struct block *b,
+		      enum ev_source skip)
+{
+	int s;
+
+	for (s = 0; s < EV_SRC_N; s++)
+		if (s != (int)skip && a->reads[s] &&
+		    ts_before(&a->read_to_end[s], &b->last))
+			return false;
+	return true;
+}
+
+/* Closed, and no event of its can still be queued on another source
+ * (on its own, the one whose event closed it, the rest came before). */
 static bool closed_whole(const struct assembler *a, const struct block *b)
 {
-	return b->closed && (!a->track_drain ||
-			     b->last.tv_sec < a->drained.tv_sec ||
-			     (b->last.tv_sec == a->drained.tv_sec &&
-			      b->last.tv_nsec <= a->drained.tv_nsec));
+	return b->closed && (b->fenced || read_past(a, b, b->closed_src));
+}
+
+/* Quiet for the quiet time, and no event of its can still be queued on
+ * any source: a backlog the quiet time passes over is no quiet. */
+static bool quiet_over(const struct assembler *a, const struct block *b,
+		       const struct timespec *now)
+{
+	return b->fenced || (ts_ms_between(&b->last, now) >= (long)a->quiet_ms &&
+			     read_past(a, b, EV_SRC_N));
 }
 
 static long hold(const struct assembler *a, const struct block *b)
@@ -497,8 +717,7 @@ void asm_flush(struct assembler *a, bool flush_all)
 	for (; i < a->nopen; i++) {
 		struct block *b = a->open[i];
 
-		if (!flush_all && !closed_whole(a, b) &&
-		    ts_ms_between(&b->last, &now) < a->quiet_ms) {
+		if (!flush_all && !closed_whole(a, b) && !quiet_over(a, b, &now)) {
 			a->open[kept++] = b;
 			continue;
 		}
@@ -512,6 +731,14 @@ void asm_flush(struct assembler *a, bool flush_all)
 	if (kept < i && i < a->nopen)	/* a held block stopped the pass */
 		memmove(&a->open[kept], &a->open[i], (a->nopen - i) * sizeof(*a->open));
 	a->nopen = kept + (a->nopen - i);
+	/* waiting blocks no start adopted: another tracer's packets */
+	while (a->nwait) {
+		struct block *w = *wait_slot(a, 0);
+
+		if (w && !flush_all && !quiet_over(a, w, &now))
+			break;
+		wait_pop(a, false);
+	}
 }
 
 void asm_set_max_held(struct assembler *a, size_t n)
@@ -524,12 +751,29 @@ unsigned long asm_dropped(const struct assembler *a)
 	return a->dropped;
 }
 
-void asm_mark_cut(struct assembler *a)
+/* An overflow of src: its queue holds what the kernel sent before it
+ * dropped events, until it is read out. A block that src closes before
+ * then lost none there; any other may have (asm_source_read decides). */
+static void mark_pending(struct block *b, enum ev_source src)
+{
+	if (!(b->closed && b->closed_src == src))
+		b->cut_pending |= (uint8_t)(1u << src);
+}
+
+void asm_mark_cut(struct assembler *a, enum ev_source src)
 {
 	size_t i;
 
+	if (src >= EV_SRC_N)
+		return;
+	a->overflowed |= (uint8_t)(1u << src);
 	for (i = 0; i < a->nopen; i++)
-		a->open[i]->cut = true;
+		mark_pending(a->open[i], src);
+	for (i = 0; i < a->nwait; i++)
+		if (*wait_slot(a, i))
+			mark_pending(*wait_slot(a, i), src);
+	if (!a->reads[src])
+		end_overflow(a, src);	/* a caller that reports no reads */
 }
 
 void asm_close_open(struct assembler *a)
@@ -537,7 +781,10 @@ void asm_close_open(struct assembler *a)
 	size_t i;
 
 	for (i = 0; i < a->nopen; i++)
-		a->open[i]->closed = true;
+		a->open[i]->closed = a->open[i]->fenced = true;
+	for (i = 0; i < a->nwait; i++)
+		if (*wait_slot(a, i))
+			(*wait_slot(a, i))->fenced = true;
 }
 
 int asm_next_timeout(const struct assembler *a)
@@ -548,17 +795,33 @@ int asm_next_timeout(const struct assembler *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
-		left = closed_whole(a, a->open[i]) ? 0 :
-		       (long)a->quiet_ms - ts_ms_between(&a->open[i]->last, &now);
-		if (left <= 0)
-			left = hold(a, a->open[i]);
+		const struct block *b = a->open[i];
+
+		left = closed_whole(a, b) || quiet_over(a, b, &now) ? hold(a, b) :
+		       (long)a->quiet_ms - ts_ms_between(&b->last, &now);
+		/* quiet, but a source is still to be read to its end */
+		if (left <= 0 && !closed_whole(a, b) && !quiet_over(a, b, &now))
+			left = 1;
 		if (best < 0 || left < best)
 			best = left;
+	}
+	for (i = 0; i < a->nwait; i++) {
+		const struct block *w = a->waiting[(a->wait_head + i) % MAX_WAITING];
+
+		if (!w)
+			continue;
+		left = quiet_over(a, w, &now) ? 0 :
+		       (long)a->quiet_ms - ts_ms_between(&w->last, &now);
+		if (left <= 0 && !quiet_over(a, w, &now))
+			left = 1;
+		if (best < 0 || left < best)
+			best = left;
+		break;		/* the oldest: the others go after it */
 	}
 	return (int)best;
 }
 
 size_t asm_open_blocks(const struct assembler *a)
 {
-	return a->nopen;
+	return a->nopen + a->nwait_live;
 }

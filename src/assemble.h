@@ -39,10 +39,16 @@ struct block {
 	struct timespec first, last;	/* CLOCK_MONOTONIC */
 	bool fate_known;		/* completed by a verdict, not by quiet time */
 	bool superseded;		/* the same id started a new packet */
-	bool closed;			/* done; waits for the next flush, which
-					 * comes after every channel is drained */
-	bool cut;			/* open when a receive buffer overflowed:
-					 * some of its events may be lost */
+	bool closed;			/* done; waits for a flush that finds the
+					 * other sources read past it */
+	enum ev_source closed_src;	/* of the event that closed it */
+	bool fenced;			/* no event of it can come any more */
+	bool in_wait;			/* legacy events waiting for their start */
+	bool cut;			/* some of its events may be lost to a
+					 * receive buffer's overflow */
+	uint8_t cut_pending;		/* 1 << source: may be, unless that
+					 * source closes it before its queue
+					 * is read out (asm_mark_cut) */
 	bool cut_early;			/* ... or emitted before its end, or
 					 * refused events, to bound memory */
 };
@@ -76,15 +82,23 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours);
  * time): all of them when flush_all. Call it after draining every event
  * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
-/* Every channel was found empty at this time (CLOCK_MONOTONIC): every
- * event sent before it has been added. Once told this, a block whose
- * verdict is known is emitted only after a drain that began after its
- * last event (its other channel's events may still be queued), or when
- * it has been quiet for the quiet time anyway. */
-void asm_drained(struct assembler *a, const struct timespec *at);
-/* A receive buffer overflowed: the kernel dropped events until it was
- * drained, so every block still open may have lost some. Mark them. */
-void asm_mark_cut(struct assembler *a);
+/* The caller read source src in a round that began at round_start
+ * (CLOCK_MONOTONIC); to_end: it read the source to its end, so every
+ * event the source sent before round_start has been added. Once told of
+ * a source, a block is emitted only when that source was read to its
+ * end in a round after the block's last event: a block whose verdict
+ * is known when every other source was (its legacy events may still be
+ * queued on the NFLOG socket), one ended by the quiet time when every
+ * source was (more of its events may wait behind a backlog). Call it
+ * for every source, every round. */
+void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
+		     const struct timespec *round_start);
+/* Source src's receive buffer overflowed: the kernel drops its events
+ * until its queue is read out, and what the queue holds came before
+ * the drop. A block open now or begun before then lost nothing there
+ * if an event of src closes it before then (asm_source_read with
+ * to_end says when); any other is cut. */
+void asm_mark_cut(struct assembler *a, enum ev_source src);
 /* At most n events are held in blocks not yet emitted (default 65536,
  * about 64 MB): at the bound the oldest open block is emitted early,
  * cut short, and a block that alone holds n events takes no more (it
@@ -96,7 +110,8 @@ unsigned long asm_dropped(const struct assembler *a);
  * quiet time would: their fate stays unknown. The next asm_flush()
  * emits them. */
 void asm_close_open(struct assembler *a);
-/* Milliseconds until the next quiet-time completion, -1 when none. */
+/* Milliseconds until the next quiet-time completion, -1 when none;
+ * 1 while a block waits for a source to be read to its end. */
 int asm_next_timeout(const struct assembler *a);
 size_t asm_open_blocks(const struct assembler *a);
 

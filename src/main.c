@@ -313,7 +313,9 @@ static void run(struct app *app)
 			snapshots_news(&app->resolver);
 		if (n > 0 && (pfd[0].revents & POLLIN))
 			snapshots_before_events(&app->resolver);
-		if (n > 0 && app_drain(app) < 0) {
+		/* after a timeout too: a block may wait for a socket to be
+		 * found empty (asm_source_read) */
+		if (app_drain(app) < 0) {
 			app->failed = true;
 			break;
 		}

@@ -413,6 +413,7 @@ static void src_emergency(void *h)
 }
 
 const struct source_ops nl_log_source = {
+	.kind = EV_SRC_XT,
 	.open = src_open,
 	.open_error = src_open_error,
 	.fd = src_fd,

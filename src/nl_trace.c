@@ -370,6 +370,7 @@ static int src_close(void *h)
 }
 
 const struct source_ops nl_trace_source = {
+	.kind = EV_SRC_NFT,
 	.open = src_open,
 	.open_error = src_open_error,
 	.fd = src_fd,

@@ -73,6 +73,7 @@ struct source_opts {
 };
 
 struct source_ops {
+	enum ev_source kind;	/* of every event it makes */
 	/* Open in the current network namespace (enter it first).
 	 * Returns NULL with errno set. */
 	void *(*open)(const struct source_opts *o);

@@ -26,7 +26,7 @@ struct seen {
 
 struct rec {
 	struct seen blocks[MAX_SEEN];
-	size_t n, total_evs;
+	size_t n, total_evs, emitted;
 	bool mixed_ids;			/* a block held another id's event */
 	bool (*ends)(const struct trace_event *ev);
 	bool (*starts)(const struct trace_event *ev);
@@ -50,6 +50,7 @@ static void rec_emit(const struct block *b, void *data)
 		if (b->evs[i].source == EV_SRC_NFT && b->evs[i].id != b->id)
 			r->mixed_ids = true;
 	r->total_evs += b->nevs;
+	r->emitted++;
 	if (r->n == MAX_SEEN)
 		return;
 	s = &r->blocks[r->n++];
@@ -519,11 +520,22 @@ static void test_bridge_and_inet_starts_are_one_packet(void **state)
 	asm_free(a);
 }
 
+/* The caller read both sockets to their end in a round that begins now. */
+static void both_read_to_end(struct assembler *a)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_source_read(a, EV_SRC_NFT, true, &t);
+	asm_source_read(a, EV_SRC_XT, true, &t);
+}
+
 /* Events of one drain, then its flush. Legacy events come before the
  * nft ones of the same packet, so a verdict that ends the path may come
  * before the packet's last nft events: they still join its block. And
- * once the caller reports drains, a closed block waits for one that
- * began after its last event. */
+ * once the caller reports its reads, a closed block waits for the
+ * other socket to be read to its end in a round that began after its
+ * last event. */
 static void test_closed_block_takes_its_tail(void **state)
 {
 	struct rec r = { .starts = is_start, .ends = is_drop };
@@ -532,8 +544,7 @@ static void test_closed_block_takes_its_tail(void **state)
 	struct timespec t;
 
 	(void)state;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_drained(a, &t);
+	both_read_to_end(a);
 	e = ev(0xc, "start", 1, NFT_CONTINUE);
 	assert_int_equal(rec_add(&r, a, &e), 0);
 	e = ev(0xc, "c", 2, NF_DROP);
@@ -541,9 +552,12 @@ static void test_closed_block_takes_its_tail(void **state)
 	e = ev(0xc, "tail", 3, NF_ACCEPT);
 	assert_int_equal(rec_add(&r, a, &e), 0);
 	asm_flush(a, false);
-	assert_int_equal(r.n, 0);	/* no drain since its last event */
+	assert_int_equal(r.n, 0);	/* no read since its last event */
+	/* the trace socket, whose verdict closed it, need not be read
+	 * again: its events come in order */
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_drained(a, &t);
+	asm_source_read(a, EV_SRC_NFT, false, &t);
+	asm_source_read(a, EV_SRC_XT, true, &t);
 	asm_flush(a, false);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].nevs, 3);
@@ -553,16 +567,201 @@ static void test_closed_block_takes_its_tail(void **state)
 	asm_free(a);
 }
 
-/* An overflow marks the blocks open at that moment, not those after. */
-static void test_overflow_marks_open_blocks_cut(void **state)
+/* Packet i of the tests below: its start (the fixture's nftrace event,
+ * trace id 0x1000 + i) and one legacy event, with IP id i. */
+static struct trace_event pkt_event(unsigned int i, bool legacy)
 {
-	struct rec r = { .starts = is_start, .ends = is_drop };
-	struct assembler *a = new_asm(&r, 1000);
-	struct trace_event e = ev(1, "start", 1, NFT_CONTINUE);
+	struct trace_event e;
+
+	fixture_event("nft-ip4-icmp-prerouting-nftrace.nlmsg", &e);
+	e.hdr[4] = (uint8_t)(i >> 8);
+	e.hdr[5] = (uint8_t)i;
+	e.id = 0x1000 + i;
+	return legacy ? as_xt(e) : e;
+}
+
+/* Issue 11's burst on a mixed host, in the order the two sockets hand
+ * it over when both hold a backlog: the NFLOG one (one event a packet)
+ * read to its end first, 5,000 packets ahead of the trace one (each
+ * packet's start and verdict). Each packet's legacy event waits for its
+ * start, though 4,096 blocks are open at most; each block closed by its
+ * verdict goes as soon as the NFLOG socket was read past it, while the
+ * trace socket is still behind. Before, the legacy events beyond 4,096
+ * were dropped, and their packets came out without them. */
+static void test_legacy_events_wait_for_a_backlogged_start(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	const unsigned int n = 5000;
+	struct trace_event e;
+	struct timespec t;
+	unsigned int i;
 
 	(void)state;
+	both_read_to_end(a);
+	for (i = 0; i < n; i++) {
+		e = pkt_event(i, true);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+	}
+	assert_int_equal(asm_open_blocks(a), n);
+	for (i = 0; i < n; i++) {
+		e = pkt_event(i, false);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+		e = ev(0x1000 + i, "c", 7, NF_DROP);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		asm_source_read(a, EV_SRC_NFT, false, &t);
+		asm_source_read(a, EV_SRC_XT, true, &t);
+		asm_flush(a, false);
+		assert_int_equal(r.emitted, i + 1);
+	}
+	assert_int_equal(r.total_evs, 3 * n);
+	assert_int_equal(r.blocks[0].nevs, 3);
+	assert_true(r.blocks[0].fate_known);
+	assert_false(r.blocks[0].cut);
+	assert_int_equal(asm_open_blocks(a), 0);
+	asm_free(a);
+}
+
+/* A block no verdict closes ends after the quiet time, but not while a
+ * socket its events may still sit on has not been read to its end
+ * since its last event: behind a backlog, quiet means nothing. */
+static void test_quiet_time_waits_for_a_backlog(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 1);
+	struct trace_event e = ev(0xd, "start", 1, NFT_CONTINUE);
+	struct timespec t, nap = { 0, 5 * 1000 * 1000 };
+
+	(void)state;
+	both_read_to_end(a);
 	assert_int_equal(rec_add(&r, a, &e), 0);
-	asm_mark_cut(a);
+	nanosleep(&nap, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_source_read(a, EV_SRC_NFT, false, &t);	/* still behind */
+	asm_source_read(a, EV_SRC_XT, true, &t);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(asm_next_timeout(a), 1);
+	both_read_to_end(a);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	assert_false(r.blocks[0].fate_known);
+	asm_free(a);
+}
+
+/* Legacy events no start of ours adopts (a colleague's tracer marked
+ * the packet) go after the quiet time, once both sockets were read past
+ * them; they count as open until then. */
+static void test_unadopted_legacy_events_go_after_quiet_time(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 1);
+	struct trace_event e = pkt_event(1, true);
+	struct timespec nap = { 0, 5 * 1000 * 1000 };
+
+	(void)state;
+	both_read_to_end(a);
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	nanosleep(&nap, NULL);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(asm_open_blocks(a), 1);
+	both_read_to_end(a);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].nevs, 1);
+	assert_int_equal(asm_open_blocks(a), 0);
+	asm_free(a);
+}
+
+/* More legacy events waiting than the bound (16,384 blocks): the oldest
+ * is dropped, and its packet's block says it may lack events; another
+ * packet's does not. Once the trace socket was read past the drop, the
+ * note is gone. */
+static void test_dropped_waiting_events_mark_their_packet(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	const unsigned int n = 16384 + 1;
+	struct trace_event e;
+	unsigned int i;
+
+	(void)state;
+	both_read_to_end(a);
+	for (i = 0; i < n; i++) {
+		e = pkt_event(i, true);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+	}
+	assert_int_equal(r.emitted, 1);		/* packet 0's, dropped */
+	e = pkt_event(0, false);
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	e = pkt_event(1, false);
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	r.n = 0;
+	asm_flush(a, true);
+	assert_int_equal(r.blocks[0].id, 0x1000);
+	assert_int_equal(r.blocks[0].nevs, 1);
+	assert_true(r.blocks[0].cut);
+	assert_int_equal(r.blocks[1].id, 0x1001);
+	assert_int_equal(r.blocks[1].nevs, 2);
+	assert_false(r.blocks[1].cut);
+	both_read_to_end(a);
+	e = pkt_event(0, false);
+	e.id = 0x9999;
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	r.n = 0;
+	asm_flush(a, true);
+	assert_false(r.blocks[0].cut);
+	asm_free(a);
+}
+
+/* An overflow of the trace socket: the kernel drops its events until
+ * its queue is read out, and the queue holds what came before the drop.
+ * A block that an event from the queue closes lost nothing; a block
+ * still open when the queue is out may have lost its rest. Blocks begun
+ * after that are whole. A caller that reports no reads gets the blocks
+ * open at the overflow cut at once. */
+static void test_overflow_cuts_what_the_queue_does_not_close(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event e;
+
+	(void)state;
+	both_read_to_end(a);
+	add(&r, a, ev(1, "start", 1, NFT_CONTINUE));	/* open at the overflow */
+	add(&r, a, ev(2, "start", 2, NFT_CONTINUE));	/* ... and closed from the queue */
+	asm_mark_cut(a, EV_SRC_NFT);
+	add(&r, a, ev(3, "start", 3, NFT_CONTINUE));	/* begun from the queue */
+	add(&r, a, ev(2, "c", 4, NF_DROP));
+	add(&r, a, ev(4, "start", 5, NFT_CONTINUE));	/* ... and closed from it */
+	add(&r, a, ev(4, "c", 6, NF_DROP));
+	both_read_to_end(a);				/* the queue is out */
+	add(&r, a, ev(5, "start", 7, NFT_CONTINUE));	/* after the drop */
+	add(&r, a, ev(5, "c", 8, NF_DROP));
+	add(&r, a, ev(1, "c", 9, NF_DROP));		/* its rest came late */
+	asm_flush(a, true);
+	assert_int_equal(r.n, 5);
+	assert_int_equal(r.blocks[0].id, 2);
+	assert_false(r.blocks[0].cut);
+	assert_int_equal(r.blocks[1].id, 4);
+	assert_false(r.blocks[1].cut);
+	assert_int_equal(r.blocks[2].id, 1);
+	assert_true(r.blocks[2].cut);
+	assert_int_equal(r.blocks[3].id, 3);
+	assert_true(r.blocks[3].cut);
+	assert_int_equal(r.blocks[4].id, 5);
+	assert_false(r.blocks[4].cut);
+	asm_free(a);
+
+	memset(&r, 0, sizeof(r));
+	r.starts = is_start;
+	r.ends = is_drop;
+	a = new_asm(&r, 1000);
+	e = ev(1, "start", 1, NFT_CONTINUE);
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	asm_mark_cut(a, EV_SRC_NFT);
 	e = ev(2, "start", 2, NFT_CONTINUE);
 	assert_int_equal(rec_add(&r, a, &e), 0);
 	asm_flush(a, true);
@@ -619,9 +818,13 @@ int main(void)
 		cmocka_unit_test(test_lo_passes_keep_their_legacy_events),
 		cmocka_unit_test(test_routed_pass_joins_bridge_pass),
 		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
-		cmocka_unit_test(test_overflow_marks_open_blocks_cut),
+		cmocka_unit_test(test_overflow_cuts_what_the_queue_does_not_close),
 		cmocka_unit_test(test_closed_block_takes_its_tail),
 		cmocka_unit_test(test_held_events_are_bounded),
+		cmocka_unit_test(test_legacy_events_wait_for_a_backlogged_start),
+		cmocka_unit_test(test_quiet_time_waits_for_a_backlog),
+		cmocka_unit_test(test_unadopted_legacy_events_go_after_quiet_time),
+		cmocka_unit_test(test_dropped_waiting_events_mark_their_packet),
 	};
 
 	return cmocka_run_group_tests_name("assemble", tests, NULL, NULL);
