@@ -19,7 +19,7 @@
 #define MAX_HELD_EVENTS	(1u << 16)
 
 /* Blocks of legacy events waiting for their packet's start (see
- * wait_add): a ring, a power of two. */
+ * wait_new): a ring, a power of two. */
 #define MAX_WAITING	16384
 
 /* Packets of ours that a rule queued to userspace: when the listener
@@ -71,7 +71,6 @@ struct assembler {
 	size_t nwait_live;		/* waiting slots that hold a block */
 	bool any_evicted;
 	struct timespec evicted_last;
-	size_t n_nft;			/* open blocks with an nf_tables event */
 	size_t held, max_held;		/* events in blocks not yet freed */
 	unsigned long dropped;		/* events refused at max_held */
 	uint16_t id_count[FILTER_SLOTS];
@@ -191,8 +190,6 @@ static void finish(struct assembler *a, struct block *b)
 	count_id(a, b->id, -1);
 	count_id(a, b->joined_id, -1);
 	count_block_key(a, b, -1);
-	if (b->has_nft)
-		a->n_nft--;
 	if (b->nevs) {
 		note_queued(a, b);
 		a->ops.emit(b, a->ops.data);
@@ -230,13 +227,18 @@ static struct block *find_open(struct assembler *a, uint32_t id, size_t *idx)
 	return NULL;
 }
 
+static bool closed_whole(const struct assembler *a, const struct block *b);
+
 /* Emit open[i] before its time, to bound memory. Events of it may still
- * come, so a block whose fate was not known yet is cut short. */
+ * come, so a block whose fate was not known yet, or whose other events
+ * may still be queued on another socket, is cut short. */
 static void complete_early(struct assembler *a, size_t i)
 {
-	a->open[i]->no_hold = true;
-	if (!a->open[i]->fate_known)
-		a->open[i]->cut = a->open[i]->cut_early = true;
+	struct block *b = a->open[i];
+
+	b->no_hold = true;
+	if (!b->fate_known || !closed_whole(a, b))
+		b->cut = b->cut_early = true;
 	complete(a, i);
 }
 
@@ -581,8 +583,6 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 			b->cut = b->cut_early = true;
 	}
 	if (!ev_traits(ev)->legacy) {
-		if (!b->has_nft)
-			a->n_nft++;
 		b->has_nft = true;
 		/* a bridge chain's input is the port, the ip chains' the bridge */
 		if (!b->iif && (ev->has & EV_HAS_IIF) && ev->family != NFPROTO_BRIDGE)
