@@ -711,8 +711,14 @@ int app_drain(struct app *app)
 			struct app_source *src = &app->sources[i];
 			struct source_loss had = app->loss;
 			bool empty;
-			int n = src->ops->drain(src->h, take_event, src, &app->loss,
-						DRAIN_BATCH, &empty);
+			int n;
+
+			if (asm_read_ahead(app->assembler, src->ops->kind)) {
+				all_empty = false;
+				continue;
+			}
+			n = src->ops->drain(src->h, take_event, src, &app->loss,
+					    DRAIN_BATCH, &empty);
 
 			if (n < 0)
 				return -1;

@@ -18,6 +18,16 @@
  * packets that each match thousands of rules would hold gigabytes. */
 #define MAX_HELD_EVENTS	(1u << 16)
 
+/* Starts of ours read after a block's on a socket that sends them, past
+ * which none of the block's own events can still be queued there: a
+ * packet crosses the hooks in microseconds, and this many packets after
+ * it is far more than can cross them at the same time. */
+#define STARTS_PAST	256
+
+/* Started blocks no event has closed yet, past which a socket of starts
+ * is left unread while another still holds a backlog (asm_read_ahead). */
+#define READ_AHEAD	1024
+
 /* Blocks of legacy events waiting for their packet's start (see
  * wait_new): a ring, a power of two. */
 #define MAX_WAITING	16384
@@ -52,10 +62,12 @@ struct assembler {
 	 * end: the start of that round (asm_source_read). */
 	bool reads[EV_SRC_N];
 	struct timespec read_to_end[EV_SRC_N];
+	bool backlog[EV_SRC_N];		/* its last read did not reach its end */
 	/* Sources that overflowed and were not read to their end since:
 	 * what is queued there came before what the kernel dropped, and it
 	 * drops until the queue is read out (asm_mark_cut). A bit each. */
 	uint8_t overflowed;
+	uint64_t starts;		/* events of ours read so far */
 	/* Blocks of legacy events read before any event of a packet of
 	 * ours came with their headers, oldest first: the NFLOG socket,
 	 * one event a packet, is read to its end long before the trace
@@ -595,6 +607,8 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 		b->has_xt = true;
 	}
 	if (ours) {
+		if (!b->started)
+			b->start_seq = ++a->starts;
 		b->started = true;
 		b->start_families |= start_family(ev);
 	} else if (!b->nevs && reinjected(a, b)) {
@@ -654,6 +668,7 @@ void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
 	if (src >= EV_SRC_N)
 		return;
 	a->reads[src] = true;
+	a->backlog[src] = !to_end;
 	if (!to_end)
 		return;
 	a->read_to_end[src] = *round_start;
@@ -665,6 +680,25 @@ void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
 		memset(a->evicted, 0, sizeof(a->evicted));
 		a->any_evicted = false;
 	}
+}
+
+bool asm_read_ahead(const struct assembler *a, enum ev_source src)
+{
+	size_t i, unclosed = 0;
+	int s;
+	bool behind = false;
+
+	if (src >= EV_SRC_N || !source_traits(src)->by_id)
+		return false;
+	for (s = 0; s < EV_SRC_N; s++)
+		behind |= s != (int)src && a->reads[s] && a->backlog[s];
+	if (!behind)
+		return false;
+	for (i = 0; i < a->nopen; i++)
+		if (a->open[i]->started && !a->open[i]->closed &&
+		    ++unclosed >= READ_AHEAD)
+			return true;
+	return false;
 }
 
 /* Every source the caller reads but skip (EV_SRC_N: none) was read to
@@ -684,10 +718,24 @@ static bool read_past(const struct assembler *a, const struct block *b,
 }
 
 /* Closed, and no event of its can still be queued on another source
- * (on its own, the one whose event closed it, the rest came before). */
+ * (on its own, the one whose event closed it, the rest came before). A
+ * socket that sends our starts has been read past the block once it
+ * gave STARTS_PAST later ones: on a legacy host the trace socket, two
+ * events a packet, is never read to its end in a burst, while the
+ * NFLOG one closes each packet. */
 static bool closed_whole(const struct assembler *a, const struct block *b)
 {
-	return b->closed && (b->fenced || read_past(a, b, b->closed_src));
+	int s;
+
+	if (!b->closed || b->fenced)
+		return b->closed;
+	for (s = 0; s < EV_SRC_N; s++)
+		if (s != (int)b->closed_src && a->reads[s] &&
+		    ts_before(&a->read_to_end[s], &b->last) &&
+		    !(source_traits((enum ev_source)s)->by_id && b->started &&
+		      a->starts - b->start_seq >= STARTS_PAST))
+			return false;
+	return true;
 }
 
 /* Quiet for the quiet time, and no event of its can still be queued on

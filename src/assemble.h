@@ -32,6 +32,7 @@ struct block {
 	bool has_xt;			/* at least one x_tables event */
 	bool no_hold;			/* emitted without waiting for hold_ms */
 	bool started;			/* has our tracing rule's event */
+	uint64_t start_seq;		/* which of our starts it had, from 1 */
 	uint8_t start_families;		/* of our rules' events: 1 inet, 2 bridge
 					 * (a bridged frame meets both) */
 	struct trace_event *evs;
@@ -93,6 +94,15 @@ void asm_flush(struct assembler *a, bool flush_all);
  * for every source, every round. */
 void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
 		     const struct timespec *round_start);
+/* Should the caller leave src unread this round? On a legacy host the
+ * trace socket gives a packet's start and little more, the NFLOG socket
+ * its twenty steps: read at the same pace, the starts run thousands of
+ * packets ahead, and their blocks, open until their legacy events come,
+ * reach the bound on open blocks and go out cut. True when src sends
+ * starts, another source's last read left a backlog, and 1,024 started
+ * blocks wait for an event to close them: the kernel holds the rest of
+ * src's queue meanwhile. */
+bool asm_read_ahead(const struct assembler *a, enum ev_source src);
 /* Source src's receive buffer overflowed: the kernel drops its events
  * until its queue is read out, and what the queue holds came before
  * the drop. A block open now or begun before then lost nothing there

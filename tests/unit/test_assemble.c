@@ -623,6 +623,56 @@ static void test_legacy_events_wait_for_a_backlogged_start(void **state)
 	asm_free(a);
 }
 
+/* A legacy host: the trace socket gives each packet's start, the NFLOG
+ * socket its steps and the verdict that closes it. While the NFLOG one
+ * holds a backlog, the trace socket is left unread once 1,024 started
+ * blocks wait for their legacy events; not when the NFLOG socket was
+ * read to its end, and never the NFLOG socket itself. A block its legacy
+ * verdict closed goes once 256 later starts were read, the trace socket
+ * still behind. */
+static void test_starts_wait_for_a_backlogged_legacy_socket(void **state)
+{
+	struct rec r = { .starts = fx_starts, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event e;
+	struct timespec t;
+	unsigned int i;
+
+	(void)state;
+	both_read_to_end(a);
+	for (i = 0; i < 1023; i++) {
+		e = pkt_event(i, false);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_source_read(a, EV_SRC_XT, false, &t);
+	assert_false(asm_read_ahead(a, EV_SRC_NFT));
+	e = pkt_event(1023, false);
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	assert_true(asm_read_ahead(a, EV_SRC_NFT));
+	assert_false(asm_read_ahead(a, EV_SRC_XT));
+	/* packet 1000's legacy verdict: one block fewer waits */
+	e = pkt_event(1000, true);
+	e.verdict = NF_DROP;
+	e.has |= EV_HAS_VERDICT;
+	assert_int_equal(rec_add(&r, a, &e), 0);
+	assert_false(asm_read_ahead(a, EV_SRC_NFT));
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);	/* 23 starts after it */
+	for (i = 1024; i < 1024 + 233; i++) {
+		e = pkt_event(i, false);
+		assert_int_equal(rec_add(&r, a, &e), 0);
+		asm_flush(a, false);
+		assert_int_equal(r.n, i + 1 - 1024 == 233);
+	}
+	assert_int_equal(r.blocks[0].id, 0x1000 + 1000);
+	assert_int_equal(r.blocks[0].nevs, 2);
+	assert_false(r.blocks[0].cut);
+	both_read_to_end(a);
+	assert_false(asm_read_ahead(a, EV_SRC_NFT));
+	asm_free(a);
+}
+
 /* A block no verdict closes ends after the quiet time, but not while a
  * socket its events may still sit on has not been read to its end
  * since its last event: behind a backlog, quiet means nothing. */
@@ -823,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_held_events_are_bounded),
 		cmocka_unit_test(test_legacy_events_wait_for_a_backlogged_start),
 		cmocka_unit_test(test_quiet_time_waits_for_a_backlog),
+		cmocka_unit_test(test_starts_wait_for_a_backlogged_legacy_socket),
 		cmocka_unit_test(test_unadopted_legacy_events_go_after_quiet_time),
 		cmocka_unit_test(test_dropped_waiting_events_mark_their_packet),
 	};
