@@ -312,12 +312,11 @@ static void open_legacy(struct app *app)
  * loops poll one fd whatever the sources are. */
 static void open_sources(struct app *app)
 {
-	unsigned int i;
-
 	struct source_opts opts = {
 		.ephemeral = app->ephemeral_ns,
 		.rcvbuf = nl_sock_events_rcvbuf(app->cfg.buffer_mib),
 	};
+	unsigned int i;
 
 	app->sources_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (app->sources_fd < 0)
@@ -713,6 +712,7 @@ int app_drain(struct app *app)
 			bool empty;
 			int n;
 
+			/* its starts ran too far ahead of the other socket */
 			if (asm_read_ahead(app->assembler, src->ops->kind)) {
 				all_empty = false;
 				continue;

@@ -73,8 +73,9 @@ every_block_has_legacy_step() {
 # as a block of its own, for nf_tables events that were still queued,
 # and the quiet time ended it first. 13,000 of 17,000 blocks in a burst
 # came out "=> ACCEPT" without their legacy step and without a word.
-@test "mixed host, a stalled reader's flood: every block holds its legacy step" {
-	ipt legacy 4 -A FORWARD -p icmp -m comment --comment "legacy icmp" -j ACCEPT
+# stalled_flood_whole [STEP]: 10,000 pings while the tool is stopped, with
+# room for all their events; then every block of the 20,000 is whole.
+stalled_flood_whole() {
 	p2_start --buffer-size 256 -p icmp
 	assert_backend nft+legacy
 	kill -STOP "$IPTT_PID"
@@ -82,7 +83,12 @@ every_block_has_legacy_step() {
 	kill -CONT "$IPTT_PID"
 	p2_stop
 	grep -q ' 0 events lost' "$IPTT_ERR"
-	every_block_has_legacy_step 20000
+	every_block_has_legacy_step 20000 "$@"
+}
+
+@test "mixed host, a stalled reader's flood: every block holds its legacy step" {
+	ipt legacy 4 -A FORWARD -p icmp -m comment --comment "legacy icmp" -j ACCEPT
+	stalled_flood_whole
 }
 
 # The other way round on a legacy host: twenty legacy steps a packet on
@@ -96,14 +102,7 @@ every_block_has_legacy_step() {
 		ipt legacy 4 -A FORWARD -p icmp -m comment --comment "step $i"
 	done
 	ipt legacy 4 -A FORWARD -p icmp -m comment --comment "legacy icmp" -j ACCEPT
-	p2_start --buffer-size 256 -p icmp
-	assert_backend nft+legacy
-	kill -STOP "$IPTT_PID"
-	ip netns exec "$CLI" ping -q -n -f -c 10000 $SRV_IP >/dev/null
-	kill -CONT "$IPTT_PID"
-	p2_stop
-	grep -q ' 0 events lost' "$IPTT_ERR"
-	every_block_has_legacy_step 20000 \
+	stalled_flood_whole \
 		'legacy filter FORWARD (#16) -p icmp -m comment --comment "legacy icmp" -j ACCEPT => ACCEPT'
 }
 

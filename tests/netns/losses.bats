@@ -102,8 +102,10 @@ overflow_check() {
 	grep -Eq '; 3 of 3 traced packets shown$' "$IPTT_ERR"
 }
 
-@test "the summary says how many traced packets an overflow lost: shown + lost = sent" {
-	iptt_start "${SMALL[@]}" "${FILTER[@]}"
+# stalled_flood OPTION...: 20,000 echo requests while the tool, started
+# with OPTIONs, is stopped; $line is its summary.
+stalled_flood() {
+	iptt_start "$@" "${FILTER[@]}"
 	kill -STOP "$IPTT_PID"
 	ip netns exec "$CLI" ping -q -n -f -c 20000 -W1 $SRV_IP >/dev/null || true
 	kill -CONT "$IPTT_PID"
@@ -111,6 +113,10 @@ overflow_check() {
 	[ "$IPTT_RC" -eq 0 ]
 	line=$(grep -E "^iptables-trace: [0-9]+ packets traced" "$IPTT_ERR")
 	echo "# $line" >&3
+}
+
+@test "the summary says how many traced packets an overflow lost: shown + lost = sent" {
+	stalled_flood "${SMALL[@]}"
 	[[ $line =~ \;\ ([0-9]+)\ of\ ([0-9]+)\ traced\ packets\ shown,\ ([0-9]+)\ lost ]]
 	shown=${BASH_REMATCH[1]} traced=${BASH_REMATCH[2]} lostp=${BASH_REMATCH[3]}
 	[ "$traced" -eq 20000 ]
@@ -121,14 +127,7 @@ overflow_check() {
 
 # Issue 11: a burst the 16 MiB buffer loses most of fits a bigger one.
 @test "--buffer-size 128: a stalled reader's 20,000-packet flood is shown whole" {
-	iptt_start --buffer-size 128 "${FILTER[@]}"
-	kill -STOP "$IPTT_PID"
-	ip netns exec "$CLI" ping -q -n -f -c 20000 -W1 $SRV_IP >/dev/null || true
-	kill -CONT "$IPTT_PID"
-	iptt_stop
-	[ "$IPTT_RC" -eq 0 ]
-	line=$(grep -E "^iptables-trace: [0-9]+ packets traced" "$IPTT_ERR")
-	echo "# $line" >&3
+	stalled_flood --buffer-size 128
 	! grep -q 'overflowed' "$IPTT_ERR"
 	[[ $line =~ \ 0\ events\ lost\;\ 20000\ of\ 20000\ traced\ packets\ shown$ ]]
 }

@@ -580,6 +580,18 @@ static struct trace_event pkt_event(unsigned int i, bool legacy)
 	return legacy ? as_xt(e) : e;
 }
 
+/* One legacy event for each of packets 0 to n - 1, none started yet. */
+static void add_legacy_events(struct rec *r, struct assembler *a, unsigned int n)
+{
+	struct trace_event e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		e = pkt_event(i, true);
+		assert_int_equal(rec_add(r, a, &e), 0);
+	}
+}
+
 /* Issue 11's burst on a mixed host, in the order the two sockets hand
  * it over when both hold a backlog: the NFLOG one (one event a packet)
  * read to its end first, 5,000 packets ahead of the trace one (each
@@ -599,10 +611,7 @@ static void test_legacy_events_wait_for_a_backlogged_start(void **state)
 
 	(void)state;
 	both_read_to_end(a);
-	for (i = 0; i < n; i++) {
-		e = pkt_event(i, true);
-		assert_int_equal(rec_add(&r, a, &e), 0);
-	}
+	add_legacy_events(&r, a, n);
 	assert_int_equal(asm_open_blocks(a), n);
 	for (i = 0; i < n; i++) {
 		e = pkt_event(i, false);
@@ -735,14 +744,10 @@ static void test_dropped_waiting_events_mark_their_packet(void **state)
 	struct assembler *a = new_asm(&r, 60000);
 	const unsigned int n = 16384 + 1;
 	struct trace_event e;
-	unsigned int i;
 
 	(void)state;
 	both_read_to_end(a);
-	for (i = 0; i < n; i++) {
-		e = pkt_event(i, true);
-		assert_int_equal(rec_add(&r, a, &e), 0);
-	}
+	add_legacy_events(&r, a, n);
 	assert_int_equal(r.emitted, 1);		/* packet 0's, dropped */
 	e = pkt_event(0, false);
 	assert_int_equal(rec_add(&r, a, &e), 0);
