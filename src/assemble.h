@@ -90,8 +90,10 @@ void asm_flush(struct assembler *a, bool flush_all);
  * end in a round after the block's last event: a block whose verdict
  * is known when every other source was (its legacy events may still be
  * queued on the NFLOG socket), one ended by the quiet time when every
- * source was (more of its events may wait behind a backlog). Call it
- * for every source, every round. */
+ * source was (more of its events may wait behind a backlog). A source
+ * of our starts is past a closed block also once 256 later starts came
+ * from it: a legacy host's trace socket is never read to its end in a
+ * burst. Call it for every source, every round. */
 void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
 		     const struct timespec *round_start);
 /* Should the caller leave src unread this round? On a legacy host the
