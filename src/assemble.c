@@ -135,6 +135,12 @@ static bool may_have_key(const struct assembler *a, const struct pkt_key *k)
 	return k->valid && a->key_count[key_slot(k)];
 }
 
+/* The block in the i-th waiting slot from the oldest (NULL: adopted). */
+static struct block *waiting_at(const struct assembler *a, size_t i)
+{
+	return a->waiting[(a->wait_head + i) % MAX_WAITING];
+}
+
 static void set_id(struct assembler *a, struct block *b, uint32_t id)
 {
 	count_id(a, b->id, -1);
@@ -176,8 +182,8 @@ void asm_free(struct assembler *a)
 	for (i = 0; i < a->nopen; i++)
 		block_free(a->open[i]);
 	for (i = 0; i < a->nwait; i++)
-		if (a->waiting[(a->wait_head + i) % MAX_WAITING])
-			block_free(a->waiting[(a->wait_head + i) % MAX_WAITING]);
+		if (waiting_at(a, i))
+			block_free(waiting_at(a, i));
 	free(a->open);
 	free(a);
 }
@@ -356,6 +362,20 @@ static struct block **wait_slot(struct assembler *a, size_t i)
 	return &a->waiting[(a->wait_head + i) % MAX_WAITING];
 }
 
+/* fn(b, src) on every block held: the open ones, then the waiting ones. */
+static void each_block(struct assembler *a,
+		       void (*fn)(struct block *b, enum ev_source src),
+		       enum ev_source src)
+{
+	size_t i;
+
+	for (i = 0; i < a->nopen; i++)
+		fn(a->open[i], src);
+	for (i = 0; i < a->nwait; i++)
+		if (waiting_at(a, i))
+			fn(waiting_at(a, i), src);
+}
+
 /* Take the oldest waiting slot. A block still there goes as one the
  * quiet time ended would; evicted (to bound memory), its key is noted:
  * the packet it waited for may still start (maybe_evicted). */
@@ -406,7 +426,7 @@ static struct block *wait_find(struct assembler *a, const struct pkt_key *k)
 	if (!k->valid || !a->wait_key_count[key_slot(k)])
 		return NULL;
 	for (i = a->nwait; i-- > 0;) {
-		struct block *w = *wait_slot(a, i);
+		struct block *w = waiting_at(a, i);
 
 		if (w && key_equal(&w->key, k))
 			return w;
@@ -641,25 +661,20 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 
 /* src's queue was read out after an overflow: what a block still waits
  * for there came after the drop, or was dropped. */
-static void end_overflow(struct assembler *a, enum ev_source src)
+static void settle_pending(struct block *b, enum ev_source src)
 {
 	const uint8_t bit = (uint8_t)(1u << src);
-	size_t i;
 
-	for (i = 0; i < a->nopen; i++)
-		if (a->open[i]->cut_pending & bit) {
-			a->open[i]->cut = true;
-			a->open[i]->cut_pending &= (uint8_t)~bit;
-		}
-	for (i = 0; i < a->nwait; i++) {
-		struct block *w = *wait_slot(a, i);
-
-		if (w && (w->cut_pending & bit)) {
-			w->cut = true;
-			w->cut_pending &= (uint8_t)~bit;
-		}
+	if (b->cut_pending & bit) {
+		b->cut = true;
+		b->cut_pending &= (uint8_t)~bit;
 	}
-	a->overflowed &= (uint8_t)~bit;
+}
+
+static void end_overflow(struct assembler *a, enum ev_source src)
+{
+	each_block(a, settle_pending, src);
+	a->overflowed &= (uint8_t)~(1u << src);
 }
 
 void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
@@ -701,41 +716,38 @@ bool asm_read_ahead(const struct assembler *a, enum ev_source src)
 	return false;
 }
 
-/* Every source the caller reads but skip (EV_SRC_N: none) was read to
- * its end in a round that began after b's last event came: no event of
- * b's packet can still be queued there, as the kernel sends a packet's
- * events on every socket while the packet crosses the hooks. */
+/* Can source s still hold an event of b's packet? Not once it was read
+ * to its end in a round that began after b's last event came: the
+ * kernel sends a packet's events on every socket while the packet
+ * crosses the hooks. Nor, for a closed block, once a socket of our
+ * starts gave STARTS_PAST later ones: on a legacy host the trace socket,
+ * two events a packet, is never read to its end in a burst, while the
+ * NFLOG one closes each packet. */
+static bool may_hold(const struct assembler *a, const struct block *b, int s)
+{
+	if (!a->reads[s] || !ts_before(&a->read_to_end[s], &b->last))
+		return false;
+	return !(b->closed && b->started && source_traits((enum ev_source)s)->by_id &&
+		 a->starts - b->start_seq >= STARTS_PAST);
+}
+
+/* No source but skip (EV_SRC_N: none) can still hold an event of b's. */
 static bool read_past(const struct assembler *a, const struct block *b,
 		      enum ev_source skip)
 {
 	int s;
 
 	for (s = 0; s < EV_SRC_N; s++)
-		if (s != (int)skip && a->reads[s] &&
-		    ts_before(&a->read_to_end[s], &b->last))
+		if (s != (int)skip && may_hold(a, b, s))
 			return false;
 	return true;
 }
 
 /* Closed, and no event of its can still be queued on another source
- * (on its own, the one whose event closed it, the rest came before). A
- * socket that sends our starts has been read past the block once it
- * gave STARTS_PAST later ones: on a legacy host the trace socket, two
- * events a packet, is never read to its end in a burst, while the
- * NFLOG one closes each packet. */
+ * (on its own, the one whose event closed it, the rest came before). */
 static bool closed_whole(const struct assembler *a, const struct block *b)
 {
-	int s;
-
-	if (!b->closed || b->fenced)
-		return b->closed;
-	for (s = 0; s < EV_SRC_N; s++)
-		if (s != (int)b->closed_src && a->reads[s] &&
-		    ts_before(&a->read_to_end[s], &b->last) &&
-		    !(source_traits((enum ev_source)s)->by_id && b->started &&
-		      a->starts - b->start_seq >= STARTS_PAST))
-			return false;
-	return true;
+	return b->closed && (b->fenced || read_past(a, b, b->closed_src));
 }
 
 /* Quiet for the quiet time, and no event of its can still be queued on
@@ -810,29 +822,35 @@ static void mark_pending(struct block *b, enum ev_source src)
 
 void asm_mark_cut(struct assembler *a, enum ev_source src)
 {
-	size_t i;
-
 	if (src >= EV_SRC_N)
 		return;
 	a->overflowed |= (uint8_t)(1u << src);
-	for (i = 0; i < a->nopen; i++)
-		mark_pending(a->open[i], src);
-	for (i = 0; i < a->nwait; i++)
-		if (*wait_slot(a, i))
-			mark_pending(*wait_slot(a, i), src);
+	each_block(a, mark_pending, src);
 	if (!a->reads[src])
 		end_overflow(a, src);	/* a caller that reports no reads */
 }
 
+static void fence(struct block *b, enum ev_source src)
+{
+	(void)src;
+	b->closed = b->fenced = true;
+}
+
 void asm_close_open(struct assembler *a)
 {
-	size_t i;
+	each_block(a, fence, EV_SRC_N);
+}
 
-	for (i = 0; i < a->nopen; i++)
-		a->open[i]->closed = a->open[i]->fenced = true;
-	for (i = 0; i < a->nwait; i++)
-		if (*wait_slot(a, i))
-			(*wait_slot(a, i))->fenced = true;
+/* Milliseconds until b may go: 1 while it is quiet but a source is
+ * still to be read to its end. A waiting block goes by quiet time only. */
+static long ms_left(const struct assembler *a, const struct block *b,
+		    const struct timespec *now)
+{
+	long left = (long)a->quiet_ms - ts_ms_between(&b->last, now);
+
+	if (quiet_over(a, b, now) || (!b->in_wait && closed_whole(a, b)))
+		return b->in_wait ? 0 : hold(a, b);
+	return left > 0 ? left : 1;
 }
 
 int asm_next_timeout(const struct assembler *a)
@@ -843,29 +861,18 @@ int asm_next_timeout(const struct assembler *a)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	for (i = 0; i < a->nopen; i++) {
-		const struct block *b = a->open[i];
-
-		left = closed_whole(a, b) || quiet_over(a, b, &now) ? hold(a, b) :
-		       (long)a->quiet_ms - ts_ms_between(&b->last, &now);
-		/* quiet, but a source is still to be read to its end */
-		if (left <= 0 && !closed_whole(a, b) && !quiet_over(a, b, &now))
-			left = 1;
+		left = ms_left(a, a->open[i], &now);
 		if (best < 0 || left < best)
 			best = left;
 	}
-	for (i = 0; i < a->nwait; i++) {
-		const struct block *w = a->waiting[(a->wait_head + i) % MAX_WAITING];
-
-		if (!w)
-			continue;
-		left = quiet_over(a, w, &now) ? 0 :
-		       (long)a->quiet_ms - ts_ms_between(&w->last, &now);
-		if (left <= 0 && !quiet_over(a, w, &now))
-			left = 1;
-		if (best < 0 || left < best)
-			best = left;
-		break;		/* the oldest: the others go after it */
-	}
+	/* the oldest waiting block: the others go after it */
+	for (i = 0; i < a->nwait; i++)
+		if (waiting_at(a, i)) {
+			left = ms_left(a, waiting_at(a, i), &now);
+			if (best < 0 || left < best)
+				best = left;
+			break;
+		}
 	return (int)best;
 }
 
