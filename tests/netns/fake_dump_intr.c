@@ -91,3 +91,23 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		mark(msg->msg_iov[0].iov_base, (size_t)n);
 	return n;
 }
+
+/* Our own dump reader (nl_recv.c) reads with recvfrom; with MSG_TRUNC
+ * it may say more than it wrote. */
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
+		 struct sockaddr *from, socklen_t *fromlen)
+{
+	static __typeof__(recvfrom) *real;
+	ssize_t n;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "recvfrom");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	n = real(fd, buf, len, flags, from, fromlen);
+	if (n > 0 && fd == dumping)
+		mark(buf, (size_t)n < len ? (size_t)n : len);
+	return n;
+}
