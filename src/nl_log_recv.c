@@ -281,6 +281,7 @@ struct drain_ctx {
 	void *data;
 	unsigned long *lost;
 	int count;
+	struct timespec stamp;	/* source_stamp() */
 };
 
 /* NFULA_SEQ counts every message the kernel built for the group, sent
@@ -332,7 +333,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	/* Receive time, like nf_tables events. NFULA_TIMESTAMP is the skb
 	 * timestamp: absent unless something enabled rx timestamps, and a
 	 * monotonic departure time on paced TCP output. */
-	clock_gettime(CLOCK_REALTIME, &ev.ts);
+	source_stamp(&d->stamp, d->count);
+	ev.ts = d->stamp;
 	d->cb(&ev, d->data);
 	d->count++;
 	return MNL_CB_OK;
@@ -345,7 +347,7 @@ static int src_drain(void *h, source_cb cb, void *data,
 {
 	struct nl_log_src *src = h;
 	struct nl_sock *sock = nl_log_sock(src->l);
-	struct drain_ctx d = { src, cb, data, &loss->lost, 0 };
+	struct drain_ctx d = { .src = src, .cb = cb, .data = data, .lost = &loss->lost };
 
 	if (!sock) {
 		errno = EBADF;

@@ -298,6 +298,7 @@ struct drain_ctx {
 	void *data;
 	unsigned long *lost;
 	int count;
+	struct timespec stamp;	/* source_stamp() */
 };
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -307,7 +308,8 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nl_trace_parse(nlh, &ev) < 0)
 		return MNL_CB_OK;	/* not ours to judge: skip it */
-	clock_gettime(CLOCK_REALTIME, &ev.ts);
+	source_stamp(&d->stamp, d->count);
+	ev.ts = d->stamp;
 	d->cb(&ev, d->data);
 	d->count++;
 	return MNL_CB_OK;
@@ -357,7 +359,7 @@ static int src_drain(void *h, source_cb cb, void *data,
 		     struct source_loss *loss, size_t max, bool *empty)
 {
 	struct nl_trace *t = h;
-	struct drain_ctx d = { cb, data, &loss->overruns, 0 };
+	struct drain_ctx d = { .cb = cb, .data = data, .lost = &loss->overruns };
 
 	return nl_sock_drain(t->sock, msg_cb, overrun, &d, max, empty) < 0 ?
 	       -1 : d.count;
