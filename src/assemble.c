@@ -304,7 +304,7 @@ static int block_append(struct block *b, const struct trace_event *ev)
 		b->evs = n;
 		b->cap = ncap;
 	}
-	b->evs[b->nevs++] = *ev;
+	ev_copy(&b->evs[b->nevs++], ev);
 	clock_gettime(CLOCK_MONOTONIC, &b->last);
 	return 0;
 }

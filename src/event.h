@@ -4,7 +4,9 @@
 #ifndef IPTT_EVENT_H
 #define IPTT_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <net/if.h>
 #include "pkt_meta.h"
@@ -46,13 +48,10 @@ struct trace_event {
 	uint32_t id;			/* kernel trace id; 0 for x_tables */
 	uint8_t family;			/* table family: NFPROTO_* */
 	uint8_t nfproto;		/* packet family: NFPROTO_IPV4/IPV6 */
-	char table[EV_NAME_MAX];
-	char chain[EV_NAME_MAX];
 	uint64_t handle;
 	uint32_t rulenum;
 	enum ev_type type;
 	int32_t verdict;
-	char jump_target[EV_NAME_MAX];
 	uint32_t policy;
 	uint32_t iif, oif;
 	struct pkt_meta meta;		/* the mark, ...: pkt_meta.h */
@@ -72,7 +71,42 @@ struct trace_event {
 	 * decided once, at arrival (app.c take_event), and kept with the
 	 * block's copy (asm_add); false from the sources. */
 	bool ours;
+	/* The names last, each ended by its NUL, the bytes after it
+	 * undefined (ev_copy): three quarters of the event, and mostly
+	 * unused, so they are neither cleared nor copied in full. */
+	char table[EV_NAME_MAX];
+	char chain[EV_NAME_MAX];
+	char jump_target[EV_NAME_MAX];
 };
+
+/* Everything before the names: what a source clears (ev_clear). */
+#define EV_FIXED_SIZE	offsetof(struct trace_event, table)
+
+/* An event with no field set and empty names, as memset would leave
+ * it, without writing the 768 bytes of names. */
+static inline void ev_clear(struct trace_event *ev)
+{
+	memset(ev, 0, EV_FIXED_SIZE);
+	ev->table[0] = ev->chain[0] = ev->jump_target[0] = '\0';
+}
+
+static inline void ev_copy_name(char *dst, const char *src)
+{
+	size_t n = strnlen(src, EV_NAME_MAX - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* *dst = *src, but of each name only what its NUL ends: an event was
+ * 1 KB, copied for every event into its block. */
+static inline void ev_copy(struct trace_event *dst, const struct trace_event *src)
+{
+	memcpy(dst, src, EV_FIXED_SIZE);
+	ev_copy_name(dst->table, src->table);
+	ev_copy_name(dst->chain, src->chain);
+	ev_copy_name(dst->jump_target, src->jump_target);
+}
 
 /* What ev's source means by it (source.h). */
 static inline const struct ev_traits *ev_traits(const struct trace_event *ev)

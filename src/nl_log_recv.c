@@ -203,7 +203,7 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 {
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 
-	memset(ev, 0, sizeof(*ev));
+	ev_clear(ev);
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nfg) ||
 	    (nfg->nfgen_family != NFPROTO_IPV4 && nfg->nfgen_family != NFPROTO_IPV6) ||
 	    nfg->res_id != 0)	/* group 0 */
@@ -213,7 +213,7 @@ static int parse_tb(const struct nlmsghdr *nlh, const struct nlattr **tb,
 		return -1;
 	ev->family = nfg->nfgen_family;
 	if (!kernel_shaped(mnl_attr_get_str(tb[NFULA_PREFIX]), ev, tb)) {
-		memset(ev, 0, sizeof(*ev));
+		ev_clear(ev);
 		return -1;
 	}
 	ev->source = EV_SRC_XT;

@@ -221,7 +221,7 @@ int nl_trace_parse(const struct nlmsghdr *nlh, struct trace_event *ev)
 	if (!parse_attrs(nlh, &ta))
 		return -1;
 
-	memset(ev, 0, sizeof(*ev));
+	ev_clear(ev);
 	nfg = mnl_nlmsg_get_payload(nlh);
 	ev->source = EV_SRC_NFT;
 	ev->id = nla_be32(tb[NFTA_TRACE_ID]);
