@@ -706,6 +706,7 @@ int app_drain(struct app *app)
 		got = 0;
 		clock_gettime(CLOCK_MONOTONIC, &start);
 		clock_gettime(CLOCK_REALTIME, &start_rt);
+		asm_round(app->assembler, &start);
 		for (i = 0; i < app->n_sources; i++) {
 			struct app_source *src = &app->sources[i];
 			struct source_loss had = app->loss;
@@ -734,7 +735,7 @@ int app_drain(struct app *app)
 			 * empty held every block back for as long as a burst
 			 * lasted, or until the quiet time emitted it without
 			 * the legacy steps still queued. */
-			asm_source_read(app->assembler, src->ops->kind, empty, &start);
+			asm_source_read(app->assembler, src->ops->kind, empty);
 		}
 		if (all_empty)
 			snapshots_drained(&app->resolver, &start_rt);

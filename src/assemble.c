@@ -58,6 +58,7 @@ struct assembler {
 	size_t nopen, cap;
 	struct queued queued[QUEUED_KEPT];
 	unsigned int next_queued;
+	struct timespec round;		/* the start of this round (asm_round) */
 	/* Sources the caller reads, and when each was last read to its
 	 * end: the start of that round (asm_source_read). */
 	bool reads[EV_SRC_N];
@@ -164,6 +165,7 @@ struct assembler *asm_new(const struct asm_ops *ops, unsigned int quiet_ms)
 	a->ops = *ops;
 	a->quiet_ms = quiet_ms;
 	a->max_held = MAX_HELD_EVENTS;
+	clock_gettime(CLOCK_MONOTONIC, &a->round);
 	return a;
 }
 
@@ -289,11 +291,12 @@ static struct block *block_new(struct assembler *a, uint32_t id)
 		return NULL;
 	}
 	set_id(a, b, id);
-	clock_gettime(CLOCK_MONOTONIC, &b->first);
+	b->first = a->round;
 	return b;
 }
 
-static int block_append(struct block *b, const struct trace_event *ev)
+static int block_append(struct block *b, const struct trace_event *ev,
+			const struct timespec *round)
 {
 	if (b->nevs == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : b->in_wait ? 2 : 16;
@@ -305,7 +308,7 @@ static int block_append(struct block *b, const struct trace_event *ev)
 		b->cap = ncap;
 	}
 	ev_copy(&b->evs[b->nevs++], ev);
-	clock_gettime(CLOCK_MONOTONIC, &b->last);
+	b->last = *round;
 	return 0;
 }
 
@@ -412,7 +415,7 @@ static struct block *wait_new(struct assembler *a)
 	if (!b)
 		return NULL;
 	b->in_wait = true;
-	clock_gettime(CLOCK_MONOTONIC, &b->first);
+	b->first = a->round;
 	*wait_slot(a, a->nwait++) = b;
 	a->nwait_live++;
 	return b;
@@ -645,7 +648,7 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours)
 		a->dropped++;
 		return 0;
 	}
-	if (block_append(b, ev) < 0)
+	if (block_append(b, ev, &a->round) < 0)
 		return -1;
 	a->held++;
 	b->evs[b->nevs - 1].ours = ours;
@@ -677,9 +680,15 @@ static void end_overflow(struct assembler *a, enum ev_source src)
 	a->overflowed &= (uint8_t)~(1u << src);
 }
 
-void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
-		     const struct timespec *round_start)
+void asm_round(struct assembler *a, const struct timespec *round_start)
 {
+	a->round = *round_start;
+}
+
+void asm_source_read(struct assembler *a, enum ev_source src, bool to_end)
+{
+	const struct timespec *round_start = &a->round;
+
 	if (src >= EV_SRC_N)
 		return;
 	a->reads[src] = true;
@@ -725,7 +734,9 @@ bool asm_read_ahead(const struct assembler *a, enum ev_source src)
  * NFLOG one closes each packet. */
 static bool may_hold(const struct assembler *a, const struct block *b, int s)
 {
-	if (!a->reads[s] || !ts_before(&a->read_to_end[s], &b->last))
+	/* b->last is its round's start: read to its end in that same
+	 * round, s may have been read before b's event was */
+	if (!a->reads[s] || ts_before(&b->last, &a->read_to_end[s]))
 		return false;
 	return !(b->closed && b->started && source_traits((enum ev_source)s)->by_id &&
 		 a->starts - b->start_seq >= STARTS_PAST);

@@ -37,7 +37,9 @@ struct block {
 					 * (a bridged frame meets both) */
 	struct trace_event *evs;
 	size_t nevs, cap;
-	struct timespec first, last;	/* CLOCK_MONOTONIC */
+	/* CLOCK_MONOTONIC: the start of the round that read its first
+	 * and its last event (asm_round) */
+	struct timespec first, last;
 	bool fate_known;		/* completed by a verdict, not by quiet time */
 	bool superseded;		/* the same id started a new packet */
 	bool closed;			/* done; waits for a flush that finds the
@@ -83,19 +85,22 @@ int asm_add(struct assembler *a, const struct trace_event *ev, bool ours);
  * time): all of them when flush_all. Call it after draining every event
  * channel. */
 void asm_flush(struct assembler *a, bool flush_all);
-/* The caller read source src in a round that began at round_start
- * (CLOCK_MONOTONIC); to_end: it read the source to its end, so every
- * event the source sent before round_start has been added. Once told of
- * a source, a block is emitted only when that source was read to its
- * end in a round after the block's last event: a block whose verdict
- * is known when every other source was (its legacy events may still be
- * queued on the NFLOG socket), one ended by the quiet time when every
- * source was (more of its events may wait behind a backlog). A source
- * of our starts is past a closed block also once 256 later starts came
- * from it: a legacy host's trace socket is never read to its end in a
- * burst. Call it for every source, every round. */
-void asm_source_read(struct assembler *a, enum ev_source src, bool to_end,
-		     const struct timespec *round_start);
+/* The caller begins a round of reads at round_start (CLOCK_MONOTONIC):
+ * the events it adds until the next round were read in this one. A
+ * block's last event counts as read at its round's start, which is no
+ * later than it was: one clock read a round, not one an event. */
+void asm_round(struct assembler *a, const struct timespec *round_start);
+/* The caller read source src in this round; to_end: it read the source
+ * to its end, so every event the source sent before the round began has
+ * been added. Once told of a source, a block is emitted only when that
+ * source was read to its end in a round after the block's last event's:
+ * a block whose verdict is known when every other source was (its legacy
+ * events may still be queued on the NFLOG socket), one ended by the
+ * quiet time when every source was (more of its events may wait behind
+ * a backlog). A source of our starts is past a closed block also once
+ * 256 later starts came from it: a legacy host's trace socket is never
+ * read to its end in a burst. Call it for every source, every round. */
+void asm_source_read(struct assembler *a, enum ev_source src, bool to_end);
 /* Should the caller leave src unread this round? On a legacy host the
  * trace socket gives a packet's start and little more, the NFLOG socket
  * its twenty steps: read at the same pace, the starts run thousands of

@@ -12,7 +12,9 @@ bool ifname_get(struct ifname_cache *c, uint32_t ifindex, char *name)
 	struct ifname_slot *slot = &c->slot[ifindex % IFNAME_SLOTS];
 	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* the coarse clock: a second's TTL needs no more, and this runs for
+	 * every step of every story */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
 	if (!slot->ifindex || slot->ifindex != ifindex ||
 	    now.tv_sec - slot->when >= CACHE_TTL_S) {
 		slot->ifindex = ifindex;

@@ -108,9 +108,14 @@ static bool is_drop(const struct trace_event *e)
 /* One event, then a flush, as main's loop does after each drain: a
  * block whose fate is known comes out at that flush. */
 /* Whether an event starts a packet is the caller's to say, once, at
- * arrival (app.c take_event): r->starts here. */
+ * arrival (app.c take_event): r->starts here. Each event is read in a
+ * round of its own, which begins as it is added. */
 static int rec_add(struct rec *r, struct assembler *a, const struct trace_event *e)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	asm_round(a, &now);
 	return asm_add(a, e, r->starts && r->starts(e));
 }
 
@@ -526,8 +531,9 @@ static void both_read_to_end(struct assembler *a)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_source_read(a, EV_SRC_NFT, true, &t);
-	asm_source_read(a, EV_SRC_XT, true, &t);
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_NFT, true);
+	asm_source_read(a, EV_SRC_XT, true);
 }
 
 /* Events of one drain, then its flush. Legacy events come before the
@@ -556,14 +562,46 @@ static void test_closed_block_takes_its_tail(void **state)
 	/* the trace socket, whose verdict closed it, need not be read
 	 * again: its events come in order */
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_source_read(a, EV_SRC_NFT, false, &t);
-	asm_source_read(a, EV_SRC_XT, true, &t);
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_NFT, false);
+	asm_source_read(a, EV_SRC_XT, true);
 	asm_flush(a, false);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.blocks[0].nevs, 3);
 	assert_int_equal(r.blocks[0].last_handle, 3);
 	assert_true(r.blocks[0].fate_known);
 	assert_int_equal(asm_open_blocks(a), 0);
+	asm_free(a);
+}
+
+/* A block's events count as read at the start of their round, not as
+ * each came: a socket read to its end in that same round may have been
+ * read before them, so the block waits for a later round. */
+static void test_read_to_end_in_the_blocks_own_round_is_not_past_it(void **state)
+{
+	struct rec r = { .starts = is_start, .ends = is_drop };
+	struct assembler *a = new_asm(&r, 60000);
+	struct trace_event e;
+	struct timespec t;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_XT, true);	/* read out first, then: */
+	e = ev(0xd, "start", 1, NFT_CONTINUE);
+	assert_int_equal(asm_add(a, &e, true), 0);
+	e = ev(0xd, "c", 2, NF_DROP);
+	assert_int_equal(asm_add(a, &e, false), 0);
+	asm_source_read(a, EV_SRC_NFT, true);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 0);	/* its legacy events may be queued */
+	t.tv_nsec++;			/* the next round, a moment later */
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_NFT, true);
+	asm_source_read(a, EV_SRC_XT, true);
+	asm_flush(a, false);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.blocks[0].nevs, 2);
 	asm_free(a);
 }
 
@@ -619,8 +657,9 @@ static void test_legacy_events_wait_for_a_backlogged_start(void **state)
 		e = ev(0x1000 + i, "c", 7, NF_DROP);
 		assert_int_equal(rec_add(&r, a, &e), 0);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		asm_source_read(a, EV_SRC_NFT, false, &t);
-		asm_source_read(a, EV_SRC_XT, true, &t);
+		asm_round(a, &t);
+		asm_source_read(a, EV_SRC_NFT, false);
+		asm_source_read(a, EV_SRC_XT, true);
 		asm_flush(a, false);
 		assert_int_equal(r.emitted, i + 1);
 	}
@@ -654,7 +693,8 @@ static void test_starts_wait_for_a_backlogged_legacy_socket(void **state)
 		assert_int_equal(rec_add(&r, a, &e), 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_source_read(a, EV_SRC_XT, false, &t);
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_XT, false);
 	assert_false(asm_read_ahead(a, EV_SRC_NFT));
 	e = pkt_event(1023, false);
 	assert_int_equal(rec_add(&r, a, &e), 0);
@@ -697,8 +737,9 @@ static void test_quiet_time_waits_for_a_backlog(void **state)
 	assert_int_equal(rec_add(&r, a, &e), 0);
 	nanosleep(&nap, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	asm_source_read(a, EV_SRC_NFT, false, &t);	/* still behind */
-	asm_source_read(a, EV_SRC_XT, true, &t);
+	asm_round(a, &t);
+	asm_source_read(a, EV_SRC_NFT, false);	/* still behind */
+	asm_source_read(a, EV_SRC_XT, true);
 	asm_flush(a, false);
 	assert_int_equal(r.n, 0);
 	assert_int_equal(asm_next_timeout(a), 1);
@@ -875,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_and_inet_starts_are_one_packet),
 		cmocka_unit_test(test_overflow_cuts_what_the_queue_does_not_close),
 		cmocka_unit_test(test_closed_block_takes_its_tail),
+		cmocka_unit_test(test_read_to_end_in_the_blocks_own_round_is_not_past_it),
 		cmocka_unit_test(test_held_events_are_bounded),
 		cmocka_unit_test(test_legacy_events_wait_for_a_backlogged_start),
 		cmocka_unit_test(test_quiet_time_waits_for_a_backlog),
