@@ -37,10 +37,11 @@
  * no event of our tracing rule, which ran before the queue. */
 #define QUEUED_KEPT	64
 
-/* Counting filters over the open blocks' trace ids and packet keys. A
- * slot at zero proves that no open block has that id or key, so the
- * common miss, a new packet, costs no walk over the open blocks: in a
- * burst thousands are open, and a walk per event made the receive path
+/* Counting filters over the open blocks' trace ids and the waiting
+ * blocks' packet keys, and the open blocks listed by key slot. A slot
+ * at zero proves that no block has that id or key, so the common miss,
+ * a new packet, costs no walk over the open blocks: in a burst
+ * thousands are open, and a walk per event made the receive path
  * quadratic. A count is never too low; a slot shared by two ids only
  * costs a walk. (Counts fit: a block adds at most two ids and one key,
  * and at most MAX_OPEN_BLOCKS are open.) */
@@ -87,7 +88,12 @@ struct assembler {
 	size_t held, max_held;		/* events in blocks not yet freed */
 	unsigned long dropped;		/* events refused at max_held */
 	uint16_t id_count[FILTER_SLOTS];
-	uint16_t key_count[FILTER_SLOTS];
+	/* The open blocks with a key, by its slot: a legacy event looks
+	 * for its packet's block by key, and in a burst a thousand blocks
+	 * or more are open, its own among the oldest. Walking them all,
+	 * newest first, was a third of our CPU on a legacy host. */
+	struct block *key_slots[FILTER_SLOTS];
+	uint64_t open_seq;		/* blocks made open so far */
 };
 
 static unsigned int id_slot(uint32_t id)
@@ -115,15 +121,32 @@ static void count_id(struct assembler *a, uint32_t id, int delta)
 
 /* A waiting block's key is counted apart: an event's search of the
  * open blocks must not walk them for a key only a waiting one has. */
-static void count_block_key(struct assembler *a, const struct block *b,
-			    int delta)
+static void count_block_key(struct assembler *a, struct block *b, int delta)
 {
+	struct block **head;
+
 	if (!b->key.valid)
 		return;
-	if (b->in_wait)
+	if (b->in_wait) {
 		a->wait_key_count[key_slot(&b->key)] += delta;
+		return;
+	}
+	head = &a->key_slots[key_slot(&b->key)];
+	if (delta > 0) {
+		b->slot_prev = NULL;
+		b->slot_next = *head;
+		if (*head)
+			(*head)->slot_prev = b;
+		*head = b;
+		return;
+	}
+	if (b->slot_prev)
+		b->slot_prev->slot_next = b->slot_next;
 	else
-		a->key_count[key_slot(&b->key)] += delta;
+		*head = b->slot_next;
+	if (b->slot_next)
+		b->slot_next->slot_prev = b->slot_prev;
+	b->slot_next = b->slot_prev = NULL;
 }
 
 static bool may_have_id(const struct assembler *a, uint32_t id)
@@ -131,9 +154,10 @@ static bool may_have_id(const struct assembler *a, uint32_t id)
 	return id && a->id_count[id_slot(id)];
 }
 
-static bool may_have_key(const struct assembler *a, const struct pkt_key *k)
+/* The first open block counted in k's slot, NULL when none is. */
+static struct block *slot_first(const struct assembler *a, const struct pkt_key *k)
 {
-	return k->valid && a->key_count[key_slot(k)];
+	return k->valid ? a->key_slots[key_slot(k)] : NULL;
 }
 
 /* The block in the i-th waiting slot from the oldest (NULL: adopted). */
@@ -277,6 +301,7 @@ static int open_push(struct assembler *a, struct block *b)
 		a->cap = ncap;
 	}
 	a->open[a->nopen++] = b;
+	b->open_seq = ++a->open_seq;
 	return 0;
 }
 
@@ -492,14 +517,13 @@ static bool iif_fits(const struct block *b, const struct trace_event *xt)
 static struct block *find_by_key(struct assembler *a, const struct pkt_key *k,
 				 const struct trace_event *xt)
 {
-	size_t i;
+	struct block *b, *found = NULL;
 
-	if (!may_have_key(a, k))
-		return NULL;
-	for (i = a->nopen; i-- > 0;)
-		if (key_equal(&a->open[i]->key, k) && iif_fits(a->open[i], xt))
-			return a->open[i];
-	return NULL;
+	for (b = slot_first(a, k); b; b = b->slot_next)
+		if (key_equal(&b->key, k) && iif_fits(b, xt) &&
+		    (!found || b->open_seq > found->open_seq))
+			found = b;
+	return found;
 }
 
 static uint8_t start_family(const struct trace_event *ev)
@@ -516,26 +540,23 @@ static struct block *find_first_pass(struct assembler *a,
 				     const struct trace_event *ev)
 {
 	struct pkt_key key;
-	size_t i;
+	struct block *b, *found = NULL;
 
 	if (!(ev->has & EV_HAS_NETHDR) || !(ev->has & EV_HAS_IIF) || !ev->iif)
 		return NULL;
 	asm_pkt_key(ev, &key);
-	if (!may_have_key(a, &key))
-		return NULL;
-	for (i = a->nopen; i-- > 0;) {
-		struct block *b = a->open[i];
-
-		if (b->closed || !b->started || !b->has_nft || b->joined_id ||
+	for (b = slot_first(a, &key); b; b = b->slot_next) {
+		if ((found && b->open_seq < found->open_seq) ||
+		    b->closed || !b->started || !b->has_nft || b->joined_id ||
 		    b->id == ev->id || b->iif != ev->iif ||
 		    !key_equal(&b->key, &key))
 			continue;
 		if ((ev->has & EV_HAS_CT) && ev->ct_id && b->have_ct_id &&
 		    ev->ct_id != b->ct_id)
 			continue;
-		return b;
+		found = b;
 	}
-	return NULL;
+	return found;
 }
 
 /* Legacy events come over another socket, so they may arrive before or

@@ -28,6 +28,10 @@ struct block {
 	uint32_t ct_id;			/* of the first nft event with one */
 	bool have_ct_id;
 	struct pkt_key key;		/* of the first headers seen */
+	/* the open blocks whose keys share a slot, newest counted first,
+	 * and when the block became open (assemble.c find_by_key) */
+	struct block *slot_next, *slot_prev;
+	uint64_t open_seq;
 	bool has_nft;			/* at least one nf_tables event */
 	bool has_xt;			/* at least one x_tables event */
 	bool no_hold;			/* emitted without waiting for hold_ms */
