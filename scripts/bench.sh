@@ -23,7 +23,11 @@
 #                           text and --json, as fast as the client can, with
 #                           ours and the null listener alone: the peers use
 #                           several times our CPU, and beside them on two
-#                           cores a flood measures who gets a core
+#                           cores a flood measures who gets a core. With
+#                           BENCH_FLAVOUR=legacy the null listener takes
+#                           NFLOG group 0 too (null nflog), which only one
+#                           socket can hold: it gets the same burst right
+#                           after ours, alone (rounds/NAME.null)
 #   change-5000             text, paced, with BENCH_CHANGES iptables-nft -A
 #                           ruleset changes in the middle of the burst
 #   onset-RATE              text, BENCH_ONSET_N packets at each rate of
@@ -76,7 +80,12 @@ FILTER="udp port $VPORT"
 ARMED='press Ctrl-C to stop'
 # who listens in a round: burst rounds leave the peers out
 LISTENERS="ours nft xt null"
-has_peers() { [ "$LISTENERS" != "ours null" ]; }
+listens() { case " $LISTENERS " in *" $1 "*) return 0 ;; esac; return 1; }
+has_peers() { listens nft; }
+# the null listener's arguments: nflog on a legacy host (bench/null.c)
+NULL_ARGS=""
+# a round's second pass, in a directory of its own (rounds/NAME.PASS)
+PASS=""
 # Not "iptt-...": the test runner checks that no iptt-* namespace is left,
 # and a bench running next to it must not look like a leak.
 LAB=ipttbench-$$
@@ -175,10 +184,13 @@ start_listeners() {
 	shift
 	RUN=$TOOLS/run
 	T_START=$(date +%s%N)
-	"$RUN" -o "$d/ours.stats" -e "$d/ours.err" -r "$ARMED" -- \
-		ip netns exec "$RTR" "$BIN" "$@" "$FILTER" >"$d/ours.out" &
-	W_OURS=$!
-	W_NFT="" W_XT=""
+	W_OURS="" W_NFT="" W_XT="" W_NULL=""
+	: >"$d/ours.out"; : >"$d/ours.err"; : >"$d/null.out"
+	if listens ours; then
+		"$RUN" -o "$d/ours.stats" -e "$d/ours.err" -r "$ARMED" -- \
+			ip netns exec "$RTR" "$BIN" "$@" "$FILTER" >"$d/ours.out" &
+		W_OURS=$!
+	fi
 	if has_peers; then
 		"$RUN" -o "$d/nft.stats" -e "$d/nft.err" -- \
 			ip netns exec "$RTR" nft monitor trace >"$d/nft.out" &
@@ -189,9 +201,12 @@ start_listeners() {
 	else
 		: >"$d/nft.out"; : >"$d/xt.out"; : >"$d/xt.err"	# none: 0 shown
 	fi
-	"$RUN" -o "$d/null.stats" -e "$d/null.err" -- \
-		ip netns exec "$RTR" "$TOOLS/null" >"$d/null.out" &
-	W_NULL=$!
+	if listens null; then
+		# shellcheck disable=SC2086
+		"$RUN" -o "$d/null.stats" -e "$d/null.err" -- \
+			ip netns exec "$RTR" "$TOOLS/null" $NULL_ARGS >"$d/null.out" &
+		W_NULL=$!
+	fi
 	WRAPPERS="$W_OURS $W_NFT $W_XT $W_NULL"
 }
 
@@ -202,6 +217,7 @@ wait_ready() {
 	d=$1
 	NFT_READY_MS=-1 XT_READY_MS=-1 NULL_READY_MS=-1
 	has_peers || NFT_READY_MS=0 XT_READY_MS=0
+	listens null || NULL_READY_MS=0
 	i=0
 	while [ $i -lt 3000 ]; do
 		now=$(( ($(date +%s%N) - T_START) / 1000000 ))
@@ -219,10 +235,15 @@ wait_ready() {
 		fi
 		if [ "$NFT_READY_MS" != -1 ] && [ "$XT_READY_MS" != -1 ] &&
 		   [ "$NULL_READY_MS" != -1 ] &&
-		   grep -q "$ARMED" "$d/ours.err" 2>/dev/null; then
+		   { ! listens ours || grep -q "$ARMED" "$d/ours.err" 2>/dev/null; }; then
 			break
 		fi
-		if ! alive "$W_OURS"; then
+		if listens null && ! alive "$W_NULL"; then
+			log "the null listener did not start:"
+			cat "$d/null.err" >&2
+			exit 1
+		fi
+		if listens ours && ! alive "$W_OURS"; then
 			log "iptables-trace did not start:"
 			cat "$d/ours.err" >&2
 			exit 1
@@ -305,12 +326,19 @@ stat_field() {	# stat_field FILE KEY
 round() {
 	name=$1 rep=$2 n=$3 rate=$4 changes=$5
 	shift 5
-	d=$OUT/rounds/$name
+	d=$OUT/rounds/$name${PASS:+.$PASS}
 	rm -rf "$d"
 	mkdir -p "$d"
 	# new conntrack entries, so every packet walks the nat chains
 	ip netns exec "$RTR" conntrack -F >/dev/null 2>&1 || true
 
+	# alone, the NFLOG null listener needs what ours would arm: a chain
+	# that sets nftrace, which legacy tables then report on as well
+	if [ "$NULL_ARGS" = nflog ]; then
+		ip netns exec "$RTR" nft "add table ip ipttbench { chain pre {
+			type filter hook prerouting priority -301; policy accept;
+			udp dport $VPORT meta nftrace set 1; }; }"
+	fi
 	start_listeners "$d" "$@"
 	wait_ready "$d"
 	r_ours=$(cpu_us "$(pid_of "$d/ours")")
@@ -322,6 +350,7 @@ round() {
 	# worth knowing on its own (first_ms) rather than inside the burst.
 	ip netns exec "$CLI" "$TOOLS/udpburst" -d $VIP -p $VPORT -n 1 -b 10000 >/dev/null
 	i=0
+	listens ours || { sleep 0.2; i=500; }
 	while [ ! -s "$d/ours.out" ] && [ $i -lt 500 ]; do
 		sleep 0.02
 		i=$((i + 1))
@@ -370,6 +399,7 @@ round() {
 		wait "$PERF" 2>/dev/null || true
 	fi
 	stop_listeners "$d"
+	[ "$NULL_ARGS" != nflog ] || ip netns exec "$RTR" nft delete table ip ipttbench
 	if [ "$changes" -gt 0 ]; then
 		k=1
 		while [ $k -le "$changes" ]; do
@@ -399,7 +429,15 @@ round() {
 	x_ovr=$(grep -c 'No buffer space' "$d/xt.err" || true)
 	u_ev=$(awk '/^events/ { print $2 }' "$d/null.out")
 	u_ovr=$(awk '/^events/ { print $4 }' "$d/null.out")
-	u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
+	u_drops=$(awk '/^events/ { print $6 }' "$d/null.out")
+	# It shows no packets. One that lost nothing had every packet's
+	# events (as the NFLOG one needs: its count a packet is not ours);
+	# else estimate by ours' count a packet.
+	if [ "${u_ovr:-1}" = 0 ] && [ "${u_drops:--1}" = 0 ]; then
+		u_pk=$sent
+	else
+		u_pk=$(awk -v e="${u_ev:-0}" -v c="${CAL_OURS:-0}" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
+	fi
 
 	for l in $LISTENERS; do
 		s=$d/$l.stats
@@ -454,7 +492,6 @@ report() {
 		tc = ($6 - $7 - $8 - $9) / 1e6	# the burst: total minus start, warm-up, exit
 		val[key, c, "sent"] = $4
 		val[key, c, "cpu"] = tc
-		if ($3 == "null" && cal > 0) $11 = int($12 / cal)	# it shows events only
 		val[key, c, "per"] = $11 > 0 ? tc / $11 : 0
 		val[key, c, "startcpu"] = $7 / 1e3
 		val[key, c, "warm"] = $8 / 1e3
@@ -463,6 +500,7 @@ report() {
 		val[key, c, "pk"] = $11
 		val[key, c, "ev"] = $12
 		val[key, c, "lost"] = $4 * cal - $12 > 0 ? $4 * cal - $12 : 0
+		if ($3 == "null" && $11 == $4) val[key, c, "lost"] = 0	# it lost none
 		val[key, c, "ovr"] = $13
 		val[key, c, "ready"] = $16
 		died[key] += $14
@@ -650,9 +688,21 @@ for KIND in $ROUNDS; do
 		flood)
 			round "flood-20000" $REP 20000 0 0 ;;
 		burst)
-			LISTENERS="ours null"
-			round "burst-20000" $REP 20000 0 0
-			round "burstjson-20000" $REP 20000 0 0 --json
+			if [ "$FLAVOUR" = legacy ]; then
+				# NFLOG group 0 is one socket's: ours, then the
+				# null listener alone on the same burst
+				for J in "" --json; do
+					LISTENERS=ours
+					round "burst${J:+json}-20000" $REP 20000 0 0 $J
+					LISTENERS=null NULL_ARGS=nflog PASS=null
+					round "burst${J:+json}-20000" $REP 20000 0 0
+					NULL_ARGS="" PASS=""
+				done
+			else
+				LISTENERS="ours null"
+				round "burst-20000" $REP 20000 0 0
+				round "burstjson-20000" $REP 20000 0 0 --json
+			fi
 			LISTENERS="ours nft xt null" ;;
 		change)
 			round "change-5000" $REP 5000 "$RATE" "$CHANGES" ;;
