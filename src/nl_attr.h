@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <linux/netlink.h>
+#include <libmnl/libmnl.h>
 
 static inline bool nla_ok(const struct nlattr *a, const char *end)
 {
@@ -73,6 +74,27 @@ static inline uint64_t nla_be64(const struct nlattr *a)
 static inline uint8_t nla_u8(const struct nlattr *a)
 {
 	return *(const uint8_t *)nla_data(a);
+}
+
+/* The shape mnl_attr_validate() would check, without its calls: this
+ * runs for each attribute of every event, and the callback parse with
+ * libmnl's validation was a fifth of our instructions. A string ends
+ * in its NUL; a number has its exact size; a header is not empty. */
+static inline bool nla_shape_ok(const struct nlattr *a, enum mnl_attr_data_type type)
+{
+	uint16_t len = nla_len(a);
+
+	switch (type) {
+	case MNL_TYPE_NUL_STRING:
+		return len && ((const char *)nla_data(a))[len - 1] == '\0';
+	case MNL_TYPE_U8: return len == 1;
+	case MNL_TYPE_U16: return len == 2;
+	case MNL_TYPE_U32: return len == 4;
+	case MNL_TYPE_U64: return len == 8;
+	case MNL_TYPE_NESTED: return len == 0 || len >= MNL_ATTR_HDRLEN;
+	case MNL_TYPE_BINARY: return len > 0;
+	default: return false;
+	}
 }
 
 #endif

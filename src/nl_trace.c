@@ -107,28 +107,6 @@ static bool is_ct_attr(uint16_t t)
 	return t >= IPTT_NFTA_TRACE_CT_ID && t <= IPTT_NFTA_TRACE_CT_STATE;
 }
 
-/* The shape mnl_attr_validate() would check, without its calls: this
- * runs for each of about twenty attributes of every event, and the
- * callback parse with libmnl's validation was a fifth of our
- * instructions. A string ends in its NUL; a number has its exact size;
- * a header is not empty. */
-static bool attr_shape_ok(const struct nlattr *a, enum mnl_attr_data_type type)
-{
-	uint16_t len = nla_len(a);
-
-	switch (type) {
-	case MNL_TYPE_NUL_STRING:
-		return len && ((const char *)nla_data(a))[len - 1] == '\0';
-	case MNL_TYPE_U8: return len == 1;
-	case MNL_TYPE_U16: return len == 2;
-	case MNL_TYPE_U32: return len == 4;
-	case MNL_TYPE_U64: return len == 8;
-	case MNL_TYPE_NESTED: return len == 0 || len >= MNL_ATTR_HDRLEN;
-	case MNL_TYPE_BINARY: return len > 0;
-	default: return false;
-	}
-}
-
 /* A verdict has a code, and a jump or goto the chain it names. */
 static bool parse_verdict(const struct nlattr *nest,
 			  const struct nlattr **code_out,
@@ -141,11 +119,11 @@ static bool parse_verdict(const struct nlattr *nest,
 		uint16_t t = nla_type(a);
 
 		if (t == NFTA_VERDICT_CODE) {
-			if (!attr_shape_ok(a, MNL_TYPE_U32))
+			if (!nla_shape_ok(a, MNL_TYPE_U32))
 				return false;
 			code = a;
 		} else if (t == NFTA_VERDICT_CHAIN) {
-			if (!attr_shape_ok(a, MNL_TYPE_NUL_STRING))
+			if (!nla_shape_ok(a, MNL_TYPE_NUL_STRING))
 				return false;
 			chain = a;
 		}
@@ -178,7 +156,7 @@ static bool parse_attrs(const struct nlmsghdr *nlh, struct trace_attrs *ta)
 
 		if (t > TRACE_ATTR_MAX || !trace_attr_types[t])
 			continue;
-		if (!attr_shape_ok(a, trace_attr_types[t])) {
+		if (!nla_shape_ok(a, trace_attr_types[t])) {
 			/* a conntrack attribute of the wrong shape is only
 			 * left out, as before these attributes existed */
 			if (!is_ct_attr(t))
