@@ -11,28 +11,23 @@
 
 #include "resolver.h"
 
-static int32_t verdict_of(const char *text, char *target, size_t size)
-{
-	return xt_rule_verdict(text, target, size);
-}
-
 static void test_targets_give_their_verdicts(void **state)
 {
 	char t[64];
 
 	(void)state;
-	assert_int_equal(verdict_of("-p tcp -j ACCEPT", t, sizeof(t)), EV_V_ACCEPT);
-	assert_int_equal(verdict_of("-j DROP", t, sizeof(t)), EV_V_DROP);
-	assert_int_equal(verdict_of("-p tcp -j REJECT --reject-with tcp-reset", t, sizeof(t)),
+	assert_int_equal(xt_rule_verdict("-p tcp -j ACCEPT", t, sizeof(t)), EV_V_ACCEPT);
+	assert_int_equal(xt_rule_verdict("-j DROP", t, sizeof(t)), EV_V_DROP);
+	assert_int_equal(xt_rule_verdict("-p tcp -j REJECT --reject-with tcp-reset", t, sizeof(t)),
 			 EV_V_DROP);
-	assert_int_equal(verdict_of("-j RETURN", t, sizeof(t)), EV_V_RETURN);
-	assert_int_equal(verdict_of("-j NFQUEUE --queue-num 3", t, sizeof(t)), EV_V_QUEUE);
-	assert_int_equal(verdict_of("-p udp -j DNAT --to-destination 10.0.0.1:53", t, sizeof(t)),
+	assert_int_equal(xt_rule_verdict("-j RETURN", t, sizeof(t)), EV_V_RETURN);
+	assert_int_equal(xt_rule_verdict("-j NFQUEUE --queue-num 3", t, sizeof(t)), EV_V_QUEUE);
+	assert_int_equal(xt_rule_verdict("-p udp -j DNAT --to-destination 10.0.0.1:53", t, sizeof(t)),
 			 EV_V_ACCEPT);
-	assert_int_equal(verdict_of("-d 10.0.0.0/8 -m comment --comment x", t, sizeof(t)),
+	assert_int_equal(xt_rule_verdict("-d 10.0.0.0/8 -m comment --comment x", t, sizeof(t)),
 			 EV_V_CONTINUE);
 	assert_string_equal(t, "");
-	assert_int_equal(verdict_of(NULL, t, sizeof(t)), EV_V_CONTINUE);
+	assert_int_equal(xt_rule_verdict(NULL, t, sizeof(t)), EV_V_CONTINUE);
 }
 
 /* A jump names its chain; -g wins wherever it is; options that only
@@ -42,17 +37,17 @@ static void test_jumps_and_gotos_name_their_chain(void **state)
 	char t[64];
 
 	(void)state;
-	assert_int_equal(verdict_of("-m comment --comment \"k\" -j KUBE-SVC-ABC", t, sizeof(t)),
+	assert_int_equal(xt_rule_verdict("-m comment --comment \"k\" -j KUBE-SVC-ABC", t, sizeof(t)),
 			 EV_V_JUMP);
 	assert_string_equal(t, "KUBE-SVC-ABC");
-	assert_int_equal(verdict_of("-j MARK --set-xmark 0x4000/0x4000", t, sizeof(t)), EV_V_JUMP);
+	assert_int_equal(xt_rule_verdict("-j MARK --set-xmark 0x4000/0x4000", t, sizeof(t)), EV_V_JUMP);
 	assert_string_equal(t, "MARK");
-	assert_int_equal(verdict_of("-j LOG -g CHAIN2", t, sizeof(t)), EV_V_GOTO);
+	assert_int_equal(xt_rule_verdict("-j LOG -g CHAIN2", t, sizeof(t)), EV_V_GOTO);
 	assert_string_equal(t, "CHAIN2");
-	assert_int_equal(verdict_of("-m owner --gid-owner 5 --jx y -", t, sizeof(t)),
+	assert_int_equal(xt_rule_verdict("-m owner --gid-owner 5 --jx y -", t, sizeof(t)),
 			 EV_V_CONTINUE);
-	assert_int_equal(verdict_of("-s 1.2.3.4 -j", t, sizeof(t)), EV_V_CONTINUE);
-	assert_int_equal(verdict_of("x-j ACCEPT", t, sizeof(t)), EV_V_CONTINUE);
+	assert_int_equal(xt_rule_verdict("-s 1.2.3.4 -j", t, sizeof(t)), EV_V_CONTINUE);
+	assert_int_equal(xt_rule_verdict("x-j ACCEPT", t, sizeof(t)), EV_V_CONTINUE);
 }
 
 /* The chain's name is cut to the caller's buffer, never past it. */
@@ -62,7 +57,7 @@ static void test_a_long_target_is_cut_to_the_buffer(void **state)
 
 	(void)state;
 	memset(t, 'x', sizeof(t));
-	assert_int_equal(verdict_of("-j VERY-LONG-CHAIN-NAME", t, sizeof(t)), EV_V_JUMP);
+	assert_int_equal(xt_rule_verdict("-j VERY-LONG-CHAIN-NAME", t, sizeof(t)), EV_V_JUMP);
 	assert_string_equal(t, "VERY-LO");
 }
 
