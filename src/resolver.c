@@ -1,9 +1,7 @@
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "arm.h"
-#include "arm_xt.h"
 #include "nft_replaced.h"
 #include "resolver.h"
 #include "xt_tables.h"
@@ -95,6 +93,29 @@ static bool text_as_before(const struct resolver *r, const struct trace_event *e
 	       (!xt || !strcmp(old->xt_text, rule->xt_text));
 }
 
+/* A legacy event's rule, by position: in the current snapshot, else in
+ * the previous one (a rule deleted since the packet crossed it). */
+static const struct rs_rule *legacy_rule(const struct resolver *r,
+					 const struct trace_event *ev)
+{
+	const struct rs_rule *rule = NULL;
+
+	if (r->view.legacy)
+		rule = ruleset_rule_by_pos(r->view.legacy, ev->family,
+					   ev->table, ev->chain, ev->rulenum);
+	if (!rule && r->view.legacy && r->view.legacy_prev)
+		rule = ruleset_rule_by_pos(r->view.legacy_prev, ev->family,
+					   ev->table, ev->chain, ev->rulenum);
+	return rule;
+}
+
+static void legacy_view(const struct rs_rule *rule, struct rule_view *out)
+{
+	out->pos = rule->pos;
+	out->text = rule->text;
+	out->syntax = SYNTAX_IPTABLES;
+}
+
 bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 		   struct rule_view *out)
 {
@@ -103,19 +124,9 @@ bool resolver_rule(const struct resolver *r, const struct trace_event *ev,
 
 	memset(out, 0, sizeof(*out));
 	if (ev_traits(ev)->legacy) {
-		if (!r->view.legacy)
+		if (!(rule = legacy_rule(r, ev)))
 			return false;
-		rule = ruleset_rule_by_pos(r->view.legacy, ev->family,
-					   ev->table, ev->chain, ev->rulenum);
-		if (!rule && r->view.legacy_prev)
-			rule = ruleset_rule_by_pos(r->view.legacy_prev,
-						   ev->family, ev->table, ev->chain,
-						   ev->rulenum);
-		if (!rule)
-			return false;
-		out->pos = rule->pos;
-		out->text = rule->text;
-		out->syntax = SYNTAX_IPTABLES;
+		legacy_view(rule, out);
 		return true;
 	}
 	if (!(ev->has & EV_HAS_HANDLE) || !(rule = resolver_nft_rule(r, ev, &rs)))
@@ -161,93 +172,6 @@ bool resolver_rule_at(const struct resolver *r, const struct trace_event *ev,
 	return true;
 }
 
-/* The word after the first " -g " (or at the start of the text), or
- * else after the first " -j ", into buf; *go_to: it was -g. One walk
- * from dash to dash: this runs for each legacy step, two or three
- * times, and two strstr walks and an snprintf were a quarter of them. */
-static bool verdict_word(const char *text, char *buf, size_t size, bool *go_to)
-{
-	const char *p, *jump = NULL, *go = NULL;
-	size_t i = 0;
-
-	for (p = text; !go && (p = strchr(p, '-')); p++)
-		if ((p == text || p[-1] == ' ') &&
-		    (p[1] == 'g' || p[1] == 'j') && p[2] == ' ') {
-			if (p[1] == 'g')
-				go = p;
-			else if (!jump)
-				jump = p;
-		}
-	if (!(p = go ? go : jump))
-		return false;
-	*go_to = go;
-	for (p += 3; *p && !isspace((unsigned char)*p) && i + 1 < size; p++)
-		buf[i++] = *p;
-	buf[i] = '\0';
-	return true;
-}
-
-static void copy_target(char *target, size_t size, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (!size)
-		return;
-	if (n >= size)
-		n = size - 1;
-	memcpy(target, word, n);
-	target[n] = '\0';
-}
-
-int32_t xt_rule_verdict(const char *text, char *target, size_t size)
-{
-	/* NAT targets end the nat table's walk like ACCEPT does */
-	static const char *const accepting[] = {
-		"ACCEPT", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "NETMAP",
-	};
-	char word[64];
-	size_t i;
-	bool go_to;
-
-	if (size)
-		target[0] = '\0';
-	if (!text)
-		return EV_V_CONTINUE;
-	if (!verdict_word(text, word, sizeof(word), &go_to))
-		return EV_V_CONTINUE;	/* a rule without a target only counts */
-	if (go_to) {
-		copy_target(target, size, word);
-		return EV_V_GOTO;
-	}
-	if (!strcmp(word, "DROP") || !strcmp(word, "REJECT"))
-		return EV_V_DROP;
-	if (!strcmp(word, "RETURN"))
-		return EV_V_RETURN;
-	if (!strcmp(word, "QUEUE") || !strcmp(word, "NFQUEUE"))
-		return EV_V_QUEUE;
-	for (i = 0; i < sizeof(accepting) / sizeof(accepting[0]); i++)
-		if (!strcmp(word, accepting[i]))
-			return EV_V_ACCEPT;
-	/* A user chain or a non-terminal extension target (MARK, LOG, ...):
-	 * the caller knows which chains exist. */
-	copy_target(target, size, word);
-	return EV_V_JUMP;
-}
-
-int32_t resolver_xt_verdict(const struct resolver *r,
-			    const struct trace_event *ev, const char *text,
-			    char *target, size_t size)
-{
-	int32_t v = xt_rule_verdict(text, target, size);
-
-	if (v == EV_V_JUMP && (!r->view.legacy ||
-	    !ruleset_chain(r->view.legacy, ev->family, ev->table, target))) {
-		target[0] = '\0';
-		return EV_V_CONTINUE;
-	}
-	return v;
-}
-
 /* From the legacy snapshot, which holds every rule and its text: a
  * pure read, fit for the receive path. */
 void resolver_xt_meaning(const struct resolver *r, const struct trace_event *ev,
@@ -255,17 +179,22 @@ void resolver_xt_meaning(const struct resolver *r, const struct trace_event *ev,
 {
 	const struct rs_chain *c = resolver_chain(r, ev);
 	bool is_rule = ev->type == EV_TYPE_RULE || (c && ev->rulenum <= c->nrules);
+	const struct rs_rule *rule;
 
-	/* field by field: the target's 256 bytes need only their NUL */
 	m->own = false;
-	m->target[0] = '\0';
+	m->target = "";
 	memset(&m->rule, 0, sizeof(m->rule));
 	if (is_rule) {
 		m->kind = XT_RULE;
-		resolver_rule(r, ev, &m->rule);
-		m->own = m->rule.text && arm_xt_is_own_rule(m->rule.text);
-		m->verdict = resolver_xt_verdict(r, ev, m->rule.text, m->target,
-						 sizeof(m->target));
+		/* a rule not in the snapshots only counts */
+		m->verdict = EV_V_CONTINUE;
+		if (!(rule = legacy_rule(r, ev)))
+			return;
+		legacy_view(rule, &m->rule);
+		m->own = rule->xt_own;
+		m->verdict = rule->xt_verdict;
+		if (rule->xt_target)
+			m->target = rule->xt_target;
 	} else if (ev->type == EV_TYPE_POLICY) {
 		m->kind = XT_POLICY;
 		m->verdict = c ? c->policy : EV_V_ACCEPT;

@@ -96,17 +96,6 @@ const struct rs_rule *resolver_nft_rule(const struct resolver *r,
 bool resolver_wants_xt_text(const struct resolver *r, const struct ruleset *rs,
 			    const struct rs_rule *rule);
 
-/* The verdict of an iptables rule, from its target: "-j ACCEPT",
- * "-j DNAT ..." (ACCEPT), "-j DROP"/"-j REJECT" (DROP), "-g CHAIN"
- * (goto), "-j RETURN", no target (continue). Any other target comes
- * back as a jump with its name in target. */
-int32_t xt_rule_verdict(const char *text, char *target, size_t size);
-/* The same for a legacy event's rule, where a "jump" to something that
- * is not a chain of the table is a non-terminal target (continue). */
-int32_t resolver_xt_verdict(const struct resolver *r,
-			    const struct trace_event *ev, const char *text,
-			    char *target, size_t size);
-
 /* What a legacy event decided. x_tables TRACE names the rule, not its
  * verdict; "return" and "policy" events at a position inside the chain
  * are an unconditional rule there, and report that rule. */
@@ -115,7 +104,7 @@ enum xt_kind { XT_RULE, XT_POLICY, XT_RETURN };
 struct xt_meaning {
 	enum xt_kind kind;
 	int32_t verdict;
-	char target[EV_NAME_MAX];
+	const char *target;		/* a jump's or goto's chain, else "" */
 	struct rule_view rule;
 	bool own;			/* our own TRACE rule (fallback mode) */
 };

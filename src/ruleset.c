@@ -6,8 +6,11 @@
 #include <string.h>
 #include <linux/netfilter.h>
 
+#include "arm_xt.h"
+#include "event.h"
 #include "ruleset.h"
 #include "xt_tables.h"
+#include "xt_verdict.h"
 
 void ruleset_init(struct ruleset *rs)
 {
@@ -88,11 +91,9 @@ int ruleset_add_rule(struct ruleset *rs, uint32_t chain, uint64_t handle,
 	if (grow((void **)&rs->rules, &rs->cap_rules, rs->nrules, sizeof(*r)) < 0)
 		return -1;
 	r = &rs->rules[rs->nrules];
-	r->chain = chain;
-	r->handle = handle;
-	r->pos = ++rs->chains[chain].nrules;
+	*r = (struct rs_rule){ .chain = chain, .handle = handle,
+			       .pos = ++rs->chains[chain].nrules };
 	r->text = text ? strdup(text) : NULL;
-	r->xt_text = NULL;
 	if (text && !r->text) {
 		rs->chains[chain].nrules--;
 		return -1;
@@ -234,6 +235,25 @@ static void mark_xt_tables(struct ruleset *rs)
 	}
 }
 
+/* An x_tables rule's verdict and target, once per snapshot: the chains
+ * must be indexed. */
+static void read_xt_target(struct ruleset *rs, struct rs_rule *r)
+{
+	const struct rs_chain *c = &rs->chains[r->chain], *to;
+	char target[EV_NAME_MAX];
+
+	r->xt_own = r->text && arm_xt_is_own_rule(r->text);
+	r->xt_target = NULL;
+	r->xt_verdict = xt_rule_verdict(r->text, target, sizeof(target));
+	if (r->xt_verdict != EV_V_JUMP && r->xt_verdict != EV_V_GOTO)
+		return;
+	to = ruleset_chain(rs, c->family, c->table, target);
+	if (to)
+		r->xt_target = to->name;
+	else if (r->xt_verdict == EV_V_JUMP)
+		r->xt_verdict = EV_V_CONTINUE;
+}
+
 int ruleset_index(struct ruleset *rs)
 {
 	uint32_t size = 64, i;
@@ -266,12 +286,14 @@ int ruleset_index(struct ruleset *rs)
 	}
 	mark_xt_tables(rs);
 	for (i = 0; i < rs->nrules; i++) {
-		const struct rs_rule *r = &rs->rules[i];
+		struct rs_rule *r = &rs->rules[i];
 		const struct rs_chain *c = &rs->chains[r->chain];
 
 		if (r->handle)
 			idx_put(rs->handle_idx, size,
 				hash_key(c->family, c->table, NULL, r->handle), i);
+		else
+			read_xt_target(rs, r);
 		idx_put(rs->pos_idx, size,
 			hash_key(c->family, c->table, c->name, r->pos), i);
 	}
@@ -285,12 +307,14 @@ int ruleset_index_rules(struct ruleset *rs, uint32_t first)
 	if (!rs->idx_size || 2 * (rs->nchains + rs->nrules) > rs->idx_size)
 		return ruleset_index(rs);
 	for (i = first; i < rs->nrules; i++) {
-		const struct rs_rule *r = &rs->rules[i];
+		struct rs_rule *r = &rs->rules[i];
 		const struct rs_chain *c = &rs->chains[r->chain];
 
 		if (r->handle)
 			idx_put(rs->handle_idx, rs->idx_size,
 				hash_key(c->family, c->table, NULL, r->handle), i);
+		else
+			read_xt_target(rs, r);
 		idx_put(rs->pos_idx, rs->idx_size,
 			hash_key(c->family, c->table, c->name, r->pos), i);
 	}

@@ -42,10 +42,18 @@ struct rs_chain {
 
 struct rs_rule {
 	uint32_t chain;			/* index into chains */
+	/* x_tables: what the target does, read from the text when the
+	 * snapshot is indexed (a legacy event names its rule, not its
+	 * verdict, and asks for it two or three times): an EV_V_* verdict;
+	 * a jump's or goto's chain, by name, in this snapshot, else NULL
+	 * (a jump to no chain is a non-terminal target: continue) */
+	int32_t xt_verdict;
 	uint64_t handle;		/* nft handle; 0 for x_tables */
 	unsigned int pos;		/* 1-based */
+	bool xt_own;			/* x_tables: one of our own TRACE rules */
 	char *text;			/* NULL when it could not be told for sure */
 	char *xt_text;			/* nf_tables: as iptables-nft prints it */
+	const char *xt_target;
 };
 
 /* A table, as change notifications and re-reads name it. */

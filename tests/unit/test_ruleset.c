@@ -8,6 +8,7 @@
 #include <linux/netfilter.h>
 
 #include "fixture.h"
+#include "event.h"
 #include "ruleset.h"
 #include "xt_tables.h"
 
@@ -372,6 +373,63 @@ static void test_rule_memo_follows_the_table_not_its_place(void **state)
 	ruleset_clear(&rs);
 }
 
+/* x_tables rules (handle 0) get their verdict and target when indexed:
+ * a jump to a chain of the snapshot is a jump, one to anything else a
+ * non-terminal target; nf_tables rules are left alone. */
+static void test_xt_verdicts_read_at_index(void **state)
+{
+	struct ruleset rs;
+	int fwd, user, nft;
+	const struct rs_rule *r;
+
+	(void)state;
+	ruleset_init(&rs);
+	fwd = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "FORWARD",
+				HOOK_FORWARD, 0, NF_ACCEPT);
+	ruleset_add_rule(&rs, fwd, 0, "-p tcp -j DOCKER-USER");
+	ruleset_add_rule(&rs, fwd, 0, "-j MARK --set-xmark 0x1/0x1");
+	ruleset_add_rule(&rs, fwd, 0, "-s 10.0.0.0/8 -g DOCKER-USER");
+	ruleset_add_rule(&rs, fwd, 0, "-m comment --comment \"iptables-trace 42\" -j TRACE");
+	ruleset_add_rule(&rs, fwd, 0, NULL);
+	ruleset_add_rule(&rs, fwd, 0, "-j DROP");
+	user = ruleset_add_chain(&rs, NFPROTO_IPV4, "filter", "DOCKER-USER",
+				 HOOK_NONE, 0, NF_ACCEPT);
+	ruleset_add_rule(&rs, user, 0, "-j RETURN");
+	/* the same name in another table is not a chain of this one */
+	nft = ruleset_add_chain(&rs, NFPROTO_IPV4, "nat", "PREROUTING",
+				HOOK_PREROUTING, -100, NF_ACCEPT);
+	ruleset_add_rule(&rs, nft, 0, "-j DOCKER-USER");
+	ruleset_add_rule(&rs, nft, 9, "jump DOCKER-USER");
+	assert_int_equal(ruleset_index(&rs), 0);
+
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 1);
+	assert_int_equal(r->xt_verdict, EV_V_JUMP);
+	assert_string_equal(r->xt_target, "DOCKER-USER");
+	assert_false(r->xt_own);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 2);
+	assert_int_equal(r->xt_verdict, EV_V_CONTINUE);
+	assert_null(r->xt_target);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 3);
+	assert_int_equal(r->xt_verdict, EV_V_GOTO);
+	assert_string_equal(r->xt_target, "DOCKER-USER");
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 4);
+	assert_true(r->xt_own);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 5);
+	assert_int_equal(r->xt_verdict, EV_V_CONTINUE);
+	assert_false(r->xt_own);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "FORWARD", 6);
+	assert_int_equal(r->xt_verdict, EV_V_DROP);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "filter", "DOCKER-USER", 1);
+	assert_int_equal(r->xt_verdict, EV_V_RETURN);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "nat", "PREROUTING", 1);
+	assert_int_equal(r->xt_verdict, EV_V_CONTINUE);
+	assert_null(r->xt_target);
+	r = ruleset_rule_by_pos(&rs, NFPROTO_IPV4, "nat", "PREROUTING", 2);
+	assert_null(r->xt_target);
+	assert_int_equal(r->xt_verdict, 0);
+	ruleset_clear(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_memo_follows_the_names_not_their_place),
 		cmocka_unit_test(test_rule_memo_follows_the_table_not_its_place),
 		cmocka_unit_test(test_xt_table_is_decided_per_table_at_index),
+		cmocka_unit_test(test_xt_verdicts_read_at_index),
 	};
 
 	return cmocka_run_group_tests_name("ruleset", tests, NULL, NULL);

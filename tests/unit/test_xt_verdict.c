@@ -1,4 +1,4 @@
-/* What a legacy rule's text says its verdict is (resolver.c
+/* What a legacy rule's text says its verdict is (xt_verdict.c
  * xt_rule_verdict): legacy TRACE events name a rule by position, and
  * its verdict is read from the iptables-save text. */
 #include <stdarg.h>
@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-#include "resolver.h"
+#include "event.h"
+#include "xt_verdict.h"
 
 static void test_targets_give_their_verdicts(void **state)
 {
